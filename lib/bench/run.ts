@@ -1,0 +1,184 @@
+/**
+ * Runs the benchmark matrix on one backend and writes `invocations.parquet` and `run.json`
+ * into the run folder after every cell, so an interrupted run keeps what it measured.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Arch, InvocationRow } from "../schema.ts";
+import type { Variant } from "../variants.ts";
+import { type Cell, cellLabel, expandMatrix, type SkippedCell } from "./matrix.ts";
+import { Progress } from "./progress.ts";
+import { gitFacts, hostFacts, toolVersions } from "./run_info.ts";
+import type { BenchBackend, CellPlan, CellResult } from "./types.ts";
+import { createRunDir, writeInvocations, writeRunJson } from "../store/mod.ts";
+
+/** What to run. */
+export interface BenchOptions {
+  variants: readonly Variant[];
+  memoryMb: readonly number[];
+  archs: readonly Arch[];
+  plan: CellPlan;
+  /** Cells run at the same time (each is its own environment). Default 1. */
+  concurrency?: number;
+  /** Run folder; default a new `data/runs/<run-id>/`. */
+  out?: string;
+  /** Where progress lines go; default stderr. */
+  log?: (line: string) => void;
+}
+
+/** What a finished run looks like. */
+export interface BenchSummary {
+  runId: string;
+  runDir: string;
+  parquetPath: string;
+  rows: number;
+  skipped: SkippedCell[];
+  failedCells: { cell: string; error: string }[];
+}
+
+interface CellRecord {
+  cell: string;
+  variant: string;
+  memoryMb: number;
+  arch: Arch;
+  invocations: number;
+  cold: number;
+  warm: number;
+  rejectedLines: number;
+  missingReport: string[];
+  coldMismatches: string[];
+  coldRetries: number;
+  messages: CellResult["messages"];
+  notes: string[];
+  seconds: number;
+}
+
+/**
+ * Runs every cell of the matrix on the backend.
+ *
+ * @param backend Where invocations run (local sandbox or AWS).
+ * @param options Axes, counts and output folder.
+ * @returns Where the run was written and what it holds.
+ */
+export async function runBench(
+  backend: BenchBackend,
+  options: BenchOptions,
+): Promise<BenchSummary> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const { cells, skipped } = expandMatrix({
+    variants: options.variants,
+    memoryMb: options.memoryMb,
+    archs: options.archs,
+    skipReason: (cell) => backend.skipReason(cell),
+  });
+  for (const s of skipped) log(`skipped ${cellLabel(s)}: ${s.reason}`);
+  const { runId, dir: runDir } = await createRunDir(options.out);
+  const parquetPath = join(runDir, "invocations.parquet");
+  const startedAt = new Date();
+  const [versions, git] = await Promise.all([toolVersions(), gitFacts()]);
+  const rows: InvocationRow[] = [];
+  const cellRecords: CellRecord[] = [];
+  const failedCells: { cell: string; error: string }[] = [];
+
+  const runJson = (status: "running" | "complete" | "failed") => ({
+    runId,
+    status,
+    backend: backend.name,
+    startedAt: startedAt.toISOString(),
+    finishedAt: status === "running" ? null : new Date().toISOString(),
+    config: {
+      variants: options.variants.map((v) => v.name),
+      memoryMb: options.memoryMb,
+      archs: options.archs,
+      ...options.plan,
+      concurrency: options.concurrency ?? 1,
+    },
+    variants: options.variants,
+    backendFacts: backend.describe(),
+    versions,
+    git,
+    host: hostFacts(),
+    skipped: skipped.map((s) => ({ cell: cellLabel(s), reason: s.reason })),
+    cells: cellRecords,
+    failedCells,
+    rejectedLines: cellRecords.reduce((n, c) => n + c.rejectedLines, 0),
+    missingReport: cellRecords.reduce((n, c) => n + c.missingReport.length, 0),
+    rows: rows.length,
+  });
+  await writeRunJson(runDir, runJson("running"));
+
+  const progress = new Progress(cells.length * (options.plan.cold + options.plan.warm), {
+    write: log,
+  });
+  log(`run ${runId}: ${cells.length} cells on ${backend.name} → ${runDir}`);
+
+  // Writes are serialised so concurrent cells never interleave two renames of the same file.
+  let writing: Promise<void> = Promise.resolve();
+  const persist = () => {
+    writing = writing.then(async () => {
+      await writeInvocations(parquetPath, rows);
+      await writeRunJson(runDir, runJson("running"));
+    });
+    return writing;
+  };
+
+  const runOne = async (cell: Cell) => {
+    const label = cellLabel(cell);
+    const t0 = performance.now();
+    try {
+      const result = await backend.runCell(cell, options.plan, { runId, runDir, progress });
+      rows.push(...result.rows);
+      cellRecords.push({
+        cell: label,
+        variant: cell.variant.name,
+        memoryMb: cell.memoryMb,
+        arch: cell.arch,
+        invocations: result.rows.length,
+        cold: result.rows.filter((r) => r.cold).length,
+        warm: result.rows.filter((r) => !r.cold).length,
+        rejectedLines: result.rejectedLines,
+        missingReport: result.missingReport,
+        coldMismatches: result.coldMismatches,
+        coldRetries: result.coldRetries,
+        messages: result.messages,
+        notes: result.notes,
+        seconds: (performance.now() - t0) / 1000,
+      });
+      const problems = [
+        result.missingReport.length ? `${result.missingReport.length} without REPORT` : "",
+        result.coldMismatches.length ? `${result.coldMismatches.length} cold mismatches` : "",
+        result.messages && result.messages.received !== result.messages.expected
+          ? `SQS ${result.messages.received}/${result.messages.expected} messages`
+          : "",
+      ].filter((p) => p !== "");
+      progress.report(
+        `${label} done: ${result.rows.length} rows${problems.length ? ` (${problems.join(", ")})` : ""}`,
+      );
+      await persist();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      failedCells.push({ cell: label, error: message });
+      log(`cell ${label} failed: ${message}`);
+      await persist();
+    }
+  };
+
+  const queue = [...cells];
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(options.concurrency ?? 1, queue.length)) },
+    async () => {
+      for (let cell = queue.shift(); cell !== undefined; cell = queue.shift()) await runOne(cell);
+    },
+  );
+  try {
+    await Promise.all(workers);
+  } finally {
+    await writing;
+    await backend.close();
+  }
+  await writeInvocations(parquetPath, rows);
+  const status = failedCells.length > 0 && rows.length === 0 ? "failed" : "complete";
+  await writeRunJson(runDir, runJson(status));
+  return { runId, runDir, parquetPath, rows: rows.length, skipped, failedCells };
+}

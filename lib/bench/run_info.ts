@@ -1,0 +1,76 @@
+/**
+ * Facts recorded in every run.json: tool and runtime versions, git commit, host.
+ *
+ * @module
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { BUILD_MANIFEST, LLRT_INFO, ROOT } from "../paths.ts";
+
+/** Runs a command and returns its trimmed stdout, or null when it cannot run. */
+export async function commandOutput(cmd: string, args: string[]): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(cmd, { args, cwd: ROOT, stdout: "piped", stderr: "null" })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads a JSON file, or null when it is missing or not JSON. */
+export function readJsonOrNull(path: string): unknown {
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+/** Versions of everything that shapes the numbers. */
+export async function toolVersions(): Promise<Record<string, unknown>> {
+  const [node, rustc, cargo, java] = await Promise.all([
+    commandOutput("node", ["--version"]),
+    commandOutput("rustc", ["--version"]),
+    commandOutput("cargo", ["--version"]),
+    commandOutput("java", ["--version"]).then((v) => v?.split("\n")[0] ?? null),
+  ]);
+  return {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    node,
+    rustc,
+    cargo,
+    java,
+    llrt: readJsonOrNull(LLRT_INFO),
+    builds: readJsonOrNull(BUILD_MANIFEST),
+  };
+}
+
+/** The commit the run was made from, and whether the tree had changes. */
+export async function gitFacts(): Promise<{ commit: string | null; dirty: boolean | null }> {
+  const commit = await commandOutput("git", ["rev-parse", "HEAD"]);
+  const status = await commandOutput("git", ["status", "--porcelain", "--untracked-files=no"]);
+  return { commit, dirty: status === null ? null : status !== "" };
+}
+
+/** The machine the run was made on. */
+export function hostFacts(): Record<string, unknown> {
+  let cpuModel: string | null = null;
+  try {
+    const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+    cpuModel = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? null;
+  } catch {
+    // not Linux: the model stays unknown
+  }
+  const memory = Deno.systemMemoryInfo();
+  return {
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    kernel: Deno.osRelease(),
+    cpuModel,
+    cores: navigator.hardwareConcurrency,
+    memoryBytes: memory.total,
+    hostname: Deno.hostname(),
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * `deno task bench [--backend local|aws] [--variants rust,node,...] [--memory 128,512,...]
+ * [--arch x86_64,arm64] [--cold N] [--warm M] [--out DIR] [--payload-bytes B]
+ * [--work-iterations I] [--concurrency C] [--timeout S] [--region R]`
+ *
+ * Runs the matrix, writes `invocations.parquet` and `run.json` into the run folder and prints
+ * that folder last.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { parseVariantList } from "../variants.ts";
+import { hostArch, parseArchList, parseMemoryList } from "../bench/matrix.ts";
+import type { BenchBackend, CellPlan } from "../bench/types.ts";
+import { runBench } from "../bench/run.ts";
+
+/** Parsed command line of `deno task bench`. */
+export interface BenchArgs {
+  backend: "local" | "aws";
+  variants: ReturnType<typeof parseVariantList>;
+  memoryMb: number[];
+  archs: ReturnType<typeof parseArchList>;
+  plan: CellPlan;
+  concurrency: number;
+  out?: string;
+  region?: string;
+}
+
+function wholeNumber(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) {
+    throw new RangeError(`Invalid --${name} "${value}": expected a whole number ≥ ${min}`);
+  }
+  return n;
+}
+
+/**
+ * Reads the command line.
+ *
+ * @throws {RangeError} On any bad value, naming it.
+ */
+export function parseBenchArgs(args: string[]): BenchArgs {
+  const { values } = parseArgs({
+    args,
+    options: {
+      backend: { type: "string", default: "local" },
+      variants: { type: "string" },
+      memory: { type: "string", default: "128,512,1024" },
+      arch: { type: "string" },
+      cold: { type: "string", default: "5" },
+      warm: { type: "string", default: "20" },
+      out: { type: "string" },
+      "payload-bytes": { type: "string", default: "1024" },
+      "work-iterations": { type: "string", default: "2000" },
+      concurrency: { type: "string", default: "1" },
+      timeout: { type: "string", default: "10" },
+      region: { type: "string" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const backend = values.backend;
+  if (backend !== "local" && backend !== "aws") {
+    throw new RangeError(`Invalid --backend "${backend}": expected local or aws`);
+  }
+  const archs = values.arch === undefined
+    ? (backend === "local" ? [hostArch()] : parseArchList("x86_64,arm64"))
+    : parseArchList(values.arch);
+  const parsed: BenchArgs = {
+    backend,
+    variants: parseVariantList(values.variants),
+    memoryMb: parseMemoryList(values.memory),
+    archs,
+    plan: {
+      cold: wholeNumber("cold", values.cold, 0),
+      warm: wholeNumber("warm", values.warm, 0),
+      payloadBytes: wholeNumber("payload-bytes", values["payload-bytes"], 0),
+      workIterations: wholeNumber("work-iterations", values["work-iterations"], 0),
+      timeoutS: wholeNumber("timeout", values.timeout, 1),
+    },
+    concurrency: wholeNumber("concurrency", values.concurrency, 1),
+  };
+  if (parsed.plan.cold + parsed.plan.warm === 0) {
+    throw new RangeError("Nothing to run: --cold and --warm are both 0");
+  }
+  if (parsed.plan.timeoutS > 900) {
+    throw new RangeError(`Invalid --timeout "${values.timeout}": Lambda allows at most 900 s`);
+  }
+  if (values.out !== undefined) parsed.out = values.out;
+  if (values.region !== undefined) parsed.region = values.region;
+  return parsed;
+}
+
+async function makeBackend(args: BenchArgs): Promise<BenchBackend> {
+  if (args.backend === "local") {
+    const { LocalBackend } = await import("../bench/local.ts");
+    return await LocalBackend.start();
+  }
+  const { createAwsBackend } = await import("../bench/aws_setup.ts");
+  return await createAwsBackend({ ...(args.region ? { region: args.region } : {}) });
+}
+
+if (import.meta.main) {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(Deno.args);
+  } catch (error) {
+    console.error(`bench: ${error instanceof Error ? error.message : error}`);
+    Deno.exit(2);
+  }
+  try {
+    const backend = await makeBackend(args);
+    const summary = await runBench(backend, {
+      variants: args.variants,
+      memoryMb: args.memoryMb,
+      archs: args.archs,
+      plan: args.plan,
+      concurrency: args.concurrency,
+      ...(args.out ? { out: args.out } : {}),
+    });
+    console.error(
+      `bench: ${summary.rows} invocations in ${summary.parquetPath}` +
+        (summary.skipped.length ? `; ${summary.skipped.length} cells skipped` : "") +
+        (summary.failedCells.length ? `; ${summary.failedCells.length} cells failed` : ""),
+    );
+    console.log(summary.runDir);
+    if (summary.rows === 0) Deno.exit(1);
+  } catch (error) {
+    console.error(`bench: ${error instanceof Error ? error.message : error}`);
+    Deno.exit(1);
+  }
+}
