@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { startElasticMQ } from "./mod.ts";
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+Deno.test("startElasticMQ() serves SQS on loopback; messages round-trip; restart keeps port and queues", async () => {
+  await using sqs = await startElasticMQ();
+  assert.match(sqs.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const queueUrl = await sqs.createQueue("roundtrip");
+  const bodies = ["hello", "žluťoučký kůň 🐎", "x".repeat(64 * 1024)];
+  for (const body of bodies) {
+    await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+  }
+  const got = await sqs.receiveAll(queueUrl, { expect: bodies.length, timeoutMs: 5_000 });
+  assert.deepEqual(got.map((m) => m.Body).sort(), [...bodies].sort());
+  assert.deepEqual(await sqs.receiveAll(queueUrl), [], "receiveAll deletes what it received");
+
+  await sqs.stop();
+  assert.equal(sqs.running, false);
+  assert.equal(await portOpen(sqs.port), false, "the port is closed while stopped");
+  await assert.rejects(sqs.receiveAll(queueUrl), /ElasticMQ on port \d+ is stopped/);
+
+  await sqs.start();
+  assert.equal(await portOpen(sqs.port), true);
+  await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "again" }));
+  const after = await sqs.receiveAll(queueUrl, { expect: 1 });
+  assert.deepEqual(after.map((m) => m.Body), ["again"]);
+});
+
+Deno.test("startElasticMQ() binds 127.0.0.1 only", async () => {
+  await using sqs = await startElasticMQ();
+  const other = Deno.networkInterfaces().find((i) =>
+    i.family === "IPv4" && i.address !== "127.0.0.1"
+  );
+  if (other) {
+    const reachable = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: other.address, port: sqs.port });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    assert.equal(reachable, false, `port ${sqs.port} must not answer on ${other.address}`);
+  }
+});
