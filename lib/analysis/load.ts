@@ -1,0 +1,140 @@
+/**
+ * Reads run folders (`data/runs/<run-id>/invocations.parquet` + `run.json`).
+ *
+ * @module
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import pl from "nodejs-polars";
+import { RUNS_DIR } from "../paths.ts";
+import { conformFrame } from "./frame.ts";
+
+/** What the analysis needs from `run.json`, read leniently (missing keys become null). */
+export interface RunInfo {
+  /** The run folder. */
+  dir: string;
+  runId: string;
+  backend: string | null;
+  /** Which LLRT build was used, e.g. `v0.7.0-beta (linux-x64)`; null when not recorded. */
+  llrtLabel: string | null;
+  /** Payload size the functions sent (bytes), for the SQS cost; null when not recorded. */
+  payloadBytes: number | null;
+  /** Sandbox controls in force, as recorded (free form). */
+  controls: unknown;
+  /** The whole parsed `run.json`. */
+  raw: Record<string, unknown>;
+}
+
+/** One or more runs: their rows concatenated and their descriptions. */
+export interface LoadedRuns {
+  frame: pl.DataFrame;
+  runs: RunInfo[];
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : {};
+}
+
+function firstString(...values: unknown[]): string | null {
+  for (const v of values) if (typeof v === "string" && v !== "") return v;
+  return null;
+}
+
+function firstNumber(...values: unknown[]): number | null {
+  for (const v of values) if (typeof v === "number" && Number.isFinite(v)) return v;
+  return null;
+}
+
+/**
+ * Normalises a parsed `run.json`. Looks for the LLRT label at `llrt.label`, `llrtLabel`,
+ * `versions.llrt.label` or `versions.llrt` (string); the payload size at `config.payloadBytes`,
+ * `config.payload_bytes` or `payloadBytes`; controls at `controls` or `sandbox.controls`.
+ *
+ * @param raw The parsed JSON.
+ * @param dir The run folder (its name is the run id when `run_id`/`runId` are absent).
+ * @returns The run description.
+ */
+export function runInfoFrom(raw: unknown, dir: string): RunInfo {
+  const r = record(raw);
+  const versions = record(r.versions);
+  const config = record(r.config);
+  return {
+    dir,
+    runId: firstString(r.run_id, r.runId, r.id) ?? basename(dir),
+    backend: firstString(r.backend, config.backend),
+    llrtLabel: firstString(
+      record(r.llrt).label,
+      r.llrtLabel,
+      record(versions.llrt).label,
+      versions.llrt,
+    ),
+    payloadBytes: firstNumber(config.payloadBytes, config.payload_bytes, r.payloadBytes),
+    controls: r.controls ?? record(r.sandbox).controls ?? null,
+    raw: r,
+  };
+}
+
+/**
+ * Reads one run folder.
+ *
+ * @param dir A folder holding `invocations.parquet` (required) and `run.json` (optional).
+ * @returns The rows (schema columns, schema types) and the run description.
+ * @throws {Error} When the folder or its Parquet file is missing or unreadable.
+ */
+export function loadRun(dir: string): LoadedRuns {
+  const parquet = join(dir, "invocations.parquet");
+  if (!existsSync(parquet)) throw new Error(`No invocations.parquet in run folder "${dir}"`);
+  let raw: unknown = {};
+  const runJson = join(dir, "run.json");
+  if (existsSync(runJson)) {
+    try {
+      raw = JSON.parse(Deno.readTextFileSync(runJson));
+    } catch (e) {
+      throw new Error(`Cannot parse "${runJson}": ${(e as Error).message}`);
+    }
+  }
+  let frame: pl.DataFrame;
+  try {
+    frame = pl.readParquet(parquet);
+  } catch (e) {
+    throw new Error(`Cannot read "${parquet}": ${(e as Error).message}`);
+  }
+  return { frame: conformFrame(frame, parquet), runs: [runInfoFrom(raw, dir)] };
+}
+
+/**
+ * Reads several run folders and concatenates their rows.
+ *
+ * @param dirs Run folders (at least one).
+ * @returns All rows and every run's description, in the order given.
+ * @throws {RangeError} When no folder is given; errors of {@link loadRun}.
+ */
+export function loadRuns(dirs: readonly string[]): LoadedRuns {
+  if (dirs.length === 0) throw new RangeError("No run folder given");
+  const loaded = dirs.map(loadRun);
+  return {
+    frame: pl.concat(loaded.map((l) => l.frame), { how: "vertical" }),
+    runs: loaded.flatMap((l) => l.runs),
+  };
+}
+
+/**
+ * The newest run folder (by modification time) that holds an `invocations.parquet`.
+ *
+ * @param runsDir Where runs live (default `data/runs`).
+ * @returns Its path, or null when there is none.
+ */
+export function newestRunDir(runsDir: string = RUNS_DIR): string | null {
+  if (!existsSync(runsDir)) return null;
+  let best: { dir: string; mtime: number } | null = null;
+  for (const name of readdirSync(runsDir)) {
+    const dir = join(runsDir, name);
+    const parquet = join(dir, "invocations.parquet");
+    if (!existsSync(parquet)) continue;
+    const mtime = statSync(parquet).mtimeMs;
+    if (best === null || mtime > best.mtime) best = { dir, mtime };
+  }
+  return best?.dir ?? null;
+}
