@@ -1,0 +1,191 @@
+/**
+ * Private helpers for `cgroup.ts`: where the cgroup hierarchies are mounted, which cgroup this
+ * process lives in, and small read/write/poll helpers for cgroup and /proc files.
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+/** One mounted cgroup hierarchy. */
+export interface Hierarchy {
+  version: 1 | 2;
+  /** Where it is mounted, e.g. `/sys/fs/cgroup/memory`. */
+  mount: string;
+  /** v1: the controllers bound to it (`memory`, `cpu`, ...); v2: those in `cgroup.controllers`. */
+  controllers: string[];
+  /** This process's cgroup in it as a directory (mount + own path relative to the mount root). */
+  ownDir: string;
+  readOnly: boolean;
+}
+
+/** Reads a whole text file, or `null` when it does not exist or cannot be read. */
+export async function readOrNull(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes `value` to an existing kernel interface file in one `write(2)` (cgroup files act on each
+ * write, so no truncation or creation).
+ */
+export async function writeControl(path: string, value: string): Promise<void> {
+  const file = await Deno.open(path, { write: true });
+  try {
+    await file.write(new TextEncoder().encode(value));
+  } finally {
+    file.close();
+  }
+}
+
+/** Reads a file holding one integer (`max` reads as Infinity). */
+export async function readNumber(path: string): Promise<number> {
+  const text = (await Deno.readTextFile(path)).trim();
+  if (text === "max") return Infinity;
+  const n = Number(text);
+  if (!Number.isFinite(n)) throw new TypeError(`Cannot parse ${path}: "${text}" is not a number`);
+  return n;
+}
+
+/** Reads `key value` lines (memory.events, cpu.stat, memory.oom_control) into a map. */
+export async function readKeyed(path: string): Promise<Map<string, number>> {
+  const map = new Map<string, number>();
+  for (const line of (await Deno.readTextFile(path)).split("\n")) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key && value !== undefined) map.set(key, Number(value));
+  }
+  return map;
+}
+
+/** Waits `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Polls `check` every `everyMs` until it returns true.
+ * @throws {Deno.errors.TimedOut} naming `what` when `timeoutMs` passes first.
+ */
+export async function pollUntil(
+  check: () => Promise<boolean>,
+  opts: { what: string; timeoutMs?: number; everyMs?: number },
+): Promise<void> {
+  const deadline = performance.now() + (opts.timeoutMs ?? 5000);
+  let wait = 0.5;
+  while (!(await check())) {
+    if (performance.now() > deadline) {
+      throw new Deno.errors.TimedOut(`Timed out waiting for ${opts.what}`);
+    }
+    await sleep(wait);
+    wait = Math.min(wait * 2, opts.everyMs ?? 10);
+  }
+}
+
+/** Lists the pids in a cgroup directory (`cgroup.procs`), empty when it is gone. */
+export async function groupPids(dir: string): Promise<number[]> {
+  const text = await readOrNull(join(dir, "cgroup.procs"));
+  if (text === null) return [];
+  return text.split("\n").filter((l) => l.trim() !== "").map(Number);
+}
+
+/** Sends `signal` to `pid`, ignoring processes that are already gone. */
+export function signalPid(pid: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(pid, signal);
+  } catch {
+    // ESRCH: the process exited meanwhile, which is what we wanted anyway.
+  }
+}
+
+/** Whether a process with this pid exists (zombies included). */
+export async function pidAlive(pid: number): Promise<boolean> {
+  try {
+    await Deno.stat(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds the cgroup hierarchies mounted in this process's mount namespace and this process's
+ * cgroup in each, from /proc/self/mountinfo and /proc/self/cgroup.
+ * @returns an empty list where there is no /proc or no cgroup file system (macOS, BSD).
+ */
+export async function findHierarchies(): Promise<Hierarchy[]> {
+  const mountinfo = await readOrNull("/proc/self/mountinfo");
+  const membership = await readOrNull("/proc/self/cgroup");
+  if (mountinfo === null || membership === null) return [];
+  // /proc/self/cgroup: "hierarchy-id:controller,list:/path"; v2 is "0::/path".
+  const ownPaths = new Map<string, string>();
+  for (const line of membership.split("\n")) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
+    if (m) ownPaths.set(m[1] === "0" ? "" : m[2]!, m[3]!);
+  }
+  const hierarchies: Hierarchy[] = [];
+  for (const line of mountinfo.split("\n")) {
+    // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+    const [left, right] = line.split(" - ");
+    if (!left || !right) continue;
+    const fields = left.split(" ");
+    const [fstype, , superOptions = ""] = right.split(" ");
+    const root = unescapeMount(fields[3] ?? "/");
+    const mount = unescapeMount(fields[4] ?? "");
+    const readOnly = (fields[5] ?? "").split(",").includes("ro");
+    if (fstype === "cgroup2") {
+      const ownPath = ownPaths.get("") ?? "/";
+      const controllers = ((await readOrNull(join(mount, "cgroup.controllers"))) ?? "")
+        .trim().split(/\s+/).filter((c) => c !== "");
+      hierarchies.push({
+        version: 2,
+        mount,
+        controllers,
+        ownDir: join(mount, relativeTo(ownPath, root)),
+        readOnly,
+      });
+    } else if (fstype === "cgroup") {
+      const options = superOptions.split(",");
+      const key = [...ownPaths.keys()].find((k) =>
+        k !== "" && k.split(",").every((c) => options.includes(c))
+      );
+      const controllers = options.filter((o) =>
+        !["rw", "ro", "relatime", "noexec", "nosuid", "nodev", "clone_children"].includes(o) &&
+        !o.startsWith("name=") && !o.startsWith("release_agent=")
+      );
+      hierarchies.push({
+        version: 1,
+        mount,
+        controllers,
+        ownDir: join(mount, relativeTo(key === undefined ? "/" : ownPaths.get(key)!, root)),
+        readOnly,
+      });
+    }
+  }
+  return hierarchies;
+}
+
+/** The part of `path` below the mount's `root` (a container sees only its own subtree). */
+function relativeTo(path: string, root: string): string {
+  if (root === "/" || root === "") return path;
+  return path.startsWith(root) ? path.slice(root.length) || "/" : path;
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal. */
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+/** Whether this process may create directories and write files in `dir`. */
+export async function canWrite(dir: string): Promise<boolean> {
+  try {
+    const info = await Deno.stat(dir);
+    const uid = Deno.uid();
+    if (uid === 0) return true;
+    if (info.uid === uid) return ((info.mode ?? 0) & 0o200) !== 0;
+    return ((info.mode ?? 0) & 0o002) !== 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Private helper for `cgroup.ts`: a group's memory accounting (limit, peak window, OOM kills)
+ * for cgroup v1 and v2.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { readKeyed, readNumber, readOrNull, writeControl } from "./_cgroup_fs.ts";
+
+/** Peak and OOM accounting of one group. */
+export interface MemoryAccounting {
+  resetPeak(): Promise<void>;
+  peakBytes(): Promise<number>;
+  oomKills(): Promise<number>;
+  close(): void;
+}
+
+/**
+ * Sets the v1 memory limit to `bytes` with swap off (`memsw` equal to the limit where the kernel
+ * accounts swap, else `swappiness` 0).
+ * @returns a note on how swap was disabled.
+ */
+export async function limitV1(dir: string, bytes: number): Promise<string> {
+  await writeControl(join(dir, "memory.limit_in_bytes"), String(bytes));
+  if ((await readOrNull(join(dir, "memory.memsw.limit_in_bytes"))) !== null) {
+    await writeControl(join(dir, "memory.memsw.limit_in_bytes"), String(bytes));
+    return "swap off via memory.memsw.limit_in_bytes";
+  }
+  await writeControl(join(dir, "memory.swappiness"), "0");
+  return "swap off via memory.swappiness=0";
+}
+
+/** Sets the v2 memory limit to `bytes` and swap to 0 (where the kernel has swap accounting). */
+export async function limitV2(dir: string, bytes: number): Promise<string> {
+  await writeControl(join(dir, "memory.max"), String(bytes));
+  if ((await readOrNull(join(dir, "memory.swap.max"))) !== null) {
+    await writeControl(join(dir, "memory.swap.max"), "0");
+    return "swap off via memory.swap.max=0";
+  }
+  return "no memory.swap.max (no swap accounting)";
+}
+
+/** v1: `memory.max_usage_in_bytes` (reset by writing 0), `oom_kill` in `memory.oom_control`. */
+export function accountingV1(dir: string): MemoryAccounting {
+  return {
+    resetPeak: () => writeControl(join(dir, "memory.max_usage_in_bytes"), "0"),
+    peakBytes: () => readNumber(join(dir, "memory.max_usage_in_bytes")),
+    async oomKills() {
+      const control = await readKeyed(join(dir, "memory.oom_control"));
+      // oom_kill exists since Linux 4.13; older kernels only count limit hits in failcnt.
+      return control.get("oom_kill") ?? await readNumber(join(dir, "memory.failcnt"));
+    },
+    close() {},
+  };
+}
+
+/**
+ * v2: `memory.peak` through one open descriptor (a write resets the peak seen through that
+ * descriptor, Linux ≥ 6.12). On older kernels the peak cannot be reset: the window's peak is the
+ * group's lifetime peak when that rose during the window, else the highest `memory.current`
+ * sampled every `sampleMs`.
+ */
+export async function accountingV2(dir: string, sampleMs: number): Promise<MemoryAccounting> {
+  const peakPath = join(dir, "memory.peak");
+  const oomKills = async () => (await readKeyed(join(dir, "memory.events"))).get("oom_kill") ?? 0;
+  let fd: Deno.FsFile | null = null;
+  try {
+    fd = await Deno.open(peakPath, { read: true, write: true });
+    await fd.write(new TextEncoder().encode("0\n"));
+  } catch {
+    fd?.close();
+    fd = null;
+  }
+  if (fd !== null) {
+    const file = fd;
+    const buf = new Uint8Array(64);
+    return {
+      async resetPeak() {
+        await file.write(new TextEncoder().encode("0\n"));
+      },
+      async peakBytes() {
+        await file.seek(0, Deno.SeekMode.Start);
+        const n = (await file.read(buf)) ?? 0;
+        return Number(new TextDecoder().decode(buf.subarray(0, n)).trim());
+      },
+      oomKills,
+      close: () => file.close(),
+    };
+  }
+  const current = () => readNumber(join(dir, "memory.current"));
+  const lifetime = async () =>
+    (await readOrNull(peakPath)) === null ? 0 : await readNumber(peakPath);
+  let lifetimeAtReset = await lifetime();
+  let sampled = await current();
+  const timer = setInterval(() => {
+    current().then((v) => sampled = Math.max(sampled, v), () => {});
+  }, sampleMs);
+  return {
+    async resetPeak() {
+      lifetimeAtReset = await lifetime();
+      sampled = await current();
+    },
+    async peakBytes() {
+      sampled = Math.max(sampled, await current());
+      const now = await lifetime();
+      return now > lifetimeAtReset ? now : sampled;
+    },
+    oomKills,
+    close: () => clearInterval(timer),
+  };
+}
