@@ -1,0 +1,156 @@
+/**
+ * The extension's HTTP endpoint, served on `node:net` (LLRT has no `node:http`) with
+ * {@linkcode HttpRequestReader}: `POST /messages` takes one message; everything else gets a
+ * clear status and a JSON error body.
+ *
+ * @module
+ */
+import * as net from "node:net";
+import { DEFAULT_MAX_BODY_BYTES, type HttpRequest, HttpRequestReader } from "./http_reader.ts";
+
+/** The route that takes messages. */
+export const MESSAGES_PATH = "/messages";
+
+/** Options of {@linkcode startServer}. */
+export interface ServerOptions {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Address to bind. Default `127.0.0.1`: the function is the only client. */
+  host?: string;
+  /** Largest message body, in bytes. Default 262,144. */
+  maxBodyBytes?: number;
+  /** Takes one message body; must not throw. */
+  onMessage: (body: string) => void;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** The port bound (useful with port 0). */
+  port: number;
+  /** Stops listening and closes every open connection. */
+  close(): Promise<void>;
+}
+
+const REASONS: Record<number, string> = {
+  100: "Continue",
+  202: "Accepted",
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  413: "Content Too Large",
+  431: "Request Header Fields Too Large",
+  501: "Not Implemented",
+  505: "HTTP Version Not Supported",
+};
+
+interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Decides the answer to one complete request.
+ *
+ * @param req The request.
+ * @param onMessage Called with the body of an accepted message.
+ * @returns Status, JSON body and extra headers.
+ */
+export function route(req: HttpRequest, onMessage: (body: string) => void): Reply {
+  const path = pathOf(req.target);
+  if (path !== MESSAGES_PATH) {
+    return { status: 404, body: { error: `No route for ${path ?? req.target}` } };
+  }
+  if (req.method !== "POST") {
+    return {
+      status: 405,
+      body: { error: `Method ${req.method} is not allowed on ${MESSAGES_PATH}; use POST` },
+      headers: { Allow: "POST" },
+    };
+  }
+  if (req.body.length === 0) return { status: 400, body: { error: "The message body is empty" } };
+  onMessage(new TextDecoder().decode(req.body));
+  return { status: 202, body: { accepted: true } };
+}
+
+/** The path of an origin-form or absolute-form request target, without its query. */
+function pathOf(target: string): string | null {
+  if (target.startsWith("/")) return target.split("?", 1)[0]!;
+  if (/^https?:\/\//i.test(target)) {
+    try {
+      return new URL(target).pathname;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+function encodeResponse(reply: Reply, keepAlive: boolean): string {
+  const body = JSON.stringify(reply.body);
+  const lines = [
+    `HTTP/1.1 ${reply.status} ${REASONS[reply.status] ?? "Error"}`,
+    "Content-Type: application/json",
+    `Content-Length: ${new TextEncoder().encode(body).length}`,
+    `Connection: ${keepAlive ? "keep-alive" : "close"}`,
+    ...Object.entries(reply.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+  ];
+  return `${lines.join("\r\n")}\r\n\r\n${body}`;
+}
+
+/**
+ * Starts serving. Answers pipelined requests in order; closes a connection after an error or
+ * when the client asked for it.
+ *
+ * @param options See {@linkcode ServerOptions}.
+ * @returns The running server, once it listens.
+ * @throws {Error} When the port cannot be bound (for example `EADDRINUSE`).
+ */
+export function startServer(options: ServerOptions): Promise<RunningServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    const reader = new HttpRequestReader({
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    });
+    let open = true;
+    socket.on("data", (chunk: Uint8Array) => {
+      if (!open) return;
+      for (const ev of reader.push(chunk)) {
+        if (ev.kind === "continue") {
+          socket.write("HTTP/1.1 100 Continue\r\n\r\n");
+        } else if (ev.kind === "request") {
+          const reply = route(ev.request, options.onMessage);
+          socket.write(encodeResponse(reply, ev.request.keepAlive));
+          if (!ev.request.keepAlive) {
+            open = false;
+            socket.end();
+            return;
+          }
+        } else {
+          open = false;
+          socket.end(encodeResponse({ status: ev.status, body: { error: ev.message } }, false));
+          return;
+        }
+      }
+    });
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => sockets.delete(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : options.port;
+      resolve({
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
