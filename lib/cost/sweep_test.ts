@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { invocationFrame } from "../analysis/frame.ts";
+import { loadRun } from "../analysis/load.ts";
+import { FIXTURE_RUN } from "../analysis/testdata/make_fixture.ts";
+import type { InvocationRow } from "../schema.ts";
+import { bestMemory, cellMeans, type CostPoint, memorySweep, paretoFront } from "./sweep.ts";
+
+let seq = 0;
+function row(over: Partial<InvocationRow>): InvocationRow {
+  return {
+    run_id: "t",
+    backend: "local",
+    variant: "rust",
+    arch: "arm64",
+    memory_mb: 512,
+    request_id: `r${seq++}`,
+    cold: false,
+    init_ms: null,
+    restore_ms: null,
+    duration_ms: 10,
+    billed_ms: 10,
+    max_memory_mb: 60,
+    runtime_done_ms: 8,
+    post_runtime_ms: 2,
+    client_rtt_ms: 12,
+    status: "success",
+    error_type: null,
+    timestamp: new Date(0),
+    ...over,
+  };
+}
+
+Deno.test("cellMeans() takes Init out of a cold Billed Duration that includes it", () => {
+  const frame = invocationFrame([
+    // New-style REPORT: Billed Duration = ceil(Init + Duration).
+    row({ cold: true, init_ms: 100.4, duration_ms: 5, billed_ms: 106 }),
+    // Old-style REPORT: Billed Duration excludes Init.
+    row({ cold: true, init_ms: 100.4, duration_ms: 5, billed_ms: 7 }),
+    row({ billed_ms: 10 }),
+    row({ billed_ms: 12 }),
+    row({ billed_ms: 999, status: "error" }),
+  ]);
+  const [c] = cellMeans(frame);
+  assert.ok(c);
+  assert.equal(c.warmN, 2);
+  assert.equal(c.coldN, 2);
+  assert.equal(c.warmBilledMs, 11);
+  assert.equal(c.initBilledMs, 101);
+  assert.equal(c.coldBilledMs, (5 + 7) / 2);
+});
+
+Deno.test("memorySweep() and bestMemory() find the cheapest and the fastest memory", () => {
+  const frame = invocationFrame([
+    row({ memory_mb: 512, billed_ms: 10, duration_ms: 10 }),
+    row({ memory_mb: 1024, billed_ms: 6, duration_ms: 6 }),
+    row({ memory_mb: 2048, billed_ms: 6, duration_ms: 6 }),
+  ]);
+  const points = memorySweep(frame, { coldShares: [0] });
+  assert.deepEqual(points.map((p) => p.memoryMb), [512, 1024, 2048]);
+  // 512 MB: 1e6 × 10 ms × 0.5 GB = 5,000 GB-s; 1024 MB: 6,000 GB-s; rust sends 1 SQS request.
+  assert.ok(Math.abs(points[0]!.cost.total - (5000 * 0.0000133334 + 0.2 + 0.4)) < 1e-9);
+  const [best] = bestMemory(points);
+  assert.equal(best!.cheapest.memoryMb, 512);
+  assert.equal(best!.fastest.memoryMb, 1024, "ties go to less memory");
+});
+
+Deno.test("paretoFront() keeps only points nothing beats on both axes", () => {
+  const p = (name: string, total: number, latencyMs: number) =>
+    ({ variant: name, coldShare: 0.01, latencyMs, cost: { total } }) as unknown as CostPoint;
+  const front = paretoFront([
+    p("a", 1, 50),
+    p("b", 2, 40),
+    p("c", 2.5, 45),
+    p("d", 3, 10),
+    p("e", 1, 60),
+  ]);
+  assert.deepEqual(front.map((x) => x.variant), ["a", "b", "d"]);
+  assert.throws(() => paretoFront([p("a", 1, 1), { ...p("b", 1, 1), coldShare: 0.1 }]), {
+    name: "RangeError",
+  });
+});
+
+Deno.test("memorySweep() prices every fixture cell at 1% and 10% cold starts", () => {
+  const { frame } = loadRun(FIXTURE_RUN);
+  const points = memorySweep(frame);
+  assert.equal(points.length, 2 * 5 * 3);
+  const none = points.find((p) => p.variant === "none" && p.coldShare === 0.01)!;
+  assert.equal(none.cost.sqs, 0);
+  const llrt = points.find((p) => p.variant === "llrt" && p.coldShare === 0.1)!;
+  assert.equal(llrt.inputs.customRuntime, true);
+  assert.ok(llrt.cost.init > 0);
+  const at10 = points.filter((p) => p.coldShare === 0.1);
+  const atOne = points.filter((p) => p.coldShare === 0.01);
+  const sum = (ps: CostPoint[]) => ps.reduce((s, x) => s + x.cost.init, 0);
+  assert.ok(sum(at10) > 9 * sum(atOne));
+});
