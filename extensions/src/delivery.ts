@@ -1,0 +1,147 @@
+/**
+ * Sends one batch to SQS with bounded, jittered exponential backoff. Entries SQS reports as
+ * failed are retried alone (partial-failure retry), except sender faults, which no retry fixes.
+ *
+ * @module
+ */
+
+/** One entry of a `SendMessageBatch` request. */
+export interface BatchEntry {
+  Id: string;
+  MessageBody: string;
+}
+
+/** The parts of a `SendMessageBatch` response that delivery reads. */
+export interface BatchOutcome {
+  Successful?: { Id?: string | undefined }[] | undefined;
+  Failed?:
+    | {
+      Id?: string | undefined;
+      SenderFault?: boolean | undefined;
+      Code?: string | undefined;
+      Message?: string | undefined;
+    }[]
+    | undefined;
+}
+
+/** Sends one `SendMessageBatch` request; throws on transport or service errors. */
+export type SendBatch = (entries: BatchEntry[]) => Promise<BatchOutcome>;
+
+/** Bounded retry: attempts in total and the backoff between them. */
+export interface RetryPolicy {
+  /** Attempts per batch, the first included. Default 4. */
+  maxAttempts: number;
+  /** Backoff before the second attempt, doubled per attempt. Default 50 ms. */
+  baseDelayMs: number;
+  /** Ceiling of one backoff. Default 1,000 ms. */
+  maxDelayMs: number;
+}
+
+/** The default policy: 4 attempts, 50/100/200 ms backoff (with jitter). */
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 1000 };
+
+/** Options of {@linkcode deliverBatch}. */
+export interface DeliverOptions {
+  send: SendBatch;
+  /** Default {@linkcode DEFAULT_RETRY}. */
+  retry?: RetryPolicy;
+  /** Epoch ms after which no retry starts (read before each backoff); undefined means none. */
+  deadline?: () => number | undefined;
+  /** Default `setTimeout`. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Default `Date.now`. */
+  now?: () => number;
+  /** Jitter source in [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** Where failures are reported. Default `console.error`. */
+  log?: (line: string) => void;
+}
+
+/** What happened to one batch. */
+export interface DeliveryResult {
+  delivered: number;
+  undelivered: number;
+  attempts: number;
+}
+
+/** Sleeps with `setTimeout`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The backoff before attempt `attempt + 1`: half fixed, half random ("equal jitter").
+ *
+ * @param attempt The attempt that just failed, from 1.
+ * @param policy The retry policy.
+ * @param random A number in [0, 1).
+ * @returns Milliseconds.
+ */
+export function backoffMs(attempt: number, policy: RetryPolicy, random: number): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return cap / 2 + random * (cap / 2);
+}
+
+/**
+ * Delivers one batch (at most 10 messages, at most 256 KiB; see `planBatches`).
+ *
+ * @param bodies The batch's message bodies.
+ * @param options How to send, retry and wait.
+ * @returns Counts of delivered and undelivered messages and the attempts made. Never throws
+ * for a send failure: what could not be delivered is counted and logged.
+ */
+export async function deliverBatch(
+  bodies: readonly string[],
+  options: DeliverOptions,
+): Promise<DeliveryResult> {
+  const policy = options.retry ?? DEFAULT_RETRY;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const now = options.now ?? Date.now;
+  let pending: BatchEntry[] = bodies.map((MessageBody, i) => ({ Id: String(i), MessageBody }));
+  let delivered = 0;
+  let rejected = 0;
+  let attempts = 0;
+  let lastError = "";
+  while (pending.length > 0 && attempts < policy.maxAttempts) {
+    attempts += 1;
+    try {
+      const outcome = await options.send(pending);
+      const ok = new Set((outcome.Successful ?? []).map((s) => s.Id));
+      const failed = new Map((outcome.Failed ?? []).map((f) => [f.Id, f]));
+      const retry: BatchEntry[] = [];
+      for (const entry of pending) {
+        const failure = failed.get(entry.Id);
+        if (ok.has(entry.Id)) {
+          delivered += 1;
+        } else if (failure?.SenderFault) {
+          rejected += 1;
+          log(
+            `SQS rejected a message (${failure.Code ?? "unknown"}: ${
+              failure.Message ?? ""
+            }); not retried`,
+          );
+        } else {
+          retry.push(entry);
+          lastError = failure
+            ? `${failure.Code ?? "unknown"}: ${failure.Message ?? ""}`
+            : "missing from the response";
+        }
+      }
+      pending = retry;
+    } catch (e) {
+      lastError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+    if (pending.length === 0 || attempts >= policy.maxAttempts) break;
+    const delay = backoffMs(attempts, policy, (options.random ?? Math.random)());
+    const deadline = options.deadline?.();
+    if (deadline !== undefined && now() + delay >= deadline) {
+      log(`No time left before the deadline to retry ${pending.length} message(s)`);
+      break;
+    }
+    await (options.sleep ?? sleep)(delay);
+  }
+  if (pending.length > 0) {
+    log(`Gave up on ${pending.length} message(s) after ${attempts} attempt(s): ${lastError}`);
+  }
+  return { delivered, undelivered: rejected + pending.length, attempts };
+}
