@@ -1,0 +1,219 @@
+/**
+ * Which functions the stack can hold given what has been built, and why the rest are left out.
+ * A synth skips what is missing and names it; a deploy (strict) refuses to start instead.
+ *
+ * Inputs per variant × architecture:
+ * - function code: `build/functions/<variant>/` with `index.mjs|js|cjs` (handler `index.handler`);
+ * - `rust` extension: `build/lambda/<arch>/battle-ext-rust`, cross-compiled with cargo-lambda;
+ * - `js` extension: `build/layers/<variant>/extensions/<ext-name>` (bundle and launcher);
+ * - LLRT (function runtime or extension runner): `build/llrt/llrt` described by
+ *   `build/llrt/llrt.json`, usable only on the architecture it names.
+ *
+ * @module
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { BUILD_DIR, functionDir, layerDir, LLRT_BIN, LLRT_INFO, ROOT } from "../lib/paths.ts";
+import type { Arch } from "../lib/schema.ts";
+import { needsLlrt, type Variant } from "../lib/variants.ts";
+import type { InfraSettings } from "./settings.ts";
+
+/** Where the builds live; tests point these at fixtures. */
+export interface BuildLocations {
+  /** Function code folder of a variant. */
+  functionDir(variant: string): string;
+  /** Folder laid out like `/opt` holding a JS extension and its launcher. */
+  layerDir(variant: string): string;
+  /** The Rust extension cross-compiled for a Lambda architecture. */
+  rustLambdaBinary(arch: Arch): string;
+  /** The LLRT binary and its description (`LlrtInfo` JSON). */
+  llrtBinary: string;
+  llrtInfo: string;
+}
+
+/** The real build folder (`build/`). */
+export const DEFAULT_BUILD_LOCATIONS: BuildLocations = {
+  functionDir,
+  layerDir,
+  rustLambdaBinary: (arch) => join(BUILD_DIR, "lambda", arch, "battle-ext-rust"),
+  llrtBinary: LLRT_BIN,
+  llrtInfo: LLRT_INFO,
+};
+
+/**
+ * The same layout as `build/` under another folder (for fixtures).
+ *
+ * @param buildDir A folder with `functions/`, `layers/`, `lambda/<arch>/` and `llrt/`.
+ * @returns Locations inside it.
+ */
+export function buildLocationsUnder(buildDir: string): BuildLocations {
+  return {
+    functionDir: (variant) => join(buildDir, "functions", variant),
+    layerDir: (variant) => join(buildDir, "layers", variant),
+    rustLambdaBinary: (arch) => join(buildDir, "lambda", arch, "battle-ext-rust"),
+    llrtBinary: join(buildDir, "llrt", "llrt"),
+    llrtInfo: join(buildDir, "llrt", "llrt.json"),
+  };
+}
+
+/** What `build/llrt/llrt.json` says (fields the infra uses). */
+export interface LlrtInfo {
+  available: boolean;
+  source?: string;
+  version?: string;
+  arch?: Arch;
+  sdkEmbedded?: boolean;
+  reason?: string;
+}
+
+/** The extension a function carries, as built. */
+export type PlannedExtension =
+  | { build: "rust"; name: string; binary: string }
+  | { build: "js"; name: string; layerDir: string };
+
+/** One function the stack will hold. */
+export interface PlannedFunction {
+  variant: Variant;
+  arch: Arch;
+  memoryMb: number;
+  codeDir: string;
+  extension: PlannedExtension | null;
+  /** The LLRT binary, for variants that run on or launch LLRT. */
+  llrtBinary: string | null;
+}
+
+/** A variant (on one architecture, or on all when `arch` is null) left out, and why. */
+export interface SkippedBuild {
+  variant: string;
+  arch: Arch | null;
+  reason: string;
+}
+
+/** What the stack will hold and what it leaves out. */
+export interface DeploymentPlan {
+  functions: PlannedFunction[];
+  skipped: SkippedBuild[];
+  /** The LLRT description, when the file exists. */
+  llrt: LlrtInfo | null;
+}
+
+function shown(path: string): string {
+  const rel = relative(ROOT, path);
+  return rel.startsWith("..") ? path : rel;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads `llrt.json`.
+ *
+ * @param path The file.
+ * @returns The description, or null when the file is missing.
+ * @throws {SyntaxError} When the file is not JSON.
+ */
+export function readLlrtInfo(path: string): LlrtInfo | null {
+  if (!existsSync(path)) return null;
+  const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<LlrtInfo>;
+  return { ...parsed, available: parsed.available === true } as LlrtInfo;
+}
+
+function llrtProblem(info: LlrtInfo | null, locations: BuildLocations): string | null {
+  const where = shown(locations.llrtInfo);
+  if (info === null) return `no LLRT binary (${where} missing; run deno task build)`;
+  if (!info.available) {
+    const why = info.reason ? `: ${info.reason}` : "";
+    return `no LLRT binary (${where}: available false${why})`;
+  }
+  if (!isFile(locations.llrtBinary)) {
+    return `no LLRT binary (${shown(locations.llrtBinary)} missing)`;
+  }
+  return null;
+}
+
+function codeProblem(variant: Variant, locations: BuildLocations): string | null {
+  const dir = locations.functionDir(variant.name);
+  const entry = ["index.mjs", "index.js", "index.cjs"].find((f) => isFile(join(dir, f)));
+  return entry ? null : `no function code (${shown(dir)}/index.mjs missing; run deno task build)`;
+}
+
+/**
+ * Decides which functions the stack holds.
+ *
+ * @param settings Variants, memory sizes and architectures wanted.
+ * @param locations Where the builds are (default `build/`).
+ * @returns The functions, in variant, memory, architecture order, and what was left out.
+ * @throws {SyntaxError} When `llrt.json` exists but is not JSON.
+ * @example
+ * ```ts
+ * import { planDeployment } from "./builds.ts";
+ * import { resolveSettings } from "./settings.ts";
+ * const plan = planDeployment(resolveSettings(() => undefined));
+ * plan.skipped.map((s) => s.reason);
+ * ```
+ */
+export function planDeployment(
+  settings: Pick<InfraSettings, "variants" | "memorySizes" | "architectures">,
+  locations: BuildLocations = DEFAULT_BUILD_LOCATIONS,
+): DeploymentPlan {
+  const llrt = readLlrtInfo(locations.llrtInfo);
+  const functions: PlannedFunction[] = [];
+  const skipped: SkippedBuild[] = [];
+  for (const variant of settings.variants) {
+    const ext = variant.extension;
+    let problem = codeProblem(variant, locations);
+    if (!problem && ext?.build === "js") {
+      const launcher = join(locations.layerDir(variant.name), "extensions", ext.name);
+      if (!isFile(launcher)) problem = `no JS extension layer (${shown(launcher)} missing)`;
+    }
+    if (!problem && needsLlrt(variant)) problem = llrtProblem(llrt, locations);
+    if (problem) {
+      skipped.push({ variant: variant.name, arch: null, reason: problem });
+      continue;
+    }
+    const archs = settings.architectures.filter((arch) => {
+      let archProblem: string | null = null;
+      if (needsLlrt(variant) && llrt?.arch && llrt.arch !== arch) {
+        archProblem = `the LLRT binary is built for ${llrt.arch} (${shown(locations.llrtInfo)})`;
+      } else if (ext?.build === "rust" && !isFile(locations.rustLambdaBinary(arch))) {
+        archProblem = `${shown(locations.rustLambdaBinary(arch))} missing ` +
+          "(run scripts/build_lambda_rust.sh)";
+      }
+      if (archProblem) skipped.push({ variant: variant.name, arch, reason: archProblem });
+      return archProblem === null;
+    });
+    for (const memoryMb of settings.memorySizes) {
+      for (const arch of archs) {
+        functions.push({
+          variant,
+          arch,
+          memoryMb,
+          codeDir: locations.functionDir(variant.name),
+          extension: ext === null
+            ? null
+            : ext.build === "rust"
+            ? { build: "rust", name: ext.name, binary: locations.rustLambdaBinary(arch) }
+            : { build: "js", name: ext.name, layerDir: locations.layerDir(variant.name) },
+          llrtBinary: needsLlrt(variant) ? locations.llrtBinary : null,
+        });
+      }
+    }
+  }
+  return { functions, skipped, llrt };
+}
+
+/**
+ * One line per skip, for the synth's summary and the deploy's refusal.
+ *
+ * @param skip What was left out.
+ * @returns For example `skipped rust on arm64: build/lambda/arm64/battle-ext-rust missing`.
+ */
+export function describeSkip(skip: SkippedBuild): string {
+  const where = skip.arch === null ? "" : ` on ${skip.arch}`;
+  return `skipped ${skip.variant}${where}: ${skip.reason}`;
+}

@@ -1,0 +1,150 @@
+/**
+ * The settings of the CDK app: which functions to deploy and what they do. Read from CDK context
+ * (`cdk synth -c memory=128,1024`, which is what `infra/cli.ts` passes), else from the
+ * environment (`BATTLE_MEMORY=128,1024`), else the defaults below.
+ *
+ * | context key      | environment              | default                 |
+ * | ---------------- | ------------------------ | ----------------------- |
+ * | `memory`         | `BATTLE_MEMORY`          | `128,1024`              |
+ * | `arch`           | `BATTLE_ARCH`            | `arm64,x86_64`          |
+ * | `variants`       | `BATTLE_VARIANTS`        | every variant           |
+ * | `region`         | `AWS_REGION`, `CDK_DEFAULT_REGION` | none (environment-agnostic stack) |
+ * | `workIterations` | `BATTLE_WORK_ITERATIONS` | `1000`                  |
+ * | `payloadBytes`   | `BATTLE_PAYLOAD_BYTES`   | `1024`                  |
+ * | `timeoutSeconds` | `BATTLE_TIMEOUT_SECONDS` | `30`                    |
+ * | `stackName`      | `BATTLE_STACK_NAME`      | `BattleOfTheExtensions` |
+ * | `strict`         | `BATTLE_STRICT`          | `false` (skip missing builds; `true` fails) |
+ *
+ * @module
+ */
+import type { Arch } from "../lib/schema.ts";
+import { parseVariantList, type Variant } from "../lib/variants.ts";
+
+/** Everything the stack is built from. */
+export interface InfraSettings {
+  /** CloudFormation stack name; also the prefix of every function name. */
+  stackName: string;
+  /** Deployment region, or undefined for an environment-agnostic synth. */
+  region: string | undefined;
+  /** Function memory sizes in MB. */
+  memorySizes: number[];
+  /** Function architectures. */
+  architectures: Arch[];
+  /** Variants to deploy, in report order of the list given. */
+  variants: Variant[];
+  /** `BATTLE_WORK_ITERATIONS` of every function. */
+  workIterations: number;
+  /** `BATTLE_PAYLOAD_BYTES` of every function. */
+  payloadBytes: number;
+  /** Function timeout in seconds. */
+  timeoutSeconds: number;
+  /** True: a missing build fails the synth (deploy); false: it is skipped with a reason. */
+  strict: boolean;
+}
+
+/** The default `stackName`. */
+export const DEFAULT_STACK_NAME = "BattleOfTheExtensions";
+
+/** Context keys and the environment variables that back them. */
+export const SETTING_ENV: Readonly<Record<string, readonly string[]>> = {
+  memory: ["BATTLE_MEMORY"],
+  arch: ["BATTLE_ARCH"],
+  variants: ["BATTLE_VARIANTS"],
+  region: ["AWS_REGION", "CDK_DEFAULT_REGION"],
+  workIterations: ["BATTLE_WORK_ITERATIONS"],
+  payloadBytes: ["BATTLE_PAYLOAD_BYTES"],
+  timeoutSeconds: ["BATTLE_TIMEOUT_SECONDS"],
+  stackName: ["BATTLE_STACK_NAME"],
+  strict: ["BATTLE_STRICT"],
+};
+
+/**
+ * Parses a comma-separated list of memory sizes.
+ *
+ * @param list For example `128,1024`.
+ * @returns The sizes in MB, in the order given, without repeats.
+ * @throws {RangeError} When a size is not a whole number from 128 to 10,240.
+ */
+export function parseMemorySizes(list: string): number[] {
+  const sizes = list.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => {
+    const mb = Number(s);
+    if (!/^\d+$/.test(s) || mb < 128 || mb > 10_240) {
+      throw new RangeError(`Invalid memory size "${s}": expected whole MB from 128 to 10240`);
+    }
+    return mb;
+  });
+  if (sizes.length === 0) throw new RangeError(`Invalid memory list "${list}": no size given`);
+  return [...new Set(sizes)];
+}
+
+/**
+ * Parses a comma-separated list of Lambda architectures.
+ *
+ * @param list For example `arm64,x86_64`.
+ * @returns The architectures, in the order given, without repeats.
+ * @throws {RangeError} When a name is not `arm64` or `x86_64`.
+ */
+export function parseArchitectures(list: string): Arch[] {
+  const archs = list.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => {
+    if (s !== "arm64" && s !== "x86_64") {
+      throw new RangeError(`Invalid architecture "${s}": expected arm64 or x86_64`);
+    }
+    return s as Arch;
+  });
+  if (archs.length === 0) throw new RangeError(`Invalid architecture list "${list}"`);
+  return [...new Set(archs)];
+}
+
+function wholeNumber(key: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min) {
+    throw new RangeError(`Invalid ${key} "${value}": expected a whole number >= ${min}`);
+  }
+  return n;
+}
+
+/**
+ * Resolves the settings from a lookup (CDK context first, then the environment).
+ *
+ * @param context Returns the context value for a key (for example `app.node.tryGetContext`).
+ * @param env Environment variables; default `Deno.env.toObject()`.
+ * @returns The settings.
+ * @throws {RangeError} When a value is malformed; the message names the key and the value.
+ * @example
+ * ```ts
+ * import { resolveSettings } from "./settings.ts";
+ * resolveSettings((k) => (k === "memory" ? "256" : undefined), {}).memorySizes; // [256]
+ * ```
+ */
+export function resolveSettings(
+  context: (key: string) => unknown,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): InfraSettings {
+  const get = (key: string): string | undefined => {
+    const fromContext = context(key);
+    if (fromContext !== undefined && fromContext !== null && String(fromContext) !== "") {
+      return String(fromContext);
+    }
+    for (const name of SETTING_ENV[key] ?? []) {
+      if (env[name]) return env[name];
+    }
+    return undefined;
+  };
+  const stackName = get("stackName") ?? DEFAULT_STACK_NAME;
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,40}$/.test(stackName)) {
+    throw new RangeError(
+      `Invalid stackName "${stackName}": expected a letter then up to 40 letters, digits or -`,
+    );
+  }
+  return {
+    stackName,
+    region: get("region"),
+    memorySizes: parseMemorySizes(get("memory") ?? "128,1024"),
+    architectures: parseArchitectures(get("arch") ?? "arm64,x86_64"),
+    variants: parseVariantList(get("variants")),
+    workIterations: wholeNumber("workIterations", get("workIterations") ?? "1000", 0),
+    payloadBytes: wholeNumber("payloadBytes", get("payloadBytes") ?? "1024", 0),
+    timeoutSeconds: wholeNumber("timeoutSeconds", get("timeoutSeconds") ?? "30", 1),
+    strict: (get("strict") ?? "false") === "true",
+  };
+}

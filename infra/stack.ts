@@ -1,0 +1,235 @@
+/**
+ * The study's stack: one SQS queue (with a dead-letter queue), one Lambda layer per extension
+ * build, and one function per variant × memory size × architecture.
+ *
+ * Choices worth knowing:
+ * - The LLRT variant runs as a custom runtime on `provided.al2023`. The LLRT binary comes from
+ *   a layer of its own, per architecture, holding it as `/opt/bootstrap` (the layout of LLRT's
+ *   published `llrt-lambda-<arch>.zip`), so the function code stays the same folder the local
+ *   sandbox runs and the binary is uploaded once per architecture, not once per function.
+ *   The extension's launcher can run LLRT from the same file.
+ * - The Rust extension layer is per architecture (`/opt/extensions/battle-ext-rust`); the JS
+ *   extension layers (`build/layers/<variant>/`) hold no native code and serve both.
+ * - Logs: JSON format with system log level DEBUG. Lambda sends `platform.start` and
+ *   `platform.report` at INFO but `platform.runtimeDone` (and `platform.initRuntimeDone`) only at
+ *   DEBUG (Lambda developer guide, "Log-level filtering", event mapping for system log levels:
+ *   https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html);
+ *   `post_runtime_ms` needs `runtimeDone`. Application logs stay at INFO.
+ * - Least privilege: each function has its own role that may write to its own log group only;
+ *   the senders (mode `direct` or `extension`) may also `sqs:SendMessage` (which also authorises
+ *   `SendMessageBatch`) on the queue, and nothing else. No managed policy, no `*` resource.
+ *
+ * @module
+ */
+import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import type { Construct } from "constructs";
+import type { Arch } from "../lib/schema.ts";
+import type { DeploymentPlan, PlannedFunction } from "./builds.ts";
+import type { InfraSettings } from "./settings.ts";
+
+/** The tag every resource carries. */
+export const PROJECT_TAG = { key: "project", value: "battle-of-the-extensions" } as const;
+/** The port the extensions listen on, and the URL the handler posts to. */
+export const EXTENSION_PORT = 4243;
+export const EXTENSION_URL = `http://127.0.0.1:${EXTENSION_PORT}/messages`;
+/** Log retention of every function's log group. */
+export const LOG_RETENTION = logs.RetentionDays.TWO_WEEKS;
+
+/** What the stack is built from. */
+export interface BattleStackProps extends StackProps {
+  settings: InfraSettings;
+  plan: DeploymentPlan;
+  /** Where layer folders are assembled before CDK stages them (default `build/infra`). */
+  stagingDir: string;
+}
+
+/** The name of a function of the study, for example `BattleOfTheExtensions-rust-arm64-1024`. */
+export function functionName(
+  stackName: string,
+  fn: Pick<PlannedFunction, "variant" | "arch" | "memoryMb">,
+): string {
+  return `${stackName}-${fn.variant.name}-${fn.arch}-${fn.memoryMb}`;
+}
+
+/** The stack output key that describes one function. */
+export function functionOutputKey(
+  fn: Pick<PlannedFunction, "variant" | "arch" | "memoryMb">,
+): string {
+  const pascal = (s: string) =>
+    s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, _sep, c) => c.toUpperCase());
+  return `Function${pascal(fn.variant.name)}${pascal(fn.arch)}M${fn.memoryMb}`;
+}
+
+const ARCHITECTURES: Record<Arch, lambda.Architecture> = {
+  arm64: lambda.Architecture.ARM_64,
+  x86_64: lambda.Architecture.X86_64,
+};
+
+function stageFile(source: string, dir: string, name: string): string {
+  mkdirSync(join(dir, ...name.split("/").slice(0, -1)), { recursive: true });
+  const target = join(dir, name);
+  copyFileSync(source, target);
+  chmodSync(target, 0o755);
+  return dir;
+}
+
+/** The queue, the layers and the functions of the study. */
+export class BattleStack extends Stack {
+  /** Where functions send their payloads. */
+  readonly queue: sqs.Queue;
+  /** Messages the queue could not deliver after three receives. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** Every function, keyed by its name. */
+  readonly functions: Map<string, lambda.Function> = new Map();
+  readonly #layers = new Map<string, lambda.LayerVersion>();
+  readonly #props: BattleStackProps;
+
+  /**
+   * @param scope The app.
+   * @param id The stack id (the stack name unless `stackName` is given).
+   * @param props Settings, the deployment plan and the staging folder.
+   */
+  constructor(scope: Construct, id: string, props: BattleStackProps) {
+    super(scope, id, props);
+    this.#props = props;
+    Tags.of(this).add(PROJECT_TAG.key, PROJECT_TAG.value);
+
+    this.deadLetterQueue = new sqs.Queue(this, "DeadLetterQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.queue = new sqs.Queue(this, "Queue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    new CfnOutput(this, "QueueUrl", { value: this.queue.queueUrl });
+    new CfnOutput(this, "DeadLetterQueueUrl", { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, "Region", { value: Aws.REGION });
+
+    for (const fn of props.plan.functions) this.#addFunction(fn);
+  }
+
+  #layer(key: string, make: () => lambda.LayerVersionProps): lambda.LayerVersion {
+    let layer = this.#layers.get(key);
+    if (!layer) {
+      layer = new lambda.LayerVersion(this, `Layer-${key}`, {
+        layerVersionName: `${this.#props.settings.stackName}-${key}`,
+        removalPolicy: RemovalPolicy.DESTROY,
+        ...make(),
+      });
+      this.#layers.set(key, layer);
+    }
+    return layer;
+  }
+
+  #layersFor(fn: PlannedFunction): lambda.ILayerVersion[] {
+    const staging = this.#props.stagingDir;
+    const layers: lambda.ILayerVersion[] = [];
+    const llrtBinary = fn.llrtBinary;
+    if (llrtBinary !== null) {
+      layers.push(this.#layer(`llrt-runtime-${fn.arch}`, () => ({
+        code: lambda.Code.fromAsset(
+          stageFile(llrtBinary, join(staging, `llrt-runtime-${fn.arch}`), "bootstrap"),
+        ),
+        compatibleArchitectures: [ARCHITECTURES[fn.arch]],
+        description: `LLRT ${this.#props.plan.llrt?.version ?? ""} as /opt/bootstrap (${fn.arch})`,
+      })));
+    }
+    const ext = fn.extension;
+    if (ext?.build === "rust") {
+      layers.push(this.#layer(`${fn.variant.name}-${fn.arch}`, () => ({
+        code: lambda.Code.fromAsset(
+          stageFile(
+            ext.binary,
+            join(staging, `${fn.variant.name}-${fn.arch}`),
+            `extensions/${ext.name}`,
+          ),
+        ),
+        compatibleArchitectures: [ARCHITECTURES[fn.arch]],
+        description: `${ext.name} (${fn.arch})`,
+      })));
+    } else if (ext?.build === "js") {
+      layers.push(this.#layer(fn.variant.name, () => ({
+        code: lambda.Code.fromAsset(ext.layerDir),
+        compatibleArchitectures: [lambda.Architecture.ARM_64, lambda.Architecture.X86_64],
+        description: `${ext.name}: ${fn.variant.description}`,
+      })));
+    }
+    return layers;
+  }
+
+  #addFunction(fn: PlannedFunction): void {
+    const { settings } = this.#props;
+    const name = functionName(settings.stackName, fn);
+    const id = `${fn.variant.name}-${fn.arch}-${fn.memoryMb}`;
+    const logGroup = new logs.LogGroup(this, `${id}-Logs`, {
+      logGroupName: `/aws/lambda/${name}`,
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, `${id}-Role`, {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `Runs ${name}: writes its own log group${
+        fn.variant.mode === "none" ? "" : ", sends to the study queue"
+      }`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const environment: Record<string, string> = {
+      BATTLE_MODE: fn.variant.mode,
+      BATTLE_QUEUE_URL: this.queue.queueUrl,
+      BATTLE_WORK_ITERATIONS: String(settings.workIterations),
+      BATTLE_PAYLOAD_BYTES: String(settings.payloadBytes),
+      BATTLE_EXTENSION_URL: EXTENSION_URL,
+    };
+    if (fn.extension) environment.BATTLE_EXTENSION_PORT = String(EXTENSION_PORT);
+    const llrtRuntime = fn.variant.functionRuntime === "llrt";
+    const func = new lambda.Function(this, id, {
+      functionName: name,
+      description: fn.variant.description,
+      runtime: llrtRuntime ? lambda.Runtime.PROVIDED_AL2023 : lambda.Runtime.NODEJS_22_X,
+      architecture: ARCHITECTURES[fn.arch],
+      memorySize: fn.memoryMb,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      handler: "index.handler",
+      code: lambda.Code.fromAsset(fn.codeDir),
+      layers: this.#layersFor(fn),
+      environment,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel.DEBUG,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+    });
+    // Only SendMessage: the handler and extensions use the queue URL they are given, so neither
+    // GetQueueUrl nor GetQueueAttributes (which grantSendMessages would add) is needed.
+    if (fn.variant.mode !== "none") this.queue.grant(func, "sqs:SendMessage");
+    Tags.of(func).add("variant", fn.variant.name);
+    Tags.of(func).add("arch", fn.arch);
+    Tags.of(func).add("memory", String(fn.memoryMb));
+    this.functions.set(name, func);
+    new CfnOutput(this, functionOutputKey(fn), {
+      description: `${fn.variant.name} on ${fn.arch} with ${fn.memoryMb} MB`,
+      value: JSON.stringify({
+        functionName: name,
+        variant: fn.variant.name,
+        memoryMb: fn.memoryMb,
+        arch: fn.arch,
+        logGroupName: `/aws/lambda/${name}`,
+      }),
+    });
+  }
+}
