@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { type ExtensionEvent, type ExtensionsClient } from "./extensions_api.ts";
+import { runExtension } from "./extension.ts";
+import { Outbox } from "./outbox.ts";
+import type { BatchEntry, BatchOutcome } from "./delivery.ts";
+
+/** A scripted Extensions API that records the order of calls. */
+function fakeApi(events: ExtensionEvent[], trace: string[]): ExtensionsClient {
+  return {
+    register: (name) => {
+      trace.push(`register ${name}`);
+      return Promise.resolve("ext-id");
+    },
+    next: (id) => {
+      trace.push(`next ${id}`);
+      const e = events.shift();
+      return e ? Promise.resolve(e) : Promise.reject(new Error("no more events"));
+    },
+    initError: (_id, type) => {
+      trace.push(`initError ${type}`);
+      return Promise.resolve();
+    },
+    exitError: (_id, type) => {
+      trace.push(`exitError ${type}`);
+      return Promise.resolve();
+    },
+  };
+}
+
+/** An SQS send that takes `delayMs` and records into the trace. */
+function slowSend(trace: string[], delayMs: number) {
+  return (entries: BatchEntry[]): Promise<BatchOutcome> =>
+    new Promise((resolve) =>
+      setTimeout(() => {
+        trace.push(`sent ${entries.map((e) => e.MessageBody).join(",")}`);
+        resolve({ Successful: entries.map((e) => ({ Id: e.Id })) });
+      }, delayMs)
+    );
+}
+
+const quiet = { log: () => {}, sleep: () => Promise.resolve(), random: () => 0 };
+
+Deno.test("runExtension() delivers everything accepted before it calls /event/next again", async () => {
+  const trace: string[] = [];
+  const outbox = new Outbox({ ...quiet, send: slowSend(trace, 20) });
+  const far = Date.now() + 60_000;
+  const events: ExtensionEvent[] = [
+    { eventType: "INVOKE", deadlineMs: far, requestId: "r1" },
+    { eventType: "INVOKE", deadlineMs: far, requestId: "r2" },
+    { eventType: "SHUTDOWN", deadlineMs: far, shutdownReason: "spindown" },
+  ];
+  const api = fakeApi(events, trace);
+  const originalNext = api.next.bind(api);
+  // Messages arrive while the first INVOKE is being handled (as the function would post them).
+  let call = 0;
+  api.next = (id) => {
+    call += 1;
+    const result = originalNext(id);
+    if (call === 2) {
+      outbox.accept("m1");
+      outbox.accept("m2");
+    }
+    return result;
+  };
+  const logs: string[] = [];
+  const code = await runExtension({
+    name: "battle-ext-test",
+    api,
+    outbox,
+    log: (l) => logs.push(l),
+    listen: () => Promise.resolve({ close: () => Promise.resolve() }),
+  });
+  assert.equal(code, 0);
+  assert.deepEqual(trace, [
+    "register battle-ext-test",
+    "next ext-id",
+    "next ext-id", // INVOKE r1 returned; messages accepted while handling it
+    "sent m1",
+    "sent m2",
+    "next ext-id", // only after both are delivered
+  ]);
+  assert.match(logs.at(-1)!, /shutdown \(spindown\): accepted 2, delivered 2, undelivered 0/);
+});
+
+Deno.test("runExtension() flushes on SHUTDOWN and logs what could not be delivered", async () => {
+  const trace: string[] = [];
+  const outbox = new Outbox({
+    ...quiet,
+    eager: false,
+    send: () => Promise.reject(new Error("queue down")),
+  });
+  outbox.accept("x");
+  const logs: string[] = [];
+  const code = await runExtension({
+    name: "e",
+    api: fakeApi([{
+      eventType: "SHUTDOWN",
+      deadlineMs: Date.now() + 1000,
+      shutdownReason: "timeout",
+    }], trace),
+    outbox,
+    log: (l) => logs.push(l),
+    listen: () => Promise.resolve({ close: () => Promise.resolve() }),
+  });
+  assert.equal(code, 0);
+  assert.match(logs.at(-1)!, /accepted 1, delivered 0, undelivered 1/);
+});
+
+Deno.test("runExtension() stops waiting for a hung send at the SHUTDOWN deadline", async () => {
+  const outbox = new Outbox({ ...quiet, send: () => new Promise(() => {}) });
+  outbox.accept("stuck");
+  const logs: string[] = [];
+  const started = Date.now();
+  const code = await runExtension({
+    name: "e",
+    api: fakeApi([{
+      eventType: "SHUTDOWN",
+      deadlineMs: Date.now() + 150,
+      shutdownReason: "spindown",
+    }], []),
+    outbox,
+    log: (l) => logs.push(l),
+    shutdownMarginMs: 50,
+    listen: () => Promise.resolve({ close: () => Promise.resolve() }),
+  });
+  assert.equal(code, 0);
+  assert.ok(Date.now() - started < 1000);
+  assert.match(logs.at(-1)!, /undelivered 1/);
+});
+
+Deno.test("runExtension() reports /init/error when it cannot listen", async () => {
+  const trace: string[] = [];
+  const logs: string[] = [];
+  const code = await runExtension({
+    name: "e",
+    api: fakeApi([], trace),
+    outbox: new Outbox({ ...quiet, send: () => Promise.resolve({}) }),
+    log: (l) => logs.push(l),
+    listen: () => Promise.reject(new Error("listen EADDRINUSE 127.0.0.1:4243")),
+  });
+  assert.equal(code, 1);
+  assert.deepEqual(trace, ["register e", "initError Extension.ListenFailed"]);
+  assert.match(logs[0]!, /Cannot listen: listen EADDRINUSE/);
+});
+
+Deno.test("runExtension() reports /exit/error and exits 1 when /event/next fails", async () => {
+  const trace: string[] = [];
+  const code = await runExtension({
+    name: "e",
+    api: fakeApi([], trace),
+    outbox: new Outbox({ ...quiet, send: () => Promise.resolve({}) }),
+    log: () => {},
+    listen: () => Promise.resolve({ close: () => Promise.resolve() }),
+  });
+  assert.equal(code, 1);
+  assert.deepEqual(trace, ["register e", "next ext-id", "exitError Extension.Crash"]);
+});

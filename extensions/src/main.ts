@@ -1,0 +1,58 @@
+/**
+ * Entry point of the JavaScript extension (bundled to one ESM file; runs on Node.js and LLRT).
+ *
+ * Environment: `AWS_LAMBDA_RUNTIME_API`, `BATTLE_EXTENSION_NAME` (set by the launcher to its own
+ * file name), `BATTLE_EXTENSION_PORT` (default 4243), `BATTLE_QUEUE_URL`, `AWS_REGION`,
+ * `AWS_ENDPOINT_URL_SQS` and the AWS credential variables.
+ *
+ * @module
+ */
+import { ExtensionsApi } from "./extensions_api.ts";
+import { runExtension } from "./extension.ts";
+import { Outbox } from "./outbox.ts";
+import { startServer } from "./server.ts";
+import { createSqsClient, type Env, sqsBatchSender } from "./sqs.ts";
+
+/** Default port of the extension's HTTP endpoint. */
+export const DEFAULT_PORT = 4243;
+
+/**
+ * Reads the configuration, wires the parts and runs the extension.
+ *
+ * @param env The environment.
+ * @returns The exit code.
+ */
+export async function main(env: Env): Promise<number> {
+  const name = env.BATTLE_EXTENSION_NAME ?? "battle-ext-js";
+  const log = (line: string) => console.log(`[${name}] ${line}`);
+  const runtimeApi = env.AWS_LAMBDA_RUNTIME_API;
+  const queueUrl = env.BATTLE_QUEUE_URL;
+  const port = Number(env.BATTLE_EXTENSION_PORT ?? DEFAULT_PORT);
+  if (!runtimeApi) {
+    log("AWS_LAMBDA_RUNTIME_API is not set: not running inside Lambda");
+    return 1;
+  }
+  const api = new ExtensionsApi(runtimeApi);
+  if (!queueUrl || !Number.isInteger(port) || port < 0 || port > 65535) {
+    // Register first so the failure reaches Lambda as an Init error with a reason.
+    const problem = !queueUrl
+      ? "BATTLE_QUEUE_URL is not set"
+      : `BATTLE_EXTENSION_PORT "${env.BATTLE_EXTENSION_PORT}" is not a port`;
+    log(problem);
+    const id = await api.register(name).catch(() => null);
+    if (id !== null) await api.initError(id, "Extension.ConfigInvalid", problem).catch(() => {});
+    return 1;
+  }
+  const outbox = new Outbox({ send: sqsBatchSender(createSqsClient(env), queueUrl), log });
+  return await runExtension({
+    name,
+    api,
+    outbox,
+    log: (line) => console.log(line),
+    listen: () => startServer({ port, onMessage: (body) => outbox.accept(body) }),
+  });
+}
+
+const proc =
+  (globalThis as unknown as { process: { env: Env; exit(code: number): never } }).process;
+proc.exit(await main(proc.env));

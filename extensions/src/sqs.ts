@@ -1,0 +1,89 @@
+/**
+ * The SQS client, configured the same way on Node.js and on LLRT. On Node.js the SDK's own
+ * defaults apply (credential chain, `node:http` handler). Elsewhere (LLRT has `fetch` but no
+ * `node:http`) requests go through `FetchHttpHandler` and credentials come from the standard
+ * environment variables, which Lambda sets for runtimes and extensions alike.
+ *
+ * @module
+ */
+import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
+import type { SendBatch } from "./delivery.ts";
+
+/** Environment variables, as `process.env` holds them. */
+export type Env = Record<string, string | undefined>;
+
+/** Per-request timeout: a hung connection must not eat the invocation's deadline. */
+const REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * True on Node.js (not on LLRT, which also defines `process`).
+ *
+ * @returns Whether `process.release.name` is "node".
+ */
+export function onNode(): boolean {
+  const p = (globalThis as { process?: { release?: { name?: string } } }).process;
+  return p?.release?.name === "node";
+}
+
+/**
+ * The client configuration for this runtime.
+ *
+ * @param env The environment: `AWS_REGION`, `AWS_ENDPOINT_URL_SQS` (or `AWS_ENDPOINT_URL`) and,
+ * off Node.js, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
+ * @param options `node`: whether to use the Node.js defaults (default {@linkcode onNode});
+ * `maxAttempts`: the SDK's own attempts (default 1, since callers retry themselves).
+ * @returns The configuration.
+ * @throws {TypeError} Off Node.js, when no region is set.
+ */
+export function sqsClientConfig(
+  env: Env,
+  options: { node?: boolean; maxAttempts?: number } = {},
+): SQSClientConfig {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const endpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
+  const config: SQSClientConfig = { maxAttempts: options.maxAttempts ?? 1 };
+  if (region) config.region = region;
+  // Passed explicitly: the SDK reads AWS_ENDPOINT_URL_SQS itself only in its Node.js build.
+  if (endpoint) config.endpoint = endpoint;
+  if (options.node ?? onNode()) {
+    config.requestHandler = { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 1_000 };
+    return config;
+  }
+  if (!region) throw new TypeError("Cannot create the SQS client: AWS_REGION is not set");
+  config.requestHandler = new FetchHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS });
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    config.credentials = {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    };
+  }
+  return config;
+}
+
+/**
+ * Creates the SQS client for this runtime.
+ *
+ * @param env See {@linkcode sqsClientConfig}.
+ * @param options See {@linkcode sqsClientConfig}.
+ * @returns The client.
+ */
+export function createSqsClient(
+  env: Env,
+  options: { node?: boolean; maxAttempts?: number } = {},
+): SQSClient {
+  return new SQSClient(sqsClientConfig(env, options));
+}
+
+/**
+ * Adapts a client to the {@linkcode SendBatch} the delivery code calls.
+ *
+ * @param client The SQS client.
+ * @param queueUrl The queue.
+ * @returns A function sending one `SendMessageBatch` request.
+ */
+export function sqsBatchSender(client: SQSClient, queueUrl: string): SendBatch {
+  return (entries) =>
+    client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+}
