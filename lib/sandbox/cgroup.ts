@@ -117,7 +117,7 @@ export interface ControlsOptions {
   prefer?: "auto" | "fallback";
   /** cgroup versions that may be used; default both (tests use `[2]` to try the v2 freezer). */
   versions?: ReadonlyArray<1 | 2>;
-  /** Sampling period of the fallback's RSS sampler in ms; default 5. */
+  /** Sampling period of the fallback's RSS sampler in ms; default 10 (100 without /proc). */
   sampleMs?: number;
 }
 
@@ -181,7 +181,7 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
   const cores = navigator.hardwareConcurrency || 1;
   const cpuFraction = Math.min(wanted, cores);
   const memoryBytes = Math.round(opts.memoryMb * 1024 * 1024);
-  const sampleMs = opts.sampleMs ?? 5;
+  const sampleMs = opts.sampleMs ?? 10;
   const notes: string[] = [];
   if (wanted > cores) notes.push(`cpu ${wanted.toFixed(3)} capped at ${cores} cores`);
 
@@ -467,7 +467,7 @@ class Controls implements ResourceControls {
     if (this.#destroyed) return;
     await this.killAll("SIGKILL");
     this.#destroyed = true;
-    await this.#tree.stopSampling();
+    await this.#tree.close();
     this.#parts.accounting?.close();
     const errors: string[] = [];
     for (const dir of this.dirs) {
