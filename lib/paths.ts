@@ -29,6 +29,12 @@ export const LLRT_INFO: string = join(BUILD_DIR, "llrt", "llrt.json");
 /** The JS extension bundles: SDK left external (LLRT) and SDK bundled (Node.js). */
 export const JS_EXTENSION_LLRT: string = join(BUILD_DIR, "js", "extension-llrt.mjs");
 export const JS_EXTENSION_NODE: string = join(BUILD_DIR, "js", "extension-node.mjs");
+/** The JS extension for an LLRT that does not embed the AWS SDK (the `llrt_core` crate build). */
+export const JS_EXTENSION_LLRT_SDK: string = join(BUILD_DIR, "js", "extension-llrt-sdk.mjs");
+/** The application's handler bundles, by runtime and by whether the SQS client is in them. */
+export function jsFunctionBundle(runtime: "node" | "llrt", withSqs: boolean): string {
+  return join(BUILD_DIR, "js", `function-${runtime}${withSqs ? "-sqs" : ""}.mjs`);
+}
 /** Per variant, a folder laid out like `/opt` (an `extensions/` folder of executables). */
 export function layerDir(variant: string): string {
   return join(BUILD_DIR, "layers", variant);
