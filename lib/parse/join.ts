@@ -1,0 +1,264 @@
+/**
+ * Joins platform records (and, for runs, what the invoking client saw) into one
+ * {@link InvocationRow} per request id.
+ *
+ * @module
+ */
+import type { Arch, Backend, InvocationRow, InvocationStatus } from "../schema.ts";
+import type { PlatformRecord, ReportRecord, RuntimeDoneRecord } from "./records.ts";
+
+/** Row fields that the logs cannot know and the run supplies. */
+export interface RunMeta {
+  run_id: string;
+  backend: Backend | null;
+  variant: string | null;
+  arch: Arch | null;
+  /** Configured memory; used only where no REPORT states `Memory Size`. */
+  memory_mb: number | null;
+}
+
+/** What the invoker measured for one request id. */
+export interface ClientObservation {
+  /** Round trip of the Invoke call. */
+  clientRttMs: number | null;
+  /** When the client sent the request (Date or epoch ms). */
+  timestamp: Date | number | null;
+  /** Whether the client expected a cold start (informational; the platform decides `cold`). */
+  cold?: boolean;
+  /** What the client saw, e.g. a `FunctionError` answer, used when the platform says success. */
+  status?: InvocationStatus;
+  errorType?: string | null;
+}
+
+/** Options of {@link joinInvocations}. */
+export interface JoinOptions {
+  records: readonly PlatformRecord[];
+  meta: RunMeta;
+  /** Request ids the run invoked. When given, only these become rows (see {@link JoinResult}). */
+  client?: ReadonlyMap<string, ClientObservation>;
+}
+
+/** A request id seen in the logs that does not become a row. */
+export interface Orphan {
+  requestId: string;
+  /** `no-report`: START/runtimeDone without any REPORT (e.g. the log window ended first).
+   * `not-invoked-by-client`: a REPORT for a request the client did not make (another run). */
+  reason: "no-report" | "not-invoked-by-client";
+}
+
+/** {@link joinInvocations}'s result. */
+export interface JoinResult {
+  /** One row per request id, in client order (or first appearance in the logs). */
+  rows: InvocationRow[];
+  /** Client request ids with no REPORT. Each still gets a row: status `failure`, error_type
+   * {@link MISSING_REPORT}, platform measures null, client_rtt_ms and timestamp from the client. */
+  missingReport: string[];
+  orphans: Orphan[];
+  /** `INIT_REPORT`/`platform.initReport` records with a status other than success. */
+  initFailures: number;
+  /** Records the platform said it dropped (`platform.logsDropped`). */
+  droppedRecords: number;
+}
+
+/** error_type of rows for invocations the client made but the logs never reported. */
+export const MISSING_REPORT = "Battle.MissingReport";
+
+interface Acc {
+  report: ReportRecord | null;
+  runtimeDone: RuntimeDoneRecord | null;
+  startTime: number | null;
+}
+
+/**
+ * Builds one row per request id. Duplicates (logs collected twice, text and JSON both present)
+ * merge into one row. `cold` is true where the REPORT states an Init Duration; `status` comes
+ * from the REPORT, else runtimeDone, else the client; `timestamp` from START/platform.start,
+ * else the client, else the REPORT's log time minus its duration.
+ *
+ * @param options See {@link JoinOptions}.
+ * @returns Rows, missing reports and orphans.
+ * @example
+ * ```ts
+ * const { rows } = joinInvocations({ records, meta: { run_id: "r1", backend: "local",
+ *   variant: "rust", arch: "x86_64", memory_mb: 128 } });
+ * ```
+ */
+export function joinInvocations(options: JoinOptions): JoinResult {
+  const { records, meta, client } = options;
+  const byId = new Map<string, Acc>();
+  let initFailures = 0;
+  let droppedRecords = 0;
+  for (const r of records) {
+    switch (r.kind) {
+      case "report": {
+        const acc = entry(byId, r.requestId);
+        acc.report = acc.report === null ? r : mergeReports(acc.report, r);
+        break;
+      }
+      case "start": {
+        const acc = entry(byId, r.requestId);
+        if (r.time !== null && (acc.startTime === null || r.time < acc.startTime)) {
+          acc.startTime = r.time;
+        }
+        break;
+      }
+      case "runtimeDone": {
+        const acc = entry(byId, r.requestId);
+        if (acc.runtimeDone === null || acc.runtimeDone.durationMs === null) acc.runtimeDone = r;
+        break;
+      }
+      case "end":
+        entry(byId, r.requestId);
+        break;
+      case "initReport":
+        if (r.status !== "success") initFailures++;
+        break;
+      case "logsDropped":
+        droppedRecords += r.droppedRecords ?? 0;
+        break;
+      default:
+        break;
+    }
+  }
+  const rows: InvocationRow[] = [];
+  const missingReport: string[] = [];
+  const orphans: Orphan[] = [];
+  if (client === undefined) {
+    for (const [id, acc] of byId) {
+      if (acc.report === null) orphans.push({ requestId: id, reason: "no-report" });
+      else rows.push(toRow(id, acc, acc.report, meta, undefined));
+    }
+  } else {
+    for (const [id, seen] of client) {
+      const acc = byId.get(id);
+      if (acc?.report) {
+        rows.push(toRow(id, acc, acc.report, meta, seen));
+      } else {
+        missingReport.push(id);
+        rows.push(missingRow(id, meta, seen));
+      }
+    }
+    for (const [id, acc] of byId) {
+      if (client.has(id)) continue;
+      orphans.push({
+        requestId: id,
+        reason: acc.report === null ? "no-report" : "not-invoked-by-client",
+      });
+    }
+  }
+  return { rows, missingReport, orphans, initFailures, droppedRecords };
+}
+
+function entry(byId: Map<string, Acc>, id: string): Acc {
+  let acc = byId.get(id);
+  if (acc === undefined) {
+    acc = { report: null, runtimeDone: null, startTime: null };
+    byId.set(id, acc);
+  }
+  return acc;
+}
+
+/** The same REPORT seen twice (text and JSON, or collected twice): keep the first, fill gaps. */
+function mergeReports(a: ReportRecord, b: ReportRecord): ReportRecord {
+  if (
+    (a.initDurationMs !== null || b.initDurationMs === null) &&
+    (a.restoreDurationMs !== null || b.restoreDurationMs === null) &&
+    (a.errorType !== null || b.errorType === null) &&
+    (a.status !== "success" || b.status === "success") &&
+    (a.traceId !== null || b.traceId === null) &&
+    (a.time !== null || b.time === null)
+  ) {
+    return a;
+  }
+  return {
+    ...a,
+    initDurationMs: a.initDurationMs ?? b.initDurationMs,
+    restoreDurationMs: a.restoreDurationMs ?? b.restoreDurationMs,
+    billedRestoreDurationMs: a.billedRestoreDurationMs ?? b.billedRestoreDurationMs,
+    status: a.status === "success" ? b.status : a.status,
+    errorType: a.errorType ?? b.errorType,
+    traceId: a.traceId ?? b.traceId,
+    time: a.time ?? b.time,
+  };
+}
+
+/** Rounds to the microsecond so `12.34 - 10.1` reads 2.24, not 2.2399999999999984. */
+function roundMicros(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function toDate(t: Date | number | null | undefined): Date | null {
+  if (t === null || t === undefined) return null;
+  return t instanceof Date ? t : new Date(t);
+}
+
+function toRow(
+  id: string,
+  acc: Acc,
+  r: ReportRecord,
+  meta: RunMeta,
+  seen: ClientObservation | undefined,
+): InvocationRow {
+  const done = acc.runtimeDone;
+  const runtimeDoneMs = done?.durationMs ?? null;
+  let status: InvocationStatus = r.status;
+  let errorType = r.errorType;
+  if (status === "success" && done !== null && done.status !== "success") {
+    status = done.status;
+    errorType = done.errorType;
+  }
+  if (status === "success" && seen?.status !== undefined && seen.status !== "success") {
+    status = seen.status;
+    errorType = seen.errorType ?? null;
+  }
+  if (status !== "success") errorType ??= done?.errorType ?? seen?.errorType ?? null;
+  else errorType = null;
+  let startTime = acc.startTime;
+  if (startTime === null && seen !== undefined) {
+    startTime = toDate(seen.timestamp)?.getTime() ?? null;
+  }
+  if (startTime === null && r.time !== null) startTime = r.time - r.durationMs;
+  return {
+    run_id: meta.run_id,
+    backend: meta.backend,
+    variant: meta.variant,
+    arch: meta.arch,
+    memory_mb: Math.round(r.memorySizeMb),
+    request_id: id,
+    cold: r.initDurationMs !== null,
+    init_ms: r.initDurationMs,
+    restore_ms: r.restoreDurationMs,
+    duration_ms: r.durationMs,
+    billed_ms: r.billedDurationMs,
+    max_memory_mb: r.maxMemoryUsedMb,
+    runtime_done_ms: runtimeDoneMs,
+    post_runtime_ms: runtimeDoneMs === null ? null : roundMicros(r.durationMs - runtimeDoneMs),
+    client_rtt_ms: seen?.clientRttMs ?? null,
+    status,
+    error_type: errorType,
+    timestamp: startTime === null ? null : new Date(startTime),
+  };
+}
+
+function missingRow(id: string, meta: RunMeta, seen: ClientObservation): InvocationRow {
+  return {
+    run_id: meta.run_id,
+    backend: meta.backend,
+    variant: meta.variant,
+    arch: meta.arch,
+    memory_mb: meta.memory_mb,
+    request_id: id,
+    cold: seen.cold ?? false,
+    init_ms: null,
+    restore_ms: null,
+    duration_ms: null,
+    billed_ms: null,
+    max_memory_mb: null,
+    runtime_done_ms: null,
+    post_runtime_ms: null,
+    client_rtt_ms: seen.clientRttMs,
+    status: "failure",
+    error_type: seen.errorType ?? MISSING_REPORT,
+    timestamp: toDate(seen.timestamp),
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Lambda platform log parsing: text and JSON formats, whole exports, and the join into
+ * invocation rows.
+ *
+ * @module
+ */
+export * from "./records.ts";
+export { parseTextLine, prefixTime, type TextLineResult, type XrayLine } from "./text.ts";
+export { type JsonEventResult, parsePlatformEvent, type UnknownType } from "./json.ts";
+export { LogParser, type LogParserOptions, parseLines } from "./parser.ts";
+export { type ExportResult, type ExportShape, parseExport } from "./export.ts";
+export {
+  type ClientObservation,
+  joinInvocations,
+  type JoinOptions,
+  type JoinResult,
+  MISSING_REPORT,
+  type Orphan,
+  type RunMeta,
+} from "./join.ts";

@@ -1,0 +1,194 @@
+/**
+ * The one parser for Lambda platform output, local sandbox and AWS alike: text lines with any
+ * prefix, JSON-format lines, and Telemetry API arrays. Bad platform lines are counted and
+ * sampled, never fatal.
+ *
+ * @module
+ */
+import { parsePlatformEvent } from "./json.ts";
+import type { ParseResult, ParseStats, PlatformRecord, ReportRecord } from "./records.ts";
+import { parseTextLine } from "./text.ts";
+
+/** Options for {@link LogParser}. */
+export interface LogParserOptions {
+  /** How many rejected lines to keep as samples. Default 20. */
+  maxSamples?: number;
+}
+
+/** Accumulates records and counts over many lines, messages and events. */
+export class LogParser {
+  readonly records: PlatformRecord[] = [];
+  readonly stats: ParseStats = {
+    lines: 0,
+    platform: 0,
+    noise: 0,
+    rejected: 0,
+    rejectedSamples: [],
+    unknownTypes: {},
+  };
+  #maxSamples: number;
+  /** The REPORT an `XRAY TraceId:` line on the next line belongs to. */
+  #lastReport: ReportRecord | null = null;
+
+  /** @param options See {@link LogParserOptions}. */
+  constructor(options: LogParserOptions = {}) {
+    this.#maxSamples = options.maxSamples ?? 20;
+  }
+
+  /**
+   * Reads one line: Lambda text (any prefix), a JSON event, a JSON array of events, or noise.
+   *
+   * @param text The line without its newline.
+   * @param lineNo 1-based line number (or event number), used in samples.
+   * @param time Epoch ms of the log event when the container states it (filter-log-events).
+   */
+  line(text: string, lineNo: number, time: number | null = null): void {
+    this.stats.lines++;
+    const r = parseTextLine(text, lineNo, time);
+    if (r === null) {
+      this.#lastReport = null;
+      this.#json(text, lineNo, time);
+      return;
+    }
+    if (typeof r === "string") {
+      this.#lastReport = null;
+      this.reject(lineNo, text, r);
+      return;
+    }
+    this.stats.platform++;
+    if (r.kind === "xray") {
+      if (this.#lastReport !== null && this.#lastReport.traceId === null) {
+        this.#lastReport.traceId = r.traceId;
+      }
+      this.#lastReport = null;
+      return;
+    }
+    this.records.push(r);
+    this.#lastReport = r.kind === "report" ? r : null;
+  }
+
+  /**
+   * Reads one log event whose message may hold several lines (REPORT then XRAY).
+   *
+   * @param message The event's message.
+   * @param lineNo Event number, used in samples.
+   * @param time Epoch ms of the event, or null.
+   */
+  message(message: string, lineNo: number, time: number | null = null): void {
+    if (message.indexOf("\n") < 0) {
+      this.line(message, lineNo, time);
+      return;
+    }
+    const parts = message.split("\n");
+    if (parts.at(-1) === "") parts.pop();
+    for (const part of parts) this.line(part, lineNo, time);
+  }
+
+  /**
+   * Reads one already-parsed `{time, type, record}` event (Telemetry API, JSON log format).
+   *
+   * @param event The value.
+   * @param lineNo Line or element number, used in samples.
+   * @param time Epoch ms to use when the event has no readable `time`.
+   */
+  event(event: unknown, lineNo: number, time: number | null = null): void {
+    this.stats.lines++;
+    this.#lastReport = null;
+    this.#event(event, lineNo, time, event);
+  }
+
+  /** @returns The records and counts so far. */
+  result(): ParseResult {
+    return { records: this.records, stats: this.stats };
+  }
+
+  #event(event: unknown, lineNo: number, time: number | null, original: unknown): void {
+    const r = parsePlatformEvent(event, lineNo, time);
+    if (r === null) {
+      this.stats.noise++;
+    } else if (typeof r === "string") {
+      this.reject(lineNo, typeof original === "string" ? original : JSON.stringify(original), r);
+    } else if (r.kind === "unknownType") {
+      this.stats.unknownTypes[r.type] = (this.stats.unknownTypes[r.type] ?? 0) + 1;
+    } else {
+      this.stats.platform++;
+      this.records.push(r);
+    }
+  }
+
+  /** A line that is not Lambda text: a JSON event, a JSON array of events, or noise. */
+  #json(text: string, lineNo: number, time: number | null): void {
+    const brace = firstJsonStart(text);
+    if (brace < 0) {
+      this.stats.noise++;
+      return;
+    }
+    const looksPlatform = text.indexOf('"platform.', brace) >= 0 ||
+      text.startsWith('{"time":', brace);
+    if (!looksPlatform) {
+      this.stats.noise++;
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(brace));
+    } catch {
+      this.reject(lineNo, text, "malformed JSON platform event");
+      return;
+    }
+    if (Array.isArray(value)) {
+      // A Telemetry API batch on one line: each element counts as one more line read.
+      this.stats.lines += value.length - 1;
+      if (value.length === 0) this.stats.noise++;
+      for (const item of value) this.#event(item, lineNo, time, item);
+    } else {
+      this.#event(value, lineNo, time, text);
+    }
+  }
+
+  /**
+   * Counts a rejected line and keeps it as a sample while there is room.
+   *
+   * @param lineNo 1-based line or event number.
+   * @param text The line.
+   * @param reason Why it was rejected.
+   */
+  reject(lineNo: number, text: string, reason: string): void {
+    this.stats.rejected++;
+    if (this.stats.rejectedSamples.length < this.#maxSamples) {
+      this.stats.rejectedSamples.push({ line: lineNo, text: text.slice(0, 300), reason });
+    }
+  }
+}
+
+/** Index of the `{` or `[{` that starts JSON after an optional prefix, or -1. */
+function firstJsonStart(text: string): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123 /* { */ || (c === 91 /* [ */ && text.charCodeAt(i + 1) === 123)) {
+      if (i === 0) return i;
+      const p = text.charCodeAt(i - 1);
+      if (p === 32 || p === 9) return i;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Parses lines with one {@link LogParser}.
+ *
+ * @param lines The lines, without newlines.
+ * @param options See {@link LogParserOptions}.
+ * @returns Records and counts.
+ * @example
+ * ```ts
+ * const { records, stats } = parseLines(["START RequestId: a Version: $LATEST"]);
+ * ```
+ */
+export function parseLines(lines: Iterable<string>, options: LogParserOptions = {}): ParseResult {
+  const parser = new LogParser(options);
+  let n = 0;
+  for (const l of lines) parser.line(l, ++n);
+  return parser.result();
+}

@@ -1,0 +1,435 @@
+/**
+ * Lambda's text log lines (`START`, `END`, `REPORT`, `INIT_START`, `INIT_REPORT`, ...), with any
+ * prefix before them (as `aws logs tail` prints). Hot path: plain `indexOf`, no regex per line.
+ *
+ * @module
+ */
+import { readDecimal } from "./_number.ts";
+import {
+  type PlatformRecord,
+  type PlatformStatus,
+  type ReportRecord,
+  toPlatformStatus,
+} from "./records.ts";
+
+/** An `XRAY TraceId:` line that completes the REPORT before it. */
+export interface XrayLine {
+  kind: "xray";
+  traceId: string;
+}
+
+/**
+ * What one text line is: a record, an XRAY continuation, a rejection reason (string), or null
+ * for noise.
+ */
+export type TextLineResult = PlatformRecord | XrayLine | string | null;
+
+const REQUEST_ID = "RequestId: ";
+
+/** True where `text[at]` starts a word: the line start, or after a space, tab or `]`. */
+function atWordStart(text: string, at: number): boolean {
+  if (at === 0) return true;
+  const c = text.charCodeAt(at - 1);
+  return c === 32 || c === 9 || c === 93;
+}
+
+/**
+ * Reads the leading timestamp of a prefixed line (`2024-05-01T10:00:00.123000+00:00 stream ...`).
+ *
+ * @param text The line.
+ * @param end Where the Lambda text starts.
+ * @returns Epoch ms, or null without a parsable leading timestamp.
+ */
+export function prefixTime(text: string, end: number): number | null {
+  if (end === 0) return null;
+  const c = text.charCodeAt(0);
+  if (c < 48 || c > 57) return null;
+  let stop = 0;
+  while (stop < end) {
+    const d = text.charCodeAt(stop);
+    if (d === 32 || d === 9) break;
+    stop++;
+  }
+  const fast = readIsoTime(text, stop);
+  if (fast !== null) return fast;
+  const t = Date.parse(text.slice(0, stop));
+  return Number.isNaN(t) ? null : t;
+}
+
+function digits(text: string, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` at the start of `text[0, end)`, without building a
+ * string (Date.parse per line costs more than the rest of a REPORT).
+ */
+function readIsoTime(text: string, end: number): number | null {
+  if (end < 20 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return null;
+  const sep = text.charCodeAt(10);
+  if ((sep !== 84 && sep !== 32) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
+    return null;
+  }
+  const y = digits(text, 0, 4);
+  const mo = digits(text, 5, 2);
+  const d = digits(text, 8, 2);
+  const h = digits(text, 11, 2);
+  const mi = digits(text, 14, 2);
+  const s = digits(text, 17, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || s < 0) {
+    return null;
+  }
+  let i = 19;
+  let ms = 0;
+  if (text.charCodeAt(i) === 46) {
+    i++;
+    let scale = 100;
+    while (i < end) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      ms += c * scale;
+      scale /= 10;
+      i++;
+    }
+    ms = Math.floor(ms);
+  }
+  let offsetMin = 0;
+  const z = text.charCodeAt(i);
+  if (z === 90 && i + 1 === end) {
+    offsetMin = 0;
+  } else if ((z === 43 || z === 45) && i + 6 === end && text.charCodeAt(i + 3) === 58) {
+    const oh = digits(text, i + 1, 2);
+    const om = digits(text, i + 4, 2);
+    if (oh < 0 || om < 0) return null;
+    offsetMin = (z === 43 ? 1 : -1) * (oh * 60 + om);
+  } else {
+    return null;
+  }
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000;
+}
+
+/**
+ * Parses one text line.
+ *
+ * @param text The line (no trailing newline).
+ * @param lineNo 1-based line number, kept on the record.
+ * @param time Epoch ms of the log event when the container knows it; else read from the prefix.
+ * @returns A record, an XRAY continuation, a rejection reason, or null for noise.
+ * @example
+ * ```ts
+ * const r = parseTextLine("END RequestId: abc", 1, null);
+ * // { kind: "end", requestId: "abc", ... }
+ * ```
+ */
+export function parseTextLine(text: string, lineNo: number, time: number | null): TextLineResult {
+  const r = text.indexOf(REQUEST_ID);
+  if (r >= 4) {
+    if (r >= 7 && text.startsWith("REPORT ", r - 7) && atWordStart(text, r - 7)) {
+      return parseReport(text, r + REQUEST_ID.length, lineNo, time ?? prefixTime(text, r - 7));
+    }
+    if (r >= 6 && text.startsWith("START ", r - 6) && atWordStart(text, r - 6)) {
+      return parseStart(text, r + REQUEST_ID.length, lineNo, time ?? prefixTime(text, r - 6));
+    }
+    if (text.startsWith("END ", r - 4) && atWordStart(text, r - 4)) {
+      const id = readRequestId(text, r + REQUEST_ID.length);
+      if (id === null) return "END: the request id is missing";
+      return {
+        kind: "end",
+        requestId: id,
+        time: time ?? prefixTime(text, r - 4),
+        line: lineNo,
+        source: "text",
+      };
+    }
+  }
+  let k = text.indexOf("INIT_");
+  if (k >= 0 && atWordStart(text, k)) {
+    if (text.startsWith("INIT_START", k)) return parseInitStart(text, k, lineNo, time);
+    if (text.startsWith("INIT_REPORT", k)) return parseInitReport(text, k, lineNo, time);
+  }
+  k = text.indexOf("XRAY TraceId: ");
+  if (k >= 0 && atWordStart(text, k)) {
+    const fields = readFields(text, k);
+    const traceId = typeof fields === "string" ? null : fields.get("XRAY TraceId");
+    return traceId ? { kind: "xray", traceId } : "XRAY: the trace id is missing";
+  }
+  k = text.indexOf("RESTORE_");
+  if (k >= 0 && atWordStart(text, k)) return parseRestore(text, k, lineNo, time);
+  for (const [word, kind] of NAMED_LINES) {
+    k = text.indexOf(word);
+    if (k >= 0 && atWordStart(text, k)) return parseNamed(text, k, kind, lineNo, time);
+  }
+  return null;
+}
+
+const NAMED_LINES: ReadonlyArray<readonly [string, "extension" | "telemetrySubscription"]> = [
+  ["EXTENSION\tName: ", "extension"],
+  ["TELEMETRY\tName: ", "telemetrySubscription"],
+  ["LOGS\tName: ", "telemetrySubscription"],
+];
+
+/** The request id from `at` up to a tab, space or the end; null when empty. */
+function readRequestId(text: string, at: number): string | null {
+  let end = at;
+  const n = text.length;
+  while (end < n) {
+    const c = text.charCodeAt(end);
+    if (c === 9 || c === 32 || c === 13) break;
+    end++;
+  }
+  return end > at ? text.slice(at, end) : null;
+}
+
+function parseStart(
+  text: string,
+  at: number,
+  lineNo: number,
+  time: number | null,
+): PlatformRecord | string {
+  const id = readRequestId(text, at);
+  if (id === null) return "START: the request id is missing";
+  const v = text.indexOf("Version: ", at + id.length);
+  const version = v < 0 ? null : text.slice(v + 9).trim() || null;
+  return { kind: "start", requestId: id, version, time, line: lineNo, source: "text" };
+}
+
+/** Reads `value ms` / `value MB` in `text[from, to)`; NaN when the unit or number is off. */
+function readMeasure(text: string, from: number, to: number, unit: string): number {
+  if (to - from < unit.length + 1 || !text.startsWith(unit, to - unit.length)) return NaN;
+  return readDecimal(text, from, to - unit.length);
+}
+
+function parseReport(
+  text: string,
+  at: number,
+  lineNo: number,
+  time: number | null,
+): ReportRecord | string {
+  const n = text.length;
+  let pos = at;
+  while (pos < n && text.charCodeAt(pos) !== 9) pos++;
+  const requestId = text.slice(at, pos).trim();
+  if (requestId === "") return "REPORT: the request id is missing";
+  if (requestId.includes(" ")) return "REPORT: fields are not tab-separated";
+  let duration = NaN;
+  let billed = NaN;
+  let memory = NaN;
+  let maxUsed = NaN;
+  let init: number | null = null;
+  let restore: number | null = null;
+  let billedRestore: number | null = null;
+  let status: PlatformStatus = "success";
+  let errorType: string | null = null;
+  let traceId: string | null = null;
+  while (pos < n) {
+    pos++; // past the tab
+    let s = pos;
+    while (pos < n && text.charCodeAt(pos) !== 9) pos++;
+    let e = pos;
+    while (s < e && text.charCodeAt(s) === 32) s++;
+    while (e > s && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 13)) e--;
+    if (s === e) continue;
+    const colon = text.indexOf(": ", s);
+    if (colon < 0 || colon >= e) return `REPORT: cannot read field "${text.slice(s, e)}"`;
+    const v = colon + 2;
+    let value: number;
+    switch (text.charCodeAt(s)) {
+      case 68: // D
+        if (colon - s === 8 && text.startsWith("Duration", s)) {
+          duration = readMeasure(text, v, e, " ms");
+          if (Number.isNaN(duration)) return badValue("Duration", text, v, e);
+        }
+        continue;
+      case 66: // B
+        if (text.startsWith("Billed Duration", s) && colon - s === 15) {
+          billed = readMeasure(text, v, e, " ms");
+          if (Number.isNaN(billed)) return badValue("Billed Duration", text, v, e);
+        } else if (text.startsWith("Billed Restore Duration", s) && colon - s === 23) {
+          billedRestore = value = readMeasure(text, v, e, " ms");
+          if (Number.isNaN(value)) return badValue("Billed Restore Duration", text, v, e);
+        }
+        continue;
+      case 77: // M
+        if (text.startsWith("Memory Size", s) && colon - s === 11) {
+          memory = readMeasure(text, v, e, " MB");
+          if (Number.isNaN(memory)) return badValue("Memory Size", text, v, e);
+        } else if (text.startsWith("Max Memory Used", s) && colon - s === 15) {
+          maxUsed = readMeasure(text, v, e, " MB");
+          if (Number.isNaN(maxUsed)) return badValue("Max Memory Used", text, v, e);
+        }
+        continue;
+      case 73: // I
+        if (text.startsWith("Init Duration", s) && colon - s === 13) {
+          init = value = readMeasure(text, v, e, " ms");
+          if (Number.isNaN(value)) return badValue("Init Duration", text, v, e);
+        }
+        continue;
+      case 82: // R
+        if (text.startsWith("Restore Duration", s) && colon - s === 16) {
+          restore = value = readMeasure(text, v, e, " ms");
+          if (Number.isNaN(value)) return badValue("Restore Duration", text, v, e);
+        }
+        continue;
+      case 83: // S
+        if (text.startsWith("Status", s) && colon - s === 6) {
+          status = toPlatformStatus(text.slice(v, e));
+        }
+        continue;
+      case 69: // E
+        if (text.startsWith("Error Type", s) && colon - s === 10) errorType = text.slice(v, e);
+        continue;
+      case 88: // X
+        if (text.startsWith("XRAY TraceId", s) && colon - s === 12) traceId = text.slice(v, e);
+        continue;
+      default:
+        continue;
+    }
+  }
+  if (Number.isNaN(duration)) return missing("Duration");
+  if (Number.isNaN(billed)) return missing("Billed Duration");
+  if (Number.isNaN(memory)) return missing("Memory Size");
+  if (Number.isNaN(maxUsed)) return missing("Max Memory Used");
+  return {
+    kind: "report",
+    requestId,
+    time,
+    line: lineNo,
+    source: "text",
+    durationMs: duration,
+    billedDurationMs: billed,
+    memorySizeMb: memory,
+    maxMemoryUsedMb: maxUsed,
+    initDurationMs: init,
+    restoreDurationMs: restore,
+    billedRestoreDurationMs: billedRestore,
+    status,
+    errorType,
+    traceId,
+  };
+}
+
+function missing(field: string): string {
+  return `REPORT: "${field}" is missing`;
+}
+
+function badValue(field: string, text: string, from: number, to: number): string {
+  return `REPORT: "${field}" has a bad value "${text.slice(from, to)}"`;
+}
+
+/** Splits `Key: value\tKey: value` from `at`; a string names the first unreadable field. */
+function readFields(text: string, at: number): Map<string, string> | string {
+  const fields = new Map<string, string>();
+  for (const raw of text.slice(at).split("\t")) {
+    const part = raw.trim();
+    if (part === "") continue;
+    const colon = part.indexOf(": ");
+    if (colon < 0) {
+      // `INIT_START Runtime Version: ...`: the first field follows the line's keyword.
+      return `cannot read field "${part}"`;
+    }
+    fields.set(part.slice(0, colon), part.slice(colon + 2).trim());
+  }
+  return fields;
+}
+
+function parseInitStart(
+  text: string,
+  at: number,
+  lineNo: number,
+  time: number | null,
+): PlatformRecord | string {
+  const fields = readFields(text, at + "INIT_START ".length);
+  if (typeof fields === "string") return `INIT_START: ${fields}`;
+  const version = fields.get("Runtime Version");
+  if (!version) return `INIT_START: "Runtime Version" is missing`;
+  return {
+    kind: "initStart",
+    runtimeVersion: version,
+    runtimeVersionArn: fields.get("Runtime Version ARN") ?? null,
+    phase: null,
+    initializationType: null,
+    time: time ?? prefixTime(text, at),
+    line: lineNo,
+    source: "text",
+  };
+}
+
+function parseInitReport(
+  text: string,
+  at: number,
+  lineNo: number,
+  time: number | null,
+): PlatformRecord | string {
+  const fields = readFields(text, at + "INIT_REPORT ".length);
+  if (typeof fields === "string") return `INIT_REPORT: ${fields}`;
+  const raw = fields.get("Init Duration");
+  if (raw === undefined) return `INIT_REPORT: "Init Duration" is missing`;
+  const ms = readMeasure(raw, 0, raw.length, " ms");
+  if (Number.isNaN(ms)) return `INIT_REPORT: "Init Duration" has a bad value "${raw}"`;
+  const status = fields.get("Status");
+  return {
+    kind: "initReport",
+    initDurationMs: ms,
+    phase: fields.get("Phase") ?? null,
+    status: status === undefined ? "success" : toPlatformStatus(status),
+    errorType: fields.get("Error Type") ?? null,
+    time: time ?? prefixTime(text, at),
+    line: lineNo,
+    source: "text",
+  };
+}
+
+function parseRestore(
+  text: string,
+  at: number,
+  lineNo: number,
+  time: number | null,
+): PlatformRecord | string | null {
+  const isStart = text.startsWith("RESTORE_START", at);
+  if (!isStart && !text.startsWith("RESTORE_REPORT", at)) return null;
+  const fields = readFields(text, at + (isStart ? 14 : 15));
+  if (typeof fields === "string") return `RESTORE: ${fields}`;
+  let durationMs: number | null = null;
+  const raw = fields.get("Restore Duration");
+  if (raw !== undefined) {
+    durationMs = readMeasure(raw, 0, raw.length, " ms");
+    if (Number.isNaN(durationMs)) return `RESTORE_REPORT: "Restore Duration" has a bad value`;
+  }
+  return {
+    kind: "restore",
+    phase: isStart ? "restoreStart" : "restoreReport",
+    durationMs,
+    time: time ?? prefixTime(text, at),
+    line: lineNo,
+    source: "text",
+  };
+}
+
+function parseNamed(
+  text: string,
+  at: number,
+  kind: "extension" | "telemetrySubscription",
+  lineNo: number,
+  time: number | null,
+): PlatformRecord | string {
+  const fields = readFields(text, text.indexOf("\t", at) + 1);
+  if (typeof fields === "string") return `${kind}: ${fields}`;
+  const name = fields.get("Name");
+  if (!name) return `${kind}: "Name" is missing`;
+  const base = {
+    name,
+    state: fields.get("State") ?? null,
+    time: time ?? prefixTime(text, at),
+    line: lineNo,
+    source: "text" as const,
+  };
+  return kind === "extension"
+    ? { kind, ...base, errorType: fields.get("Error Type") ?? null }
+    : { kind, ...base };
+}
