@@ -1,0 +1,317 @@
+/**
+ * The one contract every extension implementation (Rust, Node.js, LLRT) runs: DESIGN.md's
+ * "The extension's contract", checked against a real SQS (ElasticMQ) and a test Extensions API.
+ *
+ * @example
+ * ```ts
+ * // lib/contract/rust_test.ts
+ * runContractSuite({ name: "rust", extensionName: "battle-ext-rust", command: RUST_EXTENSION_BIN });
+ * ```
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
+import { canConnect, type ExtensionCommand, type Harness, startHarness } from "./harness.ts";
+
+/** The largest message body an extension accepts (SQS's classic limit); one byte more is 413. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+/** SQS's limits on one `SendMessageBatch`. */
+export const MAX_BATCH_ENTRIES = 10;
+export const MAX_BATCH_BYTES = 256 * 1024;
+
+/** Options of {@linkcode runContractSuite}. */
+export interface ContractSuiteOptions extends ExtensionCommand {
+  /** Short implementation name; tests are named `contract(<name>): ...`. */
+  name: string;
+  /** The `Lambda-Extension-Name` it must register with (its executable's name in Lambda). */
+  extensionName: string;
+  /** Skip every case (e.g. when the implementation is not built); default false. */
+  ignore?: boolean;
+}
+
+/** Message bodies that must arrive byte for byte: ASCII, UTF-8, markup, whitespace, sizes. */
+export const SAMPLE_BODIES: readonly string[] = [
+  "a",
+  '{"requestId":"7c2b","payload":"hello"}',
+  "žluťoučký kůň úpěl ďábelské ódy 🐎🚀 中文 العربية",
+  "line 1\nline 2\r\nline\t3",
+  '<xml a="1">&amp; &lt;</xml> %20 + = & ?',
+  "x".repeat(1024),
+  "é".repeat(32 * 1024),
+  "y".repeat(200 * 1024),
+  "z".repeat(MAX_MESSAGE_BYTES),
+];
+
+const utf8 = new TextEncoder();
+
+function sorted(values: readonly string[]): string[] {
+  return [...values].sort();
+}
+
+function describeBodies(bodies: readonly string[]): string {
+  return `${bodies.length} bodies of ${bodies.map((b) => utf8.encode(b).length).join(",")} bytes`;
+}
+
+/** Sends raw bytes and reads what comes back until the peer closes or 3 s pass. */
+async function rawExchange(port: number, request: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(utf8.encode(request));
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(4096);
+    const deadline = Date.now() + 3_000;
+    while (Date.now() < deadline) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const n = await Promise.race([
+        conn.read(buf),
+        new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), 500)),
+      ]);
+      clearTimeout(timer);
+      if (n === null) break;
+      if (n === "timeout") {
+        if (chunks.length > 0) break;
+        continue;
+      }
+      chunks.push(buf.slice(0, n));
+    }
+    return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+  } finally {
+    conn.close();
+  }
+}
+
+function assertJsonError(
+  res: { status: number; json: unknown; text: string; headers: Headers },
+  status: number,
+) {
+  assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
+  assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+  const error = (res.json as { error?: unknown } | null)?.error;
+  assert.equal(typeof error, "string", `JSON body {"error": "..."} expected, got: ${res.text}`);
+  assert.ok((error as string).length > 0);
+}
+
+async function postAll(h: Harness, bodies: readonly string[]): Promise<void> {
+  for (const body of bodies) {
+    const res = await h.post(body);
+    assert.equal(
+      res.status,
+      202,
+      `POST /messages (${utf8.encode(body).length} bytes): ${res.text}`,
+    );
+  }
+}
+
+/**
+ * Registers the contract's `Deno.test` cases for one implementation. One ElasticMQ serves every
+ * case of the file; each case gets its own queue, proxy, Extensions API and extension process.
+ *
+ * @param options The implementation: name, expected extension name, how to start it.
+ */
+export function runContractSuite(options: ContractSuiteOptions): void {
+  const command: ExtensionCommand = {
+    command: options.command,
+    ...(options.args ? { args: options.args } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  };
+  let shared: Promise<ElasticMQ> | null = null;
+  const sqs = () => shared ??= startElasticMQ();
+  Deno.test.afterAll(async () => {
+    if (shared) await (await shared).stop();
+  });
+
+  const test = (
+    name: string,
+    fn: (h: Harness, sqs: ElasticMQ) => Promise<void>,
+    harnessOptions: Parameters<typeof startHarness>[2] = {},
+  ) =>
+    Deno.test({
+      name: `contract(${options.name}): ${name}`,
+      ignore: options.ignore ?? false,
+      // The shared ElasticMQ outlives each case; afterAll stops it.
+      sanitizeOps: false,
+      sanitizeResources: false,
+      fn: async () => {
+        const server = await sqs();
+        const h = await startHarness(command, server, harnessOptions);
+        try {
+          await fn(h, server);
+        } catch (err) {
+          if (err instanceof Error) err.message += `\n--- extension output ---\n${h.log()}`;
+          throw err;
+        } finally {
+          if (!server.running) await server.start();
+          await h.close();
+        }
+      },
+    });
+
+  test(`registers as ${options.extensionName} for INVOKE and SHUTDOWN and listens before its first /next`, async (h) => {
+    assert.equal(h.api.registrations.length, 1);
+    const [registration] = h.api.registrations;
+    assert.equal(registration?.name, options.extensionName);
+    assert.deepEqual(sorted(registration?.events ?? []), ["INVOKE", "SHUTDOWN"]);
+    assert.ok((registration?.at ?? Infinity) < (h.api.nextCalls[0] ?? -Infinity));
+    assert.equal(await canConnect("127.0.0.1", h.port), true, `nothing listens on ${h.port}`);
+    assert.deepEqual(h.api.errors, []);
+  });
+
+  test("listens on 127.0.0.1 only", async (h) => {
+    assert.equal(await canConnect("127.0.0.1", h.port), true);
+    const others = Deno.networkInterfaces()
+      .filter((i) => i.family === "IPv4" && !i.address.startsWith("127."));
+    for (const i of others) {
+      assert.equal(await canConnect(i.address, h.port), false, `reachable on ${i.address}`);
+    }
+  });
+
+  test("answers POST /messages with 202 {accepted:true} and delivers each body unchanged", async (h) => {
+    for (const body of SAMPLE_BODIES) {
+      const res = await h.post(body);
+      assert.equal(res.status, 202, res.text);
+      assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+      assert.deepEqual(res.json, { accepted: true });
+    }
+    await h.invoke();
+    const got = await h.drain();
+    assert.equal(got.length, SAMPLE_BODIES.length, describeBodies(got));
+    assert.deepEqual(sorted(got), sorted(SAMPLE_BODIES));
+  });
+
+  test("delivers everything accepted before it calls /next after an INVOKE", async (h) => {
+    const bodies = Array.from({ length: 40 }, (_, i) => `message ${i} ${"·".repeat(i * 50)}`);
+    await Promise.all(bodies.map((b) => h.post(b).then((r) => assert.equal(r.status, 202))));
+    const { nextAt } = await h.invoke();
+    const sentBeforeNext = h.proxy.batches
+      .filter((b) => b.status === 200 && b.endedAt <= nextAt)
+      .reduce((n, b) => n + b.bodyBytes.length - b.failed, 0);
+    assert.equal(sentBeforeNext, bodies.length, "entries SQS acknowledged before /next");
+    assert.deepEqual(sorted(await h.drain()), sorted(bodies));
+  });
+
+  test("returns to /next promptly when an INVOKE finds nothing to deliver", async (h) => {
+    const { invokedAt, nextAt } = await h.invoke();
+    assert.ok(nextAt - invokedAt < 1_000, `took ${Math.round(nextAt - invokedAt)} ms`);
+    assert.equal(h.proxy.batches.length, 0);
+  });
+
+  test(`sends SendMessageBatch with at most ${MAX_BATCH_ENTRIES} entries (25 messages: 3+ requests)`, async (h) => {
+    const bodies = Array.from({ length: 25 }, (_, i) => `batch entry ${i}`);
+    await Promise.all(bodies.map((b) => h.post(b).then((r) => assert.equal(r.status, 202))));
+    await h.invoke();
+    const sends = h.proxy.calls.filter((c) => c.action.startsWith("SendMessage"));
+    assert.ok(sends.every((c) => c.action === "SendMessageBatch"), "only SendMessageBatch");
+    const sizes = sends.map((c) => c.bodyBytes.length);
+    assert.ok(sizes.every((n) => n >= 1 && n <= MAX_BATCH_ENTRIES), `batch sizes ${sizes}`);
+    assert.ok(sends.length >= 3, `25 messages in ${sends.length} requests`);
+    assert.deepEqual(sorted(await h.drain()), sorted(bodies));
+  });
+
+  test(`keeps each SendMessageBatch within ${MAX_BATCH_BYTES} bytes of bodies`, async (h) => {
+    const bodies = Array.from({ length: 5 }, (_, i) => String(i).repeat(100 * 1024));
+    await postAll(h, bodies);
+    await h.invoke();
+    const totals = h.proxy.batches.map((b) => b.bodyBytes.reduce((s, n) => s + n, 0));
+    assert.ok(totals.every((t) => t <= MAX_BATCH_BYTES), `batch bytes ${totals}`);
+    assert.deepEqual(sorted(await h.drain()), sorted(bodies));
+  });
+
+  test(`rejects a body over ${MAX_MESSAGE_BYTES} bytes with 413 and stays healthy`, async (h) => {
+    assertJsonError(await h.post("o".repeat(MAX_MESSAGE_BYTES + 1)), 413);
+    assertJsonError(await h.post(new Uint8Array(4 * 1024 * 1024).fill(0x61)), 413);
+    assert.equal((await h.post("after")).status, 202);
+    await h.invoke();
+    assert.deepEqual(await h.drain(), ["after"]);
+  });
+
+  test("answers 404 to unknown routes", async (h) => {
+    assertJsonError(await h.post("x", { path: "/nope" }), 404);
+    assertJsonError(await h.post(null, { path: "/", method: "GET" }), 404);
+    assertJsonError(await h.post("x", { path: "/messages/extra" }), 404);
+  });
+
+  test("answers 405 with Allow: POST to other methods on /messages", async (h) => {
+    for (const method of ["GET", "PUT", "DELETE"]) {
+      const res = await h.post(method === "GET" ? null : "x", { method });
+      assertJsonError(res, 405);
+      assert.match(res.headers.get("allow") ?? "", /POST/, `${method}: Allow header`);
+    }
+  });
+
+  test("answers 400 to an empty body and to a body that is not UTF-8", async (h) => {
+    assertJsonError(await h.post(""), 400);
+    assertJsonError(await h.post(new Uint8Array([0x66, 0xff, 0xfe, 0x66])), 400);
+    await h.invoke();
+    assert.deepEqual(await h.drain(), []);
+  });
+
+  test("answers 400 to malformed HTTP", async (h) => {
+    const reply = await rawExchange(h.port, "THIS IS NOT HTTP\r\n\r\n");
+    assert.match(reply, /^HTTP\/1\.[01] 400/, `reply: ${JSON.stringify(reply.slice(0, 200))}`);
+    assert.equal((await h.post("still alive")).status, 202);
+  });
+
+  test("on SHUTDOWN flushes everything and exits before the deadline", async (h) => {
+    const bodies = Array.from({ length: 30 }, (_, i) => `shutdown ${i}`);
+    await postAll(h, bodies);
+    const deadlineAt = performance.now() + 2_000;
+    h.api.shutdown({ deadlineMs: Date.now() + 2_000 });
+    const exit = await h.waitForExit(3_000);
+    assert.ok(exit, "still running 1 s past the SHUTDOWN deadline");
+    assert.ok(exit.at <= deadlineAt, `exited ${Math.round(exit.at - deadlineAt)} ms late`);
+    assert.equal(exit.code, 0);
+    assert.deepEqual(sorted(await h.drain()), sorted(bodies));
+  });
+
+  test("rides out an SQS outage with bounded retries and loses nothing", async (h, sqs) => {
+    await sqs.stop();
+    const bodies = Array.from({ length: 12 }, (_, i) => `outage ${i}`);
+    for (const body of bodies) {
+      const started = performance.now();
+      const res = await h.post(body);
+      assert.equal(res.status, 202, res.text);
+      assert.ok(performance.now() - started < 1_000, "accepts at once, even while SQS is down");
+    }
+    const nextCalls = h.api.nextCalls.length;
+    h.api.invoke({ deadlineMs: Date.now() + 60_000 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(h.api.nextCalls.length, nextCalls, "called /next with undelivered messages");
+    await sqs.start();
+    const upAt = performance.now();
+    const nextAt = await h.api.waitForNext(nextCalls + 1, 20_000);
+    assert.ok(
+      nextAt - upAt < 5_000,
+      `delivered ${Math.round(nextAt - upAt)} ms after SQS came back`,
+    );
+    assert.ok(h.proxy.calls.some((c) => c.status !== 200), "no failed request seen");
+    assert.deepEqual(sorted(await h.drain()), sorted(bodies));
+  });
+
+  test(
+    "on SHUTDOWN during an outage exits by the deadline and logs the undelivered count",
+    async (h, sqs) => {
+      await sqs.stop();
+      await postAll(h, ["lost 1", "lost 2", "lost 3"]);
+      const deadlineAt = performance.now() + 1_500;
+      h.api.shutdown({ deadlineMs: Date.now() + 1_500 });
+      const exit = await h.waitForExit(3_000);
+      assert.ok(exit, "still running 1.5 s past the SHUTDOWN deadline");
+      assert.ok(exit.at <= deadlineAt + 100, `exited ${Math.round(exit.at - deadlineAt)} ms late`);
+      const line = h.log().split("\n").find((l) => /undelivered/i.test(l));
+      assert.ok(line, "no log line mentions 'undelivered'");
+      assert.match(line, /\b3\b/, `the line must give the count 3: ${line}`);
+    },
+  );
+
+  test("without BATTLE_QUEUE_URL reports /init/error and exits non-zero", async (h) => {
+    const exit = await h.waitForExit(10_000);
+    assert.ok(exit, "still running without BATTLE_QUEUE_URL");
+    assert.notEqual(exit.code, 0);
+    const [error] = h.api.errors;
+    assert.equal(error?.kind, "init");
+    assert.equal(error?.id, h.api.registrations[0]?.id);
+    assert.ok(error?.errorType, "Lambda-Extension-Function-Error-Type header");
+    assert.equal(h.api.nextCalls.length, 0);
+  }, { unset: ["BATTLE_QUEUE_URL"], waitForInit: false });
+}
