@@ -9,12 +9,11 @@
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
-import { BUILD_DIR } from "../lib/paths.ts";
 import {
   type BuildLocations,
-  DEFAULT_BUILD_LOCATIONS,
   type DeploymentPlan,
   describeSkip,
+  locationsFor,
   planDeployment,
 } from "./builds.ts";
 import { resolveSettings } from "./settings.ts";
@@ -26,9 +25,9 @@ export interface SynthesizeOptions {
   context?: Record<string, unknown>;
   /** Environment for settings; default `Deno.env.toObject()`. */
   env?: Record<string, string | undefined>;
-  /** Where the builds are; default `build/`. */
+  /** Where the builds are; default the `buildDir` setting, else `build/`. */
   locations?: BuildLocations;
-  /** Where layer folders are assembled; default `build/infra`. */
+  /** Where layer folders are assembled; default `<outdir>/staging`. */
   stagingDir?: string;
   /** Cloud assembly folder; default `CDK_OUTDIR` (set by the CDK CLI) or a temp folder. */
   outdir?: string;
@@ -57,7 +56,7 @@ export function synthesizeApp(options: SynthesizeOptions = {}): SynthesizeResult
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
   });
   const settings = resolveSettings((key) => app.node.tryGetContext(key), options.env);
-  const plan = planDeployment(settings, options.locations ?? DEFAULT_BUILD_LOCATIONS);
+  const plan = planDeployment(settings, options.locations ?? locationsFor(settings.buildDir));
   if (settings.strict && plan.skipped.length > 0) {
     throw new Error(
       `Cannot deploy: builds are missing:\n${plan.skipped.map(describeSkip).join("\n")}\n` +
@@ -67,7 +66,7 @@ export function synthesizeApp(options: SynthesizeOptions = {}): SynthesizeResult
   const stack = new BattleStack(app, settings.stackName, {
     settings,
     plan,
-    stagingDir: options.stagingDir ?? join(BUILD_DIR, "infra"),
+    stagingDir: options.stagingDir ?? join(app.outdir, "staging"),
     description: "Battle of the Extensions: Lambda extension cost study (LLRT, Node.js, Rust)",
     ...(settings.region === undefined ? {} : { env: { region: settings.region } }),
   });

@@ -12,7 +12,7 @@
  * @module
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { BUILD_DIR, functionDir, layerDir, LLRT_BIN, LLRT_INFO, ROOT } from "../lib/paths.ts";
 import type { Arch } from "../lib/schema.ts";
 import { needsLlrt, type Variant } from "../lib/variants.ts";
@@ -54,6 +54,17 @@ export function buildLocationsUnder(buildDir: string): BuildLocations {
     llrtBinary: join(buildDir, "llrt", "llrt"),
     llrtInfo: join(buildDir, "llrt", "llrt.json"),
   };
+}
+
+/**
+ * The locations for a `buildDir` setting.
+ *
+ * @param buildDir A folder laid out like `build/` (relative to the working directory), or
+ * undefined for `build/` itself.
+ * @returns The locations.
+ */
+export function locationsFor(buildDir: string | undefined): BuildLocations {
+  return buildDir === undefined ? DEFAULT_BUILD_LOCATIONS : buildLocationsUnder(resolve(buildDir));
 }
 
 /** What `build/llrt/llrt.json` says (fields the infra uses). */

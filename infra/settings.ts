@@ -8,12 +8,13 @@
  * | `memory`         | `BATTLE_MEMORY`          | `128,1024`              |
  * | `arch`           | `BATTLE_ARCH`            | `arm64,x86_64`          |
  * | `variants`       | `BATTLE_VARIANTS`        | every variant           |
- * | `region`         | `AWS_REGION`, `CDK_DEFAULT_REGION` | none (environment-agnostic stack) |
+ * | `region`         | `AWS_REGION`             | none (environment-agnostic stack) |
  * | `workIterations` | `BATTLE_WORK_ITERATIONS` | `1000`                  |
  * | `payloadBytes`   | `BATTLE_PAYLOAD_BYTES`   | `1024`                  |
  * | `timeoutSeconds` | `BATTLE_TIMEOUT_SECONDS` | `30`                    |
  * | `stackName`      | `BATTLE_STACK_NAME`      | `BattleOfTheExtensions` |
  * | `strict`         | `BATTLE_STRICT`          | `false` (skip missing builds; `true` fails) |
+ * | `buildDir`       | `BATTLE_BUILD_DIR`       | `build/` (a folder laid out like it)         |
  *
  * @module
  */
@@ -40,6 +41,8 @@ export interface InfraSettings {
   timeoutSeconds: number;
   /** True: a missing build fails the synth (deploy); false: it is skipped with a reason. */
   strict: boolean;
+  /** A folder laid out like `build/` to take the builds from, or undefined for `build/`. */
+  buildDir: string | undefined;
 }
 
 /** The default `stackName`. */
@@ -50,12 +53,13 @@ export const SETTING_ENV: Readonly<Record<string, readonly string[]>> = {
   memory: ["BATTLE_MEMORY"],
   arch: ["BATTLE_ARCH"],
   variants: ["BATTLE_VARIANTS"],
-  region: ["AWS_REGION", "CDK_DEFAULT_REGION"],
+  region: ["AWS_REGION"],
   workIterations: ["BATTLE_WORK_ITERATIONS"],
   payloadBytes: ["BATTLE_PAYLOAD_BYTES"],
   timeoutSeconds: ["BATTLE_TIMEOUT_SECONDS"],
   stackName: ["BATTLE_STACK_NAME"],
   strict: ["BATTLE_STRICT"],
+  buildDir: ["BATTLE_BUILD_DIR"],
 };
 
 /**
@@ -146,5 +150,6 @@ export function resolveSettings(
     payloadBytes: wholeNumber("payloadBytes", get("payloadBytes") ?? "1024", 0),
     timeoutSeconds: wholeNumber("timeoutSeconds", get("timeoutSeconds") ?? "30", 1),
     strict: (get("strict") ?? "false") === "true",
+    buildDir: get("buildDir"),
   };
 }

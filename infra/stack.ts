@@ -45,7 +45,7 @@ export const LOG_RETENTION = logs.RetentionDays.TWO_WEEKS;
 export interface BattleStackProps extends StackProps {
   settings: InfraSettings;
   plan: DeploymentPlan;
-  /** Where layer folders are assembled before CDK stages them (default `build/infra`). */
+  /** Where layer folders are assembled before CDK stages them. */
   stagingDir: string;
 }
 

@@ -1,0 +1,128 @@
+/**
+ * Reads what `deno task deploy` wrote with `cdk deploy --outputs-file infra/outputs.json`: the
+ * queue URLs and, per function, its name, variant, memory, architecture and log group. The AWS
+ * backend of `deno task bench` uses it to know what to invoke and where its logs are.
+ *
+ * The file is `{ "<stack name>": { "<output key>": "<value>", ... } }`; each function output's
+ * value is a JSON object (see `functionOutputKey` in `stack.ts`).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { ROOT } from "../lib/paths.ts";
+import type { Arch } from "../lib/schema.ts";
+import { VARIANT_NAMES } from "../lib/variants.ts";
+
+/** Where `deno task deploy` writes the stack outputs. */
+export const OUTPUTS_FILE: string = join(ROOT, "infra", "outputs.json");
+
+/** One deployed function. */
+export interface DeployedFunction {
+  functionName: string;
+  variant: string;
+  memoryMb: number;
+  arch: Arch;
+  logGroupName: string;
+}
+
+/** Everything the runner needs from the deployed stack. */
+export interface StackOutputs {
+  stackName: string;
+  /** Region the stack was deployed to. */
+  region: string;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  /** In report order: variant (as in `lib/variants.ts`), then memory, then architecture. */
+  functions: DeployedFunction[];
+}
+
+function variantRank(name: string): number {
+  const i = VARIANT_NAMES.indexOf(name);
+  return i === -1 ? VARIANT_NAMES.length : i;
+}
+
+function parseFunction(key: string, value: unknown, file: string): DeployedFunction {
+  let parsed: Partial<DeployedFunction>;
+  try {
+    parsed = JSON.parse(String(value)) as Partial<DeployedFunction>;
+  } catch {
+    throw new SyntaxError(`Cannot read output "${key}" in ${file}: not JSON: ${String(value)}`);
+  }
+  const ok = typeof parsed.functionName === "string" && typeof parsed.variant === "string" &&
+    typeof parsed.memoryMb === "number" && (parsed.arch === "arm64" || parsed.arch === "x86_64") &&
+    typeof parsed.logGroupName === "string";
+  if (!ok) {
+    throw new TypeError(
+      `Cannot read output "${key}" in ${file}: expected functionName, variant, memoryMb, arch, ` +
+        `logGroupName, got ${String(value)}`,
+    );
+  }
+  return parsed as DeployedFunction;
+}
+
+/**
+ * Reads the deployed stack's outputs.
+ *
+ * @param options `file` (default `infra/outputs.json`) and `stackName` (default: the only stack
+ * in the file).
+ * @returns The queue URLs, region and functions.
+ * @throws {Deno.errors.NotFound} When the file is missing (nothing deployed yet).
+ * @throws {TypeError} When the file has no such stack or lacks an output.
+ * @throws {SyntaxError} When the file or a function output is not JSON.
+ * @example
+ * ```ts
+ * import { readStackOutputs } from "./outputs.ts";
+ * const { functions, queueUrl } = await readStackOutputs();
+ * ```
+ */
+export async function readStackOutputs(
+  options: { file?: string; stackName?: string } = {},
+): Promise<StackOutputs> {
+  const file = options.file ?? OUTPUTS_FILE;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(`No stack outputs at ${file}: run deno task deploy first`);
+    }
+    throw err;
+  }
+  let all: Record<string, Record<string, unknown>>;
+  try {
+    all = JSON.parse(text);
+  } catch {
+    throw new SyntaxError(`Cannot read ${file}: not JSON`);
+  }
+  const names = Object.keys(all);
+  const stackName = options.stackName ?? (names.length === 1 ? names[0] : undefined);
+  const outputs = stackName === undefined ? undefined : all[stackName];
+  if (stackName === undefined || outputs === undefined) {
+    throw new TypeError(
+      `Cannot find stack "${options.stackName ?? ""}" in ${file}: it holds ${
+        names.map((n) => `"${n}"`).join(", ") || "no stack"
+      }`,
+    );
+  }
+  const required = (key: string): string => {
+    const value = outputs[key];
+    if (typeof value !== "string" || value === "") {
+      throw new TypeError(`Cannot read ${file}: stack "${stackName}" has no output "${key}"`);
+    }
+    return value;
+  };
+  const functions = Object.entries(outputs)
+    .filter(([key]) => key.startsWith("Function"))
+    .map(([key, value]) => parseFunction(key, value, file))
+    .sort((a, b) =>
+      variantRank(a.variant) - variantRank(b.variant) || a.memoryMb - b.memoryMb ||
+      a.arch.localeCompare(b.arch)
+    );
+  return {
+    stackName,
+    region: required("Region"),
+    queueUrl: required("QueueUrl"),
+    deadLetterQueueUrl: required("DeadLetterQueueUrl"),
+    functions,
+  };
+}
