@@ -1,0 +1,477 @@
+/**
+ * The Runtime API (`/2018-06-01`), Extensions API (`/2020-01-01/extension`) and Telemetry API
+ * (`PUT /2022-07-01/telemetry`) of one sandbox, served on one loopback port. It keeps the state
+ * of the runtime and of every extension of the current environment (one Init to the next
+ * reset) and rejects calls made in the wrong state with 403 `InvalidStateTransition`. The
+ * sandbox drives it (`deliverInvoke`, `deliverShutdown`) and waits on its state with `until`.
+ *
+ * @module
+ */
+import { parseSubscription, TelemetryHub } from "./telemetry.ts";
+
+/** Largest response or error body the Runtime API accepts: 6 MiB. */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+/** Most extensions one function may register. */
+export const MAX_EXTENSIONS = 10;
+
+/** One invocation as handed to the runtime. */
+export interface InvokeEvent {
+  requestId: string;
+  payload: Uint8Array;
+  deadlineMs: number;
+  functionArn: string;
+  traceId: string;
+  clientContext?: string;
+  cognitoIdentity?: string;
+}
+
+/** What the runtime answered for an invocation. */
+export interface RuntimeOutcome {
+  kind: "response" | "error";
+  body: Uint8Array;
+  /** `Lambda-Runtime-Function-Error-Type` or the body's `errorType`; null for responses. */
+  errorType: string | null;
+  /** performance.now() when the answer arrived. */
+  at: number;
+}
+
+/** Where the runtime is in its lifecycle. */
+export type RuntimeState = "starting" | "ready" | "invoking" | "responded" | "initError";
+
+interface Deferred {
+  resolve(res: Response): void;
+}
+
+/** One registered extension. */
+export interface ExtensionState {
+  id: string;
+  name: string;
+  events: Set<string>;
+  /** `registered` until its first /next, `waiting` in /next, `busy` with an event. */
+  state: "registered" | "waiting" | "busy";
+  pending: Deferred | null;
+  queued: string | null;
+  /** Error type an extension reported through /init/error or /exit/error. */
+  reportedError: string | null;
+}
+
+/** The state of one environment (one Init to the next reset). */
+export class Environment {
+  runtime: {
+    state: RuntimeState;
+    pending: Deferred | null;
+    current: InvokeEvent | null;
+    outcome: RuntimeOutcome | null;
+    initError: { errorType: string; body: Uint8Array } | null;
+    /** Set when a response was refused with 413; the invocation fails with this type. */
+    oversize: boolean;
+  } = {
+    state: "starting",
+    pending: null,
+    current: null,
+    outcome: null,
+    initError: null,
+    oversize: false,
+  };
+  extensions: Map<string, ExtensionState> = new Map();
+  /** True once Init ended: no more registrations. */
+  initDone = false;
+  /** False after a reset: every call gets 403. */
+  live = true;
+  telemetry: TelemetryHub = new TelemetryHub();
+
+  /**
+   * Whether the runtime and every extension are waiting in /next with nothing queued.
+   *
+   * @returns true when the environment is idle
+   */
+  allWaiting(): boolean {
+    if (this.runtime.state !== "ready") return false;
+    for (const e of this.extensions.values()) if (e.state !== "waiting") return false;
+    return true;
+  }
+}
+
+/** Options for {@link LambdaApi}: what registration returns. */
+export interface LambdaApiOptions {
+  functionName: string;
+  functionVersion: string;
+  handler: string;
+}
+
+/** Notifications for the sandbox's `platform.*` records. */
+export interface LambdaApiHooks {
+  /** An extension subscribed to telemetry (`platform.telemetrySubscription`). */
+  onSubscribe?: (name: string, types: string[]) => void;
+  /** An extension registered (`platform.extension`). */
+  onRegister?: (name: string, events: string[]) => void;
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+function fail(status: number, errorType: string, errorMessage: string): Response {
+  return json(status, { errorMessage, errorType });
+}
+
+const invalidState = () => fail(403, "InvalidStateTransition", "State transition is not allowed");
+
+/** The HTTP server of one sandbox. */
+export class LambdaApi {
+  readonly #opts: LambdaApiOptions;
+  #hooks: LambdaApiHooks = {};
+  #server: Deno.HttpServer<Deno.NetAddr> | null = null;
+  #waiters = new Set<() => void>();
+  env: Environment = new Environment();
+  /** `127.0.0.1:<port>`, the value of `AWS_LAMBDA_RUNTIME_API`. */
+  address = "";
+
+  /** @param opts the function facts registration returns */
+  constructor(opts: LambdaApiOptions) {
+    this.#opts = opts;
+  }
+
+  /**
+   * Sets the notification hooks.
+   *
+   * @param hooks the callbacks
+   */
+  setHooks(hooks: LambdaApiHooks): void {
+    this.#hooks = hooks;
+  }
+
+  /**
+   * Starts listening on an ephemeral loopback port.
+   *
+   * @returns when the port is bound
+   */
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server = Deno.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        onListen: ({ port }) => {
+          this.address = `127.0.0.1:${port}`;
+          resolve();
+        },
+      }, (req) => this.#handle(req));
+    });
+  }
+
+  /**
+   * Ends the current environment (every later call from its processes gets 403) and starts a
+   * fresh one.
+   *
+   * @returns the new environment
+   */
+  newEnvironment(): Environment {
+    this.#retire(this.env);
+    this.env = new Environment();
+    return this.env;
+  }
+
+  #retire(env: Environment): void {
+    env.live = false;
+    env.telemetry.close();
+    env.runtime.pending?.resolve(invalidState());
+    env.runtime.pending = null;
+    for (const e of env.extensions.values()) {
+      e.pending?.resolve(invalidState());
+      e.pending = null;
+    }
+  }
+
+  /** Stops the server, answering every long poll first. */
+  async close(): Promise<void> {
+    this.#retire(this.env);
+    await this.#server?.shutdown();
+    this.#server = null;
+  }
+
+  /** Wakes everything waiting in {@link until}. */
+  notify(): void {
+    for (const w of [...this.#waiters]) w();
+  }
+
+  /**
+   * Waits until `done()` holds or `deadline` (performance.now() milliseconds) passes.
+   *
+   * @param done checked now and after every state change
+   * @param deadline absolute time limit
+   * @returns true if `done()` held, false on timeout
+   */
+  until(done: () => boolean, deadline: number): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(done()), Math.max(0, deadline - performance.now()));
+      const check = () => {
+        if (done()) finish(true);
+      };
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve(ok);
+      };
+      this.#waiters.add(check);
+    });
+  }
+
+  /**
+   * Hands an invocation to the runtime and an INVOKE event to every extension registered for
+   * it. The runtime must be waiting in /next.
+   *
+   * @param event the invocation
+   * @throws {Error} when the runtime is not ready
+   */
+  deliverInvoke(event: InvokeEvent): void {
+    const rt = this.env.runtime;
+    if (rt.state !== "ready") throw new Error(`runtime is ${rt.state}, not ready for an event`);
+    rt.state = "invoking";
+    rt.current = event;
+    rt.outcome = null;
+    rt.oversize = false;
+    const extEvent = JSON.stringify({
+      eventType: "INVOKE",
+      deadlineMs: event.deadlineMs,
+      requestId: event.requestId,
+      invokedFunctionArn: event.functionArn,
+      tracing: { type: "X-Amzn-Trace-Id", value: event.traceId },
+    });
+    for (const e of this.env.extensions.values()) {
+      if (e.events.has("INVOKE")) this.#sendToExtension(e, extEvent);
+    }
+    if (rt.pending) {
+      rt.pending.resolve(this.#invocationResponse(event));
+      rt.pending = null;
+    }
+  }
+
+  /**
+   * Sends SHUTDOWN to every extension registered for it.
+   *
+   * @param reason `spindown`, `timeout` or `failure`
+   * @param deadlineMs epoch milliseconds by which they must be done
+   * @returns how many extensions got the event
+   */
+  deliverShutdown(reason: string, deadlineMs: number): number {
+    let count = 0;
+    const body = JSON.stringify({ eventType: "SHUTDOWN", deadlineMs, shutdownReason: reason });
+    for (const e of this.env.extensions.values()) {
+      if (!e.events.has("SHUTDOWN")) continue;
+      this.#sendToExtension(e, body);
+      count += 1;
+    }
+    return count;
+  }
+
+  #sendToExtension(e: ExtensionState, body: string): void {
+    if (e.pending) {
+      e.pending.resolve(new Response(body, { headers: JSON_HEADERS }));
+      e.pending = null;
+      e.state = "busy";
+    } else {
+      e.queued = body;
+      e.state = "busy";
+    }
+  }
+
+  #invocationResponse(ev: InvokeEvent): Response {
+    const headers: Record<string, string> = {
+      ...JSON_HEADERS,
+      "Lambda-Runtime-Aws-Request-Id": ev.requestId,
+      "Lambda-Runtime-Deadline-Ms": String(ev.deadlineMs),
+      "Lambda-Runtime-Invoked-Function-Arn": ev.functionArn,
+      "Lambda-Runtime-Trace-Id": ev.traceId,
+    };
+    if (ev.clientContext !== undefined) headers["Lambda-Runtime-Client-Context"] = ev.clientContext;
+    if (ev.cognitoIdentity !== undefined) {
+      headers["Lambda-Runtime-Cognito-Identity"] = ev.cognitoIdentity;
+    }
+    return new Response(ev.payload as Uint8Array<ArrayBuffer>, { headers });
+  }
+
+  async #handle(req: Request): Promise<Response> {
+    const env = this.env;
+    const path = new URL(req.url).pathname;
+    try {
+      if (path.startsWith("/2018-06-01/runtime/")) {
+        return await this.#runtime(env, req, path.slice("/2018-06-01/runtime/".length));
+      }
+      if (path.startsWith("/2020-01-01/extension/")) {
+        return await this.#extension(env, req, path.slice("/2020-01-01/extension/".length));
+      }
+      if (path === "/2022-07-01/telemetry" || path === "/2020-08-15/logs") {
+        return await this.#subscribe(env, req);
+      }
+      return fail(404, "NotFound", `no such API: ${req.method} ${path}`);
+    } finally {
+      this.notify();
+    }
+  }
+
+  async #runtime(env: Environment, req: Request, route: string): Promise<Response> {
+    const rt = env.runtime;
+    if (route === "invocation/next" && req.method === "GET") {
+      if (env.live && rt.state === "invoking" && rt.oversize) {
+        // The response was refused with 413; moving on counts as the invocation's error.
+        rt.outcome = {
+          kind: "error",
+          body: new TextEncoder().encode(JSON.stringify({
+            errorType: "Function.ResponseSizeTooLarge",
+            errorMessage:
+              `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+          })),
+          errorType: "Function.ResponseSizeTooLarge",
+          at: performance.now(),
+        };
+        rt.state = "responded";
+      }
+      if (!env.live || rt.state === "invoking" || rt.state === "initError" || rt.pending) {
+        return invalidState();
+      }
+      rt.state = "ready";
+      rt.current = null;
+      return await new Promise<Response>((resolve) => {
+        rt.pending = { resolve };
+        this.notify();
+      });
+    }
+    if (req.method !== "POST") return fail(405, "MethodNotAllowed", `${req.method} ${route}`);
+    const body = new Uint8Array(await req.arrayBuffer());
+    if (route === "init/error") {
+      if (!env.live || rt.state !== "starting") return invalidState();
+      rt.state = "initError";
+      rt.initError = { errorType: errorTypeOf(req, body, "Runtime.Unknown"), body };
+      return json(202, { status: "OK" });
+    }
+    const m = /^invocation\/([^/]+)\/(response|error)$/.exec(route);
+    if (!m) return fail(404, "NotFound", `no such runtime route: ${route}`);
+    if (!env.live || rt.state !== "invoking" || rt.current === null) return invalidState();
+    if (m[1] !== rt.current.requestId) {
+      return fail(400, "InvalidRequestID", `Invalid request ID: ${m[1]}`);
+    }
+    if (body.length > MAX_RESPONSE_BYTES) {
+      rt.oversize = true;
+      return fail(
+        413,
+        "RequestEntityTooLarge",
+        `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+      );
+    }
+    rt.state = "responded";
+    rt.outcome = m[2] === "response"
+      ? { kind: "response", body, errorType: null, at: performance.now() }
+      : {
+        kind: "error",
+        body,
+        errorType: errorTypeOf(req, body, "Runtime.Unknown"),
+        at: performance.now(),
+      };
+    return json(202, { status: "OK" });
+  }
+
+  async #extension(env: Environment, req: Request, route: string): Promise<Response> {
+    if (route === "register" && req.method === "POST") return await this.#register(env, req);
+    const id = req.headers.get("Lambda-Extension-Identifier");
+    if (id === null) {
+      return fail(403, "Extension.MissingExtensionIdentifier", "Missing extension identifier");
+    }
+    const ext = env.extensions.get(id);
+    if (!ext || !env.live) {
+      return fail(403, "Extension.UnknownExtensionIdentifier", `Unknown extension ${id}`);
+    }
+    if (route === "event/next" && req.method === "GET") {
+      if (ext.pending) return invalidState();
+      if (ext.queued !== null) {
+        const body = ext.queued;
+        ext.queued = null;
+        ext.state = "busy";
+        return new Response(body, { headers: JSON_HEADERS });
+      }
+      ext.state = "waiting";
+      return await new Promise<Response>((resolve) => {
+        ext.pending = { resolve };
+        this.notify();
+      });
+    }
+    if ((route === "init/error" || route === "exit/error") && req.method === "POST") {
+      const body = new Uint8Array(await req.arrayBuffer());
+      if (route === "init/error" && env.initDone) return invalidState();
+      ext.reportedError = req.headers.get("Lambda-Extension-Function-Error-Type") ??
+        "Extension.Unknown";
+      return json(202, { status: "OK" });
+    }
+    return fail(404, "NotFound", `no such extension route: ${req.method} ${route}`);
+  }
+
+  async #register(env: Environment, req: Request): Promise<Response> {
+    const name = req.headers.get("Lambda-Extension-Name");
+    if (!name) return fail(400, "Extension.MissingExtensionName", "Missing extension name");
+    let events: unknown;
+    try {
+      events = (await req.json()).events;
+    } catch {
+      return fail(400, "InvalidRequestFormat", "Cannot parse the request body as JSON");
+    }
+    if (
+      !Array.isArray(events) || events.some((e) => e !== "INVOKE" && e !== "SHUTDOWN")
+    ) {
+      return fail(400, "Extension.InvalidEventType", `Invalid events: ${JSON.stringify(events)}`);
+    }
+    if (!env.live || env.initDone) return invalidState();
+    for (const e of env.extensions.values()) {
+      if (e.name === name) return fail(409, "Extension.AlreadyRegistered", `${name} registered`);
+    }
+    if (env.extensions.size >= MAX_EXTENSIONS) {
+      return fail(400, "Extension.TooManyExtensions", `At most ${MAX_EXTENSIONS} extensions`);
+    }
+    const id = crypto.randomUUID();
+    env.extensions.set(id, {
+      id,
+      name,
+      events: new Set(events as string[]),
+      state: "registered",
+      pending: null,
+      queued: null,
+      reportedError: null,
+    });
+    this.#hooks.onRegister?.(name, events as string[]);
+    return json(200, {
+      functionName: this.#opts.functionName,
+      functionVersion: this.#opts.functionVersion,
+      handler: this.#opts.handler,
+    }, { "Lambda-Extension-Identifier": id });
+  }
+
+  async #subscribe(env: Environment, req: Request): Promise<Response> {
+    if (req.method !== "PUT") return fail(405, "MethodNotAllowed", `${req.method} telemetry`);
+    const id = req.headers.get("Lambda-Extension-Identifier");
+    const ext = id === null ? undefined : env.extensions.get(id);
+    if (!ext || !env.live) {
+      return fail(403, "Extension.UnknownExtensionIdentifier", `Unknown extension ${id}`);
+    }
+    try {
+      const sub = parseSubscription(await req.json());
+      env.telemetry.subscribe(ext.name, sub);
+      this.#hooks.onSubscribe?.(ext.name, [...sub.types]);
+      return new Response("OK", { status: 200 });
+    } catch (e) {
+      return fail(400, "ValidationError", e instanceof Error ? e.message : String(e));
+    }
+  }
+}
+
+function errorTypeOf(req: Request, body: Uint8Array, dflt: string): string {
+  const header = req.headers.get("Lambda-Runtime-Function-Error-Type");
+  if (header) return header;
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(body));
+    if (typeof parsed?.errorType === "string" && parsed.errorType !== "") return parsed.errorType;
+  } catch {
+    // Not JSON: the header was the only place the type could be.
+  }
+  return dflt;
+}

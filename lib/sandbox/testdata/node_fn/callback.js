@@ -1,0 +1,4 @@
+// A CommonJS callback-style handler.
+exports.handler = function (event, context, callback) {
+  setTimeout(() => callback(null, { callback: true, event }), 1);
+};
