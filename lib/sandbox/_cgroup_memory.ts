@@ -12,6 +12,7 @@ export interface MemoryAccounting {
   resetPeak(): Promise<void>;
   peakBytes(): Promise<number>;
   oomKills(): Promise<number>;
+  usage(): Promise<{ currentBytes: number; anonBytes: number; fileBytes: number }>;
   close(): void;
 }
 
@@ -50,6 +51,14 @@ export function accountingV1(dir: string): MemoryAccounting {
       // oom_kill exists since Linux 4.13; older kernels only count limit hits in failcnt.
       return control.get("oom_kill") ?? await readNumber(join(dir, "memory.failcnt"));
     },
+    async usage() {
+      const stat = await readKeyed(join(dir, "memory.stat"));
+      return {
+        currentBytes: await readNumber(join(dir, "memory.usage_in_bytes")),
+        anonBytes: stat.get("rss") ?? 0,
+        fileBytes: stat.get("cache") ?? 0,
+      };
+    },
     close() {},
   };
 }
@@ -63,6 +72,14 @@ export function accountingV1(dir: string): MemoryAccounting {
 export async function accountingV2(dir: string, sampleMs: number): Promise<MemoryAccounting> {
   const peakPath = join(dir, "memory.peak");
   const oomKills = async () => (await readKeyed(join(dir, "memory.events"))).get("oom_kill") ?? 0;
+  const usage = async () => {
+    const stat = await readKeyed(join(dir, "memory.stat"));
+    return {
+      currentBytes: await readNumber(join(dir, "memory.current")),
+      anonBytes: stat.get("anon") ?? 0,
+      fileBytes: stat.get("file") ?? 0,
+    };
+  };
   let fd: Deno.FsFile | null = null;
   try {
     fd = await Deno.open(peakPath, { read: true, write: true });
@@ -84,6 +101,7 @@ export async function accountingV2(dir: string, sampleMs: number): Promise<Memor
         return Number(new TextDecoder().decode(buf.subarray(0, n)).trim());
       },
       oomKills,
+      usage,
       close: () => file.close(),
     };
   }
@@ -106,6 +124,7 @@ export async function accountingV2(dir: string, sampleMs: number): Promise<Memor
       return now > lifetimeAtReset ? now : sampled;
     },
     oomKills,
+    usage,
     close: () => clearInterval(timer),
   };
 }

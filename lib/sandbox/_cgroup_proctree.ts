@@ -221,6 +221,24 @@ export class ProcessTree {
     return live.reduce((sum, p) => sum + p.rssBytes, 0);
   }
 
+  /** Summed VmRSS, RssAnon and RssFile + RssShmem of the live processes, in bytes. */
+  async memoryUsage(): Promise<{ currentBytes: number; anonBytes: number; fileBytes: number }> {
+    const usage = { currentBytes: 0, anonBytes: 0, fileBytes: 0 };
+    for (const p of await this.refresh(false)) {
+      if (!HAS_PROC) {
+        usage.currentBytes += p.rssBytes;
+        continue;
+      }
+      const status = (await readOrNull(`/proc/${p.pid}/status`)) ?? "";
+      const kb = (key: string) =>
+        Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
+      usage.currentBytes += kb("VmRSS");
+      usage.anonBytes += kb("RssAnon");
+      usage.fileBytes += kb("RssFile") + kb("RssShmem");
+    }
+    return usage;
+  }
+
   /** CPU time (user + system, reaped children included) of the live processes, in ms. */
   async cpuMs(): Promise<number> {
     const live = await this.refresh(false);

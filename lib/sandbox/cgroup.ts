@@ -93,6 +93,8 @@ export interface ResourceControls {
   resetPeak(): Promise<void>;
   /** Peak memory of the whole tree since the last `resetPeak()`, in bytes. */
   peakMemoryBytes(): Promise<number>;
+  /** Current memory of the tree: total, anonymous and file-backed (page cache / mapped files). */
+  memoryUsage(): Promise<MemoryUsage>;
   /** OOM kills in this group so far (always 0 without a memory limit). */
   oomEvents(): Promise<number>;
   /** CPU time used by the group so far in ms (fallback: live processes of the tree). */
@@ -103,6 +105,16 @@ export interface ResourceControls {
   killAll(signal?: Deno.Signal): Promise<void>;
   /** Kills leftovers and removes the cgroup directories. Safe to call twice. */
   destroy(): Promise<void>;
+}
+
+/** A memory snapshot of the tree, in bytes. */
+export interface MemoryUsage {
+  /** v1 `memory.usage_in_bytes`, v2 `memory.current`, fallback summed VmRSS. */
+  currentBytes: number;
+  /** v1 `rss`, v2 `anon` of `memory.stat`, fallback summed RssAnon. */
+  anonBytes: number;
+  /** v1 `cache`, v2 `file` of `memory.stat`, fallback summed RssFile + RssShmem. */
+  fileBytes: number;
 }
 
 /** Options of `createControls()`. */
@@ -117,7 +129,15 @@ export interface ControlsOptions {
   prefer?: "auto" | "fallback";
   /** cgroup versions that may be used; default both (tests use `[2]` to try the v2 freezer). */
   versions?: ReadonlyArray<1 | 2>;
-  /** Sampling period of the fallback's RSS sampler in ms; default 10 (100 without /proc). */
+  /**
+   * Source of `peakMemoryBytes()` where a memory cgroup exists: `kernel` (default) is the
+   * group's own peak, which counts anonymous memory and the page cache this group brought in,
+   * but not file pages (binaries, libraries) already cached and charged to another group;
+   * `rss` samples the summed resident set of the tree instead (counts mapped file pages, but a
+   * page shared by two processes twice). The limit and OOM accounting stay in the kernel.
+   */
+  peak?: "kernel" | "rss";
+  /** Sampling period of the RSS sampler in ms; default 10 (100 without /proc). */
   sampleMs?: number;
 }
 
@@ -201,6 +221,9 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
     if (failed.has(h)) return null;
     try {
       const parent = h.version === 1 ? join(h.ownDir, PARENT_NAME) : await v2Parent(h, controllers);
+      if (!(await canWrite(parent)) && !(await canWrite(h.ownDir))) {
+        throw new Error(`${parent} not writable (needs root or a delegated cgroup)`);
+      }
       await Deno.mkdir(parent, { recursive: true });
       cleanup.push(...await removeStale(parent));
       const dir = await makeGroup(parent, opts.name);
@@ -209,7 +232,7 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
     } catch (e) {
       if (e instanceof Deno.errors.AlreadyExists) throw e;
       failed.add(h);
-      notes.push(`cannot use ${h.mount}: ${(e as Error).message}`);
+      notes.push(`cannot use ${h.mount} (${(e as Error).message})`);
       return null;
     }
   };
@@ -254,13 +277,16 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
         ? accountingV1(memory.dir)
         : await accountingV2(memory.dir, sampleMs);
       await accounting.resetPeak();
-      inForce.peakMemory = memory.version;
+      if (opts.peak !== "rss") inForce.peakMemory = memory.version;
+      else notes.push("peak from rss-sampling by request");
     } catch (e) {
       accounting?.close();
       accounting = null;
       notes.push(`peak memory not readable: ${(e as Error).message}`);
     }
-  } else if (hs.length > 0) notes.push("no memory controller");
+  } else if (hs.length > 0 && !hs.some((h) => h.controllers.includes("memory"))) {
+    notes.push("no memory controller");
+  }
 
   let cpuPlaced = false;
   const cpu = await place("cpu");
@@ -279,7 +305,9 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
     } catch (e) {
       notes.push(`cpu quota not set: ${(e as Error).message}`);
     }
-  } else if (hs.length > 0) notes.push("no cpu controller");
+  } else if (hs.length > 0 && !hs.some((h) => h.controllers.includes("cpu"))) {
+    notes.push("no cpu controller");
+  }
 
   // The v2 freezer is part of the core (every non-root v2 group has cgroup.freeze); prefer it
   // when v2 is the main hierarchy, else the v1 freezer controller, else the hybrid v2 mount.
@@ -341,6 +369,7 @@ class Controls implements ResourceControls {
   readonly dirs: readonly string[];
   readonly #tree = new ProcessTree();
   readonly #parts: ControlsParts;
+  readonly #kernelPeak: boolean;
   #frozen = false;
   #destroyed = false;
 
@@ -349,7 +378,8 @@ class Controls implements ResourceControls {
     this.inForce = parts.inForce;
     this.limits = parts.limits;
     this.dirs = parts.dirs;
-    if (!parts.accounting) this.#tree.startSampling(parts.sampleMs);
+    this.#kernelPeak = parts.accounting !== null && parts.inForce.peakMemory !== "rss-sampling";
+    if (!this.#kernelPeak) this.#tree.startSampling(parts.sampleMs);
   }
 
   async addProcess(pid: number): Promise<void> {
@@ -382,7 +412,7 @@ class Controls implements ResourceControls {
     this.#assertLive("freeze");
     this.#frozen = true;
     const f = this.#parts.freezer;
-    if (!this.#parts.accounting) await this.#tree.stopSampling();
+    if (!this.#kernelPeak) await this.#tree.stopSampling();
     if (!f) return await this.#tree.stopAll();
     if (f.version === "cgroup-v1") {
       await writeControl(join(f.dir, "freezer.state"), "FROZEN");
@@ -411,7 +441,7 @@ class Controls implements ResourceControls {
       await writeControl(join(f.dir, "cgroup.freeze"), "0");
       await pollUntil(() => this.#v2Frozen(f.dir, 0), { what: `${f.dir} to thaw` });
     }
-    if (!this.#parts.accounting) this.#tree.startSampling(this.#parts.sampleMs);
+    if (!this.#kernelPeak) this.#tree.startSampling(this.#parts.sampleMs);
   }
 
   async #v2Frozen(dir: string, want: 0 | 1): Promise<boolean> {
@@ -420,13 +450,20 @@ class Controls implements ResourceControls {
 
   async resetPeak(): Promise<void> {
     this.#assertLive("resetPeak");
-    await (this.#parts.accounting ?? this.#tree).resetPeak();
+    await (this.#kernelPeak ? this.#parts.accounting! : this.#tree).resetPeak();
   }
 
   async peakMemoryBytes(): Promise<number> {
     this.#assertLive("peakMemoryBytes");
+    return this.#kernelPeak
+      ? await this.#parts.accounting!.peakBytes()
+      : await this.#tree.peakBytes();
+  }
+
+  async memoryUsage(): Promise<MemoryUsage> {
+    this.#assertLive("memoryUsage");
     const a = this.#parts.accounting;
-    return a ? await a.peakBytes() : await this.#tree.peakBytes();
+    return a ? await a.usage() : await this.#tree.memoryUsage();
   }
 
   async oomEvents(): Promise<number> {

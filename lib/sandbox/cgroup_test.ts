@@ -149,6 +149,9 @@ Deno.test("peakMemoryBytes() sees a 60 MB allocation below the limit", async () 
     const peak = await controls.peakMemoryBytes();
     assert.ok(peak >= 60 * MB, `peak ${peak / MB} MB`);
     assert.ok(peak < 256 * MB, `peak ${peak / MB} MB`);
+    const usage = await controls.memoryUsage();
+    assert.ok(usage.anonBytes >= 60 * MB, `anon ${usage.anonBytes / MB} MB`);
+    assert.ok(usage.currentBytes >= usage.anonBytes);
     assert.equal(await controls.oomEvents(), 0);
     await controls.killAll();
     await child.status;
@@ -269,9 +272,35 @@ Deno.test("the fallback samples RSS of the tree and freezes with SIGSTOP", async
     const peak = await controls.peakMemoryBytes();
     assert.ok(peak >= 60 * MB && peak < 1024 * MB, `peak ${peak / MB} MB`);
     assert.equal((await controls.pids()).length, 2);
+    const usage = await controls.memoryUsage();
+    assert.ok(usage.anonBytes >= 60 * MB, `anon ${usage.anonBytes / MB} MB`);
+    assert.ok(usage.currentBytes >= usage.anonBytes + usage.fileBytes - MB);
     await controls.killAll();
     await child.status;
     await assertFreezeStopsCpu(controls);
+  } finally {
+    await controls.destroy();
+    await Deno.remove(marker).catch(() => {});
+  }
+});
+
+Deno.test("peak: rss samples the tree while the kernel keeps the limit", async () => {
+  if (skipWithoutCgroups()) return;
+  const marker = await Deno.makeTempFile();
+  await Deno.remove(marker);
+  const controls = await createControls({
+    name: "t-rss",
+    memoryMb: 256,
+    cpuFraction: 1,
+    peak: "rss",
+  });
+  try {
+    assert.equal(controls.inForce.peakMemory, "rss-sampling");
+    assert.notEqual(controls.inForce.memoryLimit, "none");
+    await spawnIn(controls, ...allocator(60, marker));
+    await waitForFile(marker);
+    const peak = await controls.peakMemoryBytes();
+    assert.ok(peak >= 60 * MB && peak < 256 * MB, `peak ${peak / MB} MB`);
   } finally {
     await controls.destroy();
     await Deno.remove(marker).catch(() => {});
