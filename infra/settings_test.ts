@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import {
+  DEFAULT_STACK_NAME,
+  parseArchitectures,
+  parseMemorySizes,
+  resolveSettings,
+} from "./settings.ts";
+
+const none = () => undefined;
+
+Deno.test("resolveSettings() defaults to every variant at 128 and 1024 MB on both architectures", () => {
+  const s = resolveSettings(none, {});
+  assert.equal(s.stackName, DEFAULT_STACK_NAME);
+  assert.equal(s.region, undefined);
+  assert.deepEqual(s.memorySizes, [128, 1024]);
+  assert.deepEqual(s.architectures, ["arm64", "x86_64"]);
+  assert.deepEqual(s.variants.map((v) => v.name), ["none", "direct", "rust", "node", "llrt"]);
+  assert.equal(s.strict, false);
+  assert.equal(s.buildDir, undefined);
+});
+
+Deno.test("resolveSettings() prefers context over the environment", () => {
+  const context: Record<string, string> = { memory: "512", variants: "rust" };
+  const s = resolveSettings((k) => context[k], {
+    BATTLE_MEMORY: "256",
+    BATTLE_ARCH: "x86_64",
+    AWS_REGION: "eu-west-1",
+    BATTLE_PAYLOAD_BYTES: "2048",
+  });
+  assert.deepEqual(s.memorySizes, [512]);
+  assert.deepEqual(s.architectures, ["x86_64"]);
+  assert.deepEqual(s.variants.map((v) => v.name), ["rust"]);
+  assert.equal(s.region, "eu-west-1");
+  assert.equal(s.payloadBytes, 2048);
+});
+
+Deno.test("resolveSettings() names the key and value it cannot use", () => {
+  assert.throws(() => resolveSettings((k) => (k === "workIterations" ? "-1" : undefined), {}), {
+    name: "RangeError",
+    message: 'Invalid workIterations "-1": expected a whole number >= 0',
+  });
+  assert.throws(() => resolveSettings((k) => (k === "stackName" ? "1bad_name" : undefined), {}), {
+    name: "RangeError",
+    message: /^Invalid stackName "1bad_name"/,
+  });
+});
+
+Deno.test("parseMemorySizes() keeps order, drops repeats and checks the Lambda range", () => {
+  assert.deepEqual(parseMemorySizes("1024, 128,1024"), [1024, 128]);
+  assert.throws(() => parseMemorySizes("10241"), RangeError);
+  assert.throws(() => parseMemorySizes("1.5"), RangeError);
+  assert.throws(() => parseMemorySizes(""), {
+    name: "RangeError",
+    message: 'Invalid memory list "": no size given',
+  });
+});
+
+Deno.test("parseArchitectures() accepts arm64 and x86_64 only", () => {
+  assert.deepEqual(parseArchitectures("x86_64,arm64,x86_64"), ["x86_64", "arm64"]);
+  assert.throws(() => parseArchitectures("aarch64"), {
+    name: "RangeError",
+    message: 'Invalid architecture "aarch64": expected arm64 or x86_64',
+  });
+});
