@@ -1,0 +1,241 @@
+/**
+ * `invocations.parquet`: one row per invocation with exactly the columns and types of
+ * {@link INVOCATION_COLUMNS} (timestamps as `Datetime(ms, UTC)`), written atomically.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { join } from "node:path";
+import {
+  INVOCATION_COLUMN_NAMES,
+  INVOCATION_COLUMNS,
+  type InvocationRow,
+  type InvocationStatus,
+} from "../schema.ts";
+import { replaceAtomically } from "./_atomic.ts";
+
+/** The file name of a run's invocations inside its run folder. */
+export const INVOCATIONS_FILE = "invocations.parquet";
+
+/** The Polars type of each column (timestamps: milliseconds, UTC). */
+export function polarsType(column: keyof typeof INVOCATION_COLUMNS): pl.DataType {
+  switch (INVOCATION_COLUMNS[column]) {
+    case "Utf8":
+      return pl.Utf8;
+    case "Int32":
+      return pl.Int32;
+    case "Float64":
+      return pl.Float64;
+    case "Bool":
+      return pl.Bool;
+    case "Datetime":
+      return pl.Datetime("ms", "UTC");
+  }
+}
+
+const STATUSES = new Set<InvocationStatus>(["success", "error", "timeout", "failure"]);
+
+function checkRows(rows: readonly InvocationRow[]): void {
+  const seen = new Set<string>();
+  rows.forEach((row, i) => {
+    if (typeof row.run_id !== "string" || row.run_id === "") {
+      throw new TypeError(`Cannot write invocation ${i}: run_id is empty`);
+    }
+    if (typeof row.request_id !== "string" || row.request_id === "") {
+      throw new TypeError(`Cannot write invocation ${i}: request_id is empty`);
+    }
+    if (!STATUSES.has(row.status)) {
+      throw new TypeError(`Cannot write invocation ${i}: unknown status "${row.status}"`);
+    }
+    const key = `${row.run_id}\u0000${row.request_id}`;
+    if (seen.has(key)) {
+      throw new RangeError(
+        `Cannot write invocations: request_id "${row.request_id}" repeats in run "${row.run_id}"`,
+      );
+    }
+    seen.add(key);
+  });
+}
+
+/**
+ * Builds a DataFrame with exactly the schema's columns and types.
+ *
+ * @param rows The rows.
+ * @returns The frame (also for zero rows).
+ */
+export function invocationsFrame(rows: readonly InvocationRow[]): pl.DataFrame {
+  const series = INVOCATION_COLUMN_NAMES.map((name) => {
+    const values = rows.map((r) => r[name] ?? null);
+    const type = INVOCATION_COLUMNS[name];
+    // nodejs-polars reads null as 0 when it builds an Int32 series from a JS array; going
+    // through Float64 keeps the nulls.
+    if (type === "Int32") return pl.Series(name, values, pl.Float64).cast(pl.Int32);
+    return pl.Series(name, values, polarsType(name));
+  });
+  return pl.DataFrame(series);
+}
+
+/**
+ * Casts any frame to the schema: columns in schema order, missing ones as nulls, extra ones
+ * dropped, types cast (e.g. µs timestamps to ms UTC).
+ *
+ * @param df A frame read from Parquet.
+ * @returns The conformed frame.
+ */
+export function conformInvocations(df: pl.DataFrame): pl.DataFrame {
+  const have = new Set(df.columns);
+  return df.select(
+    ...INVOCATION_COLUMN_NAMES.map((name) =>
+      (have.has(name) ? pl.col(name) : pl.lit(null)).cast(polarsType(name)).alias(name)
+    ),
+  );
+}
+
+/**
+ * Writes rows to Parquet atomically (temporary file in the same folder, then rename).
+ *
+ * @param path The `.parquet` file to create or replace.
+ * @param rows The rows; request ids must be unique per run.
+ * @throws {TypeError} A row lacks run_id/request_id or has an unknown status.
+ * @throws {RangeError} A request id repeats within a run.
+ * @example
+ * ```ts
+ * await writeInvocations("data/runs/x/invocations.parquet", rows);
+ * ```
+ */
+export async function writeInvocations(
+  path: string,
+  rows: readonly InvocationRow[],
+): Promise<void> {
+  checkRows(rows);
+  const df = invocationsFrame(rows);
+  await replaceAtomically(path, (tmp) => {
+    df.writeParquet(tmp);
+  });
+}
+
+async function parquetFilesOf(path: string): Promise<string[]> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(`Cannot read invocations: "${path}" does not exist`);
+    }
+    throw err;
+  }
+  if (info.isFile) return [path];
+  const direct = join(path, INVOCATIONS_FILE);
+  if (await exists(direct)) return [direct];
+  // A folder of runs (e.g. data/runs): every run folder that has invocations.
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(path)) {
+    if (!entry.isDirectory) continue;
+    const file = join(path, entry.name, INVOCATIONS_FILE);
+    if (await exists(file)) files.push(file);
+  }
+  return files.sort();
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/**
+ * Reads and concatenates invocations. Each path is a `.parquet` file, a run folder holding
+ * `invocations.parquet`, or a folder of run folders (e.g. `data/runs`).
+ *
+ * @param paths One path or several.
+ * @returns One frame in the schema (zero rows when the folders hold no runs).
+ * @throws {Deno.errors.NotFound} A path does not exist.
+ */
+export async function readInvocations(paths: string | readonly string[]): Promise<pl.DataFrame> {
+  const files: string[] = [];
+  for (const p of typeof paths === "string" ? [paths] : paths) {
+    files.push(...await parquetFilesOf(p));
+  }
+  const frames = files.map((f) => conformInvocations(pl.readParquet(f)));
+  if (frames.length === 0) return invocationsFrame([]);
+  return frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "vertical" });
+}
+
+/**
+ * Turns a frame in the schema back into rows.
+ *
+ * @param df A frame with the schema's columns (see {@link conformInvocations}).
+ * @returns Plain rows; timestamps as Date.
+ */
+export function invocationRows(df: pl.DataFrame): InvocationRow[] {
+  const conformed = conformInvocations(df);
+  const columns = INVOCATION_COLUMN_NAMES.map((name) => conformed.getColumn(name).toArray());
+  const rows: InvocationRow[] = new Array(conformed.height);
+  for (let i = 0; i < conformed.height; i++) {
+    const row: Record<string, unknown> = {};
+    INVOCATION_COLUMN_NAMES.forEach((name, c) => {
+      row[name] = columns[c]![i] ?? null;
+    });
+    rows[i] = row as unknown as InvocationRow;
+  }
+  return rows;
+}
+
+/**
+ * Merges re-collected rows into existing ones: one row per (run_id, request_id); a field the
+ * new row states replaces the old value, a field it leaves null keeps the old one.
+ *
+ * @param existing Rows already stored.
+ * @param incoming Rows just collected.
+ * @returns The merged rows (existing order first, new request ids appended) and counts.
+ */
+export function mergeInvocationRows(
+  existing: readonly InvocationRow[],
+  incoming: readonly InvocationRow[],
+): { rows: InvocationRow[]; added: number; updated: number } {
+  const index = new Map<string, number>();
+  const rows: InvocationRow[] = [];
+  let added = 0;
+  let updated = 0;
+  const put = (row: InvocationRow, isNew: boolean) => {
+    const key = `${row.run_id}\u0000${row.request_id}`;
+    const at = index.get(key);
+    if (at === undefined) {
+      index.set(key, rows.length);
+      rows.push({ ...row });
+      if (isNew) added++;
+      return;
+    }
+    const merged: Record<string, unknown> = { ...rows[at]! };
+    for (const name of INVOCATION_COLUMN_NAMES) {
+      if (row[name] !== null && row[name] !== undefined) merged[name] = row[name];
+    }
+    rows[at] = merged as unknown as InvocationRow;
+    if (isNew) updated++;
+  };
+  for (const row of existing) put(row, false);
+  for (const row of incoming) put(row, true);
+  return { rows, added, updated };
+}
+
+/**
+ * Merges rows into a Parquet file (created when missing) and rewrites it atomically, so
+ * collecting a run twice leaves one row per request id.
+ *
+ * @param path The `.parquet` file.
+ * @param rows Rows just collected.
+ * @returns How many rows were added and updated, and the total.
+ */
+export async function mergeInvocations(
+  path: string,
+  rows: readonly InvocationRow[],
+): Promise<{ added: number; updated: number; total: number }> {
+  const existing = (await exists(path)) ? invocationRows(pl.readParquet(path)) : [];
+  const merged = mergeInvocationRows(existing, rows);
+  await writeInvocations(path, merged.rows);
+  return { added: merged.added, updated: merged.updated, total: merged.rows.length };
+}

@@ -1,0 +1,18 @@
+/**
+ * Durable run data: `invocations.parquet` (nodejs-polars) and `run.json`, written atomically.
+ *
+ * @module
+ */
+export {
+  conformInvocations,
+  invocationRows,
+  INVOCATIONS_FILE,
+  invocationsFrame,
+  mergeInvocationRows,
+  mergeInvocations,
+  polarsType,
+  readInvocations,
+  writeInvocations,
+} from "./invocations.ts";
+export { createRunDir, newRunId, readRunJson, RUN_JSON_FILE, writeRunJson } from "./runs.ts";
+export { replaceAtomically, writeTextAtomic } from "./_atomic.ts";
