@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import {
   canWrite,
+  findHierarchies,
   groupPids,
   type Hierarchy,
   pidAlive,
@@ -101,8 +102,9 @@ export async function emptyAndRemove(dir: string, timeoutMs = 5000): Promise<voi
   for (;;) {
     const pids = await groupPids(dir);
     for (const pid of pids) signalPid(pid, "SIGKILL");
-    // Frozen tasks only act on SIGKILL once thawed (v1 freezer).
+    // v1-frozen tasks act on SIGKILL only once thawed, and the freezer may be another hierarchy.
     if (pids.length > 0) await thawQuietly(dir);
+    for (const pid of pids) await thawFreezerOf(pid);
     try {
       await Deno.remove(dir);
       return;
@@ -115,6 +117,24 @@ export async function emptyAndRemove(dir: string, timeoutMs = 5000): Promise<voi
       }
     }
     await sleep(2);
+  }
+}
+
+let hierarchies: Promise<Hierarchy[]> | undefined;
+
+/** Thaws the freezer group `pid` is in, if that group is one of ours (below `battle-sandbox`). */
+async function thawFreezerOf(pid: number): Promise<void> {
+  const membership = await readOrNull(`/proc/${pid}/cgroup`);
+  if (membership === null) return;
+  hierarchies ??= findHierarchies();
+  for (const line of membership.split("\n")) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (!m || !m[2]!.includes(`/${PARENT_NAME}/`)) continue;
+    const h = (await hierarchies).find((h) =>
+      m[1] === "" ? h.version === 2 : h.version === 1 && h.controllers.includes("freezer") &&
+        m[1]!.split(",").includes("freezer")
+    );
+    if (h) await thawQuietly(join(h.mount, m[2]!));
   }
 }
 

@@ -306,3 +306,37 @@ Deno.test("peak: rss samples the tree while the kernel keeps the limit", async (
     await Deno.remove(marker).catch(() => {});
   }
 });
+
+Deno.test("createControls() kills and removes a crashed run's frozen processes", async () => {
+  if (skipWithoutCgroups()) return;
+  // A run that freezes a busy child and exits without destroy(), leaving an orphan behind.
+  const crashed = `
+    import { createControls } from ${JSON.stringify(new URL("./cgroup.ts", import.meta.url).href)};
+    const c = await createControls({ name: "t-crashed", memoryMb: 256 });
+    const w = c.wrapCommand("/bin/sh", ["-c", "while :; do :; done"]);
+    const child = new Deno.Command(w.command, { args: w.args, stdin: "null", stdout: "null" })
+      .spawn();
+    await c.addProcess(child.pid);
+    await c.freeze();
+    console.log(JSON.stringify({ pid: child.pid, dirs: c.dirs }));
+    Deno.exit(0);`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", crashed],
+    stderr: "inherit",
+  }).output();
+  const { pid, dirs } = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    pid: number;
+    dirs: string[];
+  };
+  assert.ok(dirs.length > 0);
+  const controls = await createControls({ name: "t-after-crash", memoryMb: 128 });
+  await controls.destroy();
+  for (const dir of dirs) assert.equal(await dirExists(dir), false, dir);
+  const deadline = performance.now() + 5000;
+  for (;;) {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => null);
+    if (stat === null || stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) break;
+    assert.ok(performance.now() < deadline, `orphan ${pid} still alive: ${stat}`);
+    await sleep(10);
+  }
+});
