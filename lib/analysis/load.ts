@@ -47,9 +47,23 @@ function firstNumber(...values: unknown[]): number | null {
   return null;
 }
 
+function llrtLabelOf(r: Record<string, unknown>): string | null {
+  const versions = record(r.versions);
+  const candidates = [record(r.llrt), record(versions.llrt), record(record(r.backendFacts).llrt)];
+  const direct = firstString(r.llrtLabel, versions.llrt, ...candidates.map((c) => c.label));
+  if (direct !== null) return direct;
+  for (const c of candidates) {
+    const version = firstString(c.version, c.tag, c.release);
+    if (version !== null) return version;
+    if (c.available === false) return `unavailable (${firstString(c.reason) ?? "no reason given"})`;
+  }
+  return null;
+}
+
 /**
- * Normalises a parsed `run.json`. Looks for the LLRT label at `llrt.label`, `llrtLabel`,
- * `versions.llrt.label` or `versions.llrt` (string); the payload size at `config.payloadBytes`,
+ * Normalises a parsed `run.json`. Looks for the LLRT label at `llrtLabel`, `versions.llrt`
+ * (string), or `label`, then `version`/`tag`/`release`, of `llrt`, `versions.llrt` or
+ * `backendFacts.llrt` (`available: false` gives `unavailable (reason)`); the payload size at `config.payloadBytes`,
  * `config.payload_bytes` or `payloadBytes`; controls at `controls` or `sandbox.controls`.
  *
  * @param raw The parsed JSON.
@@ -58,18 +72,12 @@ function firstNumber(...values: unknown[]): number | null {
  */
 export function runInfoFrom(raw: unknown, dir: string): RunInfo {
   const r = record(raw);
-  const versions = record(r.versions);
   const config = record(r.config);
   return {
     dir,
     runId: firstString(r.run_id, r.runId, r.id) ?? basename(dir),
     backend: firstString(r.backend, config.backend),
-    llrtLabel: firstString(
-      record(r.llrt).label,
-      r.llrtLabel,
-      record(versions.llrt).label,
-      versions.llrt,
-    ),
+    llrtLabel: llrtLabelOf(r),
     payloadBytes: firstNumber(config.payloadBytes, config.payload_bytes, r.payloadBytes),
     controls: r.controls ?? record(r.sandbox).controls ?? null,
     raw: r,

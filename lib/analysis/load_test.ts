@@ -19,6 +19,16 @@ Deno.test("loadRuns() reads and concatenates run folders with their run.json", (
 Deno.test("runInfoFrom() reads the LLRT label from several places", () => {
   assert.equal(runInfoFrom({ llrtLabel: "a" }, "/x/r1").llrtLabel, "a");
   assert.equal(runInfoFrom({ versions: { llrt: "b" } }, "/x/r1").llrtLabel, "b");
+  assert.equal(
+    runInfoFrom({ versions: { llrt: { version: "v0.7.0-beta" } } }, "/x").llrtLabel,
+    "v0.7.0-beta",
+  );
+  assert.equal(
+    runInfoFrom({ backendFacts: { llrt: { available: false, reason: "offline" } } }, "/x")
+      .llrtLabel,
+    "unavailable (offline)",
+  );
+  assert.equal(runInfoFrom({ runId: "r9" }, "/x").runId, "r9");
   const bare = runInfoFrom(null, "/x/r1");
   assert.equal(bare.runId, "r1");
   assert.equal(bare.llrtLabel, null);

@@ -9,3 +9,4 @@ export * from "./figures.ts";
 export * from "./html.ts";
 export * from "./display.ts";
 export * from "./chromium.ts";
+export * from "./report.ts";

@@ -7,3 +7,4 @@
 export * from "./prices.ts";
 export * from "./model.ts";
 export * from "./sweep.ts";
+export * from "./tables.ts";

@@ -1,0 +1,87 @@
+/**
+ * The report's set of figures, built from loaded runs and a memory sweep.
+ *
+ * @module
+ */
+import type pl from "nodejs-polars";
+import type { RunInfo } from "../analysis/load.ts";
+import type { GroupSummary } from "../analysis/summary.ts";
+import type { CostPoint } from "../cost/sweep.ts";
+import type { PriceTable } from "../cost/prices.ts";
+import {
+  coldStartBox,
+  costVsMemory,
+  initEcdf,
+  initVsMemory,
+  memoryUsed,
+  paretoChart,
+  warmAndOverhead,
+} from "./figures.ts";
+import type { Figure } from "./theme.ts";
+
+/** One chart of the report: a file-name stem, a caption and the figure. */
+export interface ReportFigure {
+  name: string;
+  caption: string;
+  figure: Figure;
+}
+
+/**
+ * Every chart of the report, in reading order.
+ *
+ * @param input Rows, runs, summaries, sweep points and the price table.
+ * @returns The charts (the Pareto chart once per cold share).
+ */
+export function reportFigures(input: {
+  frame: pl.DataFrame;
+  runs: readonly RunInfo[];
+  summaries: readonly GroupSummary[];
+  points: readonly CostPoint[];
+  prices: PriceTable;
+}): ReportFigure[] {
+  const { frame, runs, summaries, points, prices } = input;
+  const shares = [...new Set(points.map((p) => p.coldShare))].sort((a, b) => a - b);
+  const figures: ReportFigure[] = [
+    {
+      name: "cold_start_init",
+      caption: "Init Duration per variant and memory size",
+      figure: coldStartBox(frame, { runs }),
+    },
+    {
+      name: "cold_start_round_trip",
+      caption: "Cold round trip seen by the caller",
+      figure: coldStartBox(frame, { runs }, "coldRttMs"),
+    },
+    {
+      name: "init_ecdf",
+      caption: "Cumulative distribution of Init Duration",
+      figure: initEcdf(frame, { runs }),
+    },
+    {
+      name: "init_vs_memory",
+      caption: "Median Init Duration vs memory, with 95% intervals",
+      figure: initVsMemory(summaries, { runs }),
+    },
+    {
+      name: "warm_and_overhead",
+      caption: "Warm Duration and extension overhead",
+      figure: warmAndOverhead(frame, { runs }),
+    },
+    { name: "memory_used", caption: "Max Memory Used", figure: memoryUsed(frame, { runs }) },
+  ];
+  if (points.length > 0) {
+    figures.push({
+      name: "cost_vs_memory",
+      caption: "Cost per million invocations vs memory",
+      figure: costVsMemory(points, { runs, region: prices.region, priceDate: prices.date }),
+    });
+    for (const share of shares) {
+      figures.push({
+        name: `pareto_${+(share * 100).toFixed(2)}pct`.replace(".", "_"),
+        caption: `Cost–latency Pareto front at ${+(share * 100).toFixed(2)}% cold starts`,
+        figure: paretoChart(points, { runs, coldShare: share }),
+      });
+    }
+  }
+  return figures;
+}

@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findChromium } from "../charts/chromium.ts";
+import { FIXTURE_RUN, FIXTURE_RUN_X86 } from "../analysis/testdata/make_fixture.ts";
+import { main, writeReport } from "./report.ts";
+
+const chromium = findChromium();
+if (chromium === null) {
+  console.log("report_test: Chromium not found (apt-get install -y chromium): image test skipped");
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "report-test-"));
+}
+
+const CHARTS = [
+  "cold_start_init",
+  "cold_start_round_trip",
+  "init_ecdf",
+  "init_vs_memory",
+  "warm_and_overhead",
+  "memory_used",
+  "cost_vs_memory",
+  "pareto_1pct",
+  "pareto_10pct",
+];
+
+Deno.test({
+  name: "writeReport() renders every chart as a real PNG, SVG and offline HTML",
+  ignore: chromium === null,
+  async fn() {
+    const out = tempDir();
+    try {
+      const result = await writeReport({ runDirs: [FIXTURE_RUN], outDir: out, log: () => {} });
+      assert.equal(result.imagesSkipped, null);
+      for (const name of CHARTS) {
+        const png = readFileSync(join(out, `${name}.png`));
+        assert.deepEqual(
+          [...png.subarray(0, 8)],
+          [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+          name,
+        );
+        // IHDR: width and height at bytes 16–23, rendered at scale 2.
+        assert.equal(png.readUInt32BE(16), 2000, `${name} width`);
+        assert.equal(png.readUInt32BE(20), 1200, `${name} height`);
+        assert.ok(png.length > 30_000, `${name}.png is ${png.length} bytes`);
+        const svg = readFileSync(join(out, `${name}.svg`), "utf8");
+        assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/, name);
+        assert.match(svg, /<\/svg>$/);
+        assert.ok(svg.length > 5_000, `${name}.svg is ${svg.length} chars`);
+        assert.match(svg, /Source: run fixture-arm64/);
+        const html = readFileSync(join(out, `${name}.html`), "utf8");
+        assert.match(html, /<script src="plotly\.min\.js"><\/script>/);
+        assert.doesNotMatch(html, /https?:\/\/cdn/);
+      }
+      assert.ok(statSync(join(out, "plotly.min.js")).size > 1_000_000);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
+});
+
+Deno.test("writeReport() writes summary.md with intervals, costs, backend and LLRT label", async () => {
+  const out = tempDir();
+  try {
+    const result = await writeReport({
+      runDirs: [FIXTURE_RUN, FIXTURE_RUN_X86],
+      outDir: out,
+      images: false,
+      inlinePlotly: true,
+      log: () => {},
+    });
+    assert.equal(result.imagesSkipped, "images turned off");
+    assert.ok(!existsSync(join(out, "plotly.min.js")), "inlined, not beside");
+    assert.ok(statSync(join(out, "init_ecdf.html")).size > 1_000_000);
+    const md = readFileSync(join(out, "summary.md"), "utf8");
+    assert.match(md, /^# Battle of the Extensions: fixture-arm64, fixture-x86/);
+    assert.match(md, /\| fixture-arm64 \| local \| LLRT v0\.7\.0-beta \(fixture\) \|/);
+    assert.match(md, /\| node \| 128 \| arm64 \| 44 \| 12 \| 30 \| 2 error \|/);
+    assert.match(md, /\| llrt \| 512 \| x86_64 \| 4 \| \d+ \(n=4: too few for a 95% interval\) \|/);
+    assert.match(md, /llrt vs node: 0\.\d\d× \[0\.\d\d, 0\.\d\d\]/);
+    assert.match(md, /### 1% cold starts/);
+    assert.match(md, /### 10% cold starts/);
+    assert.match(md, /us-east-1 \/ 2025-08-01/);
+    assert.match(md, /Pareto front/);
+    assert.match(md, /\[PNG\]\(pareto_1pct\.png\)/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+Deno.test("main() rejects bad input with a message naming the value", async () => {
+  await assert.rejects(() => main(["--run", "/nonexistent/run"]), {
+    message: 'No invocations.parquet in run folder "/nonexistent/run"',
+  });
+  await assert.rejects(() => main(["--run", FIXTURE_RUN, "--cold-share", "2", "--no-images"]), {
+    name: "RangeError",
+    message: '--cold-share: "2" is not a share in [0, 1] (or 0%–100%)',
+  });
+  await assert.rejects(() => main(["--run", FIXTURE_RUN, "--payload-bytes", "x"]), {
+    message: '--payload-bytes: "x" is not a whole number ≥ 0',
+  });
+  await assert.rejects(() => main(["--bogus"]), { message: /bogus/ });
+});
+
+Deno.test("report CLI prints one line and exits 1 on a bad run folder", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(import.meta.dirname!, "report.ts"), "--run", "/nonexistent/run"],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.equal(out.code, 1);
+  const stderr = new TextDecoder().decode(out.stderr).trim();
+  assert.equal(stderr, 'report: No invocations.parquet in run folder "/nonexistent/run"');
+});
