@@ -13,20 +13,14 @@ import {
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
+import type { DeployedFunction } from "../../infra/outputs.ts";
 import { cellLabel } from "./matrix.ts";
 import type { Cell } from "./matrix.ts";
 import type { BenchBackend, CellPlan, CellResult, ClientRecord } from "./types.ts";
 import type { Progress } from "./progress.ts";
 import { collectCell } from "./collect_cell.ts";
 
-/** One deployed function, as the stack outputs name it. */
-export interface DeployedFunction {
-  functionName: string;
-  variant: string;
-  memoryMb: number;
-  arch: "x86_64" | "arm64";
-  logGroup: string;
-}
+export type { DeployedFunction };
 
 /** Fetches the raw log messages of a log group in a time window (CloudWatch Logs). */
 export type LogFetcher = (options: {
@@ -258,7 +252,7 @@ export class AwsBackend implements BenchBackend {
     const deadline = Date.now() + (this.#o.logWaitMs ?? 120_000);
     for (;;) {
       const messages = await this.#o.fetchLogs({
-        logGroup: fn.logGroup,
+        logGroup: fn.logGroupName,
         startTime: startTime - 60_000,
         endTime: Date.now() + 60_000,
       });

@@ -19,13 +19,18 @@ function reportLine(id: string, init: boolean): string {
 }
 
 function tail(id: string, init: boolean): string {
-  return btoa(`START RequestId: ${id} Version: $LATEST\nEND RequestId: ${id}\n${reportLine(id, init)}\n`);
+  return btoa(
+    `START RequestId: ${id} Version: $LATEST\nEND RequestId: ${id}\n${reportLine(id, init)}\n`,
+  );
 }
 
 Deno.test("tailShowsInit() reads text and JSON Tail logs", () => {
   assert.equal(tailShowsInit(reportLine("a", true)), true);
   assert.equal(tailShowsInit(reportLine("a", false)), false);
-  assert.equal(tailShowsInit('{"type":"platform.report","record":{"metrics":{"initDurationMs":12.5}}}'), true);
+  assert.equal(
+    tailShowsInit('{"type":"platform.report","record":{"metrics":{"initDurationMs":12.5}}}'),
+    true,
+  );
 });
 
 Deno.test("RateLimiter spaces calls to stay under the control-plane limit", async () => {
@@ -49,7 +54,9 @@ Deno.test("withBackoff() retries throttling and rethrows other errors at once", 
   const value = await withBackoff(() => {
     calls++;
     if (calls < 3) {
-      return Promise.reject(Object.assign(new Error("slow down"), { name: "TooManyRequestsException" }));
+      return Promise.reject(
+        Object.assign(new Error("slow down"), { name: "TooManyRequestsException" }),
+      );
     }
     return Promise.resolve("ok");
   }, { sleep: noSleep });
@@ -59,7 +66,9 @@ Deno.test("withBackoff() retries throttling and rethrows other errors at once", 
   await assert.rejects(
     withBackoff(() => {
       other++;
-      return Promise.reject(Object.assign(new Error("no such function"), { name: "ResourceNotFoundException" }));
+      return Promise.reject(
+        Object.assign(new Error("no such function"), { name: "ResourceNotFoundException" }),
+      );
     }, { sleep: noSleep }),
     /no such function/,
   );
@@ -95,7 +104,11 @@ Deno.test("AwsBackend forces cold starts, retries until N true cold samples, col
   lambda.on(InvokeCommand).callsFake(() => {
     const id = `req-${++n}`;
     const init = plan[n - 1] ?? false;
-    lines.push(`START RequestId: ${id} Version: $LATEST`, `END RequestId: ${id}`, reportLine(id, init));
+    lines.push(
+      `START RequestId: ${id} Version: $LATEST`,
+      `END RequestId: ${id}`,
+      reportLine(id, init),
+    );
     return { StatusCode: 200, LogResult: tail(id, init), $metadata: { requestId: id } };
   });
   const backend = new AwsBackend({
@@ -104,10 +117,13 @@ Deno.test("AwsBackend forces cold starts, retries until N true cold samples, col
       variant: "rust",
       memoryMb: 128,
       arch: "x86_64",
-      logGroup: "/aws/lambda/battle-rust-128-x86",
+      logGroupName: "/aws/lambda/battle-rust-128-x86",
     }],
     region: "us-east-1",
-    lambda: new LambdaClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } }),
+    lambda: new LambdaClient({
+      region: "us-east-1",
+      credentials: { accessKeyId: "x", secretAccessKey: "y" },
+    }),
     limiter: new RateLimiter(1000, { sleep: noSleep }),
     fetchLogs: () => Promise.resolve(lines),
     sleep: noSleep,
@@ -127,7 +143,9 @@ Deno.test("AwsBackend forces cold starts, retries until N true cold samples, col
   assert.equal(result.rows.length, 5);
   assert.equal(result.rows.filter((r) => r.cold).length, 2);
   assert.ok(result.rows.filter((r) => r.cold).every((r) => r.init_ms === 180.25));
-  assert.ok(result.rows.every((r) => r.backend === "aws" && r.variant === "rust" && r.memory_mb === 128));
+  assert.ok(
+    result.rows.every((r) => r.backend === "aws" && r.variant === "rust" && r.memory_mb === 128),
+  );
   assert.ok(result.rows.every((r) => r.client_rtt_ms !== null));
   assert.deepEqual(result.missingReport, []);
   lambda.restore();

@@ -62,7 +62,9 @@ export class LocalBackend implements BenchBackend {
     const v = cell.variant;
     if (needsLlrt(v)) {
       if (!this.#llrt?.available) {
-        return `no LLRT: ${this.#llrt?.reason ?? "build/llrt/llrt.json missing (run deno task setup)"}`;
+        return `no LLRT: ${
+          this.#llrt?.reason ?? "build/llrt/llrt.json missing (run deno task setup)"
+        }`;
       }
     }
     const needed = [join(functionDir(v.name), "index.mjs")];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { VARIANTS, variantByName } from "../variants.ts";
+import { variantByName, VARIANTS } from "../variants.ts";
 import { cellLabel, expandMatrix, parseArchList, parseMemoryList } from "./matrix.ts";
 
 Deno.test("parseMemoryList() reads sizes in order without repeats", () => {

@@ -11,7 +11,7 @@ import { type Cell, cellLabel, expandMatrix, type SkippedCell } from "./matrix.t
 import { Progress } from "./progress.ts";
 import { gitFacts, hostFacts, toolVersions } from "./run_info.ts";
 import type { BenchBackend, CellPlan, CellResult } from "./types.ts";
-import { createRunDir, writeInvocations, writeRunJson } from "../store/mod.ts";
+import { createRunDir, newRunId, writeInvocations, writeRunJson } from "../store/mod.ts";
 
 /** What to run. */
 export interface BenchOptions {
@@ -73,7 +73,9 @@ export async function runBench(
     skipReason: (cell) => backend.skipReason(cell),
   });
   for (const s of skipped) log(`skipped ${cellLabel(s)}: ${s.reason}`);
-  const { runId, dir: runDir } = await createRunDir(options.out);
+  const { runId, dir: runDir } = options.out === undefined
+    ? await createRunDir()
+    : await claimRunDir(options.out);
   const parquetPath = join(runDir, "invocations.parquet");
   const startedAt = new Date();
   const [versions, git] = await Promise.all([toolVersions(), gitFacts()]);
@@ -153,7 +155,9 @@ export async function runBench(
           : "",
       ].filter((p) => p !== "");
       progress.report(
-        `${label} done: ${result.rows.length} rows${problems.length ? ` (${problems.join(", ")})` : ""}`,
+        `${label} done: ${result.rows.length} rows${
+          problems.length ? ` (${problems.join(", ")})` : ""
+        }`,
       );
       await persist();
     } catch (error) {
@@ -181,4 +185,25 @@ export async function runBench(
   const status = failedCells.length > 0 && rows.length === 0 ? "failed" : "complete";
   await writeRunJson(runDir, runJson(status));
   return { runId, runDir, parquetPath, rows: rows.length, skipped, failedCells };
+}
+
+/**
+ * Uses `--out DIR` as the run folder: created when missing, refused when it already holds a run,
+ * so one run never overwrites another.
+ *
+ * @throws {Deno.errors.AlreadyExists} When DIR holds `invocations.parquet` or `run.json`.
+ */
+export async function claimRunDir(dir: string): Promise<{ runId: string; dir: string }> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (const name of ["invocations.parquet", "run.json"]) {
+    try {
+      await Deno.stat(join(dir, name));
+      throw new Deno.errors.AlreadyExists(
+        `Cannot use --out "${dir}": it already holds a run (${name}); choose a new folder`,
+      );
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return { runId: newRunId(), dir };
 }

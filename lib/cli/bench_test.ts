@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { parseBenchArgs } from "./bench.ts";
+
+Deno.test("parseBenchArgs() applies defaults: local, every variant, host arch", () => {
+  const a = parseBenchArgs([]);
+  assert.equal(a.backend, "local");
+  assert.deepEqual(a.memoryMb, [128, 512, 1024]);
+  assert.equal(a.archs.length, 1);
+  assert.equal(a.plan.cold, 5);
+  assert.equal(a.plan.warm, 20);
+  assert.ok(a.variants.length >= 5);
+});
+
+Deno.test("parseBenchArgs() reads the contract's flags", () => {
+  const a = parseBenchArgs([
+    "--backend=aws",
+    "--variants",
+    "none,rust,node",
+    "--memory",
+    "128,1024",
+    "--cold",
+    "3",
+    "--warm",
+    "5",
+    "--out",
+    "/tmp/x",
+    "--payload-bytes",
+    "65536",
+    "--concurrency",
+    "2",
+  ]);
+  assert.equal(a.backend, "aws");
+  assert.deepEqual(a.variants.map((v) => v.name), ["none", "rust", "node"]);
+  assert.deepEqual(a.archs, ["x86_64", "arm64"]);
+  assert.deepEqual(a.memoryMb, [128, 1024]);
+  assert.equal(a.plan.cold, 3);
+  assert.equal(a.plan.payloadBytes, 65536);
+  assert.equal(a.concurrency, 2);
+  assert.equal(a.out, "/tmp/x");
+});
+
+Deno.test("parseBenchArgs() rejects bad input with the offending value", () => {
+  assert.throws(() => parseBenchArgs(["--backend", "gcp"]), { message: /"gcp"/ });
+  assert.throws(() => parseBenchArgs(["--variants", "bun"]), { message: /"bun"/ });
+  assert.throws(() => parseBenchArgs(["--cold", "-1"]), { message: /--cold "-1"/ });
+  assert.throws(() => parseBenchArgs(["--cold", "0", "--warm", "0"]), {
+    message: /Nothing to run/,
+  });
+  assert.throws(() => parseBenchArgs(["--timeout", "901"]), { message: /900/ });
+  assert.throws(() => parseBenchArgs(["--bogus"]), /bogus/);
+});
+
+Deno.test("deno task bench exits 2 with one line on bad input", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./bench.ts", import.meta.url).pathname, "--memory", "64"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  const err = new TextDecoder().decode(out.stderr).trim();
+  assert.equal(err.split("\n").length, 1);
+  assert.match(err, /^bench: Invalid memory size "64"/);
+});
