@@ -1,6 +1,8 @@
 /**
- * Sends one batch to SQS with bounded, jittered exponential backoff. Entries SQS reports as
- * failed are retried alone (partial-failure retry), except sender faults, which no retry fixes.
+ * Sends one batch to SQS with jittered exponential backoff. Entries SQS reports as failed are
+ * retried alone (partial-failure retry), except sender faults, which no retry fixes. Retries are
+ * bounded by a deadline when there is one (the INVOKE or SHUTDOWN deadline), else by a number
+ * of attempts; what is still unsent is handed back to the caller, not dropped.
  *
  * @module
  */
@@ -29,7 +31,7 @@ export type SendBatch = (entries: BatchEntry[]) => Promise<BatchOutcome>;
 
 /** Bounded retry: attempts in total and the backoff between them. */
 export interface RetryPolicy {
-  /** Attempts per batch, the first included. Default 4. */
+  /** Attempts per batch, the first included, when there is no deadline. Default 4. */
   maxAttempts: number;
   /** Backoff before the second attempt, doubled per attempt. Default 50 ms. */
   baseDelayMs: number;
@@ -45,7 +47,10 @@ export interface DeliverOptions {
   send: SendBatch;
   /** Default {@linkcode DEFAULT_RETRY}. */
   retry?: RetryPolicy;
-  /** Epoch ms after which no retry starts (read before each backoff); undefined means none. */
+  /**
+   * Epoch ms after which no retry starts, read before each backoff. While it returns a number,
+   * retries go on until then (not limited by `maxAttempts`); undefined means `maxAttempts` rules.
+   */
   deadline?: () => number | undefined;
   /** Default `setTimeout`. */
   sleep?: (ms: number) => Promise<void>;
@@ -60,7 +65,10 @@ export interface DeliverOptions {
 /** What happened to one batch. */
 export interface DeliveryResult {
   delivered: number;
-  undelivered: number;
+  /** Entries SQS refused as the sender's fault; retrying cannot help. */
+  rejected: number;
+  /** Bodies still unsent when retrying stopped, for a later attempt. */
+  unsent: string[];
   attempts: number;
 }
 
@@ -87,8 +95,8 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random: number):
  *
  * @param bodies The batch's message bodies.
  * @param options How to send, retry and wait.
- * @returns Counts of delivered and undelivered messages and the attempts made. Never throws
- * for a send failure: what could not be delivered is counted and logged.
+ * @returns Counts of delivered and rejected messages, the bodies still unsent and the attempts
+ * made. Never throws for a send failure.
  */
 export async function deliverBatch(
   bodies: readonly string[],
@@ -102,7 +110,7 @@ export async function deliverBatch(
   let rejected = 0;
   let attempts = 0;
   let lastError = "";
-  while (pending.length > 0 && attempts < policy.maxAttempts) {
+  for (;;) {
     attempts += 1;
     try {
       const outcome = await options.send(pending);
@@ -131,17 +139,14 @@ export async function deliverBatch(
     } catch (e) {
       lastError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     }
-    if (pending.length === 0 || attempts >= policy.maxAttempts) break;
-    const delay = backoffMs(attempts, policy, (options.random ?? Math.random)());
+    if (pending.length === 0) break;
+    const delay = backoffMs(Math.min(attempts, 30), policy, (options.random ?? Math.random)());
     const deadline = options.deadline?.();
-    if (deadline !== undefined && now() + delay >= deadline) {
-      log(`No time left before the deadline to retry ${pending.length} message(s)`);
-      break;
-    }
+    if (deadline === undefined ? attempts >= policy.maxAttempts : now() + delay >= deadline) break;
     await (options.sleep ?? sleep)(delay);
   }
   if (pending.length > 0) {
-    log(`Gave up on ${pending.length} message(s) after ${attempts} attempt(s): ${lastError}`);
+    log(`${pending.length} message(s) still unsent after ${attempts} attempt(s): ${lastError}`);
   }
-  return { delivered, undelivered: rejected + pending.length, attempts };
+  return { delivered, rejected, unsent: pending.map((e) => e.MessageBody), attempts };
 }

@@ -46,7 +46,7 @@ Deno.test("deliverBatch() sends once when every entry succeeds", async () => {
       return Promise.resolve(allOk(e));
     },
   });
-  assert.deepEqual(result, { delivered: 2, undelivered: 0, attempts: 1 });
+  assert.deepEqual(result, { delivered: 2, rejected: 0, unsent: [], attempts: 1 });
   assert.deepEqual(calls[0], [{ Id: "0", MessageBody: "a" }, { Id: "1", MessageBody: "b" }]);
   assert.deepEqual(q.sleeps, []);
 });
@@ -61,7 +61,7 @@ Deno.test("deliverBatch() retries only the entries that failed", async () => {
     { Successful: [{ Id: "1" }] },
   ]);
   const result = await deliverBatch(["a", "b", "c"], { ...q, send });
-  assert.deepEqual(result, { delivered: 3, undelivered: 0, attempts: 2 });
+  assert.deepEqual(result, { delivered: 3, rejected: 0, unsent: [], attempts: 2 });
   assert.deepEqual(calls[1], [{ Id: "1", MessageBody: "b" }]);
   assert.deepEqual(q.sleeps, [37.5]);
 });
@@ -75,12 +75,12 @@ Deno.test("deliverBatch() does not retry sender faults", async () => {
     },
   ]);
   const result = await deliverBatch(["a", "b"], { ...q, send });
-  assert.deepEqual(result, { delivered: 1, undelivered: 1, attempts: 1 });
+  assert.deepEqual(result, { delivered: 1, rejected: 1, unsent: [], attempts: 1 });
   assert.equal(calls.length, 1);
   assert.match(q.lines[0]!, /InvalidMessageContents: bad/);
 });
 
-Deno.test("deliverBatch() retries a thrown error with growing backoff, then gives up and logs the count", async () => {
+Deno.test("deliverBatch() without a deadline retries a thrown error maxAttempts times, then hands the bodies back", async () => {
   const q = quiet();
   const { calls, send } = recorder([
     new Error("boom"),
@@ -89,10 +89,15 @@ Deno.test("deliverBatch() retries a thrown error with growing backoff, then give
     new Error("boom"),
   ]);
   const result = await deliverBatch(["a", "b"], { ...q, send });
-  assert.deepEqual(result, { delivered: 0, undelivered: 2, attempts: DEFAULT_RETRY.maxAttempts });
+  assert.deepEqual(result, {
+    delivered: 0,
+    rejected: 0,
+    unsent: ["a", "b"],
+    attempts: DEFAULT_RETRY.maxAttempts,
+  });
   assert.equal(calls.length, 4);
   assert.deepEqual(q.sleeps, [37.5, 75, 150]);
-  assert.match(q.lines.at(-1)!, /Gave up on 2 message\(s\) after 4 attempt\(s\): Error: boom/);
+  assert.match(q.lines.at(-1)!, /2 message\(s\) still unsent after 4 attempt\(s\): Error: boom/);
 });
 
 Deno.test("deliverBatch() recovers when a later attempt succeeds", async () => {
@@ -100,7 +105,8 @@ Deno.test("deliverBatch() recovers when a later attempt succeeds", async () => {
   const { send } = recorder([new Error("reset"), { Successful: [{ Id: "0" }] }]);
   assert.deepEqual(await deliverBatch(["a"], { ...q, send }), {
     delivered: 1,
-    undelivered: 0,
+    rejected: 0,
+    unsent: [],
     attempts: 2,
   });
 });
@@ -110,7 +116,8 @@ Deno.test("deliverBatch() treats an entry missing from the response as failed", 
   const { calls, send } = recorder([{ Successful: [] }, { Successful: [{ Id: "0" }] }]);
   assert.deepEqual(await deliverBatch(["a"], { ...q, send }), {
     delivered: 1,
-    undelivered: 0,
+    rejected: 0,
+    unsent: [],
     attempts: 2,
   });
   assert.equal(calls.length, 2);
@@ -120,9 +127,29 @@ Deno.test("deliverBatch() starts no retry that would end past the deadline", asy
   const q = quiet();
   const { calls, send } = recorder([new Error("slow"), { Successful: [{ Id: "0" }] }]);
   const result = await deliverBatch(["a"], { ...q, send, now: () => 1000, deadline: () => 1020 });
-  assert.deepEqual(result, { delivered: 0, undelivered: 1, attempts: 1 });
+  assert.deepEqual(result, { delivered: 0, rejected: 0, unsent: ["a"], attempts: 1 });
   assert.equal(calls.length, 1);
-  assert.match(q.lines[0]!, /No time left before the deadline to retry 1 message/);
+});
+
+Deno.test("deliverBatch() with a deadline keeps retrying past maxAttempts until the deadline", async () => {
+  const q = quiet();
+  let clock = 0;
+  const outcomes: (BatchOutcome | Error)[] = Array.from({ length: 9 }, () => new Error("down"));
+  outcomes.push({ Successful: [{ Id: "0" }] });
+  const { calls, send } = recorder(outcomes);
+  const result = await deliverBatch(["a"], {
+    ...q,
+    send,
+    now: () => clock,
+    sleep: (ms) => {
+      clock += ms;
+      return Promise.resolve();
+    },
+    deadline: () => 60_000,
+  });
+  assert.deepEqual(result, { delivered: 1, rejected: 0, unsent: [], attempts: 10 });
+  assert.equal(calls.length, 10);
+  assert.ok(clock < 60_000);
 });
 
 Deno.test("backoffMs() doubles per attempt up to the ceiling, with half of it jittered", () => {

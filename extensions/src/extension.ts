@@ -1,7 +1,9 @@
 /**
  * The extension's life: register, listen, then loop on `/event/next`. Before every call to
  * `/event/next` it delivers everything accepted so far, so a freeze or shutdown loses nothing;
- * on SHUTDOWN it flushes within the deadline and returns.
+ * while SQS fails it retries until just before the event's deadline (an INVOKE's is the
+ * function's timeout), keeping what is still unsent for the next event. On SHUTDOWN it flushes
+ * within the deadline, logs the counts and returns.
  *
  * @module
  */
@@ -16,7 +18,7 @@ export interface ExtensionDeps {
   /** Starts the HTTP endpoint, wired to the outbox; returns a closer. */
   listen: () => Promise<{ close(): Promise<void> }>;
   outbox: {
-    flush(deadline?: number): Promise<void>;
+    flush(deadline?: number): Promise<number>;
     readonly stats: OutboxStats;
     readonly outstanding: number;
   };
@@ -24,8 +26,8 @@ export interface ExtensionDeps {
   log?: (line: string) => void;
   /** Default `Date.now`. */
   now?: () => number;
-  /** Time kept back from the SHUTDOWN deadline for closing down. Default 100 ms. */
-  shutdownMarginMs?: number;
+  /** Time kept back from an event's deadline to call `/event/next` or exit. Default 100 ms. */
+  deadlineMarginMs?: number;
 }
 
 /**
@@ -56,14 +58,16 @@ export async function runExtension(deps: ExtensionDeps): Promise<number> {
   try {
     for (;;) {
       const event = await deps.api.next(id);
+      const until = Number.isFinite(event.deadlineMs)
+        ? event.deadlineMs - (deps.deadlineMarginMs ?? 100)
+        : undefined;
+      await flushUntil(deps.outbox, until, now);
       if (event.eventType === "INVOKE") {
-        await deps.outbox.flush(event.deadlineMs);
+        // Past the deadline the rest stays in the outbox for the next INVOKE or SHUTDOWN.
         continue;
       }
-      const budget = event.deadlineMs - (deps.shutdownMarginMs ?? 100);
-      await flushUntil(deps.outbox, budget, now);
       const s = deps.outbox.stats;
-      const lost = s.undelivered + deps.outbox.outstanding;
+      const lost = s.accepted - s.delivered;
       log(
         `[${deps.name}] shutdown (${event.shutdownReason}): accepted ${s.accepted}, delivered ${s.delivered}, undelivered ${lost}`,
       );
@@ -80,7 +84,15 @@ export async function runExtension(deps: ExtensionDeps): Promise<number> {
 }
 
 /** Flushes, but stops waiting at `deadline` (epoch ms) even if a send is still in flight. */
-async function flushUntil(outbox: ExtensionDeps["outbox"], deadline: number, now: () => number) {
+async function flushUntil(
+  outbox: ExtensionDeps["outbox"],
+  deadline: number | undefined,
+  now: () => number,
+) {
+  if (deadline === undefined) {
+    await outbox.flush();
+    return;
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, Math.max(0, deadline - now()));

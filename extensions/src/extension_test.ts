@@ -120,7 +120,7 @@ Deno.test("runExtension() stops waiting for a hung send at the SHUTDOWN deadline
     }], []),
     outbox,
     log: (l) => logs.push(l),
-    shutdownMarginMs: 50,
+    deadlineMarginMs: 50,
     listen: () => Promise.resolve({ close: () => Promise.resolve() }),
   });
   assert.equal(code, 0);

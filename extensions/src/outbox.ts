@@ -1,8 +1,9 @@
 /**
  * The extension's buffer between "accepted" and "delivered". Messages start on their way at
  * once (so delivery overlaps the function's own work), queue up while a send is in flight and
- * then go out batched; {@linkcode Outbox.flush} resolves only when everything accepted so far
- * has been delivered or given up on, which is what the extension awaits before `/event/next`.
+ * then go out batched. {@linkcode Outbox.flush} resolves when everything accepted so far has
+ * been delivered, or when its deadline leaves no time for another retry; what is still unsent
+ * then stays in the outbox for the next flush. Nothing is dropped while the process lives.
  *
  * @module
  */
@@ -23,16 +24,21 @@ export interface OutboxOptions extends Omit<DeliverOptions, "deadline"> {
 export interface OutboxStats {
   accepted: number;
   delivered: number;
-  undelivered: number;
+  /** Refused for good: SQS sender faults and bodies too large for any batch. */
+  rejected: number;
 }
 
 /** Buffers accepted messages and delivers them in batches. */
 export class Outbox {
   readonly #options: OutboxOptions;
+  /** Waiting for the next drain. */
   #pending: string[] = [];
+  /** Retried without success outside a flush, or past a flush's deadline: wait for a flush. */
+  #parked: string[] = [];
   #draining: Promise<void> | null = null;
   #deadline: number | undefined;
-  readonly #stats: OutboxStats = { accepted: 0, delivered: 0, undelivered: 0 };
+  #flushes = 0;
+  readonly #stats: OutboxStats = { accepted: 0, delivered: 0, rejected: 0 };
 
   /** @param options How to send; see {@linkcode OutboxOptions}. */
   constructor(options: OutboxOptions) {
@@ -44,9 +50,9 @@ export class Outbox {
     return { ...this.#stats };
   }
 
-  /** Messages accepted but not yet delivered or given up on. */
+  /** Messages accepted and neither delivered nor rejected yet. */
   get outstanding(): number {
-    return this.#stats.accepted - this.#stats.delivered - this.#stats.undelivered;
+    return this.#stats.accepted - this.#stats.delivered - this.#stats.rejected;
   }
 
   /**
@@ -63,23 +69,27 @@ export class Outbox {
   /**
    * Delivers everything accepted so far, including messages accepted while it runs.
    *
-   * @param deadline Epoch ms after which no retry starts; undefined means none.
-   * @returns When nothing is outstanding.
+   * @param deadline Epoch ms: retries go on until then. Undefined: `retry.maxAttempts` per batch.
+   * @returns The number of messages still outstanding (0 when everything was delivered).
    */
-  async flush(deadline?: number): Promise<void> {
+  async flush(deadline?: number): Promise<number> {
+    const flush = ++this.#flushes;
     this.#deadline = deadline;
+    this.#pending.push(...this.#parked.splice(0));
     try {
       while (this.#pending.length > 0 || this.#draining !== null) {
         this.#kick();
         await this.#draining;
       }
     } finally {
-      this.#deadline = undefined;
+      // A flush abandoned at its deadline may end after a newer one started: keep the newer's.
+      if (this.#flushes === flush) this.#deadline = undefined;
     }
+    return this.outstanding;
   }
 
   #kick(): void {
-    if (this.#draining !== null) return;
+    if (this.#draining !== null || this.#pending.length === 0) return;
     this.#draining = this.#drain().finally(() => {
       this.#draining = null;
     });
@@ -87,9 +97,7 @@ export class Outbox {
 
   async #drain(): Promise<void> {
     while (this.#pending.length > 0) {
-      const bodies = this.#pending.splice(0);
-      const batches = this.#plan(bodies);
-      const queue = [...batches];
+      const queue = this.#plan(this.#pending.splice(0));
       const worker = async () => {
         for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) {
           const result = await deliverBatch(batch, {
@@ -97,15 +105,16 @@ export class Outbox {
             deadline: () => this.#deadline,
           });
           this.#stats.delivered += result.delivered;
-          this.#stats.undelivered += result.undelivered;
+          this.#stats.rejected += result.rejected;
+          this.#parked.push(...result.unsent);
         }
       };
-      const workers = Math.min(this.#options.concurrency ?? 4, batches.length);
+      const workers = Math.min(this.#options.concurrency ?? 4, queue.length);
       await Promise.all(Array.from({ length: workers }, worker));
     }
   }
 
-  /** Batches the bodies; a body too large for any batch is counted undelivered, not thrown. */
+  /** Batches the bodies; a body too large for any batch is rejected, not thrown. */
   #plan(bodies: string[]): string[][] {
     const limits = this.#options.limits ?? SQS_BATCH_LIMITS;
     const fits: string[] = [];
@@ -114,7 +123,7 @@ export class Outbox {
       if (size <= limits.maxBytes) {
         fits.push(body);
       } else {
-        this.#stats.undelivered += 1;
+        this.#stats.rejected += 1;
         (this.#options.log ?? console.error)(
           `Dropped a message of ${size} bytes: the SQS limit is ${limits.maxBytes} bytes`,
         );

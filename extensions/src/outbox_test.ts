@@ -37,7 +37,7 @@ Deno.test("Outbox.accept() starts sending at once and batches what arrives meanw
   assert.deepEqual(g.sent, [["1"], ["2", "3", "4"]]);
   g.releaseAll();
   await outbox.flush();
-  assert.deepEqual(outbox.stats, { accepted: 4, delivered: 4, undelivered: 0 });
+  assert.deepEqual(outbox.stats, { accepted: 4, delivered: 4, rejected: 0 });
 });
 
 Deno.test("Outbox.flush() resolves only after in-flight and queued messages are delivered", async () => {
@@ -65,7 +65,7 @@ Deno.test("Outbox.flush() resolves only after in-flight and queued messages are 
 Deno.test("Outbox.flush() resolves at once when nothing is outstanding", async () => {
   const outbox = new Outbox({ ...noLog, send: () => Promise.reject(new Error("never called")) });
   await outbox.flush();
-  assert.deepEqual(outbox.stats, { accepted: 0, delivered: 0, undelivered: 0 });
+  assert.deepEqual(outbox.stats, { accepted: 0, delivered: 0, rejected: 0 });
 });
 
 Deno.test("Outbox with eager: false sends nothing until flush, then in batches of 10", async () => {
@@ -86,24 +86,31 @@ Deno.test("Outbox with eager: false sends nothing until flush, then in batches o
   assert.equal(outbox.stats.delivered, 25);
 });
 
-Deno.test("Outbox counts messages it gives up on and drops oversized ones", async () => {
+Deno.test("Outbox keeps unsent messages for the next flush and rejects oversized ones", async () => {
   const lines: string[] = [];
   const outbox = new Outbox({
     ...noLog,
     log: (l) => lines.push(l),
     eager: false,
     limits: { maxEntries: 10, maxBytes: 4 },
-    send: () => Promise.reject(new Error("down")),
+    send: (e) =>
+      up
+        ? Promise.resolve({ Successful: e.map((x) => ({ Id: x.Id })) })
+        : Promise.reject(new Error("down")),
   });
+  let up = false;
   outbox.accept("ok");
   outbox.accept("too big");
-  await outbox.flush();
-  assert.deepEqual(outbox.stats, { accepted: 2, delivered: 0, undelivered: 2 });
+  assert.equal(await outbox.flush(), 1);
+  assert.deepEqual(outbox.stats, { accepted: 2, delivered: 0, rejected: 1 });
   assert.ok(lines.some((l) => /Dropped a message of 7 bytes/.test(l)));
-  assert.ok(lines.some((l) => /Gave up on 1 message/.test(l)));
+  assert.ok(lines.some((l) => /1 message\(s\) still unsent/.test(l)));
+  up = true;
+  assert.equal(await outbox.flush(), 0);
+  assert.deepEqual(outbox.stats, { accepted: 2, delivered: 1, rejected: 1 });
 });
 
-Deno.test("Outbox.flush() passes its deadline to retries", async () => {
+Deno.test("Outbox.flush() stops retrying at its deadline and reports what is outstanding", async () => {
   let calls = 0;
   const outbox = new Outbox({
     ...noLog,
@@ -115,7 +122,28 @@ Deno.test("Outbox.flush() passes its deadline to retries", async () => {
     },
   });
   outbox.accept("x");
-  await outbox.flush(1_001);
+  assert.equal(await outbox.flush(1_001), 1);
   assert.equal(calls, 1);
-  assert.equal(outbox.stats.undelivered, 1);
+});
+
+Deno.test("Outbox retries a message that failed before the flush under the flush's deadline", async () => {
+  let clock = 0;
+  let failures = 6; // more than maxAttempts (4): an eager send alone would give up
+  const outbox = new Outbox({
+    log: () => {},
+    random: () => 0,
+    now: () => clock,
+    sleep: (ms) => {
+      clock += ms;
+      return Promise.resolve();
+    },
+    send: (e) =>
+      failures-- > 0
+        ? Promise.reject(new Error("down"))
+        : Promise.resolve({ Successful: e.map((x) => ({ Id: x.Id })) }),
+  });
+  outbox.accept("m");
+  await tick();
+  assert.equal(await outbox.flush(10_000), 0);
+  assert.equal(outbox.stats.delivered, 1);
 });

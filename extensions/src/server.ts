@@ -7,6 +7,7 @@
  */
 import * as net from "node:net";
 import { DEFAULT_MAX_BODY_BYTES, type HttpRequest, HttpRequestReader } from "./http_reader.ts";
+import { decodeUtf8 } from "./utf8.ts";
 
 /** The route that takes messages. */
 export const MESSAGES_PATH = "/messages";
@@ -69,7 +70,9 @@ export function route(req: HttpRequest, onMessage: (body: string) => void): Repl
     };
   }
   if (req.body.length === 0) return { status: 400, body: { error: "The message body is empty" } };
-  onMessage(new TextDecoder().decode(req.body));
+  const text = decodeUtf8(req.body);
+  if (text === null) return { status: 400, body: { error: "The message body is not valid UTF-8" } };
+  onMessage(text);
   return { status: 202, body: { accepted: true } };
 }
 
