@@ -52,10 +52,22 @@ function layersOf(template: Template, fn: Resource): Resource[] {
   });
 }
 
-const EVERYTHING = { memory: "128,1024", arch: "arm64,x86_64" };
+const EVERYTHING = {
+  memory: "128,1024",
+  arch: "arm64,x86_64",
+  workIterations: "5000",
+  payloadBytes: "4096",
+};
+
+let everything: ReturnType<typeof synthFixture> | undefined;
+/** The full fixture synth, made once: synthesis takes about a second. */
+function synthEverything(): ReturnType<typeof synthFixture> {
+  everything ??= synthFixture(EVERYTHING);
+  return everything;
+}
 
 Deno.test("BattleStack has one function per variant, memory and architecture that was built", () => {
-  const { template, plan } = synthFixture(EVERYTHING);
+  const { template, plan } = synthEverything();
   // Every variant on both archs except llrt, whose fixture LLRT binary is arm64 only.
   const expected = ["none", "direct", "rust", "node", "llrt"].flatMap((v) =>
     [128, 1024].flatMap((m) =>
@@ -76,7 +88,7 @@ Deno.test("BattleStack has one function per variant, memory and architecture tha
 });
 
 Deno.test("BattleStack runs Node.js variants on nodejs22.x and LLRT as a custom runtime", () => {
-  const { template } = synthFixture(EVERYTHING);
+  const { template } = synthEverything();
   for (const v of ["none", "direct", "rust", "node"]) {
     assert.equal(
       byName(template, `BattleOfTheExtensions-${v}-x86_64-128`).Properties.Runtime,
@@ -93,7 +105,7 @@ Deno.test("BattleStack runs Node.js variants on nodejs22.x and LLRT as a custom 
 });
 
 Deno.test("BattleStack gives each extension variant its layer, per architecture for Rust", () => {
-  const { template } = synthFixture(EVERYTHING);
+  const { template } = synthEverything();
   for (const v of ["none", "direct"]) {
     assert.deepEqual(
       layersOf(template, byName(template, `BattleOfTheExtensions-${v}-arm64-1024`)),
@@ -137,7 +149,7 @@ Deno.test("BattleStack stages the Rust layer as /opt/extensions/battle-ext-rust"
 });
 
 Deno.test("BattleStack logs in JSON at system level DEBUG to its own log group", () => {
-  const { template, plan } = synthFixture(EVERYTHING);
+  const { template, plan } = synthEverything();
   for (const fn of plan.functions) {
     const name = functionName("BattleOfTheExtensions", fn);
     const config = byName(template, name).Properties.LoggingConfig as Record<string, unknown>;
@@ -179,7 +191,7 @@ Deno.test("BattleStack sets the function environment from the settings", () => {
 });
 
 Deno.test("BattleStack lets only senders SendMessage, on the queue ARN only, with no wildcard", () => {
-  const { template, plan } = synthFixture(EVERYTHING);
+  const { template, plan } = synthEverything();
   const queues = template.findResources("AWS::SQS::Queue", {
     Properties: { RedrivePolicy: Match.anyValue() },
   });
@@ -222,7 +234,7 @@ Deno.test("BattleStack lets only senders SendMessage, on the queue ARN only, wit
 });
 
 Deno.test("BattleStack tags every resource with the study and outputs each function", () => {
-  const { template, plan } = synthFixture(EVERYTHING);
+  const { template, plan } = synthEverything();
   for (
     const type of [
       "AWS::Lambda::Function",
