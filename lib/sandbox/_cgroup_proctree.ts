@@ -89,24 +89,31 @@ async function childrenOf(pid: number, allThreads: boolean): Promise<number[]> {
 /** The whole process table from `ps` (systems without /proc). */
 async function psTable(): Promise<ProcInfo[]> {
   const { stdout } = await new Deno.Command("ps", {
-    args: ["-A", "-o", "pid=,ppid=,rss=,stat=,lstart="],
+    args: ["-A", "-o", "pid=,ppid=,rss=,time=,stat=,lstart="],
     stdout: "piped",
     stderr: "null",
   }).output();
   const rows: ProcInfo[] = [];
   for (const line of new TextDecoder().decode(stdout).split("\n")) {
-    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(line);
     if (!m) continue;
     rows.push({
       pid: Number(m[1]),
       ppid: Number(m[2]),
       rssBytes: Number(m[3]) * 1024,
-      state: m[4]![0]!,
-      start: m[5]!.trim(),
-      cpuTicks: 0,
+      cpuTicks: parseCpuTime(m[4]!) * CLOCK_TICKS,
+      state: m[5]![0]!,
+      start: m[6]!.trim(),
     });
   }
   return rows;
+}
+
+/** `ps` CPU time in seconds: `[[dd-]hh:]mm:ss[.ff]` (procps and BSD). */
+export function parseCpuTime(text: string): number {
+  const [days, clock] = text.includes("-") ? text.split("-") : ["0", text];
+  const seconds = (clock ?? "").split(":").reduce((sum, part) => sum * 60 + Number(part), 0);
+  return Number(days) * 86400 + seconds;
 }
 
 /** A set of processes and all their descendants, followed by pid and start time. */
@@ -120,11 +127,16 @@ export class ProcessTree {
   #ticks = 0;
 
   /** How this tree reads processes: `procfs` on Linux, else `ps`. */
-  readonly source: "procfs" | "ps" = HAS_PROC ? "procfs" : "ps";
+  readonly source: "procfs" | "ps";
+
+  /** @param source `ps` even where /proc exists (tests the macOS path on Linux). */
+  constructor(source?: "procfs" | "ps") {
+    this.source = source ?? (HAS_PROC ? "procfs" : "ps");
+  }
 
   /** Starts following `pid` and its descendants. */
   async add(pid: number): Promise<void> {
-    const info = HAS_PROC
+    const info = this.source === "procfs"
       ? await readProc(pid, false)
       : (await psTable()).find((p) => p.pid === pid);
     this.#known.set(pid, info?.start ?? "");
@@ -132,7 +144,7 @@ export class ProcessTree {
 
   /** Finds new descendants, forgets exited processes, and returns the live ones. */
   async refresh(withRss = false, allThreads = true): Promise<ProcInfo[]> {
-    if (!HAS_PROC) return this.#refreshFromTable(await psTable());
+    if (this.source === "ps") return this.#refreshFromTable(await psTable());
     const live: ProcInfo[] = [];
     const queue = [...this.#known.keys()];
     const seen = new Set<number>();
@@ -225,7 +237,7 @@ export class ProcessTree {
   async memoryUsage(): Promise<{ currentBytes: number; anonBytes: number; fileBytes: number }> {
     const usage = { currentBytes: 0, anonBytes: 0, fileBytes: 0 };
     for (const p of await this.refresh(false)) {
-      if (!HAS_PROC) {
+      if (this.source === "ps") {
         usage.currentBytes += p.rssBytes;
         continue;
       }
@@ -248,7 +260,7 @@ export class ProcessTree {
   /** Starts sampling resident memory every `everyMs` ms; the peak feeds `peakBytes()`. */
   startSampling(everyMs: number): void {
     if (this.#timer !== undefined) return;
-    if (!HAS_PROC) everyMs = Math.max(everyMs, PS_MIN_SAMPLE_MS);
+    if (this.source === "ps") everyMs = Math.max(everyMs, PS_MIN_SAMPLE_MS);
     const tick = () => {
       this.#timer = setTimeout(() => {
         this.#sampling = this.sample().finally(() => {
@@ -274,7 +286,7 @@ export class ProcessTree {
    * `DISCOVER_ALL_EVERY`th (and a `full` one) those of every thread.
    */
   async sample(full = false): Promise<void> {
-    if (!HAS_PROC || full || this.#ticks % DISCOVER_ALL_EVERY === 0) {
+    if (this.source === "ps" || full || this.#ticks % DISCOVER_ALL_EVERY === 0) {
       this.#peak = Math.max(this.#peak, await this.rssBytes(true));
     } else if (this.#ticks % DISCOVER_EVERY === 0) {
       this.#peak = Math.max(this.#peak, await this.rssBytes(false));
