@@ -398,7 +398,7 @@ export class LambdaApi {
       });
     }
     if ((route === "init/error" || route === "exit/error") && req.method === "POST") {
-      const body = new Uint8Array(await req.arrayBuffer());
+      await req.body?.cancel();
       if (route === "init/error" && env.initDone) return invalidState();
       ext.reportedError = req.headers.get("Lambda-Extension-Function-Error-Type") ??
         "Extension.Unknown";

@@ -35,15 +35,14 @@ export interface ReportFacts {
 const ms2 = (ms: number): string => ms.toFixed(2);
 
 /**
- * Billed duration: the duration rounded up to the next whole millisecond, computed from the
- * two-decimal value the REPORT line shows so the line stays self-consistent.
+ * Billed duration: the duration rounded up to the next whole millisecond, at least 1 ms.
  *
  * @param durationMs the measured duration in milliseconds
- * @returns the billed milliseconds (at least 1)
+ * @returns the billed milliseconds
  * @example billedMs(12.34) // 13
  */
 export function billedMs(durationMs: number): number {
-  return Math.max(1, Math.ceil(Number(ms2(durationMs))));
+  return Math.max(1, Math.ceil(durationMs));
 }
 
 /**

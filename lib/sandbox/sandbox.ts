@@ -377,7 +377,10 @@ export class Sandbox {
       errorType,
     };
     this.#line(endLine(requestId));
-    this.#line(reportLine(facts, platformFailure));
+    // Lambda's REPORT names no Error Type for timeouts.
+    this.#line(
+      reportLine(status === "timeout" ? { ...facts, errorType: null } : facts, platformFailure),
+    );
     this.#platform("platform.report", reportRecord(facts, tracing));
     if (platformFailure) {
       await this.#teardown(status === "timeout" ? "timeout" : "failure");
@@ -422,7 +425,7 @@ export class Sandbox {
     };
     this.#line(startLine(requestId));
     this.#line(endLine(requestId));
-    this.#line(reportLine(facts, true));
+    this.#line(reportLine(status === "timeout" ? { ...facts, errorType: null } : facts, true));
     this.#platform("platform.report", reportRecord(facts));
     return {
       requestId,

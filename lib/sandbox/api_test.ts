@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { LambdaApi, MAX_EXTENSIONS, MAX_RESPONSE_BYTES } from "./api.ts";
+
+async function withApi(fn: (api: LambdaApi, base: string) => Promise<void>): Promise<void> {
+  const api = new LambdaApi({ functionName: "fn", functionVersion: "$LATEST", handler: "i.h" });
+  await api.start();
+  try {
+    await fn(api, `http://${api.address}`);
+  } finally {
+    await api.close();
+  }
+}
+
+async function call(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { text };
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+const RT = "/2018-06-01/runtime";
+const EXT = "/2020-01-01/extension";
+
+function register(base: string, name: string, events = ["INVOKE", "SHUTDOWN"]) {
+  return call(`${base}${EXT}/register`, {
+    method: "POST",
+    headers: { "Lambda-Extension-Name": name },
+    body: JSON.stringify({ events }),
+  });
+}
+
+Deno.test("LambdaApi answers a response posted before any event with 403 InvalidStateTransition", async () => {
+  await withApi(async (_api, base) => {
+    const res = await call(`${base}${RT}/invocation/abc/response`, { method: "POST", body: "{}" });
+    assert.equal(res.status, 403);
+    assert.equal(res.body.errorType, "InvalidStateTransition");
+  });
+});
+
+Deno.test("LambdaApi hands an event to /next with Lambda's headers and takes the response", async () => {
+  await withApi(async (api, base) => {
+    const next = call(`${base}${RT}/invocation/next`);
+    await api.until(() => api.env.runtime.state === "ready", performance.now() + 2000);
+    api.deliverInvoke({
+      requestId: "req-1",
+      payload: new TextEncoder().encode('{"a":1}'),
+      deadlineMs: 1234,
+      functionArn: "arn:aws:lambda:us-east-1:000000000000:function:fn",
+      traceId: "Root=1-0-0",
+      clientContext: '{"custom":{}}',
+    });
+    const got = await next;
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.body, { a: 1 });
+    assert.equal(got.headers.get("Lambda-Runtime-Aws-Request-Id"), "req-1");
+    assert.equal(got.headers.get("Lambda-Runtime-Deadline-Ms"), "1234");
+    assert.equal(
+      got.headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+      "arn:aws:lambda:us-east-1:000000000000:function:fn",
+    );
+    assert.equal(got.headers.get("Lambda-Runtime-Trace-Id"), "Root=1-0-0");
+    assert.equal(got.headers.get("Lambda-Runtime-Client-Context"), '{"custom":{}}');
+    // A second /next before answering is the wrong state.
+    const early = await call(`${base}${RT}/invocation/next`);
+    assert.equal(early.status, 403);
+    assert.equal(early.body.errorType, "InvalidStateTransition");
+    const wrongId = await call(`${base}${RT}/invocation/other/response`, {
+      method: "POST",
+      body: "{}",
+    });
+    assert.equal(wrongId.status, 400);
+    const ok = await call(`${base}${RT}/invocation/req-1/response`, { method: "POST", body: "1" });
+    assert.equal(ok.status, 202);
+    assert.deepEqual(ok.body, { status: "OK" });
+    assert.equal(api.env.runtime.outcome?.kind, "response");
+    const again = await call(`${base}${RT}/invocation/req-1/error`, { method: "POST", body: "1" });
+    assert.equal(again.status, 403);
+  });
+});
+
+Deno.test("LambdaApi refuses a response over 6 MiB with 413", async () => {
+  await withApi(async (api, base) => {
+    const next = call(`${base}${RT}/invocation/next`);
+    await api.until(() => api.env.runtime.state === "ready", performance.now() + 2000);
+    api.deliverInvoke({
+      requestId: "big",
+      payload: new Uint8Array(),
+      deadlineMs: 0,
+      functionArn: "arn",
+      traceId: "t",
+    });
+    await next;
+    const res = await call(`${base}${RT}/invocation/big/response`, {
+      method: "POST",
+      body: new Uint8Array(MAX_RESPONSE_BYTES + 1),
+    });
+    assert.equal(res.status, 413);
+    assert.equal(res.body.errorType, "RequestEntityTooLarge");
+    assert.equal(api.env.runtime.oversize, true);
+  });
+});
+
+Deno.test("LambdaApi records /init/error with the error type header", async () => {
+  await withApi(async (api, base) => {
+    const res = await call(`${base}${RT}/init/error`, {
+      method: "POST",
+      headers: { "Lambda-Runtime-Function-Error-Type": "Runtime.ImportModuleError" },
+      body: JSON.stringify({ errorMessage: "x", errorType: "Other", stackTrace: [] }),
+    });
+    assert.equal(res.status, 202);
+    assert.equal(api.env.runtime.initError?.errorType, "Runtime.ImportModuleError");
+    const twice = await call(`${base}${RT}/init/error`, { method: "POST", body: "{}" });
+    assert.equal(twice.status, 403);
+  });
+});
+
+Deno.test("LambdaApi registers extensions, delivers INVOKE and refuses late registration", async () => {
+  await withApi(async (api, base) => {
+    const reg = await register(base, "ext-a");
+    assert.equal(reg.status, 200);
+    assert.deepEqual(reg.body, { functionName: "fn", functionVersion: "$LATEST", handler: "i.h" });
+    const id = reg.headers.get("Lambda-Extension-Identifier");
+    assert.ok(id);
+    const extNext = call(`${base}${EXT}/event/next`, {
+      headers: { "Lambda-Extension-Identifier": id },
+    });
+    const rtNext = call(`${base}${RT}/invocation/next`);
+    await api.until(() => api.env.allWaiting(), performance.now() + 2000);
+    api.env.initDone = true;
+    api.deliverInvoke({
+      requestId: "r",
+      payload: new Uint8Array(),
+      deadlineMs: 99,
+      functionArn: "arn:x",
+      traceId: "t",
+    });
+    const event = await extNext;
+    assert.equal(event.body.eventType, "INVOKE");
+    assert.equal(event.body.requestId, "r");
+    assert.equal(event.body.deadlineMs, 99);
+    assert.equal(event.body.invokedFunctionArn, "arn:x");
+    await rtNext;
+    const late = await register(base, "late");
+    assert.equal(late.status, 403);
+    assert.equal(late.body.errorType, "InvalidStateTransition");
+    const noId = await call(`${base}${EXT}/event/next`);
+    assert.equal(noId.status, 403);
+    assert.equal(noId.body.errorType, "Extension.MissingExtensionIdentifier");
+  });
+});
+
+Deno.test("LambdaApi accepts at most 10 extensions", async () => {
+  await withApi(async (_api, base) => {
+    for (let i = 0; i < MAX_EXTENSIONS; i++) {
+      assert.equal((await register(base, `e${i}`)).status, 200);
+    }
+    const res = await register(base, "eleventh");
+    assert.equal(res.status, 400);
+    assert.equal(res.body.errorType, "Extension.TooManyExtensions");
+    const badEvents = await register(base, "bad", ["INVOKE", "RESTORE"]);
+    assert.equal(badEvents.status, 400);
+  });
+});
+
+Deno.test("LambdaApi validates telemetry subscriptions", async () => {
+  await withApi(async (_api, base) => {
+    const id = (await register(base, "sub")).headers.get("Lambda-Extension-Identifier")!;
+    const put = (body: unknown) =>
+      call(`${base}/2022-07-01/telemetry`, {
+        method: "PUT",
+        headers: { "Lambda-Extension-Identifier": id },
+        body: JSON.stringify(body),
+      });
+    const good = {
+      schemaVersion: "2022-12-13",
+      types: ["platform", "function"],
+      buffering: { maxItems: 1000, maxBytes: 262144, timeoutMs: 100 },
+      destination: { protocol: "HTTP", URI: "http://sandbox.localdomain:1234/" },
+    };
+    assert.equal((await put(good)).status, 200);
+    const small = await put({ ...good, buffering: { timeoutMs: 10 } });
+    assert.equal(small.status, 400);
+    assert.equal(small.body.errorType, "ValidationError");
+    assert.match(String(small.body.errorMessage), /timeoutMs/);
+    assert.equal((await put({ ...good, types: ["platform", "bogus"] })).status, 400);
+    const anonymous = await call(`${base}/2022-07-01/telemetry`, {
+      method: "PUT",
+      body: JSON.stringify(good),
+    });
+    assert.equal(anonymous.status, 403);
+  });
+});

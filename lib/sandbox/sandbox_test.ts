@@ -1,0 +1,301 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type InvokeResult, Sandbox, type SandboxOptions } from "./sandbox.ts";
+
+const TESTDATA = fileURLToPath(new URL("./testdata", import.meta.url));
+const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const dec = (r: InvokeResult) => JSON.parse(new TextDecoder().decode(r.response));
+
+async function withSandbox(
+  opts: Omit<SandboxOptions, "logDir">,
+  fn: (sb: Sandbox, logDir: string) => Promise<void>,
+): Promise<void> {
+  const logDir = await Deno.makeTempDir({ prefix: "sandbox_test_" });
+  // 1,769 MB is one full vCPU: tests that do not measure the CPU share stay fast.
+  const sb = await Sandbox.create({ memoryMb: 1769, ...opts, logDir });
+  try {
+    await fn(sb, logDir);
+  } finally {
+    await sb.shutdown();
+    await Deno.remove(logDir, { recursive: true });
+  }
+}
+
+/** The log file's lines without their timestamp prefix. */
+async function logLines(sb: Sandbox): Promise<string[]> {
+  const text = await Deno.readTextFile(sb.logFile);
+  return text.replace(/\n$/, "").split("\n").map((l) => {
+    assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t/, `prefix missing: ${l}`);
+    return l.slice(l.indexOf("\t") + 1);
+  });
+}
+
+async function telemetry(
+  sb: Sandbox,
+): Promise<{ type: string; record: Record<string, unknown> }[]> {
+  const text = await Deno.readTextFile(sb.telemetryFile);
+  return text.trimEnd().split("\n").map((l) => JSON.parse(l));
+}
+
+Deno.test("Sandbox runs a node handler cold then warm and logs like Lambda", async () => {
+  await withSandbox({ codeDir: join(TESTDATA, "node_fn"), runtime: "node" }, async (sb) => {
+    const first = await sb.invoke(enc({ n: 1 }), { clientContext: '{"custom":{"k":"v"}}' });
+    assert.equal(first.status, "success", new TextDecoder().decode(first.response));
+    assert.equal(first.cold, true);
+    assert.ok(first.initMs !== null && first.initMs > 0);
+    const body = dec(first);
+    assert.deepEqual(body.echo, { n: 1 });
+    assert.equal(body.requestId, first.requestId);
+    assert.equal(body.memoryLimitInMB, "1769");
+    assert.deepEqual(body.clientContext, { custom: { k: "v" } });
+    assert.equal(body.initType, "on-demand");
+    assert.ok(body.remainingMs > 2000 && body.remainingMs <= 3000);
+    const second = await sb.invoke(enc({ n: 2 }));
+    assert.equal(second.cold, false);
+    assert.equal(second.initMs, null);
+    assert.equal(second.billedMs, Math.ceil(second.durationMs));
+    assert.ok(second.maxMemoryMb > 5 && second.maxMemoryMb < 1769, `${second.maxMemoryMb}`);
+    assert.ok(second.runtimeDoneMs !== null && second.runtimeDoneMs <= second.durationMs);
+    const lines = await logLines(sb);
+    assert.match(
+      lines[0]!,
+      /^INIT_START Runtime Version: nodejs:20\.\S+\tRuntime Version ARN: arn:/,
+    );
+    assert.ok(lines.includes(`START RequestId: ${first.requestId} Version: $LATEST`));
+    assert.ok(lines.includes(`END RequestId: ${first.requestId}`));
+    const reports = lines.filter((l) => l.startsWith("REPORT"));
+    assert.equal(reports.length, 2);
+    assert.match(
+      reports[0]!,
+      new RegExp(
+        `^REPORT RequestId: ${first.requestId}\\tDuration: \\d+\\.\\d\\d ms\\tBilled Duration: \\d+ ms\\t` +
+          `Memory Size: 1769 MB\\tMax Memory Used: \\d+ MB\\tInit Duration: \\d+\\.\\d\\d ms\\t$`,
+      ),
+    );
+    assert.doesNotMatch(reports[1]!, /Init Duration/);
+    const consoleLine = lines.find((l) => l.includes("handling"));
+    assert.match(
+      consoleLine!,
+      new RegExp(
+        `^\\d{4}-\\S+Z\\t${first.requestId}\\tINFO\\thandling \\{"n":1\\} \\r?second line$`,
+      ),
+    );
+  });
+});
+
+Deno.test("Sandbox runs a CommonJS callback handler", async () => {
+  await withSandbox(
+    { codeDir: join(TESTDATA, "node_fn"), runtime: "node", handler: "callback.handler" },
+    async (sb) => {
+      const r = await sb.invoke(enc({ x: 1 }));
+      assert.deepEqual(dec(r), { callback: true, event: { x: 1 } });
+    },
+  );
+});
+
+Deno.test("Sandbox reports a handler error with its errorType and no REPORT Status", async () => {
+  await withSandbox({ codeDir: join(TESTDATA, "node_fn"), runtime: "node" }, async (sb) => {
+    const r = await sb.invoke(enc({ fail: "bad input" }));
+    assert.equal(r.status, "error");
+    assert.equal(r.errorType, "TypeError");
+    const doc = dec(r);
+    assert.equal(doc.errorMessage, "bad input");
+    assert.ok(Array.isArray(doc.stackTrace));
+    const report = (await logLines(sb)).find((l) => l.startsWith("REPORT"))!;
+    assert.doesNotMatch(report, /Status/);
+    const warm = await sb.invoke(enc({}));
+    assert.equal(warm.cold, false, "a handler error does not reset the environment");
+    const done = (await telemetry(sb)).find((e) => e.type === "platform.runtimeDone")!;
+    assert.equal(done.record.status, "error");
+    assert.equal(done.record.errorType, "TypeError");
+  });
+});
+
+Deno.test("Sandbox reports an Init error in INIT_REPORT and retries Init on the next invoke", async () => {
+  await withSandbox({ codeDir: join(TESTDATA, "node_init_error"), runtime: "node" }, async (sb) => {
+    const r = await sb.invoke(enc({}));
+    assert.equal(r.status, "error");
+    assert.equal(r.errorType, "RangeError");
+    const lines = await logLines(sb);
+    const initReports = lines.filter((l) => l.startsWith("INIT_REPORT"));
+    assert.equal(initReports.length, 2, "Init fails, then the suppressed Init fails too");
+    assert.match(
+      initReports[0]!,
+      /^INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: error\tError Type: RangeError$/,
+    );
+    assert.match(initReports[1]!, /Phase: invoke\tStatus: error/);
+    assert.match(
+      lines.find((l) => l.startsWith("REPORT"))!,
+      /Status: error\tError Type: RangeError\t$/,
+    );
+    const again = await sb.invoke(enc({}));
+    assert.equal(again.cold, true);
+    assert.equal(again.errorType, "RangeError");
+  });
+});
+
+Deno.test("Sandbox times out, logs Status: timeout and runs Init again", async () => {
+  await withSandbox(
+    { codeDir: join(TESTDATA, "shell_fn"), runtime: "provided", timeoutS: 0.5 },
+    async (sb) => {
+      const r = await sb.invoke(enc("hang"));
+      assert.equal(r.status, "timeout");
+      assert.ok(r.durationMs >= 500 && r.durationMs < 1500, `${r.durationMs}`);
+      const lines = await logLines(sb);
+      assert.ok(lines.some((l) => l.endsWith("Task timed out after 0.50 seconds")));
+      assert.match(lines.find((l) => l.startsWith("REPORT"))!, /\tStatus: timeout\t$/);
+      const next = await sb.invoke(enc("ok"));
+      assert.equal(next.status, "success");
+      assert.equal(next.cold, true);
+      assert.equal(new TextDecoder().decode(next.response), '"ok"');
+    },
+  );
+});
+
+Deno.test("Sandbox reports a runtime crash as Runtime.ExitError", async () => {
+  await withSandbox({ codeDir: join(TESTDATA, "shell_fn"), runtime: "provided" }, async (sb) => {
+    const r = await sb.invoke(enc("die"));
+    assert.equal(r.status, "error");
+    assert.equal(r.errorType, "Runtime.ExitError");
+    assert.match(
+      (await logLines(sb)).find((l) => l.startsWith("REPORT"))!,
+      /Status: error\tError Type: Runtime\.ExitError\t$/,
+    );
+    assert.equal((await sb.invoke(enc("ok"))).cold, true);
+  });
+});
+
+Deno.test("Sandbox reports an extension crash as Extension.Crash and goes cold", async () => {
+  await withSandbox(
+    {
+      codeDir: join(TESTDATA, "shell_fn"),
+      runtime: "provided",
+      optDir: join(TESTDATA, "opt_crasher"),
+    },
+    async (sb) => {
+      const r = await sb.invoke(enc("ok"));
+      assert.equal(r.status, "error");
+      assert.equal(r.errorType, "Extension.Crash");
+      const next = await sb.invoke(enc("ok"));
+      assert.equal(next.cold, true);
+    },
+  );
+});
+
+Deno.test("Sandbox delivers INVOKE, SHUTDOWN and telemetry to an extension", async () => {
+  const logDir = await Deno.makeTempDir();
+  const sb = await Sandbox.create({
+    codeDir: join(TESTDATA, "shell_fn"),
+    optDir: join(TESTDATA, "opt_recorder"),
+    runtime: "provided",
+    memoryMb: 1769,
+    logDir,
+    env: { RECORDER_TELEMETRY: "1", RECORDER_POST_MS: "50" },
+  });
+  const a = await sb.invoke(enc("a"));
+  const b = await sb.invoke(enc("b"));
+  await sb.shutdown();
+  const lines = await logLines(sb);
+  const records = await telemetry(sb);
+  await Deno.remove(logDir, { recursive: true });
+  assert.equal(a.status, "success");
+  assert.ok(
+    lines.some((l) =>
+      l.startsWith("recorder registered") && l.includes("handler-env: unset unset")
+    ),
+  );
+  assert.ok(lines.includes(`recorder event INVOKE ${a.requestId}`));
+  assert.ok(lines.includes(`recorder event INVOKE ${b.requestId}`));
+  assert.ok(lines.includes("recorder event SHUTDOWN spindown"));
+  // The extension's 50 ms after INVOKE are part of Duration, not of runtimeDone.
+  assert.ok(
+    b.durationMs >= 50 && b.durationMs > b.runtimeDoneMs!,
+    `${b.durationMs} vs ${b.runtimeDoneMs}`,
+  );
+  for (
+    const type of [
+      "platform.initStart",
+      "platform.start",
+      "platform.runtimeDone",
+      "platform.report",
+    ]
+  ) {
+    assert.ok(lines.includes(`recorder telemetry ${type}`), `extension got ${type}`);
+  }
+  const types = records.map((r) => r.type);
+  for (
+    const type of [
+      "platform.initStart",
+      "platform.initRuntimeDone",
+      "platform.initReport",
+      "platform.extension",
+      "platform.telemetrySubscription",
+      "platform.start",
+      "platform.runtimeDone",
+      "platform.report",
+    ]
+  ) {
+    assert.ok(types.includes(type), `${type} in telemetry.jsonl`);
+  }
+  const done = records.find((r) =>
+    r.type === "platform.runtimeDone" && r.record.requestId === b.requestId
+  )!;
+  assert.equal(done.record.status, "success");
+  assert.ok(typeof (done.record.metrics as Record<string, number>).durationMs === "number");
+  assert.equal((done.record.metrics as Record<string, number>).producedBytes, 3);
+  const report = records.find((r) =>
+    r.type === "platform.report" && r.record.requestId === a.requestId
+  )!;
+  const metrics = report.record.metrics as Record<string, number>;
+  assert.equal(metrics.memorySizeMB, 1769);
+  assert.equal(metrics.initDurationMs, Math.round(a.initMs! * 1000) / 1000);
+});
+
+Deno.test("Sandbox freezes the environment between invocations", async () => {
+  const pidFile = await Deno.makeTempFile();
+  await withSandbox(
+    { codeDir: join(TESTDATA, "shell_fn"), runtime: "provided", env: { SPIN_PID_FILE: pidFile } },
+    async (sb) => {
+      await sb.invoke(enc("spin"));
+      const pid = Number((await Deno.readTextFile(pidFile)).trim());
+      const cpuTicks = async () => {
+        const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return Number(fields[11]) + Number(fields[12]);
+      };
+      const before = await cpuTicks();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(
+        await cpuTicks(),
+        before,
+        `the busy loop ran while frozen (${sb.controls.freezer})`,
+      );
+      await sb.invoke(enc("ok"));
+      await new Promise((r) => setTimeout(r, 50));
+    },
+  );
+  await Deno.remove(pidFile);
+});
+
+Deno.test("Sandbox fails a response over 6 MiB with Function.ResponseSizeTooLarge", async () => {
+  await withSandbox({ codeDir: join(TESTDATA, "node_fn"), runtime: "node" }, async (sb) => {
+    const r = await sb.invoke(enc({ responseBytes: 7 * 1024 * 1024 }));
+    assert.equal(r.status, "error");
+    assert.equal(r.errorType, "Function.ResponseSizeTooLarge");
+    assert.equal((await sb.invoke(enc({}))).status, "success");
+  });
+});
+
+Deno.test("Sandbox.create() names the offending option", async () => {
+  const base = { codeDir: join(TESTDATA, "node_fn"), runtime: "node" as const, logDir: "/tmp" };
+  await assert.rejects(
+    () => Sandbox.create({ ...base, memoryMb: 64 }),
+    (e) => e instanceof RangeError && /64/.test(e.message),
+  );
+  await assert.rejects(
+    () => Sandbox.create({ ...base, codeDir: "/nonexistent/x" }),
+    (e) => e instanceof Deno.errors.NotFound && /\/nonexistent\/x/.test(e.message),
+  );
+  await assert.rejects(() => Sandbox.create({ ...base, runtime: "provided" }), /bootstrap/);
+});
