@@ -6,7 +6,8 @@
  * - function code: `build/functions/<variant>/` with `index.mjs|js|cjs` (handler `index.handler`);
  * - `rust` extension: `build/lambda/<arch>/battle-ext-rust`, cross-compiled with cargo-lambda;
  * - `js` extension: `build/layers/<variant>/extensions/<ext-name>` (bundle and launcher);
- * - LLRT (function runtime or extension runner): `build/llrt/llrt` described by
+ * - LLRT (function runtime or extension runner): `build/lambda/<arch>/llrt` when it was
+ *   cross-compiled for that architecture, else `build/llrt/llrt` described by
  *   `build/llrt/llrt.json`, usable only on the architecture it names.
  *
  * @module
@@ -26,7 +27,9 @@ export interface BuildLocations {
   layerDir(variant: string): string;
   /** The Rust extension cross-compiled for a Lambda architecture. */
   rustLambdaBinary(arch: Arch): string;
-  /** The LLRT binary and its description (`LlrtInfo` JSON). */
+  /** LLRT cross-compiled for a Lambda architecture (optional build). */
+  llrtLambdaBinary(arch: Arch): string;
+  /** The LLRT binary in use locally and its description (`LlrtInfo` JSON). */
   llrtBinary: string;
   llrtInfo: string;
 }
@@ -36,6 +39,7 @@ export const DEFAULT_BUILD_LOCATIONS: BuildLocations = {
   functionDir,
   layerDir,
   rustLambdaBinary: (arch) => join(BUILD_DIR, "lambda", arch, "battle-ext-rust"),
+  llrtLambdaBinary: (arch) => join(BUILD_DIR, "lambda", arch, "llrt"),
   llrtBinary: LLRT_BIN,
   llrtInfo: LLRT_INFO,
 };
@@ -51,6 +55,7 @@ export function buildLocationsUnder(buildDir: string): BuildLocations {
     functionDir: (variant) => join(buildDir, "functions", variant),
     layerDir: (variant) => join(buildDir, "layers", variant),
     rustLambdaBinary: (arch) => join(buildDir, "lambda", arch, "battle-ext-rust"),
+    llrtLambdaBinary: (arch) => join(buildDir, "lambda", arch, "llrt"),
     llrtBinary: join(buildDir, "llrt", "llrt"),
     llrtInfo: join(buildDir, "llrt", "llrt.json"),
   };
@@ -182,15 +187,24 @@ export function planDeployment(
       const launcher = join(locations.layerDir(variant.name), "extensions", ext.name);
       if (!isFile(launcher)) problem = `no JS extension layer (${shown(launcher)} missing)`;
     }
-    if (!problem && needsLlrt(variant)) problem = llrtProblem(llrt, locations);
+    const llrtFor = (arch: Arch): string | null => {
+      if (isFile(locations.llrtLambdaBinary(arch))) return locations.llrtLambdaBinary(arch);
+      return llrtProblem(llrt, locations) === null && (!llrt?.arch || llrt.arch === arch)
+        ? locations.llrtBinary
+        : null;
+    };
+    const crossLlrt = settings.architectures.some((a) => isFile(locations.llrtLambdaBinary(a)));
+    if (!problem && needsLlrt(variant) && !crossLlrt) problem = llrtProblem(llrt, locations);
     if (problem) {
       skipped.push({ variant: variant.name, arch: null, reason: problem });
       continue;
     }
     const archs = settings.architectures.filter((arch) => {
       let archProblem: string | null = null;
-      if (needsLlrt(variant) && llrt?.arch && llrt.arch !== arch) {
-        archProblem = `the LLRT binary is built for ${llrt.arch} (${shown(locations.llrtInfo)})`;
+      if (needsLlrt(variant) && llrtFor(arch) === null) {
+        archProblem = llrtProblem(llrt, locations) ??
+          `the LLRT binary is built for ${llrt?.arch} (${shown(locations.llrtInfo)}) and ` +
+            `${shown(locations.llrtLambdaBinary(arch))} is missing`;
       } else if (ext?.build === "rust" && !isFile(locations.rustLambdaBinary(arch))) {
         archProblem = `${shown(locations.rustLambdaBinary(arch))} missing ` +
           "(run scripts/build_lambda_rust.sh)";
@@ -210,7 +224,7 @@ export function planDeployment(
             : ext.build === "rust"
             ? { build: "rust", name: ext.name, binary: locations.rustLambdaBinary(arch) }
             : { build: "js", name: ext.name, layerDir: locations.layerDir(variant.name) },
-          llrtBinary: needsLlrt(variant) ? locations.llrtBinary : null,
+          llrtBinary: needsLlrt(variant) ? llrtFor(arch) : null,
         });
       }
     }

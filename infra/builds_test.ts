@@ -49,7 +49,7 @@ Deno.test("planDeployment() plans every built variant in variant, memory, arch o
   assert.equal(llrt?.llrtBinary, join(FIXTURE, "llrt", "llrt"));
   assert.equal(plan.functions.find((f) => f.variant.name === "node")?.llrtBinary, null);
   assert.deepEqual(plan.skipped.map(describeSkip), [
-    "skipped llrt on x86_64: the LLRT binary is built for arm64 (infra/testdata/build-fixture/llrt/llrt.json)",
+    "skipped llrt on x86_64: the LLRT binary is built for arm64 (infra/testdata/build-fixture/llrt/llrt.json) and infra/testdata/build-fixture/lambda/x86_64/llrt is missing",
   ]);
 });
 
@@ -94,6 +94,19 @@ Deno.test("planDeployment() skips Rust only on the architecture it was not built
     plan.functions.filter((f) => f.variant.name === "rust").map((f) => f.arch),
     ["x86_64"],
   );
+});
+
+Deno.test("planDeployment() uses an LLRT cross-compiled for the architecture", () => {
+  const { plan, dir } = planWith((dir) => {
+    Deno.writeTextFileSync(join(dir, "lambda", "x86_64", "llrt"), "x86_64 llrt");
+    Deno.removeSync(join(dir, "llrt"), { recursive: true });
+  });
+  const llrt = plan.functions.filter((f) => f.variant.name === "llrt");
+  assert.deepEqual(llrt.map((f) => [f.arch, f.llrtBinary]), [
+    ["x86_64", join(dir, "lambda", "x86_64", "llrt")],
+  ]);
+  assert.deepEqual(plan.skipped.map((s) => [s.variant, s.arch]), [["llrt", "arm64"]]);
+  assert.match(plan.skipped[0]!.reason, /^no LLRT binary \(.*llrt\.json missing/);
 });
 
 Deno.test("readLlrtInfo() returns null without the file and reads its fields", () => {

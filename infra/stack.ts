@@ -16,8 +16,11 @@
  *   https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html);
  *   `post_runtime_ms` needs `runtimeDone`. Application logs stay at INFO.
  * - Least privilege: each function has its own role that may write to its own log group only;
- *   the senders (mode `direct` or `extension`) may also `sqs:SendMessage` (which also authorises
- *   `SendMessageBatch`) on the queue, and nothing else. No managed policy, no `*` resource.
+ *   the senders (mode `direct` or `extension`) may also `sqs:SendMessage` on the queue, and
+ *   nothing else. `sqs:SendMessage` also authorises `SendMessageBatch` ("Amazon SQS batch
+ *   actions", https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html).
+ *   No managed policy (AWSLambdaBasicExecutionRole allows logs on `*`), no `*` action or
+ *   resource; the only wildcard is the log-stream suffix of the function's own log group ARN.
  *
  * @module
  */
