@@ -242,3 +242,31 @@ export function compareVariants(
     };
   });
 }
+
+/** Which cells to keep; an empty or missing list keeps everything on that axis. */
+export interface CellSelection {
+  variants?: readonly string[];
+  memoryMb?: readonly number[];
+  archs?: readonly string[];
+}
+
+/**
+ * Keeps the rows of the chosen variants, memory sizes and architectures.
+ *
+ * @param frame Invocation rows.
+ * @param selection Lists to keep (empty: all).
+ * @returns The filtered rows.
+ * @example
+ * ```ts ignore
+ * selectCells(frame, { variants: ["llrt", "node"], memoryMb: [512] });
+ * ```
+ */
+export function selectCells(frame: pl.DataFrame, selection: CellSelection): pl.DataFrame {
+  let keep: pl.Expr = pl.lit(true);
+  const anyOf = (column: string, values: readonly (string | number)[]) =>
+    values.map((v) => pl.col(column).eq(pl.lit(v))).reduce((a, b) => a.or(b));
+  if (selection.variants?.length) keep = keep.and(anyOf("variant", selection.variants));
+  if (selection.memoryMb?.length) keep = keep.and(anyOf("memory_mb", selection.memoryMb));
+  if (selection.archs?.length) keep = keep.and(anyOf("arch", selection.archs));
+  return frame.filter(keep);
+}

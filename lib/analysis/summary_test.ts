@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { InvocationRow } from "../schema.ts";
 import { invocationFrame } from "./frame.ts";
 import { loadRuns } from "./load.ts";
-import { compareVariants, metricValues, summarize } from "./summary.ts";
+import { compareVariants, metricValues, selectCells, summarize } from "./summary.ts";
 import { FIXTURE_RUN, FIXTURE_RUN_X86 } from "./testdata/make_fixture.ts";
 
 function row(over: Partial<InvocationRow>): InvocationRow {
@@ -92,4 +92,18 @@ Deno.test("compareVariants() gives the ratio of medians per shared cell", () => 
   const arm = cmp.find((c) => c.arch === "arm64" && c.memoryMb === 512)!;
   assert.ok(arm.ci && arm.ci.lower < 95 / 290 && 95 / 290 < arm.ci.upper, JSON.stringify(arm));
   assert.equal(cmp.find((c) => c.arch === "x86_64")!.ci, null);
+});
+
+Deno.test("selectCells() keeps the chosen variants, memory sizes and archs", () => {
+  const { frame } = loadRuns([FIXTURE_RUN, FIXTURE_RUN_X86]);
+  const picked = selectCells(frame, { variants: ["llrt", "node"], memoryMb: [512] });
+  const cells = summarize(picked).map((c) => `${c.variant}/${c.memoryMb}/${c.arch}`);
+  assert.deepEqual(cells, [
+    "node/512/arm64",
+    "node/512/x86_64",
+    "llrt/512/arm64",
+    "llrt/512/x86_64",
+  ]);
+  assert.equal(selectCells(frame, { archs: ["x86_64"] }).height, 42);
+  assert.equal(selectCells(frame, {}).height, frame.height);
 });

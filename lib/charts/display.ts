@@ -68,3 +68,15 @@ export async function show(figure: Figure): Promise<void> {
 export function displayable(figure: Figure): { [key: symbol]: () => Record<string, unknown> } {
   return { [Symbol.for("Jupyter.display")]: () => mimeBundle(figure) };
 }
+
+/**
+ * Shows Markdown (e.g. a table from `metricTable()`) in a notebook; prints it elsewhere.
+ *
+ * @param text Markdown.
+ * @returns Resolves when the output was sent.
+ */
+export async function showMarkdown(text: string): Promise<void> {
+  const jupyter = (Deno as unknown as JupyterDeno).jupyter;
+  if (jupyter) await jupyter.display({ "text/markdown": text, "text/plain": text }, { raw: true });
+  else console.log(text);
+}

@@ -212,7 +212,11 @@ function medianLines(
           width: 2.5,
           dash: arch === "x86_64" && manyArchs ? "dash" : "solid",
         },
-        marker: { color: colorOf(variant), size: 8 },
+        marker: {
+          color: colorOf(variant),
+          size: 8,
+          symbol: arch === "x86_64" && manyArchs ? "diamond" : "circle",
+        },
         ...(options.xaxis ? { xaxis: options.xaxis } : {}),
         ...(options.yaxis ? { yaxis: options.yaxis } : {}),
       };
