@@ -30,8 +30,10 @@ export class GroupUnavailable extends Error {}
  * Picks where the parent group goes in a v2 hierarchy and enables `controllers` for it: the
  * mount root where we may write it (the root is exempt from the "no internal processes" rule),
  * else the shallowest writable ancestor of our own cgroup that has no processes of its own
- * (a systemd-delegated subtree such as `user@1000.service`).
- * @returns the parent directory, with `controllers` enabled in its `cgroup.subtree_control`.
+ * (a systemd-delegated subtree such as `user@1000.service`). A base where none of
+ * `controllers` can be enabled is skipped; one where only some can is kept (the caller checks
+ * which interface files the group got).
+ * @returns the parent directory.
  * @throws {GroupUnavailable} when no candidate works, naming each candidate's reason.
  */
 export async function v2Parent(h: Hierarchy, controllers: string[]): Promise<string> {
@@ -45,10 +47,15 @@ export async function v2Parent(h: Hierarchy, controllers: string[]): Promise<str
       continue;
     }
     try {
-      await enableControllers(base, controllers);
+      const failures = await enableControllers(base, controllers);
+      if (controllers.length > 0 && failures.length === controllers.length) {
+        reasons.push(`${base}: ${failures.join(", ")}`);
+        continue;
+      }
       const parent = join(base, PARENT_NAME);
       await Deno.mkdir(parent, { recursive: true });
-      await enableControllers(parent, controllers);
+      const enabled = controllers.filter((c) => !failures.some((f) => f.startsWith(`${c}:`)));
+      await enableControllers(parent, enabled);
       return parent;
     } catch (e) {
       reasons.push(`${base}: ${(e as Error).message}`);
@@ -57,17 +64,20 @@ export async function v2Parent(h: Hierarchy, controllers: string[]): Promise<str
   throw new GroupUnavailable(`no usable v2 parent (${reasons.join("; ")})`);
 }
 
-async function enableControllers(dir: string, controllers: string[]): Promise<void> {
+/** Enables each of `controllers` for the children of `dir`; returns `name: reason` failures. */
+async function enableControllers(dir: string, controllers: string[]): Promise<string[]> {
   const enabled = ((await readOrNull(join(dir, "cgroup.subtree_control"))) ?? "").split(/\s+/);
+  const failures: string[] = [];
   for (const c of controllers.filter((c) => !enabled.includes(c))) {
     try {
       await writeControl(join(dir, "cgroup.subtree_control"), `+${c}`);
     } catch (e) {
-      throw new GroupUnavailable(
-        `cannot enable ${c} in ${dir}/cgroup.subtree_control: ${(e as Error).message}`,
+      failures.push(
+        `${c}: cannot enable in ${dir}/cgroup.subtree_control: ${(e as Error).message}`,
       );
     }
   }
+  return failures;
 }
 
 /**

@@ -24,7 +24,7 @@
  * @example
  * ```ts
  * const controls = await createControls({ name: "node-128-1", memoryMb: 128 });
- * const { command, args } = controls.wrapCommand("node", ["index.mjs"]);
+ * const { command, args } = controls.wrapCommand("sleep", ["0.2"]);
  * const child = new Deno.Command(command, { args }).spawn();
  * await controls.addProcess(child.pid);
  * await controls.freeze();
@@ -40,17 +40,11 @@ import { join } from "node:path";
 import {
   canWrite,
   findHierarchies,
-  groupPids,
-  type Hierarchy,
-  pidAlive,
-  pollUntil,
   readKeyed,
   readNumber,
   readOrNull,
-  signalPid,
   writeControl,
 } from "./_cgroup_fs.ts";
-import { emptyAndRemove, makeGroup, PARENT_NAME, removeStale, v2Parent } from "./_cgroup_dirs.ts";
 import {
   accountingV1,
   accountingV2,
@@ -58,7 +52,8 @@ import {
   limitV2,
   type MemoryAccounting,
 } from "./_cgroup_memory.ts";
-import { ProcessTree } from "./_cgroup_proctree.ts";
+import { type Placed, Placer } from "./_cgroup_place.ts";
+import { Controls } from "./_cgroup_controls.ts";
 
 /** Which mechanism enforces or measures each control. */
 export interface ControlsInForce {
@@ -146,12 +141,6 @@ export const MB_PER_VCPU = 1769;
 const CPU_PERIOD_US = 100_000;
 const MIN_QUOTA_US = 1000;
 
-type Version = "cgroup-v1" | "cgroup-v2";
-interface Placed {
-  version: Version;
-  dir: string;
-}
-
 /**
  * Reports whether cgroups can be used here.
  * @returns `version` 2 for a unified hierarchy with the memory controller, 1 where the memory
@@ -186,6 +175,12 @@ export async function detectCgroups(): Promise<
  * @returns controls whose `inForce` names the mechanism of each control.
  * @throws {RangeError} for a bad name, memory size or CPU share.
  * @throws {Deno.errors.AlreadyExists} when this process already has a live group of that name.
+ * @example
+ * ```ts
+ * const controls = await createControls({ name: "fn-1", memoryMb: 512, prefer: "fallback" });
+ * console.log(controls.inForce.freezer); // "sigstop"
+ * await controls.destroy();
+ * ```
  */
 export async function createControls(opts: ControlsOptions): Promise<ResourceControls> {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(opts.name) || opts.name.startsWith(".")) {
@@ -199,325 +194,162 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
     throw new RangeError(`Cannot create controls: cpuFraction must be positive, got ${wanted}`);
   }
   const cores = navigator.hardwareConcurrency || 1;
-  const cpuFraction = Math.min(wanted, cores);
-  const memoryBytes = Math.round(opts.memoryMb * 1024 * 1024);
-  const sampleMs = opts.sampleMs ?? 10;
-  const notes: string[] = [];
-  if (wanted > cores) notes.push(`cpu ${wanted.toFixed(3)} capped at ${cores} cores`);
-
   const versions = opts.versions ?? [1, 2];
   const hs = opts.prefer === "fallback"
     ? []
     : (await findHierarchies()).filter((h) => versions.includes(h.version) && !h.readOnly);
-  if (opts.prefer === "fallback") notes.push("fallback requested");
-  else if (hs.length === 0) notes.push("no usable cgroup hierarchy");
-
-  const dirs = new Map<Hierarchy, string>();
-  const failed = new Set<Hierarchy>();
-  const cleanup: string[] = [];
-  /** The group dir in `h`, created on first use; null where `h` cannot be used. */
-  const groupIn = async (h: Hierarchy, controllers: string[]): Promise<string | null> => {
-    if (dirs.has(h)) return dirs.get(h)!;
-    if (failed.has(h)) return null;
-    try {
-      const parent = h.version === 1 ? join(h.ownDir, PARENT_NAME) : await v2Parent(h, controllers);
-      if (!(await canWrite(parent)) && !(await canWrite(h.ownDir))) {
-        throw new Error(`${parent} not writable (needs root or a delegated cgroup)`);
-      }
-      await Deno.mkdir(parent, { recursive: true });
-      cleanup.push(...await removeStale(parent));
-      const dir = await makeGroup(parent, opts.name);
-      dirs.set(h, dir);
-      return dir;
-    } catch (e) {
-      if (e instanceof Deno.errors.AlreadyExists) throw e;
-      failed.add(h);
-      notes.push(`cannot use ${h.mount} (${(e as Error).message})`);
-      return null;
-    }
+  const placer = new Placer(hs, opts.name);
+  const setup: Setup = {
+    placer,
+    memoryBytes: Math.round(opts.memoryMb * 1024 * 1024),
+    cpuFraction: Math.min(wanted, cores),
+    sampleMs: opts.sampleMs ?? 10,
+    kernelPeak: opts.peak !== "rss",
+    notes: [],
   };
-  const v2 = hs.find((h) => h.version === 2);
-  const v1With = (c: string) => hs.find((h) => h.version === 1 && h.controllers.includes(c));
-  /** Places `controller` in v2 when the unified hierarchy has it, else in its v1 hierarchy. */
-  const place = async (controller: string): Promise<Placed | null> => {
-    if (v2?.controllers.includes(controller)) {
-      const needed = ["memory", "cpu"].filter((c) => v2.controllers.includes(c));
-      const dir = await groupIn(v2, needed);
-      if (dir) return { version: "cgroup-v2", dir };
-    }
-    const h = v1With(controller);
-    if (h) {
-      const dir = await groupIn(h, []);
-      if (dir) return { version: "cgroup-v1", dir };
-    }
-    return null;
-  };
-
-  const inForce: ControlsInForce = {
-    memoryLimit: "none",
-    cpuQuota: "none",
-    freezer: "sigstop",
-    peakMemory: "rss-sampling",
-  };
+  if (opts.prefer === "fallback") setup.notes.push("fallback requested");
+  else if (hs.length === 0) setup.notes.push("no usable cgroup hierarchy");
+  if (wanted > cores) setup.notes.push(`cpu ${wanted.toFixed(3)} capped at ${cores} cores`);
   let accounting: MemoryAccounting | null = null;
-  const memory = await place("memory");
-  if (memory) {
-    try {
-      notes.push(
-        memory.version === "cgroup-v1"
-          ? await limitV1(memory.dir, memoryBytes)
-          : await limitV2(memory.dir, memoryBytes),
-      );
-      inForce.memoryLimit = memory.version;
-    } catch (e) {
-      notes.push(`memory limit not set: ${(e as Error).message}`);
-    }
-    try {
-      accounting = memory.version === "cgroup-v1"
-        ? accountingV1(memory.dir)
-        : await accountingV2(memory.dir, sampleMs);
-      await accounting.resetPeak();
-      if (opts.peak !== "rss") inForce.peakMemory = memory.version;
-      else notes.push("peak from rss-sampling by request");
-    } catch (e) {
-      accounting?.close();
-      accounting = null;
-      notes.push(`peak memory not readable: ${(e as Error).message}`);
-    }
-  } else if (hs.length > 0 && !hs.some((h) => h.controllers.includes("memory"))) {
-    notes.push("no memory controller");
-  }
-
-  let cpuPlaced = false;
-  const cpu = await place("cpu");
-  if (cpu) {
-    const quota = Math.max(MIN_QUOTA_US, Math.round(cpuFraction * CPU_PERIOD_US));
-    try {
-      if (cpu.version === "cgroup-v1") {
-        await writeControl(join(cpu.dir, "cpu.cfs_period_us"), String(CPU_PERIOD_US));
-        await writeControl(join(cpu.dir, "cpu.cfs_quota_us"), String(quota));
-      } else {
-        await writeControl(join(cpu.dir, "cpu.max"), `${quota} ${CPU_PERIOD_US}`);
-      }
-      inForce.cpuQuota = cpu.version;
-      cpuPlaced = true;
-      notes.push(`cpu quota ${quota}/${CPU_PERIOD_US} us`);
-    } catch (e) {
-      notes.push(`cpu quota not set: ${(e as Error).message}`);
-    }
-  } else if (hs.length > 0 && !hs.some((h) => h.controllers.includes("cpu"))) {
-    notes.push("no cpu controller");
-  }
-
-  // The v2 freezer is part of the core (every non-root v2 group has cgroup.freeze); prefer it
-  // when v2 is the main hierarchy, else the v1 freezer controller, else the hybrid v2 mount.
-  let freezer: Placed | null = null;
-  if (v2 && (memory?.version === "cgroup-v2" || !v1With("freezer"))) {
-    const dir = await groupIn(v2, []);
-    if (dir && (await readOrNull(join(dir, "cgroup.freeze"))) !== null) {
-      freezer = { version: "cgroup-v2", dir };
-    }
-  }
-  if (!freezer) {
-    const h = v1With("freezer");
-    const dir = h ? await groupIn(h, []) : null;
-    if (dir) freezer = { version: "cgroup-v1", dir };
-  }
-  if (freezer) inForce.freezer = freezer.version;
-
-  // CPU accounting: cpuacct (v1) or cpu.stat (v2, present even without the cpu controller).
-  let cpuUsage: (() => Promise<number>) | null = null;
-  if (cpu?.version === "cgroup-v2" || (!v1With("cpuacct") && v2 && dirs.has(v2))) {
-    const dir = cpu?.version === "cgroup-v2" ? cpu.dir : dirs.get(v2!)!;
-    cpuUsage = async () => ((await readKeyed(join(dir, "cpu.stat"))).get("usage_usec") ?? 0) / 1000;
-  } else {
-    const h = v1With("cpuacct");
-    const dir = h ? await groupIn(h, []) : null;
-    if (dir) cpuUsage = async () => (await readNumber(join(dir, "cpuacct.usage"))) / 1e6;
-  }
-
-  if (cleanup.length > 0) notes.push(`removed stale ${cleanup.join(", ")}`);
-  if (dirs.size > 0) notes.push(`groups ${[...dirs.values()].join(", ")}`);
-  inForce.detail = notes.join("; ");
-  return new Controls({
-    inForce,
-    limits: {
-      memoryBytes: inForce.memoryLimit === "none" ? null : memoryBytes,
-      cpuFraction: cpuPlaced ? cpuFraction : null,
-    },
-    dirs: [...dirs.values()],
-    accounting,
-    freezer,
-    cpuUsage,
-    sampleMs,
-  });
-}
-
-interface ControlsParts {
-  inForce: ControlsInForce;
-  limits: { memoryBytes: number | null; cpuFraction: number | null };
-  dirs: string[];
-  accounting: MemoryAccounting | null;
-  freezer: Placed | null;
-  cpuUsage: (() => Promise<number>) | null;
-  sampleMs: number;
-}
-
-class Controls implements ResourceControls {
-  readonly inForce: ControlsInForce;
-  readonly limits: { memoryBytes: number | null; cpuFraction: number | null };
-  readonly dirs: readonly string[];
-  readonly #tree = new ProcessTree();
-  readonly #parts: ControlsParts;
-  readonly #kernelPeak: boolean;
-  #frozen = false;
-  #destroyed = false;
-
-  constructor(parts: ControlsParts) {
-    this.#parts = parts;
-    this.inForce = parts.inForce;
-    this.limits = parts.limits;
-    this.dirs = parts.dirs;
-    this.#kernelPeak = parts.accounting !== null && parts.inForce.peakMemory !== "rss-sampling";
-    if (!this.#kernelPeak) this.#tree.startSampling(parts.sampleMs);
-  }
-
-  async addProcess(pid: number): Promise<void> {
-    this.#assertLive("addProcess");
-    for (const dir of this.dirs) {
-      try {
-        await writeControl(join(dir, "cgroup.procs"), String(pid));
-      } catch (e) {
-        if (await pidAlive(pid)) {
-          throw new Error(`Cannot move pid ${pid} into ${dir}: ${(e as Error).message}`);
-        }
-      }
-    }
-    await this.#tree.add(pid);
-    if (this.#frozen) await this.freeze();
-  }
-
-  wrapCommand(command: string, args: readonly string[]): { command: string; args: string[] } {
-    if (this.dirs.length === 0) return { command, args: [...args] };
-    const files = this.dirs.map((d) => join(d, "cgroup.procs"));
-    const prelude = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; ' +
-      'shift; n=$((n-1)); done; exec "$@"';
-    return {
-      command: "/bin/sh",
-      args: ["-c", prelude, "battle-cgroup", String(files.length), ...files, command, ...args],
+  try {
+    const memory = await setUpMemory(setup);
+    accounting = memory.accounting;
+    const cpu = await setUpCpu(setup);
+    const freezer = await setUpFreezer(setup, memory.placed);
+    const cpuUsage = await cpuAccounting(setup, cpu.placed);
+    const inForce: ControlsInForce = {
+      memoryLimit: memory.limit,
+      cpuQuota: cpu.quota,
+      freezer: freezer?.version ?? "sigstop",
+      peakMemory: memory.peak,
     };
+    const notes = [...setup.notes, ...placer.notes];
+    if (placer.removed.length > 0) notes.push(`removed stale ${placer.removed.join(", ")}`);
+    if (placer.dirs.size > 0) notes.push(`groups ${[...placer.dirs.values()].join(", ")}`);
+    inForce.detail = notes.join("; ");
+    return new Controls({
+      inForce,
+      limits: {
+        memoryBytes: memory.limit === "none" ? null : setup.memoryBytes,
+        cpuFraction: cpu.quota === "none" ? null : setup.cpuFraction,
+      },
+      dirs: [...placer.dirs.values()],
+      accounting,
+      freezer,
+      cpuUsage,
+      sampleMs: setup.sampleMs,
+    });
+  } catch (e) {
+    accounting?.close();
+    await placer.removeAll();
+    throw e;
   }
+}
 
-  async freeze(): Promise<void> {
-    this.#assertLive("freeze");
-    this.#frozen = true;
-    const f = this.#parts.freezer;
-    if (!this.#kernelPeak) await this.#tree.stopSampling();
-    if (!f) return await this.#tree.stopAll();
-    if (f.version === "cgroup-v1") {
-      await writeControl(join(f.dir, "freezer.state"), "FROZEN");
-      await pollUntil(
-        async () => (await readOrNull(join(f.dir, "freezer.state")))?.trim() === "FROZEN",
-        { what: `${f.dir} to freeze` },
-      );
+interface Setup {
+  placer: Placer;
+  memoryBytes: number;
+  cpuFraction: number;
+  sampleMs: number;
+  kernelPeak: boolean;
+  notes: string[];
+}
+
+/** Memory limit (swap off) and the kernel's peak and OOM accounting. */
+async function setUpMemory(s: Setup): Promise<{
+  placed: Placed | null;
+  limit: ControlsInForce["memoryLimit"];
+  peak: ControlsInForce["peakMemory"];
+  accounting: MemoryAccounting | null;
+}> {
+  const placed = await s.placer.place("memory");
+  if (!placed) {
+    if (!s.placer.has("memory")) s.notes.push("no memory controller");
+    return { placed, limit: "none", peak: "rss-sampling", accounting: null };
+  }
+  let limit: ControlsInForce["memoryLimit"] = "none";
+  try {
+    s.notes.push(
+      placed.version === "cgroup-v1"
+        ? await limitV1(placed.dir, s.memoryBytes)
+        : await limitV2(placed.dir, s.memoryBytes),
+    );
+    limit = placed.version;
+  } catch (e) {
+    s.notes.push(`memory limit not set: ${(e as Error).message}`);
+  }
+  let accounting: MemoryAccounting | null = null;
+  try {
+    accounting = placed.version === "cgroup-v1"
+      ? accountingV1(placed.dir)
+      : await accountingV2(placed.dir, s.sampleMs);
+    await accounting.resetPeak();
+  } catch (e) {
+    accounting?.close();
+    s.notes.push(`memory accounting not readable: ${(e as Error).message}`);
+    return { placed, limit, peak: "rss-sampling", accounting: null };
+  }
+  if (!s.kernelPeak) s.notes.push("peak from rss-sampling by request");
+  return { placed, limit, peak: s.kernelPeak ? placed.version : "rss-sampling", accounting };
+}
+
+/** CPU quota: `fraction` of a CPU per 100 ms period (at least 1 ms). */
+async function setUpCpu(
+  s: Setup,
+): Promise<{ placed: Placed | null; quota: ControlsInForce["cpuQuota"] }> {
+  const placed = await s.placer.place("cpu");
+  if (!placed) {
+    if (!s.placer.has("cpu")) s.notes.push("no cpu controller");
+    return { placed, quota: "none" };
+  }
+  const quota = Math.max(MIN_QUOTA_US, Math.round(s.cpuFraction * CPU_PERIOD_US));
+  try {
+    if (placed.version === "cgroup-v1") {
+      await writeControl(join(placed.dir, "cpu.cfs_period_us"), String(CPU_PERIOD_US));
+      await writeControl(join(placed.dir, "cpu.cfs_quota_us"), String(quota));
     } else {
-      await writeControl(join(f.dir, "cgroup.freeze"), "1");
-      await pollUntil(() => this.#v2Frozen(f.dir, 1), { what: `${f.dir} to freeze` });
+      await writeControl(join(placed.dir, "cpu.max"), `${quota} ${CPU_PERIOD_US}`);
+    }
+    s.notes.push(`cpu quota ${quota}/${CPU_PERIOD_US} us`);
+    return { placed, quota: placed.version };
+  } catch (e) {
+    s.notes.push(`cpu quota not set: ${(e as Error).message}`);
+    return { placed, quota: "none" };
+  }
+}
+
+/**
+ * The v2 freezer is part of the core (every non-root v2 group has `cgroup.freeze`): used when
+ * v2 holds the memory controller or there is no v1 freezer; else the v1 freezer controller.
+ */
+async function setUpFreezer(s: Setup, memory: Placed | null): Promise<Placed | null> {
+  const v2 = s.placer.v2;
+  if (v2 && (memory?.version === "cgroup-v2" || !s.placer.v1With("freezer"))) {
+    const dir = await s.placer.groupIn(v2);
+    if (dir && (await readOrNull(join(dir, "cgroup.freeze"))) !== null) {
+      return { version: "cgroup-v2", dir };
     }
   }
+  const h = s.placer.v1With("freezer");
+  const dir = h ? await s.placer.groupIn(h) : null;
+  return dir ? { version: "cgroup-v1", dir } : null;
+}
 
-  async thaw(): Promise<void> {
-    this.#assertLive("thaw");
-    this.#frozen = false;
-    const f = this.#parts.freezer;
-    if (!f) await this.#tree.continueAll();
-    else if (f.version === "cgroup-v1") {
-      await writeControl(join(f.dir, "freezer.state"), "THAWED");
-      await pollUntil(
-        async () => (await readOrNull(join(f.dir, "freezer.state")))?.trim() === "THAWED",
-        { what: `${f.dir} to thaw` },
-      );
-    } else {
-      await writeControl(join(f.dir, "cgroup.freeze"), "0");
-      await pollUntil(() => this.#v2Frozen(f.dir, 0), { what: `${f.dir} to thaw` });
-    }
-    if (!this.#kernelPeak) this.#tree.startSampling(this.#parts.sampleMs);
+/** CPU time of the group: v2 `cpu.stat` (present even without the cpu controller) or cpuacct. */
+async function cpuAccounting(
+  s: Setup,
+  cpu: Placed | null,
+): Promise<(() => Promise<number>) | null> {
+  const v2 = s.placer.v2;
+  const v2Dir = cpu?.version === "cgroup-v2"
+    ? cpu.dir
+    : v2 && !s.placer.v1With("cpuacct")
+    ? s.placer.dirs.get(v2)
+    : undefined;
+  if (v2Dir) {
+    return async () => ((await readKeyed(join(v2Dir, "cpu.stat"))).get("usage_usec") ?? 0) / 1000;
   }
-
-  async #v2Frozen(dir: string, want: 0 | 1): Promise<boolean> {
-    return (await readKeyed(join(dir, "cgroup.events"))).get("frozen") === want;
-  }
-
-  async resetPeak(): Promise<void> {
-    this.#assertLive("resetPeak");
-    await (this.#kernelPeak ? this.#parts.accounting! : this.#tree).resetPeak();
-  }
-
-  async peakMemoryBytes(): Promise<number> {
-    this.#assertLive("peakMemoryBytes");
-    return this.#kernelPeak
-      ? await this.#parts.accounting!.peakBytes()
-      : await this.#tree.peakBytes();
-  }
-
-  async memoryUsage(): Promise<MemoryUsage> {
-    this.#assertLive("memoryUsage");
-    const a = this.#parts.accounting;
-    return a ? await a.usage() : await this.#tree.memoryUsage();
-  }
-
-  async oomEvents(): Promise<number> {
-    this.#assertLive("oomEvents");
-    return this.#parts.accounting ? await this.#parts.accounting.oomKills() : 0;
-  }
-
-  async cpuUsageMs(): Promise<number> {
-    this.#assertLive("cpuUsageMs");
-    return this.#parts.cpuUsage ? await this.#parts.cpuUsage() : await this.#tree.cpuMs();
-  }
-
-  async pids(): Promise<number[]> {
-    const all = new Set(await this.#tree.pids());
-    for (const dir of this.dirs) for (const pid of await groupPids(dir)) all.add(pid);
-    return [...all].sort((a, b) => a - b);
-  }
-
-  async killAll(signal: Deno.Signal = "SIGKILL"): Promise<void> {
-    if (this.#destroyed) return;
-    const v2 = this.#parts.freezer?.version === "cgroup-v2" ? this.#parts.freezer.dir : null;
-    if (signal === "SIGKILL" && v2 && (await readOrNull(join(v2, "cgroup.kill"))) !== null) {
-      await writeControl(join(v2, "cgroup.kill"), "1");
-    }
-    for (const pid of await this.pids()) signalPid(pid, signal);
-    if (signal !== "SIGKILL") return;
-    // v1-frozen tasks handle SIGKILL only once thawed; stopped ones die anyway.
-    if (this.#frozen) await this.thaw();
-    await this.#tree.signalAll("SIGKILL");
-    await pollUntil(async () => {
-      const left = await this.pids();
-      for (const pid of left) signalPid(pid, "SIGKILL");
-      return left.length === 0;
-    }, { what: `every process of ${this.dirs.join(", ") || "the tree"} to exit` });
-  }
-
-  async destroy(): Promise<void> {
-    if (this.#destroyed) return;
-    await this.killAll("SIGKILL");
-    this.#destroyed = true;
-    await this.#tree.close();
-    this.#parts.accounting?.close();
-    const errors: string[] = [];
-    for (const dir of this.dirs) {
-      try {
-        await emptyAndRemove(dir);
-      } catch (e) {
-        errors.push((e as Error).message);
-      }
-    }
-    if (errors.length > 0) throw new Deno.errors.Busy(errors.join("; "));
-  }
-
-  #assertLive(what: string): void {
-    if (this.#destroyed) throw new TypeError(`Cannot ${what}: controls were destroyed`);
-  }
+  const h = s.placer.v1With("cpuacct");
+  const dir = h ? await s.placer.groupIn(h) : null;
+  return dir ? async () => (await readNumber(join(dir, "cpuacct.usage"))) / 1e6 : null;
 }

@@ -1,0 +1,191 @@
+/**
+ * Private helper for `cgroup.ts`: the `ResourceControls` object over the groups that
+ * `createControls()` made, with the process-tree fallback for whatever has no cgroup.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { ControlsInForce, MemoryUsage, ResourceControls } from "./cgroup.ts";
+import {
+  groupPids,
+  pidAlive,
+  pollUntil,
+  readKeyed,
+  readOrNull,
+  signalPid,
+  writeControl,
+} from "./_cgroup_fs.ts";
+import { emptyAndRemove } from "./_cgroup_dirs.ts";
+import type { MemoryAccounting } from "./_cgroup_memory.ts";
+import type { Placed } from "./_cgroup_place.ts";
+import { ProcessTree } from "./_cgroup_proctree.ts";
+
+/** What `createControls()` set up. */
+export interface ControlsParts {
+  inForce: ControlsInForce;
+  limits: { memoryBytes: number | null; cpuFraction: number | null };
+  dirs: string[];
+  accounting: MemoryAccounting | null;
+  freezer: Placed | null;
+  cpuUsage: (() => Promise<number>) | null;
+  sampleMs: number;
+}
+
+export class Controls implements ResourceControls {
+  readonly inForce: ControlsInForce;
+  readonly limits: { memoryBytes: number | null; cpuFraction: number | null };
+  readonly dirs: readonly string[];
+  readonly #tree = new ProcessTree();
+  readonly #parts: ControlsParts;
+  readonly #kernelPeak: boolean;
+  #frozen = false;
+  #destroyed = false;
+
+  constructor(parts: ControlsParts) {
+    this.#parts = parts;
+    this.inForce = parts.inForce;
+    this.limits = parts.limits;
+    this.dirs = parts.dirs;
+    this.#kernelPeak = parts.accounting !== null && parts.inForce.peakMemory !== "rss-sampling";
+    if (!this.#kernelPeak) this.#tree.startSampling(parts.sampleMs);
+  }
+
+  async addProcess(pid: number): Promise<void> {
+    this.#assertLive("addProcess");
+    for (const dir of this.dirs) {
+      try {
+        await writeControl(join(dir, "cgroup.procs"), String(pid));
+      } catch (e) {
+        if (await pidAlive(pid)) {
+          throw new Error(`Cannot move pid ${pid} into ${dir}: ${(e as Error).message}`);
+        }
+      }
+    }
+    await this.#tree.add(pid);
+    if (this.#frozen) await this.freeze();
+  }
+
+  wrapCommand(command: string, args: readonly string[]): { command: string; args: string[] } {
+    if (this.dirs.length === 0) return { command, args: [...args] };
+    const files = this.dirs.map((d) => join(d, "cgroup.procs"));
+    const prelude = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; ' +
+      'shift; n=$((n-1)); done; exec "$@"';
+    return {
+      command: "/bin/sh",
+      args: ["-c", prelude, "battle-cgroup", String(files.length), ...files, command, ...args],
+    };
+  }
+
+  async freeze(): Promise<void> {
+    this.#assertLive("freeze");
+    this.#frozen = true;
+    const f = this.#parts.freezer;
+    if (!this.#kernelPeak) await this.#tree.stopSampling();
+    if (!f) return await this.#tree.stopAll();
+    if (f.version === "cgroup-v1") {
+      await writeControl(join(f.dir, "freezer.state"), "FROZEN");
+      await pollUntil(
+        async () => (await readOrNull(join(f.dir, "freezer.state")))?.trim() === "FROZEN",
+        { what: `${f.dir} to freeze` },
+      );
+    } else {
+      await writeControl(join(f.dir, "cgroup.freeze"), "1");
+      await pollUntil(() => this.#v2Frozen(f.dir, 1), { what: `${f.dir} to freeze` });
+    }
+  }
+
+  async thaw(): Promise<void> {
+    this.#assertLive("thaw");
+    this.#frozen = false;
+    const f = this.#parts.freezer;
+    if (!f) await this.#tree.continueAll();
+    else if (f.version === "cgroup-v1") {
+      await writeControl(join(f.dir, "freezer.state"), "THAWED");
+      await pollUntil(
+        async () => (await readOrNull(join(f.dir, "freezer.state")))?.trim() === "THAWED",
+        { what: `${f.dir} to thaw` },
+      );
+    } else {
+      await writeControl(join(f.dir, "cgroup.freeze"), "0");
+      await pollUntil(() => this.#v2Frozen(f.dir, 0), { what: `${f.dir} to thaw` });
+    }
+    if (!this.#kernelPeak) this.#tree.startSampling(this.#parts.sampleMs);
+  }
+
+  async #v2Frozen(dir: string, want: 0 | 1): Promise<boolean> {
+    return (await readKeyed(join(dir, "cgroup.events"))).get("frozen") === want;
+  }
+
+  async resetPeak(): Promise<void> {
+    this.#assertLive("resetPeak");
+    await (this.#kernelPeak ? this.#parts.accounting! : this.#tree).resetPeak();
+  }
+
+  async peakMemoryBytes(): Promise<number> {
+    this.#assertLive("peakMemoryBytes");
+    return this.#kernelPeak
+      ? await this.#parts.accounting!.peakBytes()
+      : await this.#tree.peakBytes();
+  }
+
+  async memoryUsage(): Promise<MemoryUsage> {
+    this.#assertLive("memoryUsage");
+    const a = this.#parts.accounting;
+    return a ? await a.usage() : await this.#tree.memoryUsage();
+  }
+
+  async oomEvents(): Promise<number> {
+    this.#assertLive("oomEvents");
+    return this.#parts.accounting ? await this.#parts.accounting.oomKills() : 0;
+  }
+
+  async cpuUsageMs(): Promise<number> {
+    this.#assertLive("cpuUsageMs");
+    return this.#parts.cpuUsage ? await this.#parts.cpuUsage() : await this.#tree.cpuMs();
+  }
+
+  async pids(): Promise<number[]> {
+    const all = new Set(await this.#tree.pids());
+    for (const dir of this.dirs) for (const pid of await groupPids(dir)) all.add(pid);
+    return [...all].sort((a, b) => a - b);
+  }
+
+  async killAll(signal: Deno.Signal = "SIGKILL"): Promise<void> {
+    if (this.#destroyed) return;
+    const v2 = this.#parts.freezer?.version === "cgroup-v2" ? this.#parts.freezer.dir : null;
+    if (signal === "SIGKILL" && v2 && (await readOrNull(join(v2, "cgroup.kill"))) !== null) {
+      await writeControl(join(v2, "cgroup.kill"), "1");
+    }
+    for (const pid of await this.pids()) signalPid(pid, signal);
+    if (signal !== "SIGKILL") return;
+    // v1-frozen tasks handle SIGKILL only once thawed; stopped ones die anyway.
+    if (this.#frozen) await this.thaw();
+    await this.#tree.signalAll("SIGKILL");
+    await pollUntil(async () => {
+      const left = await this.pids();
+      for (const pid of left) signalPid(pid, "SIGKILL");
+      return left.length === 0;
+    }, { what: `every process of ${this.dirs.join(", ") || "the tree"} to exit` });
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    await this.killAll("SIGKILL");
+    this.#destroyed = true;
+    await this.#tree.close();
+    this.#parts.accounting?.close();
+    const errors: string[] = [];
+    for (const dir of this.dirs) {
+      try {
+        await emptyAndRemove(dir);
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    }
+    if (errors.length > 0) throw new Deno.errors.Busy(errors.join("; "));
+  }
+
+  #assertLive(what: string): void {
+    if (this.#destroyed) throw new TypeError(`Cannot ${what}: controls were destroyed`);
+  }
+}
