@@ -113,6 +113,7 @@ export async function accountingV2(dir: string, sampleMs: number): Promise<Memor
   const timer = setInterval(() => {
     current().then((v) => sampled = Math.max(sampled, v), () => {});
   }, sampleMs);
+  timer.unref();
   return {
     async resetPeak() {
       lifetimeAtReset = await lifetime();

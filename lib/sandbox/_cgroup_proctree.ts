@@ -268,6 +268,8 @@ export class ProcessTree {
           if (this.#timer !== undefined) tick();
         });
       }, everyMs);
+      // A forgotten tree must not keep the process alive.
+      this.#timer.unref();
     };
     tick();
   }
