@@ -1,8 +1,8 @@
 /**
- * The SQS client, configured the same way on Node.js and on LLRT. On Node.js the SDK's own
- * defaults apply (credential chain, `node:http` handler). Elsewhere (LLRT has `fetch` but no
- * `node:http`) requests go through `FetchHttpHandler` and credentials come from the standard
- * environment variables, which Lambda sets for runtimes and extensions alike.
+ * The SQS client, configured the same way on Node.js and on LLRT: region, endpoint
+ * (`AWS_ENDPOINT_URL_SQS`) and credentials from the standard environment variables, which
+ * Lambda sets for runtimes and extensions alike. On Node.js requests go through the SDK's
+ * `node:http` handler; elsewhere (LLRT has `fetch` but no `node:http`) through `FetchHttpHandler`.
  *
  * @module
  */
@@ -29,8 +29,9 @@ export function onNode(): boolean {
 /**
  * The client configuration for this runtime.
  *
- * @param env The environment: `AWS_REGION`, `AWS_ENDPOINT_URL_SQS` (or `AWS_ENDPOINT_URL`) and,
- * off Node.js, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
+ * @param env The environment: `AWS_REGION`, `AWS_ENDPOINT_URL_SQS` (or `AWS_ENDPOINT_URL`),
+ * `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (without them, on Node.js,
+ * the SDK's provider chain applies).
  * @param options `node`: whether to use the Node.js defaults (default {@linkcode onNode});
  * `maxAttempts`: the SDK's own attempts (default 1, since callers retry themselves).
  * @returns The configuration.
@@ -46,12 +47,8 @@ export function sqsClientConfig(
   if (region) config.region = region;
   // Passed explicitly: the SDK reads AWS_ENDPOINT_URL_SQS itself only in its Node.js build.
   if (endpoint) config.endpoint = endpoint;
-  if (options.node ?? onNode()) {
-    config.requestHandler = { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 1_000 };
-    return config;
-  }
-  if (!region) throw new TypeError("Cannot create the SQS client: AWS_REGION is not set");
-  config.requestHandler = new FetchHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS });
+  // Lambda puts the role's credentials in these variables for runtimes and extensions alike;
+  // taking them directly skips the provider chain (which the SDK's browser build lacks).
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     config.credentials = {
       accessKeyId: env.AWS_ACCESS_KEY_ID,
@@ -59,6 +56,12 @@ export function sqsClientConfig(
       ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
     };
   }
+  if (options.node ?? onNode()) {
+    config.requestHandler = { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 1_000 };
+    return config;
+  }
+  if (!region) throw new TypeError("Cannot create the SQS client: AWS_REGION is not set");
+  config.requestHandler = new FetchHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS });
   return config;
 }
 

@@ -25,9 +25,15 @@ Deno.test("sqsClientConfig() off Node.js uses fetch, env credentials, the SQS en
   assert.equal(config.maxAttempts, 1);
 });
 
-Deno.test("sqsClientConfig() on Node.js leaves credentials to the SDK's chain", () => {
+Deno.test("sqsClientConfig() on Node.js takes env credentials, or leaves them to the SDK's chain", () => {
   const config = sqsClientConfig(env, { node: true, maxAttempts: 3 });
-  assert.equal(config.credentials, undefined);
+  assert.deepEqual(config.credentials, {
+    accessKeyId: "AK",
+    secretAccessKey: "SK",
+    sessionToken: "ST",
+  });
+  assert.ok(!(config.requestHandler instanceof FetchHttpHandler));
+  assert.equal(sqsClientConfig({ AWS_REGION: "x" }, { node: true }).credentials, undefined);
   assert.equal(config.endpoint, "http://127.0.0.1:9324");
   assert.equal(config.maxAttempts, 3);
 });

@@ -288,7 +288,7 @@ export async function assembleLayers(options: AssembleOptions = {}): Promise<Ass
         artifacts.push(...await part());
       } catch (e) {
         if (!(e instanceof MissingInput)) throw e;
-        problems.push(e.message);
+        if (!problems.includes(e.message)) problems.push(e.message);
       }
     }
     const base = { variant: variant.name, functionDir, layerDir, artifacts };
