@@ -151,9 +151,13 @@ export async function buildBundle(spec: BundleSpec): Promise<Artifact> {
     }
   } catch (e) {
     const errors = (e as { errors?: esbuild.Message[] }).errors ?? [];
-    const detail = errors.map((m) => `${m.text} (${m.location?.file ?? "?"}:${m.location?.line ?? "?"})`);
+    const detail = errors.map((m) =>
+      `${m.text} (${m.location?.file ?? "?"}:${m.location?.line ?? "?"})`
+    );
     throw new Error(
-      `Cannot bundle ${spec.name} from ${relative(ROOT, spec.entry)}: ${detail.join("; ") || String(e)}`,
+      `Cannot bundle ${spec.name} from ${relative(ROOT, spec.entry)}: ${
+        detail.join("; ") || String(e)
+      }`,
     );
   }
   return { name: spec.name, path: spec.outfile, bytes: (await stat(spec.outfile)).size };
@@ -171,7 +175,9 @@ export async function buildBundle(spec: BundleSpec): Promise<Artifact> {
  * for (const a of await buildJsBundles()) console.log(a.name, a.bytes);
  * ```
  */
-export async function buildJsBundles(specs: readonly BundleSpec[] = JS_BUNDLES): Promise<Artifact[]> {
+export async function buildJsBundles(
+  specs: readonly BundleSpec[] = JS_BUNDLES,
+): Promise<Artifact[]> {
   try {
     const artifacts: Artifact[] = [];
     for (const spec of specs) artifacts.push(await buildBundle(spec));
