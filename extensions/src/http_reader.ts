@@ -141,7 +141,8 @@ export class HttpRequestReader {
   #append(chunk: Uint8Array): void {
     const rest = this.#buf.length - this.#pos;
     if (rest === 0) {
-      this.#buf = chunk.slice();
+      // A copy: the caller's buffer (a Node.js Buffer may be a view of a pool) is not ours to keep.
+      this.#buf = new Uint8Array(chunk);
     } else {
       const next = new Uint8Array(rest + chunk.length);
       next.set(this.#buf.subarray(this.#pos), 0);
