@@ -85,7 +85,22 @@ export interface LlrtInfo {
 /** The extension a function carries, as built. */
 export type PlannedExtension =
   | { build: "rust"; name: string; binary: string }
-  | { build: "js"; name: string; layerDir: string };
+  | {
+    build: "js";
+    name: string;
+    layerDir: string;
+    /** True when the layer holds native code (the LLRT binary), so it is per architecture. */
+    perArch: boolean;
+  };
+
+/** The LLRT a function uses on its architecture. */
+export interface PlannedLlrt {
+  /** The LLRT binary for the function's architecture. */
+  binary: string;
+  /** The local LLRT binary (`build/llrt/llrt`) whose copies in the code and layer folders must
+   * be swapped for `binary`, or null when `binary` is that file. */
+  replaces: string | null;
+}
 
 /** One function the stack will hold. */
 export interface PlannedFunction {
@@ -94,8 +109,8 @@ export interface PlannedFunction {
   memoryMb: number;
   codeDir: string;
   extension: PlannedExtension | null;
-  /** The LLRT binary, for variants that run on or launch LLRT. */
-  llrtBinary: string | null;
+  /** For variants that run on or launch LLRT. */
+  llrt: PlannedLlrt | null;
 }
 
 /** A variant (on one architecture, or on all when `arch` is null) left out, and why. */
@@ -155,7 +170,11 @@ function llrtProblem(info: LlrtInfo | null, locations: BuildLocations): string |
 function codeProblem(variant: Variant, locations: BuildLocations): string | null {
   const dir = locations.functionDir(variant.name);
   const entry = ["index.mjs", "index.js", "index.cjs"].find((f) => isFile(join(dir, f)));
-  return entry ? null : `no function code (${shown(dir)}/index.mjs missing; run deno task build)`;
+  if (!entry) return `no function code (${shown(dir)}/index.mjs missing; run deno task build)`;
+  if (variant.functionRuntime === "llrt" && !isFile(join(dir, "bootstrap"))) {
+    return `no custom runtime bootstrap (${shown(dir)}/bootstrap missing; run deno task build)`;
+  }
+  return null;
 }
 
 /**
@@ -182,19 +201,20 @@ export function planDeployment(
   const skipped: SkippedBuild[] = [];
   for (const variant of settings.variants) {
     const ext = variant.extension;
-    let problem = codeProblem(variant, locations);
+    const llrtFor = (arch: Arch): PlannedLlrt | null => {
+      const cross = locations.llrtLambdaBinary(arch);
+      if (isFile(cross)) return { binary: cross, replaces: locations.llrtBinary };
+      return llrtProblem(llrt, locations) === null && (!llrt?.arch || llrt.arch === arch)
+        ? { binary: locations.llrtBinary, replaces: null }
+        : null;
+    };
+    const crossLlrt = settings.architectures.some((a) => isFile(locations.llrtLambdaBinary(a)));
+    let problem = needsLlrt(variant) && !crossLlrt ? llrtProblem(llrt, locations) : null;
+    problem ??= codeProblem(variant, locations);
     if (!problem && ext?.build === "js") {
       const launcher = join(locations.layerDir(variant.name), "extensions", ext.name);
       if (!isFile(launcher)) problem = `no JS extension layer (${shown(launcher)} missing)`;
     }
-    const llrtFor = (arch: Arch): string | null => {
-      if (isFile(locations.llrtLambdaBinary(arch))) return locations.llrtLambdaBinary(arch);
-      return llrtProblem(llrt, locations) === null && (!llrt?.arch || llrt.arch === arch)
-        ? locations.llrtBinary
-        : null;
-    };
-    const crossLlrt = settings.architectures.some((a) => isFile(locations.llrtLambdaBinary(a)));
-    if (!problem && needsLlrt(variant) && !crossLlrt) problem = llrtProblem(llrt, locations);
     if (problem) {
       skipped.push({ variant: variant.name, arch: null, reason: problem });
       continue;
@@ -223,8 +243,13 @@ export function planDeployment(
             ? null
             : ext.build === "rust"
             ? { build: "rust", name: ext.name, binary: locations.rustLambdaBinary(arch) }
-            : { build: "js", name: ext.name, layerDir: locations.layerDir(variant.name) },
-          llrtBinary: needsLlrt(variant) ? llrtFor(arch) : null,
+            : {
+              build: "js",
+              name: ext.name,
+              layerDir: locations.layerDir(variant.name),
+              perArch: ext.runner === "llrt",
+            },
+          llrt: needsLlrt(variant) ? llrtFor(arch) : null,
         });
       }
     }

@@ -46,8 +46,11 @@ Deno.test("planDeployment() plans every built variant in variant, memory, arch o
     binary: join(FIXTURE, "lambda", "x86_64", "battle-ext-rust"),
   });
   const llrt = plan.functions.find((f) => f.variant.name === "llrt");
-  assert.equal(llrt?.llrtBinary, join(FIXTURE, "llrt", "llrt"));
-  assert.equal(plan.functions.find((f) => f.variant.name === "node")?.llrtBinary, null);
+  assert.deepEqual(llrt?.llrt, { binary: join(FIXTURE, "llrt", "llrt"), replaces: null });
+  assert.equal(llrt?.extension?.build === "js" && llrt.extension.perArch, true);
+  const node = plan.functions.find((f) => f.variant.name === "node");
+  assert.equal(node?.llrt, null);
+  assert.equal(node?.extension?.build === "js" && node.extension.perArch, false);
   assert.deepEqual(plan.skipped.map(describeSkip), [
     "skipped llrt on x86_64: the LLRT binary is built for arm64 (infra/testdata/build-fixture/llrt/llrt.json) and infra/testdata/build-fixture/lambda/x86_64/llrt is missing",
   ]);
@@ -70,6 +73,7 @@ Deno.test("planDeployment() skips a variant without function code or JS layer", 
   const { plan } = planWith((dir) => {
     Deno.removeSync(join(dir, "functions", "direct"), { recursive: true });
     Deno.removeSync(join(dir, "layers", "node"), { recursive: true });
+    Deno.removeSync(join(dir, "functions", "llrt", "bootstrap"));
   });
   const reasons = Object.fromEntries(plan.skipped.map((s) => [s.variant, s.reason]));
   assert.match(reasons.direct ?? "", /^no function code \(.*functions\/direct\/index\.mjs missing/);
@@ -77,10 +81,11 @@ Deno.test("planDeployment() skips a variant without function code or JS layer", 
     reasons.node ?? "",
     /^no JS extension layer \(.*extensions\/battle-ext-node missing/,
   );
-  assert.deepEqual(
-    [...new Set(plan.functions.map((f) => f.variant.name))],
-    ["none", "rust", "llrt"],
+  assert.match(
+    reasons.llrt ?? "",
+    /^no custom runtime bootstrap \(.*functions\/llrt\/bootstrap missing/,
   );
+  assert.deepEqual([...new Set(plan.functions.map((f) => f.variant.name))], ["none", "rust"]);
 });
 
 Deno.test("planDeployment() skips Rust only on the architecture it was not built for", () => {
@@ -102,8 +107,11 @@ Deno.test("planDeployment() uses an LLRT cross-compiled for the architecture", (
     Deno.removeSync(join(dir, "llrt"), { recursive: true });
   });
   const llrt = plan.functions.filter((f) => f.variant.name === "llrt");
-  assert.deepEqual(llrt.map((f) => [f.arch, f.llrtBinary]), [
-    ["x86_64", join(dir, "lambda", "x86_64", "llrt")],
+  assert.deepEqual(llrt.map((f) => [f.arch, f.llrt]), [
+    ["x86_64", {
+      binary: join(dir, "lambda", "x86_64", "llrt"),
+      replaces: join(dir, "llrt", "llrt"),
+    }],
   ]);
   assert.deepEqual(plan.skipped.map((s) => [s.variant, s.arch]), [["llrt", "arm64"]]);
   assert.match(plan.skipped[0]!.reason, /^no LLRT binary \(.*llrt\.json missing/);

@@ -3,13 +3,16 @@
  * build, and one function per variant × memory size × architecture.
  *
  * Choices worth knowing:
- * - The LLRT variant runs as a custom runtime on `provided.al2023`. The LLRT binary comes from
- *   a layer of its own, per architecture, holding it as `/opt/bootstrap` (the layout of LLRT's
- *   published `llrt-lambda-<arch>.zip`), so the function code stays the same folder the local
- *   sandbox runs and the binary is uploaded once per architecture, not once per function.
- *   The extension's launcher can run LLRT from the same file.
- * - The Rust extension layer is per architecture (`/opt/extensions/battle-ext-rust`); the JS
- *   extension layers (`build/layers/<variant>/`) hold no native code and serve both.
+ * - The LLRT variant runs as a custom runtime on `provided.al2023` with the LLRT binary as
+ *   `bootstrap` in the code asset: `build/functions/llrt/` (assembled by `lib/build/layers.ts`)
+ *   is a complete custom-runtime function, the very folder the local sandbox runs, so AWS and
+ *   the sandbox start the same files. Its extension layer carries its own LLRT copy
+ *   (`llrt/llrt`), as an extension layer must work whatever the function's runtime.
+ * - Native code makes a folder architecture-specific: the Rust extension layer
+ *   (`/opt/extensions/battle-ext-rust` from `build/lambda/<arch>/`) and the LLRT variant's code
+ *   and layer are per architecture; the Node.js extension layer serves both. Where LLRT was
+ *   cross-compiled for an architecture (`build/lambda/<arch>/llrt`), the code and layer folders
+ *   are copied with every copy of the local LLRT binary swapped for it.
  * - Logs: JSON format with system log level DEBUG. Lambda sends `platform.start` and
  *   `platform.report` at INFO but `platform.runtimeDone` (and `platform.initRuntimeDone`) only at
  *   DEBUG (Lambda developer guide, "Log-level filtering", event mapping for system log levels:
@@ -24,7 +27,16 @@
  *
  * @module
  */
-import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -33,7 +45,8 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { Arch } from "../lib/schema.ts";
-import type { DeploymentPlan, PlannedFunction } from "./builds.ts";
+import { Buffer } from "node:buffer";
+import type { DeploymentPlan, PlannedFunction, PlannedLlrt } from "./builds.ts";
 import type { InfraSettings } from "./settings.ts";
 
 /** The tag every resource carries. */
@@ -74,6 +87,32 @@ const ARCHITECTURES: Record<Arch, lambda.Architecture> = {
   x86_64: lambda.Architecture.X86_64,
 };
 
+/** Reads a file only when its size matches, to compare a folder's files with one binary. */
+function sameBytes(path: string, bytes: Uint8Array): boolean {
+  return statSync(path).size === bytes.length && Buffer.compare(readFileSync(path), bytes) === 0;
+}
+
+/**
+ * Copies `source` to `dir` and swaps every file identical to `llrt.replaces` for `llrt.binary`.
+ */
+function stageSwapped(source: string, dir: string, llrt: PlannedLlrt): string {
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(source, dir, { recursive: true });
+  const local = readFileSync(llrt.replaces!);
+  const visit = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.isFile() && sameBytes(path, local)) {
+        copyFileSync(llrt.binary, path);
+        chmodSync(path, 0o755);
+      }
+    }
+  };
+  visit(dir);
+  return dir;
+}
+
 function stageFile(source: string, dir: string, name: string): string {
   mkdirSync(join(dir, ...name.split("/").slice(0, -1)), { recursive: true });
   const target = join(dir, name);
@@ -91,6 +130,7 @@ export class BattleStack extends Stack {
   /** Every function, keyed by its name. */
   readonly functions: Map<string, lambda.Function> = new Map();
   readonly #layers = new Map<string, lambda.LayerVersion>();
+  readonly #staged = new Map<string, string>();
   readonly #props: BattleStackProps;
 
   /**
@@ -134,40 +174,38 @@ export class BattleStack extends Stack {
     return layer;
   }
 
+  /** A folder as built, or its copy for the function's architecture when LLRT is swapped. */
+  #folderFor(fn: PlannedFunction, source: string, key: string): string {
+    const llrt = fn.llrt;
+    if (llrt === null || llrt.replaces === null) return source;
+    const dir = join(this.#props.stagingDir, `${key}-${fn.arch}`);
+    if (!this.#staged.has(dir)) this.#staged.set(dir, stageSwapped(source, dir, llrt));
+    return dir;
+  }
+
   #layersFor(fn: PlannedFunction): lambda.ILayerVersion[] {
-    const staging = this.#props.stagingDir;
-    const layers: lambda.ILayerVersion[] = [];
-    const llrtBinary = fn.llrtBinary;
-    if (llrtBinary !== null) {
-      layers.push(this.#layer(`llrt-runtime-${fn.arch}`, () => ({
-        code: lambda.Code.fromAsset(
-          stageFile(llrtBinary, join(staging, `llrt-runtime-${fn.arch}`), "bootstrap"),
-        ),
-        compatibleArchitectures: [ARCHITECTURES[fn.arch]],
-        description: `LLRT ${this.#props.plan.llrt?.version ?? ""} as /opt/bootstrap (${fn.arch})`,
-      })));
-    }
     const ext = fn.extension;
     if (ext?.build === "rust") {
-      layers.push(this.#layer(`${fn.variant.name}-${fn.arch}`, () => ({
+      const key = `${fn.variant.name}-${fn.arch}`;
+      return [this.#layer(key, () => ({
         code: lambda.Code.fromAsset(
-          stageFile(
-            ext.binary,
-            join(staging, `${fn.variant.name}-${fn.arch}`),
-            `extensions/${ext.name}`,
-          ),
+          stageFile(ext.binary, join(this.#props.stagingDir, key), `extensions/${ext.name}`),
         ),
         compatibleArchitectures: [ARCHITECTURES[fn.arch]],
         description: `${ext.name} (${fn.arch})`,
-      })));
-    } else if (ext?.build === "js") {
-      layers.push(this.#layer(fn.variant.name, () => ({
-        code: lambda.Code.fromAsset(ext.layerDir),
-        compatibleArchitectures: [lambda.Architecture.ARM_64, lambda.Architecture.X86_64],
-        description: `${ext.name}: ${fn.variant.description}`,
-      })));
+      }))];
     }
-    return layers;
+    if (ext?.build === "js") {
+      const key = ext.perArch ? `${fn.variant.name}-${fn.arch}` : fn.variant.name;
+      return [this.#layer(key, () => ({
+        code: lambda.Code.fromAsset(this.#folderFor(fn, ext.layerDir, `layer-${fn.variant.name}`)),
+        compatibleArchitectures: ext.perArch
+          ? [ARCHITECTURES[fn.arch]]
+          : [lambda.Architecture.ARM_64, lambda.Architecture.X86_64],
+        description: `${ext.name}: ${fn.variant.description}`,
+      }))];
+    }
+    return [];
   }
 
   #addFunction(fn: PlannedFunction): void {
@@ -208,7 +246,7 @@ export class BattleStack extends Stack {
       memorySize: fn.memoryMb,
       timeout: Duration.seconds(settings.timeoutSeconds),
       handler: "index.handler",
-      code: lambda.Code.fromAsset(fn.codeDir),
+      code: lambda.Code.fromAsset(this.#folderFor(fn, fn.codeDir, `function-${fn.variant.name}`)),
       layers: this.#layersFor(fn),
       environment,
       role,

@@ -90,21 +90,18 @@ Deno.test("BattleStack has one function per variant, memory and architecture tha
 Deno.test("BattleStack runs Node.js variants on nodejs22.x and LLRT as a custom runtime", () => {
   const { template } = synthEverything();
   for (const v of ["none", "direct", "rust", "node"]) {
-    assert.equal(
-      byName(template, `BattleOfTheExtensions-${v}-x86_64-128`).Properties.Runtime,
-      "nodejs22.x",
-    );
+    const fn = byName(template, `BattleOfTheExtensions-${v}-x86_64-128`);
+    assert.equal(fn.Properties.Runtime, "nodejs22.x");
   }
   const llrt = byName(template, "BattleOfTheExtensions-llrt-arm64-128");
   assert.equal(llrt.Properties.Runtime, "provided.al2023");
+  assert.equal(llrt.Properties.Handler, "index.handler");
   const layers = layersOf(template, llrt);
-  assert.equal(layers.length, 2);
-  assert.match(String(layers[0]!.Properties.Description), /as \/opt\/bootstrap \(arm64\)/);
+  assert.deepEqual(layers.map((l) => l.Properties.LayerName), ["BattleOfTheExtensions-llrt-arm64"]);
   assert.deepEqual(layers[0]!.Properties.CompatibleArchitectures, ["arm64"]);
-  assert.equal(layers[1]!.Properties.LayerName, "BattleOfTheExtensions-llrt");
 });
 
-Deno.test("BattleStack gives each extension variant its layer, per architecture for Rust", () => {
+Deno.test("BattleStack gives each extension variant its layer, per architecture for native code", () => {
   const { template } = synthEverything();
   for (const v of ["none", "direct"]) {
     assert.deepEqual(
@@ -113,36 +110,64 @@ Deno.test("BattleStack gives each extension variant its layer, per architecture 
     );
   }
   for (const arch of ["arm64", "x86_64"]) {
-    const [rust, ...rest] = layersOf(
-      template,
-      byName(template, `BattleOfTheExtensions-rust-${arch}-128`),
-    );
-    assert.equal(rest.length, 0);
-    assert.equal(rust!.Properties.LayerName, `BattleOfTheExtensions-rust-${arch}`);
-    assert.deepEqual(rust!.Properties.CompatibleArchitectures, [arch]);
-    const [node] = layersOf(template, byName(template, `BattleOfTheExtensions-node-${arch}-128`));
-    assert.equal(node!.Properties.LayerName, "BattleOfTheExtensions-node");
+    const rust = layersOf(template, byName(template, `BattleOfTheExtensions-rust-${arch}-128`));
+    assert.deepEqual(rust.map((l) => l.Properties.LayerName), [
+      `BattleOfTheExtensions-rust-${arch}`,
+    ]);
+    assert.deepEqual(rust[0]!.Properties.CompatibleArchitectures, [arch]);
+    const node = layersOf(template, byName(template, `BattleOfTheExtensions-node-${arch}-128`));
+    assert.deepEqual(node.map((l) => l.Properties.LayerName), ["BattleOfTheExtensions-node"]);
+    assert.deepEqual(node[0]!.Properties.CompatibleArchitectures, ["arm64", "x86_64"]);
   }
-  // One layer per build: rust ×2 archs, node, llrt bundle, llrt runtime (arm64).
-  template.resourceCountIs("AWS::Lambda::LayerVersion", 5);
+  // One layer per build: rust on each arch, node, llrt on arm64 (its only LLRT binary).
+  template.resourceCountIs("AWS::Lambda::LayerVersion", 4);
 });
 
 Deno.test("BattleStack stages the Rust layer as /opt/extensions/battle-ext-rust", () => {
   const tmp = Deno.makeTempDirSync({ prefix: "infra-stage-" });
   try {
     synthesizeApp({
-      context: { variants: "rust,llrt", arch: "arm64", memory: "128" },
+      context: { variants: "rust", arch: "arm64", memory: "128" },
       env: {},
       locations: buildLocationsUnder(FIXTURE),
       stagingDir: `${tmp}/staging`,
       outdir: `${tmp}/cdk.out`,
     });
-    const staged = Deno.statSync(`${tmp}/staging/rust-arm64/extensions/battle-ext-rust`);
-    assert.equal(staged.mode! & 0o111, 0o111);
-    assert.equal(
-      Deno.readTextFileSync(`${tmp}/staging/llrt-runtime-arm64/bootstrap`),
-      "fixture llrt\n",
-    );
+    const staged = `${tmp}/staging/rust-arm64/extensions/battle-ext-rust`;
+    assert.equal(Deno.statSync(staged).mode! & 0o111, 0o111);
+    assert.equal(Deno.readTextFileSync(staged), "fixture arm64 binary\n");
+  } finally {
+    Deno.removeSync(tmp, { recursive: true });
+  }
+});
+
+Deno.test("BattleStack swaps in an LLRT cross-compiled for the architecture", () => {
+  const tmp = Deno.makeTempDirSync({ prefix: "infra-cross-" });
+  try {
+    const fixture = buildLocationsUnder(FIXTURE);
+    const cross = `${tmp}/llrt-x86_64`;
+    Deno.writeTextFileSync(cross, "x86_64 llrt\n");
+    const { stack } = synthesizeApp({
+      context: { variants: "llrt", arch: "x86_64", memory: "128" },
+      env: {},
+      locations: {
+        ...fixture,
+        llrtLambdaBinary: (arch) => (arch === "x86_64" ? cross : "/nonexistent"),
+      },
+      stagingDir: `${tmp}/staging`,
+      outdir: `${tmp}/cdk.out`,
+    });
+    const template = Template.fromStack(stack);
+    const fn = byName(template, "BattleOfTheExtensions-llrt-x86_64-128");
+    assert.deepEqual(fn.Properties.Architectures, ["x86_64"]);
+    const code = `${tmp}/staging/function-llrt-x86_64`;
+    assert.equal(Deno.readTextFileSync(`${code}/bootstrap`), "x86_64 llrt\n");
+    assert.match(Deno.readTextFileSync(`${code}/index.mjs`), /variant: "llrt"/);
+    const layer = `${tmp}/staging/layer-llrt-x86_64`;
+    assert.equal(Deno.readTextFileSync(`${layer}/llrt/llrt`), "x86_64 llrt\n");
+    assert.match(Deno.readTextFileSync(`${layer}/extensions/battle-ext-llrt`), /^#!\/bin\/sh/);
+    // The build folders themselves are untouched.
+    assert.equal(Deno.readTextFileSync(`${FIXTURE}/functions/llrt/bootstrap`), "fixture llrt\n");
   } finally {
     Deno.removeSync(tmp, { recursive: true });
   }
