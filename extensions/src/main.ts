@@ -9,6 +9,7 @@
  */
 import { ExtensionsApi } from "./extensions_api.ts";
 import { runExtension } from "./extension.ts";
+import type { SendBatch } from "./delivery.ts";
 import { Outbox } from "./outbox.ts";
 import { startServer } from "./server.ts";
 import { createSqsClient, type Env, sqsBatchSender } from "./sqs.ts";
@@ -33,17 +34,22 @@ export async function main(env: Env): Promise<number> {
     return 1;
   }
   const api = new ExtensionsApi(runtimeApi);
-  if (!queueUrl || !Number.isInteger(port) || port < 0 || port > 65535) {
-    // Register first so the failure reaches Lambda as an Init error with a reason.
-    const problem = !queueUrl
-      ? "BATTLE_QUEUE_URL is not set"
-      : `BATTLE_EXTENSION_PORT "${env.BATTLE_EXTENSION_PORT}" is not a port`;
+  let send: SendBatch;
+  try {
+    if (!queueUrl) throw new TypeError("BATTLE_QUEUE_URL is not set");
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new RangeError(`BATTLE_EXTENSION_PORT "${env.BATTLE_EXTENSION_PORT}" is not a port`);
+    }
+    send = sqsBatchSender(createSqsClient(env), queueUrl);
+  } catch (e) {
+    // Register anyway, so the failure reaches Lambda as an Init error with its reason.
+    const problem = (e as Error).message;
     log(problem);
     const id = await api.register(name).catch(() => null);
     if (id !== null) await api.initError(id, "Extension.ConfigInvalid", problem).catch(() => {});
     return 1;
   }
-  const outbox = new Outbox({ send: sqsBatchSender(createSqsClient(env), queueUrl), log });
+  const outbox = new Outbox({ send, log });
   return await runExtension({
     name,
     api,
