@@ -19,6 +19,7 @@ import { emptyAndRemove } from "./_cgroup_dirs.ts";
 import type { MemoryAccounting } from "./_cgroup_memory.ts";
 import type { Placed } from "./_cgroup_place.ts";
 import { ProcessTree } from "./_cgroup_proctree.ts";
+import { RssSampler } from "./_cgroup_rss.ts";
 
 /** What `createControls()` set up. */
 export interface ControlsParts {
@@ -36,6 +37,7 @@ export class Controls implements ResourceControls {
   readonly limits: { memoryBytes: number | null; cpuFraction: number | null };
   readonly dirs: readonly string[];
   readonly #tree = new ProcessTree();
+  readonly #rss = new RssSampler(this.#tree);
   readonly #parts: ControlsParts;
   readonly #kernelPeak: boolean;
   #frozen = false;
@@ -47,7 +49,7 @@ export class Controls implements ResourceControls {
     this.limits = parts.limits;
     this.dirs = parts.dirs;
     this.#kernelPeak = parts.accounting !== null && parts.inForce.peakMemory !== "rss-sampling";
-    if (!this.#kernelPeak) this.#tree.startSampling(parts.sampleMs);
+    if (!this.#kernelPeak) this.#rss.start(parts.sampleMs);
   }
 
   async addProcess(pid: number): Promise<void> {
@@ -80,7 +82,7 @@ export class Controls implements ResourceControls {
     this.#assertLive("freeze");
     this.#frozen = true;
     const f = this.#parts.freezer;
-    if (!this.#kernelPeak) await this.#tree.stopSampling();
+    if (!this.#kernelPeak) await this.#rss.stop();
     if (!f) return await this.#tree.stopAll();
     if (f.version === "cgroup-v1") {
       await writeControl(join(f.dir, "freezer.state"), "FROZEN");
@@ -109,7 +111,7 @@ export class Controls implements ResourceControls {
       await writeControl(join(f.dir, "cgroup.freeze"), "0");
       await pollUntil(() => this.#v2Frozen(f.dir, 0), { what: `${f.dir} to thaw` });
     }
-    if (!this.#kernelPeak) this.#tree.startSampling(this.#parts.sampleMs);
+    if (!this.#kernelPeak) this.#rss.start(this.#parts.sampleMs);
   }
 
   async #v2Frozen(dir: string, want: 0 | 1): Promise<boolean> {
@@ -118,20 +120,20 @@ export class Controls implements ResourceControls {
 
   async resetPeak(): Promise<void> {
     this.#assertLive("resetPeak");
-    await (this.#kernelPeak ? this.#parts.accounting! : this.#tree).resetPeak();
+    await (this.#kernelPeak ? this.#parts.accounting! : this.#rss).resetPeak();
   }
 
   async peakMemoryBytes(): Promise<number> {
     this.#assertLive("peakMemoryBytes");
     return this.#kernelPeak
       ? await this.#parts.accounting!.peakBytes()
-      : await this.#tree.peakBytes();
+      : await this.#rss.peakBytes();
   }
 
   async memoryUsage(): Promise<MemoryUsage> {
     this.#assertLive("memoryUsage");
     const a = this.#parts.accounting;
-    return a ? await a.usage() : await this.#tree.memoryUsage();
+    return a ? await a.usage() : await this.#rss.usage();
   }
 
   async oomEvents(): Promise<number> {
@@ -172,7 +174,7 @@ export class Controls implements ResourceControls {
     if (this.#destroyed) return;
     await this.killAll("SIGKILL");
     this.#destroyed = true;
-    await this.#tree.close();
+    await this.#rss.close();
     this.#parts.accounting?.close();
     const errors: string[] = [];
     for (const dir of this.dirs) {

@@ -33,7 +33,6 @@ for (const source of ["procfs", "ps"] as const) {
         await sleep(10);
       }
       assert.equal(pids.length, 2, `pids ${pids}`);
-      assert.ok((await tree.rssBytes()) > 0);
       await tree.stopAll();
       for (const p of await tree.refresh()) assert.match(p.state, /^[Tt]$/, `${p.pid} ${p.state}`);
       await tree.continueAll();
@@ -41,7 +40,6 @@ for (const source of ["procfs", "ps"] as const) {
     } finally {
       await tree.signalAll("SIGKILL");
       await child.status;
-      await tree.close();
     }
     assert.deepEqual(await tree.pids(), []);
   });

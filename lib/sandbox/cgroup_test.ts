@@ -35,7 +35,8 @@ async function spawnIn(
 
 /** A Deno child that fills `mb` MB, says so on a marker file, then sleeps. */
 function allocator(mb: number, marker: string): [string, string[]] {
-  const code = `const a = new Uint8Array(${mb} * 1024 * 1024).fill(7);` +
+  // Kept reachable from globalThis so the garbage collector cannot give it back.
+  const code = `const a = globalThis.kept = new Uint8Array(${mb} * 1024 * 1024).fill(7);` +
     `Deno.writeTextFileSync(${JSON.stringify(marker)}, String(a[a.length - 1]));` +
     `setTimeout(() => {}, 60000);`;
   return [Deno.execPath(), ["eval", "--no-check", code]];
