@@ -132,7 +132,9 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
           }
         } else {
           open = false;
-          socket.end(encodeResponse({ status: ev.status, body: { error: ev.message } }, false));
+          // write() then end(): LLRT's Socket.end() takes no data argument.
+          socket.write(encodeResponse({ status: ev.status, body: { error: ev.message } }, false));
+          socket.end();
           return;
         }
       }
