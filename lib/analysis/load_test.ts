@@ -43,7 +43,10 @@ Deno.test("loadRun() names the folder when its Parquet file is missing or bad", 
       message: /No invocations\.parquet in run folder/,
     });
     pl.DataFrame({ a: [1] }).writeParquet(join(dir, "invocations.parquet"));
-    assert.throws(() => loadRun(dir), { name: "TypeError", message: /missing column\(s\) run_id/ });
+    assert.throws(() => loadRun(dir), {
+      name: "TypeError",
+      message: /missing column\(s\) request_id, cold, status/,
+    });
     assert.throws(() => loadRuns([]), { name: "RangeError" });
   } finally {
     rmSync(dir, { recursive: true });
