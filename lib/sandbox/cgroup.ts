@@ -6,9 +6,18 @@
  * the whole tree between invocations.
  *
  * Mechanisms, best first, chosen per control: cgroup v2 (unified), cgroup v1 (separate
- * hierarchies per controller), then a fallback that needs no privileges: resident memory of the
- * process tree sampled from /proc (or `ps`), SIGSTOP/SIGCONT to every process of the tree, no
- * memory limit, no CPU quota. `inForce` says which one each control uses and why.
+ * hierarchies per controller), then a fallback that needs no privileges: memory of the process
+ * tree sampled from /proc every 10 ms (anonymous memory per process plus each mapped file page
+ * once; `ps` RSS on macOS), SIGSTOP/SIGCONT to every process of the tree, no memory limit, no
+ * CPU quota. `inForce` says which one each control uses, `inForce.detail` why.
+ *
+ * What the kernel's peak counts: anonymous memory and the page cache this group brought in. A
+ * file page (the `node` binary, a shared library) that some other group read first stays
+ * charged there, so on a busy host a Node.js runtime peaks at a few MB in its group against
+ * about 39 MB of resident set, and the first environment of a variant can peak higher than the
+ * next (it faulted the files in). `peak: "rss"` keeps the kernel's limit and OOM accounting
+ * but takes the peak from the tree sampler, which counts every mapped file page once whoever
+ * read it first: closer to a fresh Lambda sandbox and the same on every run.
  *
  * Groups live at `<hierarchy>/<own cgroup>/battle-sandbox/<name>--<owner pid>` on v1 (nested
  * under this process's own group so limits set above us keep applying) and at the first
@@ -17,7 +26,7 @@
  * Joining the group: a process should be inside before it runs much, so that its first pages
  * are charged to the group. `wrapCommand()` gives a `sh` prelude that writes the shell's own pid
  * into every `cgroup.procs` and then `exec`s the real command, so the program is in the group
- * from its first instruction (one extra fork-less exec, about a millisecond). `addProcess()`
+ * from its first instruction (one extra exec of `/bin/sh`, about a millisecond). `addProcess()`
  * moves an already running process; call it for every spawned child anyway, because the
  * fallback follows the tree from the pids it is given.
  *
@@ -128,8 +137,8 @@ export interface ControlsOptions {
    * Source of `peakMemoryBytes()` where a memory cgroup exists: `kernel` (default) is the
    * group's own peak, which counts anonymous memory and the page cache this group brought in,
    * but not file pages (binaries, libraries) already cached and charged to another group;
-   * `rss` samples the summed resident set of the tree instead (counts mapped file pages, but a
-   * page shared by two processes twice). The limit and OOM accounting stay in the kernel.
+   * `rss` samples the tree instead (anonymous memory plus each mapped file page once, see the
+   * module notes). The limit and OOM accounting stay in the kernel either way.
    */
   peak?: "kernel" | "rss";
   /** Sampling period of the RSS sampler in ms; default 10 (100 without /proc). */
