@@ -172,11 +172,15 @@ export class Controls implements ResourceControls {
 
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
-    await this.killAll("SIGKILL");
+    const errors: string[] = [];
+    try {
+      await this.killAll("SIGKILL");
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
     this.#destroyed = true;
     await this.#rss.close();
     this.#parts.accounting?.close();
-    const errors: string[] = [];
     for (const dir of this.dirs) {
       try {
         await emptyAndRemove(dir);

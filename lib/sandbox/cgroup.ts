@@ -107,7 +107,10 @@ export interface ResourceControls {
   pids(): Promise<number[]>;
   /** Sends `signal` (default SIGKILL) to every process; with SIGKILL waits until none is left. */
   killAll(signal?: Deno.Signal): Promise<void>;
-  /** Kills leftovers and removes the cgroup directories. Safe to call twice. */
+  /**
+   * Kills leftovers, stops the samplers and removes the cgroup directories. Safe to call twice.
+   * @throws {Deno.errors.Busy} naming what survived (the samplers are stopped regardless).
+   */
   destroy(): Promise<void>;
 }
 
