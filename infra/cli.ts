@@ -18,11 +18,10 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { existsSync, rmSync } from "node:fs";
 import { ROOT } from "../lib/paths.ts";
-import { parseVariantList } from "../lib/variants.ts";
 import { requireAwsCredentials } from "../lib/aws/credentials.ts";
 import { describeSkip, locationsFor, planDeployment } from "./builds.ts";
 import { OUTPUTS_FILE } from "./outputs.ts";
-import { parseArchitectures, parseMemorySizes, resolveSettings } from "./settings.ts";
+import { resolveSettings } from "./settings.ts";
 
 /** The AWS CDK CLI release this app is run with (it reads aws-cdk-lib 2.276.0's assemblies). */
 export const CDK_CLI_VERSION = "2.1148.1";
@@ -93,9 +92,6 @@ export function parseCli(args: string[]): CliRequest {
   // The app runs in infra/, so a relative build folder is made absolute here.
   put("buildDir", values["build-dir"] === undefined ? undefined : resolve(values["build-dir"]));
   // Validate now, with the same rules the app applies, so a typo fails before the CDK CLI runs.
-  if (values.memory !== undefined) parseMemorySizes(values.memory);
-  if (values.arch !== undefined) parseArchitectures(values.arch);
-  if (values.variants !== undefined) parseVariantList(values.variants);
   resolveSettings((key) => context[key], {});
   return {
     command: command as CliRequest["command"],

@@ -68,11 +68,11 @@ Deno.test("parseCli() rejects a bad command or value before anything runs", () =
   });
   assert.throws(() => parseCli(["synth", "--memory", "64"]), {
     name: "RangeError",
-    message: 'Invalid memory size "64": expected whole MB from 128 to 10240',
+    message: /^Invalid memory size "64"/,
   });
   assert.throws(() => parseCli(["synth", "--arch", "amd64"]), {
     name: "RangeError",
-    message: 'Invalid architecture "amd64": expected arm64 or x86_64',
+    message: /^Invalid architecture "amd64"/,
   });
   assert.throws(() => parseCli(["synth", "--variants", "bun"]), { name: "RangeError" });
   assert.throws(() => parseCli(["synth", "--colour"]), TypeError);

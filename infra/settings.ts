@@ -19,6 +19,7 @@
  * @module
  */
 import type { Arch } from "../lib/schema.ts";
+import { parseArchList, parseMemoryList } from "../lib/bench/matrix.ts";
 import { parseVariantList, type Variant } from "../lib/variants.ts";
 
 /** Everything the stack is built from. */
@@ -61,43 +62,6 @@ export const SETTING_ENV: Readonly<Record<string, readonly string[]>> = {
   strict: ["BATTLE_STRICT"],
   buildDir: ["BATTLE_BUILD_DIR"],
 };
-
-/**
- * Parses a comma-separated list of memory sizes.
- *
- * @param list For example `128,1024`.
- * @returns The sizes in MB, in the order given, without repeats.
- * @throws {RangeError} When a size is not a whole number from 128 to 10,240.
- */
-export function parseMemorySizes(list: string): number[] {
-  const sizes = list.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => {
-    const mb = Number(s);
-    if (!/^\d+$/.test(s) || mb < 128 || mb > 10_240) {
-      throw new RangeError(`Invalid memory size "${s}": expected whole MB from 128 to 10240`);
-    }
-    return mb;
-  });
-  if (sizes.length === 0) throw new RangeError(`Invalid memory list "${list}": no size given`);
-  return [...new Set(sizes)];
-}
-
-/**
- * Parses a comma-separated list of Lambda architectures.
- *
- * @param list For example `arm64,x86_64`.
- * @returns The architectures, in the order given, without repeats.
- * @throws {RangeError} When a name is not `arm64` or `x86_64`.
- */
-export function parseArchitectures(list: string): Arch[] {
-  const archs = list.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => {
-    if (s !== "arm64" && s !== "x86_64") {
-      throw new RangeError(`Invalid architecture "${s}": expected arm64 or x86_64`);
-    }
-    return s as Arch;
-  });
-  if (archs.length === 0) throw new RangeError(`Invalid architecture list "${list}"`);
-  return [...new Set(archs)];
-}
 
 function wholeNumber(key: string, value: string, min: number): number {
   const n = Number(value);
@@ -143,8 +107,8 @@ export function resolveSettings(
   return {
     stackName,
     region: get("region"),
-    memorySizes: parseMemorySizes(get("memory") ?? "128,1024"),
-    architectures: parseArchitectures(get("arch") ?? "arm64,x86_64"),
+    memorySizes: parseMemoryList(get("memory") ?? "128,1024"),
+    architectures: parseArchList(get("arch") ?? "arm64,x86_64"),
     variants: parseVariantList(get("variants")),
     workIterations: wholeNumber("workIterations", get("workIterations") ?? "1000", 0),
     payloadBytes: wholeNumber("payloadBytes", get("payloadBytes") ?? "1024", 0),
