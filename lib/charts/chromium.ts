@@ -296,6 +296,43 @@ export class ChartRenderer {
     return { png, svg };
   }
 
+  /**
+   * Opens a page in a new tab and waits until `expression` is truthy there (e.g. to check that
+   * an exported HTML chart draws offline), then closes the tab.
+   *
+   * @param url The page, e.g. a `file://` URL.
+   * @param expression JavaScript evaluated in the page until it returns a truthy value.
+   * @param timeoutMs How long to wait (default 15 s).
+   * @returns The truthy value.
+   * @throws {Error} When the expression stays falsy until the timeout.
+   */
+  async waitInPage(url: string, expression: string, timeoutMs = 15_000): Promise<unknown> {
+    const { targetId } = await this.#send("Target.createTarget", { url }, false) as {
+      targetId: string;
+    };
+    const { sessionId } = await this.#send(
+      "Target.attachToTarget",
+      { targetId, flatten: true },
+      false,
+    ) as {
+      sessionId: string;
+    };
+    const pageSession = this.#session;
+    this.#session = sessionId;
+    try {
+      const deadline = Date.now() + timeoutMs;
+      while (true) {
+        const value = await this.#evaluate(expression).catch(() => null);
+        if (value) return value;
+        if (Date.now() > deadline) throw new Error(`Page ${url}: "${expression}" stayed false`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      this.#session = pageSession;
+      await this.#send("Target.closeTarget", { targetId }, false).catch(() => {});
+    }
+  }
+
   /** Closes the browser and removes its temporary profile. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;

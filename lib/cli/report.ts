@@ -53,6 +53,8 @@ export interface ReportOptions {
   inlinePlotly?: boolean;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
+  /** A started renderer to reuse (left open); default: one started and closed here. */
+  renderer?: ChartRenderer;
 }
 
 /** What {@link writeReport} wrote. */
@@ -220,7 +222,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   );
   log(`report: ${figures.length} charts (HTML) and summary.md → ${outDir}`);
   if (options.images === false) return { outDir, files, imagesSkipped: "images turned off" };
-  const renderer = await ChartRenderer.start();
+  const renderer = options.renderer ?? await ChartRenderer.start();
   try {
     for (const f of figures) {
       const { png, svg } = await renderer.render(f.figure);
@@ -228,7 +230,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
       write(`${f.name}.svg`, svg);
     }
   } finally {
-    await renderer.close();
+    if (renderer !== options.renderer) await renderer.close();
   }
   log(`report: ${figures.length} charts as PNG and SVG`);
   return { outDir, files, imagesSkipped: null };

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findChromium } from "../charts/chromium.ts";
+import { pathToFileURL } from "node:url";
+import { ChartRenderer, findChromium } from "../charts/chromium.ts";
 import { FIXTURE_RUN, FIXTURE_RUN_X86 } from "../analysis/testdata/make_fixture.ts";
 import { main, writeReport } from "./report.ts";
 
@@ -31,9 +32,15 @@ Deno.test({
   name: "writeReport() renders every chart as a real PNG, SVG and offline HTML",
   ignore: chromium === null,
   async fn() {
+    const renderer = await ChartRenderer.start();
     const out = tempDir();
     try {
-      const result = await writeReport({ runDirs: [FIXTURE_RUN], outDir: out, log: () => {} });
+      const result = await writeReport({
+        runDirs: [FIXTURE_RUN],
+        outDir: out,
+        log: () => {},
+        renderer,
+      });
       assert.equal(result.imagesSkipped, null);
       for (const name of CHARTS) {
         const png = readFileSync(join(out, `${name}.png`));
@@ -56,7 +63,14 @@ Deno.test({
         assert.doesNotMatch(html, /https?:\/\/cdn/);
       }
       assert.ok(statSync(join(out, "plotly.min.js")).size > 1_000_000);
+      // The HTML draws offline, from plotly.min.js beside it.
+      const drawn = await renderer.waitInPage(
+        pathToFileURL(join(out, "pareto_1pct.html")).href,
+        "document.querySelectorAll('#chart .main-svg .scatterlayer .trace').length",
+      );
+      assert.equal(drawn, 6, "Pareto front + 5 variants");
     } finally {
+      await renderer.close();
       rmSync(out, { recursive: true, force: true });
     }
   },
