@@ -1,15 +1,16 @@
 /**
  * The settings of the CDK app: which functions to deploy and what they do. Read from CDK context
  * (`cdk synth -c memory=128,1024`, which is what `infra/cli.ts` passes), else from the
- * environment (`BATTLE_MEMORY=128,1024`), else the defaults below.
+ * environment (`BATTLE_MEMORY=128,1024`), else the defaults below, which match the defaults of
+ * `deno task bench` so that a default deploy holds what a default AWS run invokes.
  *
  * | context key      | environment              | default                 |
  * | ---------------- | ------------------------ | ----------------------- |
- * | `memory`         | `BATTLE_MEMORY`          | `128,1024`              |
+ * | `memory`         | `BATTLE_MEMORY`          | `128,512,1024`          |
  * | `arch`           | `BATTLE_ARCH`            | `arm64,x86_64`          |
  * | `variants`       | `BATTLE_VARIANTS`        | every variant           |
  * | `region`         | `AWS_REGION`             | none (environment-agnostic stack) |
- * | `workIterations` | `BATTLE_WORK_ITERATIONS` | `1000`                  |
+ * | `workIterations` | `BATTLE_WORK_ITERATIONS` | `2000`                  |
  * | `payloadBytes`   | `BATTLE_PAYLOAD_BYTES`   | `1024`                  |
  * | `timeoutSeconds` | `BATTLE_TIMEOUT_SECONDS` | `30`                    |
  * | `stackName`      | `BATTLE_STACK_NAME`      | `BattleOfTheExtensions` |
@@ -107,10 +108,10 @@ export function resolveSettings(
   return {
     stackName,
     region: get("region"),
-    memorySizes: parseMemoryList(get("memory") ?? "128,1024"),
+    memorySizes: parseMemoryList(get("memory") ?? "128,512,1024"),
     architectures: parseArchList(get("arch") ?? "arm64,x86_64"),
     variants: parseVariantList(get("variants")),
-    workIterations: wholeNumber("workIterations", get("workIterations") ?? "1000", 0),
+    workIterations: wholeNumber("workIterations", get("workIterations") ?? "2000", 0),
     payloadBytes: wholeNumber("payloadBytes", get("payloadBytes") ?? "1024", 0),
     timeoutSeconds: wholeNumber("timeoutSeconds", get("timeoutSeconds") ?? "30", 1),
     strict: (get("strict") ?? "false") === "true",

@@ -3,11 +3,13 @@ import { DEFAULT_STACK_NAME, resolveSettings } from "./settings.ts";
 
 const none = () => undefined;
 
-Deno.test("resolveSettings() defaults to every variant at 128 and 1024 MB on both architectures", () => {
+Deno.test("resolveSettings() defaults to the bench defaults: every variant, 3 sizes, both archs", () => {
   const s = resolveSettings(none, {});
   assert.equal(s.stackName, DEFAULT_STACK_NAME);
   assert.equal(s.region, undefined);
-  assert.deepEqual(s.memorySizes, [128, 1024]);
+  assert.deepEqual(s.memorySizes, [128, 512, 1024]);
+  assert.equal(s.workIterations, 2000);
+  assert.equal(s.payloadBytes, 1024);
   assert.deepEqual(s.architectures, ["arm64", "x86_64"]);
   assert.deepEqual(s.variants.map((v) => v.name), ["none", "direct", "rust", "node", "llrt"]);
   assert.equal(s.strict, false);
