@@ -110,9 +110,13 @@ export class RssSampler {
     await this.#sampling;
   }
 
-  /** Takes one sample now; `full` also walks every thread's children and re-reads `smaps`. */
-  async sample(full = false): Promise<void> {
-    const tick = this.#ticks++;
+  /**
+   * Takes one sample now. `full` also walks every thread's children and re-reads `smaps`;
+   * `quick` only re-reads `statm` of the processes already known (microseconds).
+   */
+  async sample(mode: "tick" | "full" | "quick" = "tick"): Promise<void> {
+    const full = mode === "full";
+    const tick = mode === "tick" ? this.#ticks++ : 1;
     if (this.#tree.source === "ps") {
       const live = await this.#tree.refresh();
       this.#anonBytes = live.reduce((sum, p) => sum + p.rssBytes, 0);
@@ -127,19 +131,22 @@ export class RssSampler {
 
   /** The highest sample since `resetPeak()`, including one taken now. */
   async peakBytes(): Promise<number> {
-    await this.sample(true);
+    await this.sample("full");
     return this.#peak;
   }
 
-  /** Starts a new peak window at the current memory. */
+  /**
+   * Starts a new peak window at the current memory. Quick (no tree walk, no `smaps`), since it
+   * sits on the path to delivering an event: the file part is the one last measured.
+   */
   async resetPeak(): Promise<void> {
     this.#peak = 0;
-    await this.sample(true);
+    await this.sample("quick");
   }
 
   /** The current estimate: anonymous plus deduplicated file-backed bytes. */
   async usage(): Promise<{ currentBytes: number; anonBytes: number; fileBytes: number }> {
-    await this.sample(true);
+    await this.sample("full");
     const anonBytes = this.#anonBytes;
     const fileBytes = this.#fileBytes;
     return { currentBytes: anonBytes + fileBytes, anonBytes, fileBytes };
