@@ -38,6 +38,7 @@ import {
   statSync,
 } from "node:fs";
 import { join } from "node:path";
+import { Buffer } from "node:buffer";
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -45,8 +46,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { Arch } from "../lib/schema.ts";
-import { Buffer } from "node:buffer";
-import type { DeploymentPlan, PlannedFunction, PlannedLlrt } from "./builds.ts";
+import type { DeploymentPlan, PlannedFunction } from "./builds.ts";
 import type { InfraSettings } from "./settings.ts";
 
 /** The tag every resource carries. */
@@ -92,19 +92,17 @@ function sameBytes(path: string, bytes: Uint8Array): boolean {
   return statSync(path).size === bytes.length && Buffer.compare(readFileSync(path), bytes) === 0;
 }
 
-/**
- * Copies `source` to `dir` and swaps every file identical to `llrt.replaces` for `llrt.binary`.
- */
-function stageSwapped(source: string, dir: string, llrt: PlannedLlrt): string {
+/** Copies `source` to `dir`, then swaps every file identical to `swap.from` for `swap.to`. */
+function stageSwapped(source: string, dir: string, swap: { from: string; to: string }): string {
   rmSync(dir, { recursive: true, force: true });
   cpSync(source, dir, { recursive: true });
-  const local = readFileSync(llrt.replaces!);
+  const local = readFileSync(swap.from);
   const visit = (folder: string) => {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const path = join(folder, entry.name);
       if (entry.isDirectory()) visit(path);
       else if (entry.isFile() && sameBytes(path, local)) {
-        copyFileSync(llrt.binary, path);
+        copyFileSync(swap.to, path);
         chmodSync(path, 0o755);
       }
     }
@@ -176,10 +174,12 @@ export class BattleStack extends Stack {
 
   /** A folder as built, or its copy for the function's architecture when LLRT is swapped. */
   #folderFor(fn: PlannedFunction, source: string, key: string): string {
-    const llrt = fn.llrt;
-    if (llrt === null || llrt.replaces === null) return source;
+    const from = fn.llrt?.replaces;
+    if (!fn.llrt || !from) return source;
     const dir = join(this.#props.stagingDir, `${key}-${fn.arch}`);
-    if (!this.#staged.has(dir)) this.#staged.set(dir, stageSwapped(source, dir, llrt));
+    if (!this.#staged.has(dir)) {
+      this.#staged.set(dir, stageSwapped(source, dir, { from, to: fn.llrt.binary }));
+    }
     return dir;
   }
 
