@@ -66,6 +66,7 @@ export class Placer {
       if (!(await canWrite(parent)) && !(await canWrite(h.ownDir))) {
         throw new Error(`${parent} not writable (needs root or a delegated cgroup)`);
       }
+      if (h.version === 2) await assertCanMove(h.ownDir, parent);
       await Deno.mkdir(parent, { recursive: true });
       this.removed.push(...await removeStale(parent));
       const dir = await makeGroup(parent, this.#name);
@@ -98,5 +99,25 @@ export class Placer {
   async removeAll(): Promise<void> {
     for (const dir of this.dirs.values()) await emptyAndRemove(dir).catch(() => {});
     this.dirs.clear();
+  }
+}
+
+/**
+ * cgroup v2 lets a process move another from `from` to `to` only with write access to
+ * `cgroup.procs` of their closest common ancestor (the delegation containment rule). A
+ * desktop shell often runs in `session-N.scope`, outside the user's delegated
+ * `user@UID.service`, and could create the group but never move a process into it.
+ * @throws {Error} naming the ancestor when the move would be refused.
+ */
+async function assertCanMove(from: string, to: string): Promise<void> {
+  const a = from.split("/");
+  const b = to.split("/");
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  const ancestor = a.slice(0, n).join("/") || "/";
+  if (!(await canWrite(join(ancestor, "cgroup.procs")))) {
+    throw new Error(
+      `cannot move processes from ${from} to ${to}: ${ancestor}/cgroup.procs not writable`,
+    );
   }
 }

@@ -62,6 +62,7 @@ import {
   type MemoryAccounting,
 } from "./_cgroup_memory.ts";
 import { type Placed, Placer } from "./_cgroup_place.ts";
+import { PARENT_NAME } from "./_cgroup_dirs.ts";
 import { Controls } from "./_cgroup_controls.ts";
 
 /** Which mechanism enforces or measures each control. */
@@ -175,7 +176,15 @@ export async function detectCgroups(): Promise<
     `v${h.version} ${h.mount} [${h.controllers.join(",")}]${h.readOnly ? " ro" : ""}`
   ).join("; ");
   if (!main) return { version: null, writable: false, detail: `no memory controller: ${detail}` };
-  const writable = !main.readOnly && await canWrite(main.version === 1 ? main.ownDir : main.mount);
+  // v2: the root or, in a delegated subtree (systemd user@UID.service), one of our ancestors.
+  const candidates = main.version === 1
+    ? [join(main.ownDir, PARENT_NAME), main.ownDir]
+    : main.ownDir.slice(main.mount.length).split("/").reduce(
+      (dirs, part) => part === "" ? dirs : [...dirs, join(dirs.at(-1)!, part)],
+      [main.mount],
+    );
+  let writable = false;
+  for (const dir of main.readOnly ? [] : candidates) writable ||= await canWrite(dir);
   return { version: main.version, writable, detail };
 }
 

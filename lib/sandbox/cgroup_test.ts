@@ -10,7 +10,10 @@ const cgroupsUsable = detected.version !== null && detected.writable;
 /** Prints why a cgroup test does nothing here and returns true, so it passes without root. */
 function skipWithoutCgroups(): boolean {
   if (cgroupsUsable) return false;
-  console.log(`skipped: cgroups not usable here (${detected.detail})`);
+  console.log(
+    `skipped: cgroups not usable here (memory controller on v${detected.version ?? "-"}, ` +
+      `writable ${detected.writable}: needs root or a delegated cgroup)`,
+  );
   return true;
 }
 
