@@ -86,8 +86,8 @@ export interface ResourceControls {
   addProcess(pid: number): Promise<void>;
   /**
    * `command`/`args` that put the process into the group before the program starts: a `sh`
-   * prelude that joins and then `exec`s it (unchanged in the fallback). Still call
-   * `addProcess(child.pid)` afterwards.
+   * prelude that joins and then `exec`s it (unchanged in the fallback). The child exits with
+   * status 125 if it cannot join (its group is gone). Still call `addProcess(child.pid)`.
    */
   wrapCommand(command: string, args: readonly string[]): { command: string; args: string[] };
   /** Stops every process; resolves once the kernel reports the group frozen (or all stopped). */
@@ -117,11 +117,11 @@ export interface ResourceControls {
 
 /** A memory snapshot of the tree, in bytes. */
 export interface MemoryUsage {
-  /** v1 `memory.usage_in_bytes`, v2 `memory.current`, fallback summed VmRSS. */
+  /** v1 `memory.usage_in_bytes`, v2 `memory.current`; sampler: anon + file. */
   currentBytes: number;
-  /** v1 `rss`, v2 `anon` of `memory.stat`, fallback summed RssAnon. */
+  /** v1 `rss`, v2 `anon` of `memory.stat`; sampler: RssAnon summed over the tree. */
   anonBytes: number;
-  /** v1 `cache`, v2 `file` of `memory.stat`, fallback summed RssFile + RssShmem. */
+  /** v1 `cache`, v2 `file` of `memory.stat`; sampler: each mapped file page once. */
   fileBytes: number;
 }
 
