@@ -64,10 +64,16 @@ export const SETTING_ENV: Readonly<Record<string, readonly string[]>> = {
   buildDir: ["BATTLE_BUILD_DIR"],
 };
 
-function wholeNumber(key: string, value: string, min: number): number {
+function wholeNumber(
+  key: string,
+  value: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < min) {
-    throw new RangeError(`Invalid ${key} "${value}": expected a whole number >= ${min}`);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new RangeError(`Invalid ${key} "${value}": expected a whole number ${range}`);
   }
   return n;
 }
@@ -113,7 +119,7 @@ export function resolveSettings(
     variants: parseVariantList(get("variants")),
     workIterations: wholeNumber("workIterations", get("workIterations") ?? "2000", 0),
     payloadBytes: wholeNumber("payloadBytes", get("payloadBytes") ?? "1024", 0),
-    timeoutSeconds: wholeNumber("timeoutSeconds", get("timeoutSeconds") ?? "30", 1),
+    timeoutSeconds: wholeNumber("timeoutSeconds", get("timeoutSeconds") ?? "30", 1, 900),
     strict: (get("strict") ?? "false") === "true",
     buildDir: get("buildDir"),
   };

@@ -40,6 +40,10 @@ Deno.test("resolveSettings() names the key and value it cannot use", () => {
     name: "RangeError",
     message: /^Invalid stackName "1bad_name"/,
   });
+  assert.throws(() => resolveSettings(() => undefined, { BATTLE_TIMEOUT_SECONDS: "901" }), {
+    name: "RangeError",
+    message: 'Invalid timeoutSeconds "901": expected a whole number from 1 to 900',
+  });
 });
 
 Deno.test("resolveSettings() rejects memory sizes and architectures Lambda does not have", () => {
