@@ -67,15 +67,17 @@ function llrtLabelOf(r: Record<string, unknown>): string | null {
  * `config.payload_bytes` or `payloadBytes`; controls at `controls` or `sandbox.controls`.
  *
  * @param raw The parsed JSON.
- * @param dir The run folder (its name is the run id when `run_id`/`runId` are absent).
+ * @param dir The run folder.
+ * @param rowsRunId The rows' `run_id` when they all share one; used when `run.json` names no
+ * run id (`run_id`, `runId`, `id`), before the folder name.
  * @returns The run description.
  */
-export function runInfoFrom(raw: unknown, dir: string): RunInfo {
+export function runInfoFrom(raw: unknown, dir: string, rowsRunId: string | null = null): RunInfo {
   const r = record(raw);
   const config = record(r.config);
   return {
     dir,
-    runId: firstString(r.run_id, r.runId, r.id) ?? basename(dir),
+    runId: firstString(r.run_id, r.runId, r.id) ?? rowsRunId ?? basename(dir),
     backend: firstString(r.backend, config.backend),
     llrtLabel: llrtLabelOf(r),
     payloadBytes: firstNumber(config.payloadBytes, config.payload_bytes, r.payloadBytes),
@@ -109,7 +111,9 @@ export function loadRun(dir: string): LoadedRuns {
   } catch (e) {
     throw new Error(`Cannot read "${parquet}": ${(e as Error).message}`);
   }
-  return { frame: conformFrame(frame, parquet), runs: [runInfoFrom(raw, dir)] };
+  const conformed = conformFrame(frame, parquet);
+  const ids = conformed.getColumn("run_id").unique().dropNulls().toArray() as string[];
+  return { frame: conformed, runs: [runInfoFrom(raw, dir, ids.length === 1 ? ids[0]! : null)] };
 }
 
 /**

@@ -97,7 +97,7 @@ function runsTable(loaded: LoadedRuns): string {
       r.backend ?? "unknown",
       r.llrtLabel ?? "not recorded",
       r.controls === null ? "not recorded" : JSON.stringify(r.controls),
-      relative(ROOT, r.dir) || r.dir,
+      relative(ROOT, r.dir).startsWith("..") ? r.dir : relative(ROOT, r.dir),
     ]),
   );
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ChartRenderer, findChromium } from "../charts/chromium.ts";
 import { FIXTURE_RUN, FIXTURE_RUN_X86 } from "../analysis/testdata/make_fixture.ts";
+import { invocationFrame } from "../analysis/frame.ts";
 import { main, writeReport } from "./report.ts";
 
 const chromium = findChromium();
@@ -102,6 +103,47 @@ Deno.test("writeReport() writes summary.md with intervals, costs, backend and LL
     assert.match(md, /\[PNG\]\(pareto_1pct\.png\)/);
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+Deno.test("writeReport() copes with failed-only cells and rows of unknown variant", async () => {
+  const dir = tempDir();
+  try {
+    const base = {
+      run_id: "edge",
+      backend: null,
+      arch: null,
+      memory_mb: 256,
+      init_ms: null,
+      restore_ms: null,
+      duration_ms: 5,
+      billed_ms: 5,
+      max_memory_mb: 50,
+      runtime_done_ms: null,
+      post_runtime_ms: null,
+      client_rtt_ms: null,
+      error_type: null,
+      timestamp: null,
+    } as const;
+    invocationFrame([
+      { ...base, variant: null, request_id: "a", cold: true, init_ms: 100, status: "success" },
+      { ...base, variant: "rust", request_id: "b", cold: true, init_ms: 90, status: "error" },
+      { ...base, variant: "rust", request_id: "c", cold: false, status: "timeout" },
+    ]).writeParquet(join(dir, "invocations.parquet"));
+    const out = join(dir, "report");
+    await writeReport({ runDirs: [dir], outDir: out, images: false, log: () => {} });
+    const md = readFileSync(join(out, "summary.md"), "utf8");
+    assert.match(md, /\| rust \| 256 \| unknown \| 2 \| 0 \| 0 \| 1 error, 1 timeout \|/);
+    assert.match(
+      md,
+      /\| unknown \| 256 \| unknown \| 1 \| 100 \(n=1: too few for a 95% interval\)/,
+    );
+    assert.match(
+      md,
+      new RegExp(`\\| edge \\| unknown \\| not recorded \\| not recorded \\| ${dir}`),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
