@@ -146,8 +146,9 @@ export function initEcdf(
       mode: "lines",
       name: variant,
       legendgroup: variant,
-      x: sorted,
-      y: sorted.map((_, i) => (i + 1) / sorted.length),
+      // Starts at 0 on the first value so each curve rises from the axis.
+      x: sorted.length > 0 ? [sorted[0]!, ...sorted] : [],
+      y: sorted.length > 0 ? [0, ...sorted.map((_, i) => (i + 1) / sorted.length)] : [],
       line: { color: colorOf(variant), width: 2.5, shape: "hv" },
       hovertemplate: `${variant}: %{x:.1f} ms → %{y:.0%}<extra></extra>`,
     };

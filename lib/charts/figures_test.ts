@@ -65,6 +65,10 @@ Deno.test("box and ECDF figures have one trace per variant, in variant order", (
   const box = figs.coldStartBox!.data[0]!;
   assert.equal((box.y as number[]).length, 3 * 12, "12 cold starts × 3 memory sizes");
   assert.equal(box.boxpoints, "all");
+  const ecdf = figs.initEcdf!.data[0]!;
+  assert.equal((ecdf.y as number[])[0], 0, "the ECDF rises from 0");
+  assert.equal((ecdf.y as number[]).at(-1), 1);
+  assert.equal((ecdf.x as number[]).length, 12 + 1);
   // Pareto: a front trace plus one per variant.
   assert.equal(figs.pareto!.data[0]!.name, "Pareto front");
   assert.equal(figs.pareto!.data.length, 1 + names.length);
