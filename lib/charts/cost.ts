@@ -1,0 +1,122 @@
+/**
+ * Cost figures: cost per million invocations vs memory, and the cost–latency Pareto front.
+ *
+ * @module
+ */
+import type { CostPoint } from "../cost/sweep.ts";
+import { paretoFront } from "../cost/sweep.ts";
+import { byVariant, type ChartContext, memoryAxis } from "./_traces.ts";
+import { axis, baseLayout, colorOf, type Figure } from "./theme.ts";
+
+function shareLabel(share: number): string {
+  return `${+(share * 100).toFixed(2)}% cold`;
+}
+
+/**
+ * Cost per million invocations against memory size, one line per variant (and arch) and
+ * cold-start share (dashed for the second share on).
+ *
+ * @param points Output of `memorySweep()`.
+ * @param context Runs and the price table's region and date.
+ * @returns The figure.
+ */
+export function costVsMemory(
+  points: readonly CostPoint[],
+  context: ChartContext & { region: string; priceDate: string },
+): Figure {
+  const shares = [...new Set(points.map((p) => p.coldShare))].sort((a, b) => a - b);
+  const manyArchs = new Set(points.map((p) => p.arch)).size > 1;
+  const data: Array<Record<string, unknown>> = [];
+  const dashes = ["solid", "dash", "dot", "dashdot"];
+  shares.forEach((share, i) => {
+    const atShare = points.filter((p) => p.coldShare === share);
+    for (const [variant, ps] of byVariant(atShare)) {
+      for (const arch of [...new Set(ps.map((p) => p.arch))].sort()) {
+        const line = ps.filter((p) => p.arch === arch).sort((a, b) => a.memoryMb - b.memoryMb);
+        data.push({
+          type: "scatter",
+          mode: "lines+markers",
+          name: `${variant}${manyArchs ? ` (${arch})` : ""}, ${shareLabel(share)}`,
+          legendgroup: variant,
+          x: line.map((p) => p.memoryMb),
+          y: line.map((p) => p.cost.total),
+          line: { color: colorOf(variant), width: 2.5, dash: dashes[i % dashes.length] },
+          marker: { color: colorOf(variant), size: 7 },
+          hovertemplate: `${variant} %{x} MB: $%{y:.3f} per 1M<extra></extra>`,
+        });
+      }
+    }
+  });
+  const layout = baseLayout({
+    title: "Cost per million invocations vs memory size",
+    subtitle:
+      `Lambda compute + Init + requests + SQS; ${context.region} prices of ${context.priceDate}; ${
+        shares.map(shareLabel).join(" / ")
+      } starts`,
+    xTitle: "Memory size (MB)",
+    yTitle: "USD per million invocations",
+    runs: context.runs,
+  });
+  layout.xaxis = memoryAxis(points);
+  layout.yaxis = axis("USD per million invocations", { tickprefix: "$", rangemode: "tozero" });
+  layout.legend = { title: { text: "variant, cold share" }, bgcolor: "rgba(255,255,255,0.8)" };
+  return { data, layout };
+}
+
+/**
+ * The cost–latency Pareto front across variants and memory sizes at one cold-start share:
+ * every configuration as a dot, the front as a line.
+ *
+ * @param points Output of `memorySweep()`.
+ * @param context Runs, the cold share to show (default: the smallest in `points`).
+ * @returns The figure.
+ */
+export function paretoChart(
+  points: readonly CostPoint[],
+  context: ChartContext & { coldShare?: number },
+): Figure {
+  const share = context.coldShare ?? Math.min(...points.map((p) => p.coldShare));
+  const atShare = points.filter((p) => p.coldShare === share);
+  const front = paretoFront(atShare);
+  const manyArchs = new Set(atShare.map((p) => p.arch)).size > 1;
+  const label = (p: CostPoint) => `${p.memoryMb}${manyArchs ? ` ${p.arch}` : ""}`;
+  const data: Array<Record<string, unknown>> = [
+    {
+      type: "scatter",
+      mode: "lines",
+      name: "Pareto front",
+      x: front.map((p) => p.cost.total),
+      y: front.map((p) => p.latencyMs),
+      line: { color: "#444", width: 1.5, dash: "dot", shape: "hv" },
+      hoverinfo: "skip",
+    },
+    ...byVariant(atShare).map(([variant, ps]) => ({
+      type: "scatter",
+      mode: "markers+text",
+      name: variant,
+      legendgroup: variant,
+      x: ps.map((p) => p.cost.total),
+      y: ps.map((p) => p.latencyMs),
+      text: ps.map(label),
+      textposition: "top center",
+      textfont: { size: 11, color: colorOf(variant) },
+      marker: {
+        color: colorOf(variant),
+        size: ps.map((p) => (front.includes(p) ? 13 : 9)),
+        line: { color: ps.map((p) => (front.includes(p) ? "#000" : "#fff")), width: 1.5 },
+      },
+      hovertemplate: `${variant} %{text} MB: $%{x:.3f} per 1M, %{y:.1f} ms<extra></extra>`,
+    })),
+  ];
+  const layout = baseLayout({
+    title: "Cost vs latency: the Pareto front",
+    subtitle: `Each dot is a variant at a memory size (MB), ${
+      shareLabel(share)
+    } starts; outlined dots are on the front`,
+    xTitle: "USD per million invocations",
+    yTitle: "Mean Duration per invocation (ms)",
+    runs: context.runs,
+  });
+  layout.xaxis = axis("USD per million invocations", { tickprefix: "$" });
+  return { data, layout };
+}

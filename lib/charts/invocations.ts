@@ -1,0 +1,79 @@
+/**
+ * Figures of warm invocations: Duration, the extension's post-runtime overhead, memory used.
+ *
+ * @module
+ */
+import type pl from "nodejs-polars";
+import { boxTraces, categoryOrder, type ChartContext, metricPoints } from "./_traces.ts";
+import { axis, baseLayout, type Figure } from "./theme.ts";
+
+/**
+ * Warm Duration and the extension's overhead (post-runtime time) side by side, per variant and
+ * memory size.
+ *
+ * @param frame Invocation rows.
+ * @param context Runs.
+ * @returns The figure (two panels sharing the legend).
+ */
+export function warmAndOverhead(frame: pl.DataFrame, context: ChartContext): Figure {
+  const warm = metricPoints(frame, "warmDurationMs");
+  const post = metricPoints(frame, "postRuntimeMs");
+  const manyArchs = new Set([...warm, ...post].map((p) => p.arch)).size > 1;
+  const layout = baseLayout({
+    title: "Warm invocations: Duration and extension overhead",
+    subtitle:
+      "Left: billed Duration. Right: time after the response until every extension was done",
+    xTitle: "Memory size",
+    yTitle: "Warm Duration (ms)",
+    runs: context.runs,
+  });
+  const order = categoryOrder([...warm, ...post], manyArchs);
+  layout.boxmode = "group";
+  layout.xaxis = axis("Memory size", {
+    domain: [0, 0.47],
+    type: "category",
+    categoryorder: "array",
+    categoryarray: order,
+  });
+  layout.xaxis2 = axis("Memory size", {
+    domain: [0.55, 1],
+    type: "category",
+    categoryorder: "array",
+    categoryarray: order,
+    anchor: "y2",
+  });
+  layout.yaxis2 = axis("Post-runtime overhead (ms)", { anchor: "x2" });
+  return {
+    data: [
+      ...boxTraces(warm, {}),
+      ...boxTraces(post, { xaxis: "x2", yaxis: "y2", showlegend: false }),
+    ],
+    layout,
+  };
+}
+
+/**
+ * Max Memory Used per variant and memory size.
+ *
+ * @param frame Invocation rows.
+ * @param context Runs.
+ * @returns The figure.
+ */
+export function memoryUsed(frame: pl.DataFrame, context: ChartContext): Figure {
+  const points = metricPoints(frame, "maxMemoryMb");
+  const manyArchs = new Set(points.map((p) => p.arch)).size > 1;
+  const layout = baseLayout({
+    title: "Max Memory Used",
+    subtitle: "Per variant and configured memory size (function and extensions together)",
+    xTitle: "Configured memory size",
+    yTitle: "Max Memory Used (MB)",
+    runs: context.runs,
+  });
+  layout.boxmode = "group";
+  layout.xaxis = axis("Configured memory size", {
+    type: "category",
+    categoryorder: "array",
+    categoryarray: categoryOrder(points, manyArchs),
+  });
+  return { data: boxTraces(points, {}), layout };
+}
