@@ -48,7 +48,7 @@ export interface Orphan {
 
 /** {@link joinInvocations}'s result. */
 export interface JoinResult {
-  /** One row per request id, in client order (or first appearance in the logs). */
+  /** One row per request id, in client order (without a client: order of first REPORT). */
   rows: InvocationRow[];
   /** Client request ids with no REPORT. Each still gets a row: status `failure`, error_type
    * {@link MISSING_REPORT}, platform measures null, client_rtt_ms and timestamp from the client. */
@@ -63,11 +63,13 @@ export interface JoinResult {
 /** error_type of rows for invocations the client made but the logs never reported. */
 export const MISSING_REPORT = "Battle.MissingReport";
 
-interface Acc {
-  report: ReportRecord | null;
+/** Everything known about one request id besides its REPORT. */
+interface Extras {
   runtimeDone: RuntimeDoneRecord | null;
   startTime: number | null;
 }
+
+const NO_EXTRAS: Extras = { runtimeDone: null, startTime: null };
 
 /**
  * Builds one row per request id. Duplicates (logs collected twice, text and JSON both present)
@@ -85,30 +87,36 @@ interface Acc {
  */
 export function joinInvocations(options: JoinOptions): JoinResult {
   const { records, meta, client } = options;
-  const byId = new Map<string, Acc>();
+  // REPORTs in order of first appearance; everything else on the side, so that a log of bare
+  // REPORTs (the common bulk case) allocates nothing per request beyond its row.
+  const reports = new Map<string, ReportRecord>();
+  const extras = new Map<string, Extras>();
+  const extrasOf = (id: string): Extras => {
+    let x = extras.get(id);
+    if (x === undefined) extras.set(id, x = { runtimeDone: null, startTime: null });
+    return x;
+  };
   let initFailures = 0;
   let droppedRecords = 0;
   for (const r of records) {
     switch (r.kind) {
       case "report": {
-        const acc = entry(byId, r.requestId);
-        acc.report = acc.report === null ? r : mergeReports(acc.report, r);
+        const known = reports.get(r.requestId);
+        reports.set(r.requestId, known === undefined ? r : mergeReports(known, r));
         break;
       }
       case "start": {
-        const acc = entry(byId, r.requestId);
-        if (r.time !== null && (acc.startTime === null || r.time < acc.startTime)) {
-          acc.startTime = r.time;
-        }
+        const x = extrasOf(r.requestId);
+        if (r.time !== null && (x.startTime === null || r.time < x.startTime)) x.startTime = r.time;
         break;
       }
       case "runtimeDone": {
-        const acc = entry(byId, r.requestId);
-        if (acc.runtimeDone === null || acc.runtimeDone.durationMs === null) acc.runtimeDone = r;
+        const x = extrasOf(r.requestId);
+        if (x.runtimeDone === null || x.runtimeDone.durationMs === null) x.runtimeDone = r;
         break;
       }
       case "end":
-        entry(byId, r.requestId);
+        extrasOf(r.requestId);
         break;
       case "initReport":
         if (r.status !== "success") initFailures++;
@@ -124,38 +132,30 @@ export function joinInvocations(options: JoinOptions): JoinResult {
   const missingReport: string[] = [];
   const orphans: Orphan[] = [];
   if (client === undefined) {
-    for (const [id, acc] of byId) {
-      if (acc.report === null) orphans.push({ requestId: id, reason: "no-report" });
-      else rows.push(toRow(id, acc, acc.report, meta, undefined));
+    for (const [id, report] of reports) {
+      rows.push(toRow(id, extras.get(id) ?? NO_EXTRAS, report, meta, undefined));
+    }
+    for (const id of extras.keys()) {
+      if (!reports.has(id)) orphans.push({ requestId: id, reason: "no-report" });
     }
   } else {
     for (const [id, seen] of client) {
-      const acc = byId.get(id);
-      if (acc?.report) {
-        rows.push(toRow(id, acc, acc.report, meta, seen));
+      const report = reports.get(id);
+      if (report !== undefined) {
+        rows.push(toRow(id, extras.get(id) ?? NO_EXTRAS, report, meta, seen));
       } else {
         missingReport.push(id);
         rows.push(missingRow(id, meta, seen));
       }
     }
-    for (const [id, acc] of byId) {
-      if (client.has(id)) continue;
-      orphans.push({
-        requestId: id,
-        reason: acc.report === null ? "no-report" : "not-invoked-by-client",
-      });
+    for (const id of reports.keys()) {
+      if (!client.has(id)) orphans.push({ requestId: id, reason: "not-invoked-by-client" });
+    }
+    for (const id of extras.keys()) {
+      if (!client.has(id) && !reports.has(id)) orphans.push({ requestId: id, reason: "no-report" });
     }
   }
   return { rows, missingReport, orphans, initFailures, droppedRecords };
-}
-
-function entry(byId: Map<string, Acc>, id: string): Acc {
-  let acc = byId.get(id);
-  if (acc === undefined) {
-    acc = { report: null, runtimeDone: null, startTime: null };
-    byId.set(id, acc);
-  }
-  return acc;
 }
 
 /** The same REPORT seen twice (text and JSON, or collected twice): keep the first, fill gaps. */
@@ -194,7 +194,7 @@ function toDate(t: Date | number | null | undefined): Date | null {
 
 function toRow(
   id: string,
-  acc: Acc,
+  acc: Extras,
   r: ReportRecord,
   meta: RunMeta,
   seen: ClientObservation | undefined,

@@ -155,8 +155,9 @@ export function parseTextLine(text: string, lineNo: number, time: number | null)
   }
   k = text.indexOf("XRAY TraceId: ");
   if (k >= 0 && atWordStart(text, k)) {
-    const fields = readFields(text, k);
-    const traceId = typeof fields === "string" ? null : fields.get("XRAY TraceId");
+    let end = text.indexOf("\t", k + 14);
+    if (end < 0) end = text.length;
+    const traceId = text.slice(k + 14, end).trim();
     return traceId ? { kind: "xray", traceId } : "XRAY: the trace id is missing";
   }
   k = text.indexOf("RESTORE_");
@@ -212,8 +213,8 @@ function parseReport(
   time: number | null,
 ): ReportRecord | string {
   const n = text.length;
-  let pos = at;
-  while (pos < n && text.charCodeAt(pos) !== 9) pos++;
+  let pos = text.indexOf("\t", at);
+  if (pos < 0) pos = n;
   const requestId = text.slice(at, pos).trim();
   if (requestId === "") return "REPORT: the request id is missing";
   if (requestId.includes(" ")) return "REPORT: fields are not tab-separated";
@@ -228,9 +229,9 @@ function parseReport(
   let errorType: string | null = null;
   let traceId: string | null = null;
   while (pos < n) {
-    pos++; // past the tab
-    let s = pos;
-    while (pos < n && text.charCodeAt(pos) !== 9) pos++;
+    let s = pos + 1; // past the tab
+    pos = text.indexOf("\t", s);
+    if (pos < 0) pos = n;
     let e = pos;
     while (s < e && text.charCodeAt(s) === 32) s++;
     while (e > s && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 13)) e--;

@@ -198,3 +198,19 @@ Deno.test("mergeInvocations() is idempotent when a run is collected twice", asyn
     assert.deepEqual(invocationRows(await readInvocations(path)), ROWS);
   });
 });
+
+Deno.test("writeInvocations() keeps values and nulls in many-valued string columns", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "many.parquet");
+    const rows = Array.from({ length: 5000 }, (_, i) =>
+      row(`id-${i}`, {
+        error_type: i % 3 === 0 ? null : `Type${i}`,
+        variant: i % 2 === 0 ? null : "node",
+        timestamp: i % 5 === 0 ? null : new Date(1_714_557_600_000 + i),
+        memory_mb: i % 4 === 0 ? null : 10_240,
+        cold: i % 7 === 0,
+      }));
+    await writeInvocations(path, rows);
+    assert.deepEqual(invocationRows(await readInvocations(path)), rows);
+  });
+});

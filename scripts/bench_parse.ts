@@ -1,0 +1,154 @@
+/**
+ * `deno task bench:parse [--lines N] [--repeat R] [--keep DIR]`: how fast the pipeline reads
+ * Lambda logs. Generates N realistic REPORT lines (default 1,000,000: 1 in 10 cold with Init
+ * Duration, trailing tabs, half with an `aws logs tail` prefix, a third with XRAY on the same
+ * line and a third with XRAY on the next line), then times parse (`parseExport` over the whole
+ * text, line splitting included), join, and the Parquet write, and prints REPORT lines per
+ * second for the parse and for parse + join + store, by wall time and by CPU time (the CPU
+ * figure stays meaningful when other processes share the cores). Target: ≥ 500,000 lines/s for
+ * the parse.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import process from "node:process";
+import { join } from "node:path";
+import { joinInvocations, parseExport } from "../lib/parse/mod.ts";
+import { writeInvocations } from "../lib/store/mod.ts";
+
+/**
+ * Realistic REPORT lines, deterministic for a given count.
+ *
+ * @param count REPORT lines to make.
+ * @returns The text (one event per line) and how many lines of each kind it holds.
+ */
+export function generateReports(count: number): { text: string; cold: number; xrayNext: number } {
+  let seed = 42;
+  const rand = () => { // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  const hex = (n: number) => {
+    let s = "";
+    for (let i = 0; i < n; i++) s += "0123456789abcdef"[Math.floor(rand() * 16)];
+    return s;
+  };
+  const parts: string[] = [];
+  let cold = 0;
+  let xrayNext = 0;
+  const t0 = Date.UTC(2024, 4, 1, 10);
+  const stream = `2024/05/01/[$LATEST]${hex(32)}`;
+  for (let i = 0; i < count; i++) {
+    const id = `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+    const duration = (1 + rand() * 120).toFixed(2);
+    const memory = [128, 512, 1024, 1769][i % 4]!;
+    let line = `REPORT RequestId: ${id}\tDuration: ${duration} ms\tBilled Duration: ${
+      Math.ceil(Number(duration))
+    } ms\tMemory Size: ${memory} MB\tMax Memory Used: ${60 + Math.floor(rand() * 40)} MB\t`;
+    if (i % 10 === 0) {
+      line += `Init Duration: ${(80 + rand() * 300).toFixed(2)} ms\t`;
+      cold++;
+    }
+    const trace = `XRAY TraceId: 1-${hex(8)}-${hex(24)}\tSegmentId: ${hex(16)}\tSampled: true\t`;
+    if (i % 3 === 1) line += trace;
+    if (i % 2 === 0) {
+      const ts = new Date(t0 + i * 7).toISOString().replace("Z", "000+00:00");
+      line = `${ts} ${stream} ${line}`;
+    }
+    parts.push(line);
+    if (i % 3 === 2) {
+      parts.push(trace);
+      xrayNext++;
+    }
+  }
+  return { text: `${parts.join("\n")}\n`, cold, xrayNext };
+}
+
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+function rate(n: number, t: Timing): string {
+  const per = (ms: number) => Math.round(n / ms * 1000).toLocaleString("en-US").padStart(9);
+  return `${per(t.wall)} lines/s wall (${t.wall.toFixed(0)} ms), ${per(t.cpu)} lines/s CPU ` +
+    `(${t.cpu.toFixed(0)} ms)`;
+}
+
+/** Wall and CPU time (this process, all threads) since `start`. */
+function since(start: { wall: number; cpu: NodeJS.CpuUsage }): Timing {
+  const c = process.cpuUsage(start.cpu);
+  return { wall: performance.now() - start.wall, cpu: (c.user + c.system) / 1000 };
+}
+
+function mark(): { wall: number; cpu: NodeJS.CpuUsage } {
+  return { wall: performance.now(), cpu: process.cpuUsage() };
+}
+
+async function loadAverage(): Promise<string> {
+  try {
+    return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      lines: { type: "string", default: "1000000" },
+      repeat: { type: "string", default: "3" },
+      keep: { type: "string" },
+    },
+  });
+  const count = Number(values.lines);
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(count) || count <= 0 || !Number.isInteger(repeat) || repeat <= 0) {
+    console.error(`bench_parse: --lines and --repeat must be positive whole numbers`);
+    Deno.exit(2);
+  }
+  const { text, cold, xrayNext } = generateReports(count);
+  console.log(
+    `bench_parse: ${count.toLocaleString("en-US")} REPORT lines (${cold} cold, ${xrayNext} XRAY ` +
+      `next lines, ${
+        (text.length / 1e6).toFixed(0)
+      } MB), best of ${repeat}, Deno ${Deno.version.deno}`,
+  );
+  const dir = values.keep ?? await Deno.makeTempDir({ prefix: "bench_parse_" });
+  const loadBefore = await loadAverage();
+  try {
+    const zero = { wall: Infinity, cpu: Infinity };
+    let best = { parse: zero, join: zero, store: zero, total: zero };
+    for (let r = 0; r < repeat; r++) {
+      const m0 = mark();
+      const parsed = parseExport(text);
+      const parse = since(m0);
+      const m1 = mark();
+      const { rows } = joinInvocations({
+        records: parsed.records,
+        meta: { run_id: "bench", backend: null, variant: null, arch: null, memory_mb: null },
+      });
+      const joinT = since(m1);
+      const m2 = mark();
+      await writeInvocations(join(dir, "invocations.parquet"), rows);
+      const store = since(m2);
+      const total = since(m0);
+      if (rows.length !== count || parsed.stats.rejected !== 0) {
+        throw new Error(`bench_parse: ${rows.length} rows, ${parsed.stats.rejected} rejected`);
+      }
+      if (total.wall < best.total.wall) best = { parse, join: joinT, store, total };
+    }
+    console.log(`parse:             ${rate(count, best.parse)}`);
+    console.log(`join:              ${rate(count, best.join)}`);
+    console.log(`store (Parquet):   ${rate(count, best.store)}`);
+    console.log(`parse+join+store:  ${rate(count, best.total)}`);
+    console.log(
+      `load average before/after: ${loadBefore} / ${await loadAverage()} (2 cores shared)`,
+    );
+  } finally {
+    if (values.keep === undefined) await Deno.remove(dir, { recursive: true });
+  }
+}
