@@ -14,11 +14,18 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { countsTable, formatRatio, markdownTable, metricTable } from "../analysis/format.ts";
+import {
+  countsTable,
+  formatMedian,
+  formatRatio,
+  markdownTable,
+  metricTable,
+} from "../analysis/format.ts";
 import { type LoadedRuns, loadRuns, newestRunDir } from "../analysis/load.ts";
 import {
   compareVariants,
   type Comparison,
+  type GroupSummary,
   type MetricKey,
   METRICS,
   summarize,
@@ -103,6 +110,64 @@ function runsTable(loaded: LoadedRuns): string {
 }
 
 /**
+ * A few sentences for the top of the summary, at the memory × arch cell with the most
+ * successful invocations (ties: the larger memory): Init ratios against `node`, each
+ * extension's median post-runtime overhead; and each variant's cheapest memory.
+ */
+function headlines(
+  summaries: readonly GroupSummary[],
+  cmp: readonly Comparison[],
+  points: readonly CostPoint[],
+  coldShares: readonly number[],
+): string[] {
+  const weight = new Map<string, number>();
+  for (const s of summaries) {
+    const key = `${s.memoryMb}|${s.arch}`;
+    weight.set(key, (weight.get(key) ?? 0) + s.coldOk + s.warmOk);
+  }
+  const busiest =
+    [...weight.entries()].sort((a, b) =>
+      b[1] - a[1] || Number(b[0].split("|")[0]) - Number(a[0].split("|")[0])
+    )[0];
+  if (!busiest) return [];
+  const [memory, arch] = busiest[0].split("|");
+  const cell = `${memory} MB ${arch}`;
+  const lines: string[] = [];
+  const inits = cmp.filter((c) =>
+    c.metric === "initMs" && c.baseline === "node" && `${c.memoryMb}|${c.arch}` === busiest[0]
+  );
+  if (inits.length > 0) {
+    lines.push(`- Init Duration at ${cell}: ${inits.map((c) => formatRatio(c)).join("; ")}.`);
+  }
+  const overhead = summaries.filter((s) =>
+    `${s.memoryMb}|${s.arch}` === busiest[0] && s.metrics.postRuntimeMs.n > 0 &&
+    VARIANTS.find((v) => v.name === s.variant)?.extension
+  );
+  if (overhead.length > 0) {
+    lines.push(
+      `- Extension overhead per warm invocation (median post-runtime ms) at ${cell}: ${
+        overhead.map((s) => `${s.variant} ${formatMedian(s.metrics.postRuntimeMs)}`).join("; ")
+      }.`,
+    );
+  }
+  const manyArchs = new Set(points.map((p) => p.arch)).size > 1;
+  const best = bestMemory(points);
+  for (const share of coldShares) {
+    const atShare = best.filter((b) => b.coldShare === share);
+    if (atShare.length === 0) continue;
+    lines.push(
+      `- Cheapest memory per variant at ${+(share * 100).toFixed(2)}% cold starts: ${
+        atShare.map((b) =>
+          `${b.variant}${manyArchs ? ` (${b.arch})` : ""} ${b.cheapest.memoryMb} MB ` +
+          `$${b.cheapest.cost.total.toFixed(4)}`
+        ).join("; ")
+      } per million.`,
+    );
+  }
+  return lines;
+}
+
+/**
  * The text of `summary.md`.
  *
  * @param input Loaded runs, sweep points, price table and the charts' file names.
@@ -148,6 +213,10 @@ export function summaryMarkdown(input: {
     "medians carry a percentile-bootstrap interval (2,000 resamples, seed 1). Where a sample is " +
     "too small for an interval the table says so. Latency statistics use successful invocations " +
     "only; failed ones are counted below.",
+    "",
+    "## Headlines",
+    "",
+    ...headlines(summaries, cmp, points, input.coldShares),
     "",
     "## Invocations",
     "",

@@ -96,6 +96,15 @@ Deno.test("writeReport() writes summary.md with intervals, costs, backend and LL
     assert.match(md, /\| node \| 128 \| arm64 \| 44 \| 12 \| 30 \| 2 error \|/);
     assert.match(md, /\| llrt \| 512 \| x86_64 \| 4 \| \d+ \(n=4: too few for a 95% interval\) \|/);
     assert.match(md, /llrt vs node: 0\.\d\d× \[0\.\d\d, 0\.\d\d\]/);
+    assert.match(md, /## Headlines\n\n- Init Duration at 1024 MB arm64: rust vs node: 0\.\d\d× \[/);
+    assert.match(
+      md,
+      /- Extension overhead per warm invocation \(median post-runtime ms\) at 1024 MB arm64: rust /,
+    );
+    assert.match(
+      md,
+      /- Cheapest memory per variant at 1% cold starts: none \(arm64\) 128 MB \$0\.\d{4}; /,
+    );
     assert.match(md, /### 1% cold starts/);
     assert.match(md, /### 10% cold starts/);
     assert.match(md, /us-east-1 \/ 2025-08-01/);
