@@ -34,6 +34,7 @@ export function parseExport(
   options: LogParserOptions = {},
 ): ExportResult {
   const parser = new LogParser(options);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark
   const whole = tryWholeJson(text);
   if (whole !== undefined) {
     if (Array.isArray(whole)) {

@@ -197,3 +197,11 @@ Deno.test("parseExport() reads filter-log-events pages saved one per line", () =
     ["b", 5],
   ]);
 });
+
+Deno.test("parseExport() skips a byte-order mark", () => {
+  const r = parseExport(
+    '\ufeff{"time":"2024-05-03T09:00:00.200Z","type":"platform.start","record":{"requestId":"a"}}\n',
+  );
+  assert.equal(r.records.length, 1);
+  assert.equal(r.shape, "jsonl");
+});

@@ -67,11 +67,11 @@ function digits(text: string, at: number, count: number): number {
 }
 
 /**
- * `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` at the start of `text[0, end)`, without building a
+ * `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]` at the start of `text[0, end)`, without building a
  * string (Date.parse per line costs more than the rest of a REPORT).
  */
 function readIsoTime(text: string, end: number): number | null {
-  if (end < 20 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return null;
+  if (end < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return null;
   const sep = text.charCodeAt(10);
   if ((sep !== 84 && sep !== 32) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
     return null;
@@ -101,7 +101,8 @@ function readIsoTime(text: string, end: number): number | null {
   }
   let offsetMin = 0;
   const z = text.charCodeAt(i);
-  if (z === 90 && i + 1 === end) {
+  if (i === end || (z === 90 && i + 1 === end)) {
+    // No zone (`aws logs tail --format short`) means UTC there, as Z does.
     offsetMin = 0;
   } else if ((z === 43 || z === 45) && i + 6 === end && text.charCodeAt(i + 3) === 58) {
     const oh = digits(text, i + 1, 2);
