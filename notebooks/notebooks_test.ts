@@ -76,7 +76,6 @@ Deno.test("every notebook opens with exactly one parameters cell", () => {
 
 Deno.test({
   name: "every notebook executes headless on the Deno kernel without a cell error",
-  sanitizeResources: false,
   async fn() {
     await ensureNotebookTools(() => {});
     const out = mkdtempSync(join(tmpdir(), "notebooks-"));
