@@ -81,8 +81,15 @@ const NO_EXTRAS: Extras = { runtimeDone: null, startTime: null };
  * @returns Rows, missing reports and orphans.
  * @example
  * ```ts
- * const { rows } = joinInvocations({ records, meta: { run_id: "r1", backend: "local",
- *   variant: "rust", arch: "x86_64", memory_mb: 128 } });
+ * import { parseLines } from "./parser.ts";
+ * const { records } = parseLines([
+ *   "REPORT RequestId: a\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t",
+ * ]);
+ * const { rows } = joinInvocations({
+ *   records,
+ *   meta: { run_id: "r1", backend: "local", variant: "rust", arch: "x86_64", memory_mb: 128 },
+ * });
+ * // rows[0].duration_ms === 1.5, rows[0].cold === false
  * ```
  */
 export function joinInvocations(options: JoinOptions): JoinResult {

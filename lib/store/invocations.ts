@@ -188,7 +188,11 @@ export function conformInvocations(df: pl.DataFrame): pl.DataFrame {
  * @throws {RangeError} A request id repeats within a run.
  * @example
  * ```ts
- * await writeInvocations("data/runs/x/invocations.parquet", rows);
+ * import type { InvocationRow } from "../schema.ts";
+ * const rows: InvocationRow[] = [];
+ * const path = await Deno.makeTempFile({ suffix: ".parquet" });
+ * await writeInvocations(path, rows);
+ * await Deno.remove(path);
  * ```
  */
 export async function writeInvocations(
