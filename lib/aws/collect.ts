@@ -19,7 +19,12 @@ import {
   StopQueryCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { requireAwsCredentials } from "./credentials.ts";
-import { LogParser, type LogParserOptions, type ParseResult } from "../parse/mod.ts";
+import {
+  insightsTimestamp,
+  LogParser,
+  type LogParserOptions,
+  type ParseResult,
+} from "../parse/mod.ts";
 
 /** One raw log event. */
 export interface LogEvent {
@@ -239,13 +244,6 @@ function field(row: readonly ResultField[], name: string): string | undefined {
   return undefined;
 }
 
-/** `2024-05-01 10:00:00.123` (Insights, UTC without a zone) → epoch ms. */
-function insightsTime(value: string | undefined): number | null {
-  if (value === undefined) return null;
-  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(" ", "T")}Z`);
-  return Number.isNaN(t) ? null : t;
-}
-
 /**
  * Runs one Logs Insights query (StartQuery, then GetQueryResults until it is Complete).
  *
@@ -299,7 +297,7 @@ export async function queryInsights(
         }
         events.push({
           message,
-          timestamp: insightsTime(field(row, "@timestamp")),
+          timestamp: insightsTimestamp(field(row, "@timestamp")),
           logStreamName: field(row, "@logStream") ?? null,
         });
         ptrs.push(field(row, "@ptr"));

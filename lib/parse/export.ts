@@ -1,7 +1,8 @@
 /**
  * Whole log exports in the three shapes `deno task ingest` accepts, detected per file: plain
  * text (one event per line, any prefix), the JSON of `aws logs filter-log-events`, and
- * JSON-format Lambda logs (JSONL). A Telemetry API batch (a JSON array of events) also works.
+ * JSON-format Lambda logs (JSONL). A Telemetry API batch (a JSON array of events) and the JSON of
+ * `aws logs get-query-results` (Logs Insights rows with `@message`) also work.
  *
  * @module
  */
@@ -9,7 +10,12 @@ import { LogParser, type LogParserOptions } from "./parser.ts";
 import type { ParseResult } from "./records.ts";
 
 /** The shape a file was read as. */
-export type ExportShape = "text" | "jsonl" | "filter-log-events" | "telemetry-array";
+export type ExportShape =
+  | "text"
+  | "jsonl"
+  | "filter-log-events"
+  | "insights-results"
+  | "telemetry-array";
 
 /** {@link parseExport}'s result: records, counts and the shape found. */
 export interface ExportResult extends ParseResult {
@@ -44,6 +50,10 @@ export function parseExport(
     if (isEventsPage(whole)) {
       readEvents(parser, whole.events);
       return { ...parser.result(), shape: "filter-log-events" };
+    }
+    if (isInsightsResults(whole)) {
+      readInsightsRows(parser, whole.results);
+      return { ...parser.result(), shape: "insights-results" };
     }
   }
   let jsonLines = 0;
@@ -114,4 +124,48 @@ function readEvents(parser: LogParser, events: unknown[]): void {
     const time = typeof e.timestamp === "number" ? e.timestamp : null;
     parser.message(e.message, i + 1, time);
   });
+}
+
+interface InsightsResults {
+  results: unknown[];
+}
+
+function isInsightsResults(v: unknown): v is InsightsResults {
+  if (typeof v !== "object" || v === null) return false;
+  const results = (v as { results?: unknown }).results;
+  return Array.isArray(results) && (results.length === 0 || Array.isArray(results[0]));
+}
+
+/** Logs Insights rows: `[{field, value}, ...]` with `@message` and `@timestamp` (UTC). */
+function readInsightsRows(parser: LogParser, rows: unknown[]): void {
+  rows.forEach((row, i) => {
+    let message: string | undefined;
+    let time: number | null = null;
+    if (Array.isArray(row)) {
+      for (const f of row as Array<{ field?: unknown; value?: unknown }>) {
+        if (f?.field === "@message" && typeof f.value === "string") message = f.value;
+        if (f?.field === "@timestamp" && typeof f.value === "string") {
+          time = insightsTimestamp(f.value);
+        }
+      }
+    }
+    if (message === undefined) {
+      parser.stats.lines++;
+      parser.reject(i + 1, JSON.stringify(row), 'insights-results: row has no "@message"');
+      return;
+    }
+    parser.message(message, i + 1, time);
+  });
+}
+
+/**
+ * Reads a Logs Insights `@timestamp` (`2024-05-01 10:00:00.123`, UTC without a zone).
+ *
+ * @param value The field's value.
+ * @returns Epoch ms, or null when unreadable or missing.
+ */
+export function insightsTimestamp(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(" ", "T")}Z`);
+  return Number.isNaN(t) ? null : t;
 }

@@ -205,3 +205,35 @@ Deno.test("parseExport() skips a byte-order mark", () => {
   assert.equal(r.records.length, 1);
   assert.equal(r.shape, "jsonl");
 });
+
+Deno.test("parseExport() reads `aws logs get-query-results` JSON (Logs Insights rows)", () => {
+  const row = (ts: string, message: string) => [
+    { field: "@timestamp", value: ts },
+    { field: "@message", value: message },
+    { field: "@ptr", value: "CmAKJwojMTIz" },
+  ];
+  const text = JSON.stringify(
+    {
+      results: [
+        row("2024-05-01 10:00:00.180", "START RequestId: a Version: $LATEST\n"),
+        row(
+          "2024-05-01 10:00:00.205",
+          "REPORT RequestId: a\tDuration: 24.81 ms\tBilled Duration: 25 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB\t\n",
+        ),
+        [{ field: "@timestamp", value: "2024-05-01 10:00:01.000" }],
+      ],
+      statistics: { recordsMatched: 3, recordsScanned: 120, bytesScanned: 20480 },
+      status: "Complete",
+    },
+    null,
+    2,
+  );
+  const r = parseExport(text);
+  assert.equal(r.shape, "insights-results");
+  assert.deepEqual(r.records.map((x) => [x.kind, x.time]), [
+    ["start", Date.UTC(2024, 4, 1, 10, 0, 0, 180)],
+    ["report", Date.UTC(2024, 4, 1, 10, 0, 0, 205)],
+  ]);
+  assert.equal(r.stats.rejected, 1);
+  assert.equal(r.stats.rejectedSamples[0]?.reason, 'insights-results: row has no "@message"');
+});
