@@ -2,7 +2,8 @@
  * `deno task ingest FILE... --out FILE.parquet`: parses Lambda log exports into the invocation
  * schema. Each file's shape is detected on its own: plain text (one event per line, any prefix,
  * as `aws logs tail` prints), the JSON of `aws logs filter-log-events`, JSON-format Lambda logs
- * (JSONL), or a Telemetry API batch; `.gz` files are decompressed.
+ * (JSONL), a Telemetry API batch, or the JSON of `aws logs get-query-results`; `.gz` files are
+ * decompressed.
  *
  * All files join into one run: a REPORT in one file and its START in another still meet, and a
  * request id seen in several files gives one row. Columns the logs cannot know (`backend`,

@@ -163,16 +163,21 @@ export class LogParser {
 
 /** Index of the `{` or `[{` that starts JSON after an optional prefix, or -1. */
 function firstJsonStart(text: string): number {
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 123 /* { */ || (c === 91 /* [ */ && text.charCodeAt(i + 1) === 123)) {
-      if (i === 0) return i;
-      const p = text.charCodeAt(i - 1);
-      if (p === 32 || p === 9) return i;
-    }
+  const brace = wordStartIndex(text, "{");
+  const batch = wordStartIndex(text, "[{");
+  if (brace < 0) return batch;
+  return batch >= 0 && batch < brace ? batch : brace;
+}
+
+/** First `needle` at the line start or after a space or tab, or -1. */
+function wordStartIndex(text: string, needle: string): number {
+  let i = text.indexOf(needle);
+  while (i > 0) {
+    const p = text.charCodeAt(i - 1);
+    if (p === 32 || p === 9) return i;
+    i = text.indexOf(needle, i + 1);
   }
-  return -1;
+  return i;
 }
 
 /**

@@ -280,7 +280,10 @@ function parseReport(
         continue;
       case 83: // S
         if (text.startsWith("Status", s) && colon - s === 6) {
-          status = toPlatformStatus(text.slice(v, e));
+          const raw = text.slice(v, e);
+          status = toPlatformStatus(raw);
+          // Unknown words are refused, so a cut-off `Status: time` cannot pass as a failure.
+          if (status !== raw.toLowerCase()) return `REPORT: "Status" has a bad value "${raw}"`;
         }
         continue;
       case 69: // E
@@ -374,12 +377,16 @@ function parseInitReport(
   if (raw === undefined) return `INIT_REPORT: "Init Duration" is missing`;
   const ms = readMeasure(raw, 0, raw.length, " ms");
   if (Number.isNaN(ms)) return `INIT_REPORT: "Init Duration" has a bad value "${raw}"`;
-  const status = fields.get("Status");
+  const raw = fields.get("Status");
+  const status = raw === undefined ? "success" : toPlatformStatus(raw);
+  if (raw !== undefined && status !== raw.toLowerCase()) {
+    return `INIT_REPORT: "Status" has a bad value "${raw}"`;
+  }
   return {
     kind: "initReport",
     initDurationMs: ms,
     phase: fields.get("Phase") ?? null,
-    status: status === undefined ? "success" : toPlatformStatus(status),
+    status,
     errorType: fields.get("Error Type") ?? null,
     time: time ?? prefixTime(text, at),
     line: lineNo,

@@ -110,6 +110,11 @@ const REJECTED: Array<[string, string, string]> = [
   ],
   ["no request id", "REPORT RequestId: \tDuration: 1.00 ms", "REPORT: the request id is missing"],
   [
+    "a cut-off status",
+    `REPORT RequestId: ${ID}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\tStatus: time`,
+    'REPORT: "Status" has a bad value "time"',
+  ],
+  [
     "spaces instead of tabs",
     `REPORT RequestId: ${ID} Duration: 1.00 ms Billed Duration: 1 ms`,
     "REPORT: fields are not tab-separated",
@@ -252,4 +257,23 @@ Deno.test("prefixTime() reads ISO timestamps with offsets and fractions", () => 
   ];
   for (const [line, want] of cases) assert.equal(prefixTime(line, line.length - 2), want, line);
   assert.equal(prefixTime("START", 0), null);
+});
+
+Deno.test("parseTextLine() never misreads a cut-off line: rejected, or the same values", async () => {
+  const text = await Deno.readTextFile(new URL("./testdata/tail.txt", import.meta.url));
+  for (const full of text.split("\n")) {
+    const whole = parseTextLine(full, 1, null);
+    for (let cut = 0; cut < full.length; cut++) {
+      const r = parseTextLine(full.slice(0, cut), 1, null);
+      if (r === null || typeof r === "string" || r.kind !== "report") continue;
+      assert.ok(whole !== null && typeof whole === "object" && whole.kind === "report");
+      for (
+        const k of ["durationMs", "billedDurationMs", "memorySizeMb", "maxMemoryUsedMb"] as const
+      ) {
+        assert.equal(r[k], whole[k], `${k} of ${JSON.stringify(full.slice(0, cut))}`);
+      }
+      if (r.initDurationMs !== null) assert.equal(r.initDurationMs, whole.initDurationMs);
+      if (r.status !== "success") assert.equal(r.status, whole.status);
+    }
+  }
 });
