@@ -377,10 +377,10 @@ function parseInitReport(
   if (raw === undefined) return `INIT_REPORT: "Init Duration" is missing`;
   const ms = readMeasure(raw, 0, raw.length, " ms");
   if (Number.isNaN(ms)) return `INIT_REPORT: "Init Duration" has a bad value "${raw}"`;
-  const raw = fields.get("Status");
-  const status = raw === undefined ? "success" : toPlatformStatus(raw);
-  if (raw !== undefined && status !== raw.toLowerCase()) {
-    return `INIT_REPORT: "Status" has a bad value "${raw}"`;
+  const rawStatus = fields.get("Status");
+  const status = rawStatus === undefined ? "success" : toPlatformStatus(rawStatus);
+  if (rawStatus !== undefined && status !== rawStatus.toLowerCase()) {
+    return `INIT_REPORT: "Status" has a bad value "${rawStatus}"`;
   }
   return {
     kind: "initReport",
