@@ -465,13 +465,13 @@ export class LambdaApi {
 }
 
 function errorTypeOf(req: Request, body: Uint8Array, dflt: string): string {
-  const header = req.headers.get("Lambda-Runtime-Function-Error-Type");
-  if (header) return header;
+  // The body's errorType is the specific one; some clients (lambda_runtime) put a generic
+  // "unhandled" into the header.
   try {
     const parsed = JSON.parse(new TextDecoder().decode(body));
     if (typeof parsed?.errorType === "string" && parsed.errorType !== "") return parsed.errorType;
   } catch {
-    // Not JSON: the header was the only place the type could be.
+    // Not JSON: fall back to the header.
   }
-  return dflt;
+  return req.headers.get("Lambda-Runtime-Function-Error-Type") || dflt;
 }

@@ -637,10 +637,18 @@ export class Sandbox {
       for (const p of procs) {
         if (p.kind === "function" && p.exit === null) signalGroup(p.child.pid, "SIGTERM");
       }
+      // Subscribers get what is buffered before SHUTDOWN, within the same time limit.
+      await withinMs(env.telemetry.flush(), hasExtensions ? SHUTDOWN_LIMIT_MS / 2 : 0);
       this.#api.deliverShutdown(reason, Date.now() + SHUTDOWN_LIMIT_MS);
-      const flushed = env.telemetry.flush();
-      await this.#api.until(() => procs.every((p) => p.exit !== null), deadline);
-      await Promise.race([flushed, new Promise((r) => setTimeout(r, 0))]);
+      // Shutdown is over when every process has exited, or every extension has handled
+      // SHUTDOWN and is back in /next (the crates' run loops do that instead of exiting).
+      await this.#api.until(
+        () =>
+          procs.every((p) => p.exit !== null) ||
+          (env.extensions.size > 0 &&
+            [...env.extensions.values()].every((e) => e.state === "waiting")),
+        deadline,
+      );
       for (const p of procs) signalGroup(p.child.pid, "SIGKILL");
       await rc.killAll("SIGKILL");
       await Promise.all(procs.map((p) => p.drained));
@@ -650,6 +658,13 @@ export class Sandbox {
     await rc.destroy();
     this.#rc = null;
   }
+}
+
+/** Waits for `p`, but at most `ms` milliseconds. */
+async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 function signalGroup(pid: number, signal: Deno.Signal): void {

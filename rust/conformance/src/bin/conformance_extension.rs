@@ -22,7 +22,10 @@ async fn on_event(event: LambdaEvent) -> Result<(), Error> {
             }
         }
         NextEvent::Shutdown(shutdown) => {
-            println!("conformance-extension SHUTDOWN {}", shutdown.shutdown_reason);
+            println!(
+                "conformance-extension SHUTDOWN {}",
+                shutdown.shutdown_reason
+            );
         }
     }
     Ok(())
@@ -48,7 +51,10 @@ fn record_type(record: &LambdaTelemetryRecord) -> &'static str {
 
 async fn on_telemetry(events: Vec<LambdaTelemetry>) -> Result<(), Error> {
     for event in events {
-        println!("conformance-extension TELEMETRY {}", record_type(&event.record));
+        println!(
+            "conformance-extension TELEMETRY {}",
+            record_type(&event.record)
+        );
     }
     Ok(())
 }
@@ -56,7 +62,10 @@ async fn on_telemetry(events: Vec<LambdaTelemetry>) -> Result<(), Error> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let events = service_fn(on_event);
-    match std::env::var("CONFORMANCE_TELEMETRY_PORT").ok().and_then(|p| p.parse::<u16>().ok()) {
+    match std::env::var("CONFORMANCE_TELEMETRY_PORT")
+        .ok()
+        .and_then(|p| p.parse::<u16>().ok())
+    {
         Some(port) => {
             Extension::new()
                 .with_events_processor(events)
