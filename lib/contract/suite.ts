@@ -246,6 +246,14 @@ export function runContractSuite(options: ContractSuiteOptions): void {
     assert.deepEqual(await h.drain(), []);
   });
 
+  test("answers 400 to a body with characters SQS does not allow", async (h) => {
+    assertJsonError(await h.post("a\u0000b"), 400);
+    assertJsonError(await h.post("bell \u0007"), 400);
+    assertJsonError(await h.post("not a character \uFFFF"), 400);
+    await h.invoke();
+    assert.deepEqual(await h.drain(), []);
+  });
+
   test("answers 400 to malformed HTTP", async (h) => {
     const reply = await rawExchange(h.port, "THIS IS NOT HTTP\r\n\r\n");
     assert.match(reply, /^HTTP\/1\.[01] 400/, `reply: ${JSON.stringify(reply.slice(0, 200))}`);

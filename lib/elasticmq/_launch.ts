@@ -47,7 +47,9 @@ export function renderConfig(port: number, queues: readonly string[]): string {
     `rest-sqs { enabled = true, bind-port = ${port}, bind-hostname = "127.0.0.1", ` +
     "sqs-limits = strict }",
     "rest-stats { enabled = false }",
-    `queues { ${queues.map((q) => `"${q}" {}`).join(" ")} }`,
+    "queues {",
+    ...queues.map((q) => `  "${q}" {}`),
+    "}",
     "",
   ].join("\n");
 }

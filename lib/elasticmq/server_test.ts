@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { startElasticMQ } from "./mod.ts";
+import { renderConfig } from "./_launch.ts";
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -18,6 +19,7 @@ Deno.test("startElasticMQ() serves SQS on loopback; messages round-trip; restart
   await using sqs = await startElasticMQ();
   assert.match(sqs.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
   const queueUrl = await sqs.createQueue("roundtrip");
+  const second = await sqs.createQueue("second-queue_2");
   const bodies = ["hello", "žluťoučký kůň 🐎", "x".repeat(64 * 1024)];
   for (const body of bodies) {
     await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
@@ -36,6 +38,7 @@ Deno.test("startElasticMQ() serves SQS on loopback; messages round-trip; restart
   await sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "again" }));
   const after = await sqs.receiveAll(queueUrl, { expect: 1 });
   assert.deepEqual(after.map((m) => m.Body), ["again"]);
+  assert.deepEqual(await sqs.receiveAll(second), [], "every queue is back after the restart");
 });
 
 Deno.test("startElasticMQ() binds 127.0.0.1 only", async () => {
@@ -54,4 +57,15 @@ Deno.test("startElasticMQ() binds 127.0.0.1 only", async () => {
     });
     assert.equal(reachable, false, `port ${sqs.port} must not answer on ${other.address}`);
   }
+});
+
+Deno.test("renderConfig() binds loopback and lists the queues to re-create", () => {
+  const config = renderConfig(9324, ["a", "b-c_d"]);
+  assert.match(config, /bind-hostname = "127\.0\.0\.1"/);
+  assert.match(config, /bind-port = 9324/);
+  assert.match(config, /queues \{\n {2}"a" \{\}\n {2}"b-c_d" \{\}\n\}/);
+  assert.throws(() => renderConfig(0, ['x" {} y']), {
+    name: "RangeError",
+    message: 'Invalid SQS queue name: "x" {} y"',
+  });
 });

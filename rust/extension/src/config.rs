@@ -1,0 +1,139 @@
+//! Every constant of the wire contract in one place, and the configuration read from the
+//! environment.
+
+use std::time::Duration;
+
+/// The name Lambda knows the extension by (its executable's name in `/opt/extensions`).
+pub const EXTENSION_NAME: &str = "battle-ext-rust";
+/// The Extensions API events it registers for.
+pub const EVENTS: &[&str] = &["INVOKE", "SHUTDOWN"];
+
+/// Port variable and its default.
+pub const PORT_VAR: &str = "BATTLE_EXTENSION_PORT";
+pub const DEFAULT_PORT: u16 = 4243;
+/// The queue every message goes to.
+pub const QUEUE_URL_VAR: &str = "BATTLE_QUEUE_URL";
+
+/// The one route: `POST /messages`.
+pub const MESSAGES_PATH: &str = "/messages";
+/// The largest message body accepted, in bytes: SQS's classic 256 KiB limit. One more is 413.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// How much of an oversize body is read (and dropped) so the 413 reliably reaches the client;
+/// past this the connection is closed. Lambda payloads are at most 6 MiB.
+pub const DRAIN_LIMIT_BYTES: usize = 16 * 1024 * 1024;
+
+/// SQS limits on one `SendMessageBatch`: entries and the sum of message body bytes.
+pub const MAX_BATCH_ENTRIES: usize = 10;
+pub const MAX_BATCH_BYTES: usize = 256 * 1024;
+/// Batches in flight at once.
+pub const MAX_CONCURRENT_BATCHES: usize = 4;
+
+/// Retry: exponential backoff from `RETRY_BASE`, doubled per attempt up to `RETRY_MAX_BACKOFF`,
+/// for at most `RETRY_BUDGET` per batch; then its messages count as undelivered.
+pub const RETRY_BASE: Duration = Duration::from_millis(50);
+pub const RETRY_MAX_BACKOFF: Duration = Duration::from_millis(1_000);
+pub const RETRY_BUDGET: Duration = Duration::from_secs(20);
+/// SQS request time-outs (the SDK's own retries are off: the loop above is the only one).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Time kept back before an event's deadline: to log and exit on SHUTDOWN (Lambda sends
+/// SIGKILL at the deadline), to return to `/next` before the function times out on INVOKE.
+pub const SHUTDOWN_MARGIN: Duration = Duration::from_millis(200);
+pub const INVOKE_MARGIN: Duration = Duration::from_millis(200);
+
+/// The error type reported to `/init/error` when the configuration is unusable.
+pub const CONFIG_ERROR_TYPE: &str = "Extension.ConfigError";
+
+/// What the extension needs from its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub port: u16,
+    pub queue_url: String,
+}
+
+impl Config {
+    /// Reads the configuration through `var` (the process environment in production).
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let port = match var(PORT_VAR) {
+            None => DEFAULT_PORT,
+            Some(raw) => match raw.trim().parse::<u16>() {
+                Ok(port) if port > 0 => port,
+                _ => return Err(format!("{PORT_VAR} must be a port number, got {raw:?}")),
+            },
+        };
+        let queue_url = match var(QUEUE_URL_VAR) {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => url,
+            Some(url) => {
+                return Err(format!(
+                    "{QUEUE_URL_VAR} must be an http(s) URL, got {url:?}"
+                ))
+            }
+            None => return Err(format!("{QUEUE_URL_VAR} is not set")),
+        };
+        Ok(Config { port, queue_url })
+    }
+
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn reads_port_and_queue() {
+        let vars = [
+            (PORT_VAR, "9000"),
+            (QUEUE_URL_VAR, "http://127.0.0.1:1/0/q"),
+        ];
+        let config = Config::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(
+            config,
+            Config {
+                port: 9000,
+                queue_url: "http://127.0.0.1:1/0/q".into()
+            }
+        );
+    }
+
+    #[test]
+    fn defaults_the_port() {
+        let vars = [(QUEUE_URL_VAR, "https://sqs.us-east-1.amazonaws.com/1/q")];
+        assert_eq!(
+            Config::from_lookup(lookup(&vars)).unwrap().port,
+            DEFAULT_PORT
+        );
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[], "BATTLE_QUEUE_URL is not set"),
+            (&[(QUEUE_URL_VAR, "queue")], "must be an http(s) URL"),
+            (
+                &[(QUEUE_URL_VAR, "http://q"), (PORT_VAR, "0")],
+                "must be a port number",
+            ),
+            (
+                &[(QUEUE_URL_VAR, "http://q"), (PORT_VAR, "70000")],
+                "must be a port number",
+            ),
+        ];
+        for (vars, message) in cases {
+            let err = Config::from_lookup(lookup(vars)).unwrap_err();
+            assert!(err.contains(message), "{err} should contain {message}");
+        }
+    }
+}

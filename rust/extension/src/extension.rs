@@ -1,0 +1,132 @@
+//! Registration and the events loop. Registration is separate from the loop so a bad
+//! configuration can be reported to `/init/error`; the `lambda-extension` crate calls `/next`
+//! itself each time the events processor returns.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use lambda_extension::{requests, service_fn, Error, Extension, LambdaEvent, NextEvent};
+use lambda_runtime_api_client::Client;
+use tokio::time::Instant;
+use tracing::{error, info, warn};
+
+use crate::config::{
+    Config, CONFIG_ERROR_TYPE, EVENTS, EXTENSION_NAME, INVOKE_MARGIN, SHUTDOWN_MARGIN,
+};
+use crate::outbox::{run_sender, Outbox};
+use crate::{http, sqs};
+
+/// The name to register with: the executable's file name, as Lambda expects.
+fn extension_name() -> String {
+    std::env::args()
+        .next()
+        .as_deref()
+        .and_then(|arg0| Path::new(arg0).file_name())
+        .and_then(|name| name.to_str())
+        .map_or_else(|| EXTENSION_NAME.to_owned(), str::to_owned)
+}
+
+/// An epoch-milliseconds deadline as an `Instant`, `margin` earlier.
+pub fn deadline_instant(deadline_ms: u64, margin: Duration) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(margin);
+    Instant::now() + left
+}
+
+async fn on_event(outbox: Arc<Outbox>, event: LambdaEvent) -> Result<(), Error> {
+    match event.next {
+        NextEvent::Invoke(invoke) => {
+            let left = outbox
+                .flush(Some(deadline_instant(invoke.deadline_ms, INVOKE_MARGIN)))
+                .await;
+            if left > 0 {
+                warn!(request_id = %invoke.request_id, "{left} messages still pending at the function's deadline");
+            }
+            Ok(())
+        }
+        NextEvent::Shutdown(shutdown) => {
+            outbox
+                .flush(Some(deadline_instant(
+                    shutdown.deadline_ms,
+                    SHUTDOWN_MARGIN,
+                )))
+                .await;
+            let stats = outbox.stats();
+            let reason = shutdown.shutdown_reason.to_lowercase();
+            if stats.outstanding + stats.undelivered > 0 {
+                error!(
+                    reason,
+                    undelivered = stats.outstanding + stats.undelivered,
+                    "shutdown: {} undelivered messages ({} still pending, {} given up earlier)",
+                    stats.outstanding + stats.undelivered,
+                    stats.outstanding,
+                    stats.undelivered
+                );
+            } else {
+                info!(
+                    reason,
+                    "shutdown: all {} messages delivered", stats.delivered
+                );
+            }
+            // Lambda ends the process after SHUTDOWN anyway; don't ask for another event.
+            std::process::exit(0)
+        }
+    }
+}
+
+/// Registers, reports `message` to `/init/error`, and returns it as the error.
+async fn fail_init(name: &str, error_type: &str, message: String) -> Result<(), Error> {
+    error!("init failed: {message}");
+    let registered = Extension::new()
+        .with_extension_name(name)
+        .with_events(EVENTS)
+        .register()
+        .await?;
+    let client = Client::builder().build()?;
+    let body = requests::ErrorRequest {
+        error_message: &message,
+        error_type,
+        stack_trace: vec![],
+    };
+    let req = requests::init_error(&registered.extension_id, error_type, Some(body))?;
+    if let Err(err) = client.call(req).await {
+        error!("cannot report the init error: {err}");
+    }
+    Err(message.into())
+}
+
+/// Starts the HTTP API and the sender, registers, and runs the events loop until SHUTDOWN.
+pub async fn run() -> Result<(), Error> {
+    let name = extension_name();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(message) => return fail_init(&name, CONFIG_ERROR_TYPE, message).await,
+    };
+    let listener = match http::bind(config.port).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            let message = format!("Cannot listen on 127.0.0.1:{}: {err}", config.port);
+            return fail_init(&name, CONFIG_ERROR_TYPE, message).await;
+        }
+    };
+    let outbox = Outbox::new();
+    tokio::spawn(http::serve(listener, outbox.clone()));
+    let sender = sqs::SqsSender::new(sqs::client().await, config.queue_url);
+    tokio::spawn(run_sender(outbox.clone(), Arc::new(sender)));
+
+    let events = service_fn(move |event| on_event(outbox.clone(), event));
+    let registered = Extension::new()
+        .with_extension_name(&name)
+        .with_events(EVENTS)
+        .with_events_processor(events)
+        .register()
+        .await?;
+    info!(
+        port = config.port,
+        "{name} registered, listening on 127.0.0.1:{}", config.port
+    );
+    registered.run().await
+}
