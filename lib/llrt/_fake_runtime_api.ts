@@ -20,8 +20,8 @@ export interface FakeRuntimeApi {
   address: string;
   /** Every call so far, in arrival order. */
   calls: RecordedCall[];
-  /** Resolves once `count` calls other than `/next` have arrived. */
-  waitForPosts(count: number, timeoutMs?: number): Promise<RecordedCall[]>;
+  /** Resolves with the calls once `done(calls)` holds; rejects after `timeoutMs` (10 s). */
+  waitUntil(done: (calls: RecordedCall[]) => boolean, timeoutMs?: number): Promise<RecordedCall[]>;
   close(): Promise<void>;
 }
 
@@ -76,23 +76,20 @@ export function startFakeRuntimeApi(events: unknown[]): FakeRuntimeApi {
     },
   );
 
-  const posts = () => calls.filter((c) => !c.path.endsWith("/invocation/next"));
   return {
     address: `127.0.0.1:${server.addr.port}`,
     calls,
-    waitForPosts(count, timeoutMs = 10_000) {
+    waitUntil(done, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           notify = () => {};
-          reject(
-            new Error(`Timed out waiting for ${count} posts; calls: ${JSON.stringify(calls)}`),
-          );
+          reject(new Error(`Timed out; calls so far: ${JSON.stringify(calls)}`));
         }, timeoutMs);
         notify = () => {
-          if (posts().length >= count) {
+          if (done(calls)) {
             clearTimeout(timer);
             notify = () => {};
-            resolve(posts());
+            resolve(calls);
           }
         };
         notify();
