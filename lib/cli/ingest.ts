@@ -15,8 +15,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { basename } from "node:path";
-import { type ExportShape, joinInvocations, parseExport } from "../parse/mod.ts";
+import { basename, dirname } from "node:path";
+import {
+  ExportReader,
+  type ExportResult,
+  type ExportShape,
+  joinInvocations,
+} from "../parse/mod.ts";
 import type { PlatformRecord, RejectedLine } from "../parse/mod.ts";
 import { mergeInvocations, newRunId, writeInvocations } from "../store/mod.ts";
 
@@ -60,14 +65,17 @@ export interface IngestSummary {
   initFailures: number;
 }
 
-async function readInput(path: string): Promise<string> {
-  if (!path.endsWith(".gz")) return await Deno.readTextFile(path);
+/** Streams one file (gunzipped where it ends in `.gz`) through an {@link ExportReader}. */
+async function parseFile(path: string, maxSamples: number): Promise<ExportResult> {
+  const reader = new ExportReader({ maxSamples });
   const file = await Deno.open(path);
-  const stream = file.readable.pipeThrough(new DecompressionStream("gzip"));
   try {
-    return await new Response(stream).text();
+    let bytes: ReadableStream<Uint8Array<ArrayBuffer>> = file.readable;
+    if (path.endsWith(".gz")) bytes = bytes.pipeThrough(new DecompressionStream("gzip"));
+    for await (const chunk of bytes.pipeThrough(new TextDecoderStream())) reader.push(chunk);
   } catch (err) {
-    throw new TypeError(`Cannot read "${path}": not gzip (${(err as Error).message})`);
+    const what = path.endsWith(".gz") ? "not gzip" : "unreadable";
+    throw new TypeError(`Cannot read "${path}": ${what} (${(err as Error).message})`);
   } finally {
     try {
       file.close();
@@ -75,6 +83,7 @@ async function readInput(path: string): Promise<string> {
       // The stream closed it already.
     }
   }
+  return reader.end();
 }
 
 /**
@@ -90,12 +99,16 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     if (info === null) throw new Deno.errors.NotFound(`Cannot read "${file}": no such file`);
     if (!info.isFile) throw new TypeError(`Cannot read "${file}": not a file`);
   }
+  const outInfo = await Deno.stat(options.out).catch(() => null);
+  if (outInfo?.isDirectory) {
+    throw new TypeError(`Cannot write "${options.out}": it is a directory, not a .parquet file`);
+  }
   const runId = options.runId ?? `ingest-${newRunId()}`;
   const records: PlatformRecord[] = [];
   const files: FileSummary[] = [];
   const unknownTypes: Record<string, number> = {};
   for (const file of options.files) {
-    const parsed = parseExport(await readInput(file), { maxSamples: options.samples ?? 5 });
+    const parsed = await parseFile(file, options.samples ?? 5);
     for (const r of parsed.records) records.push(r);
     for (const [type, n] of Object.entries(parsed.stats.unknownTypes)) {
       unknownTypes[type] = (unknownTypes[type] ?? 0) + n;
@@ -106,6 +119,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     records,
     meta: { run_id: runId, backend: null, variant: null, arch: null, memory_mb: null },
   });
+  await Deno.mkdir(dirname(options.out), { recursive: true });
   if (options.merge) await mergeInvocations(options.out, joined.rows);
   else await writeInvocations(options.out, joined.rows);
   return {

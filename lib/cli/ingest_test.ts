@@ -133,6 +133,7 @@ Deno.test("main() fails with one line and non-zero for bad input, writing nothin
       ],
       [[dir, "--out", out], 1, `ingest: Cannot read "${dir}": not a file`],
       [[FIXTURES[0]!, "--out", out, "--bogus"], 2, "ingest: Unknown option '--bogus'"],
+      [[FIXTURES[0]!, "--out", dir], 1, `ingest: Cannot write "${dir}": it is a directory`],
     ];
     for (const [args, code, message] of cases) {
       const r = await captured(() => main(args));
@@ -141,5 +142,25 @@ Deno.test("main() fails with one line and non-zero for bad input, writing nothin
       assert.ok(r.err[0]!.startsWith(message), r.err[0]);
     }
     assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("main() creates the output folder", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "a", "b", "o.parquet");
+    const r = await captured(() => main([FIXTURES[0]!, "--out", out]));
+    assert.equal(r.code, 0);
+    assert.equal((await readInvocations(out)).height, 5);
+  });
+});
+
+Deno.test("main() reports a corrupt gzip file in one line", async () => {
+  await withTempDir(async (dir) => {
+    const gz = join(dir, "bad.gz");
+    await Deno.writeTextFile(gz, "not gzip at all");
+    const r = await captured(() => main([gz, "--out", join(dir, "o.parquet")]));
+    assert.equal(r.code, 1);
+    assert.equal(r.err.length, 1);
+    assert.ok(r.err[0]!.startsWith(`ingest: Cannot read "${gz}": not gzip`), r.err[0]);
   });
 });

@@ -23,6 +23,133 @@ export interface ExportResult extends ParseResult {
 }
 
 /**
+ * Reads one export fed in pieces (a decoded stream), so text and JSONL files of any size never
+ * have to fit in one string. The shape is decided on the first line: a first line that opens a
+ * multi-line JSON value (`{`, `[`, a `{"`/`[{` line that is not valid JSON alone) buffers the
+ * whole file as one JSON document; anything else is read line by line as it arrives.
+ */
+export class ExportReader {
+  readonly parser: LogParser;
+  #mode: "undecided" | "lines" | "whole" = "undecided";
+  #buffer = "";
+  #lineNo = 0;
+  #jsonLines = 0;
+  #textLines = 0;
+  #wholeShape: ExportShape | null = null;
+
+  /** @param options See {@link LogParserOptions}. */
+  constructor(options: LogParserOptions = {}) {
+    this.parser = new LogParser(options);
+  }
+
+  /**
+   * Feeds the next piece of decoded text.
+   *
+   * @param chunk Any piece; lines may span pieces.
+   */
+  push(chunk: string): void {
+    if (this.#mode === "whole") {
+      this.#buffer += chunk;
+      return;
+    }
+    this.#buffer = this.#buffer === "" ? chunk : this.#buffer + chunk;
+    if (this.#mode === "undecided") {
+      if (this.#buffer.charCodeAt(0) === 0xfeff) this.#buffer = this.#buffer.slice(1); // BOM
+      const newline = this.#buffer.indexOf("\n");
+      if (newline < 0) return;
+      this.#mode = opensMultiLineJson(this.#buffer.slice(0, newline)) ? "whole" : "lines";
+      if (this.#mode === "whole") return;
+    }
+    const last = this.#buffer.lastIndexOf("\n");
+    if (last < 0) return;
+    this.#lines(this.#buffer, last);
+    this.#buffer = this.#buffer.slice(last + 1);
+  }
+
+  /** @returns Records, counts and the shape, after the last piece. */
+  end(): ExportResult {
+    const text = this.#buffer;
+    this.#buffer = "";
+    if (this.#mode !== "lines" && this.#whole(text)) {
+      return { ...this.parser.result(), shape: this.#wholeShape! };
+    }
+    this.#lines(text, text.length);
+    const shape = this.#jsonLines > this.#textLines ? "jsonl" : "text";
+    return { ...this.parser.result(), shape };
+  }
+
+  /** Reads `text` as one JSON document; false when it is not one of the known shapes. */
+  #whole(text: string): boolean {
+    const whole = tryWholeJson(text);
+    if (whole === undefined) return false;
+    if (Array.isArray(whole)) {
+      whole.forEach((item, i) => this.parser.event(item, i + 1));
+      this.#wholeShape = "telemetry-array";
+    } else if (isEventsPage(whole)) {
+      readEvents(this.parser, whole.events);
+      this.#wholeShape = "filter-log-events";
+    } else if (isInsightsResults(whole)) {
+      readInsightsRows(this.parser, whole.results);
+      this.#wholeShape = "insights-results";
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** Reads the lines of `text[0, stopAt)`. */
+  #lines(text: string, stopAt: number): void {
+    const parser = this.parser;
+    let start = 0;
+    while (start < stopAt) {
+      let end = text.indexOf("\n", start);
+      if (end < 0 || end > stopAt) end = stopAt;
+      const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      const lineNo = ++this.#lineNo;
+      if (stop > start) {
+        const line = text.slice(start, stop);
+        if (line.charCodeAt(0) === 123 /* { */) {
+          if (!this.#documentLine(line)) parser.line(line, lineNo);
+          this.#jsonLines++;
+        } else {
+          parser.line(line, lineNo);
+          this.#textLines++;
+        }
+      }
+      start = end + 1;
+    }
+  }
+
+  /** A line holding a whole `filter-log-events` page or Insights result (one per line). */
+  #documentLine(line: string): boolean {
+    if (!/^\{\s*"(events|results)"/.test(line)) return false;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      return false;
+    }
+    if (isEventsPage(v)) readEvents(this.parser, v.events);
+    else if (isInsightsResults(v)) readInsightsRows(this.parser, v.results);
+    else return false;
+    return true;
+  }
+}
+
+/** True where a first line opens a JSON value that spans lines (pretty-printed exports). */
+function opensMultiLineJson(firstLine: string): boolean {
+  const t = firstLine.trim();
+  if (t === "{" || t === "[" || t === "[{") return true;
+  if (!t.startsWith('{"') && !t.startsWith("[{") && !t.startsWith("[\n")) return false;
+  try {
+    JSON.parse(t);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Parses one export, detecting its shape. Never throws on content: unreadable lines are counted.
  *
  * @param text The whole file.
@@ -35,52 +162,10 @@ export interface ExportResult extends ParseResult {
  * // shape === "filter-log-events"
  * ```
  */
-export function parseExport(
-  text: string,
-  options: LogParserOptions = {},
-): ExportResult {
-  const parser = new LogParser(options);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark
-  const whole = tryWholeJson(text);
-  if (whole !== undefined) {
-    if (Array.isArray(whole)) {
-      whole.forEach((item, i) => parser.event(item, i + 1));
-      return { ...parser.result(), shape: "telemetry-array" };
-    }
-    if (isEventsPage(whole)) {
-      readEvents(parser, whole.events);
-      return { ...parser.result(), shape: "filter-log-events" };
-    }
-    if (isInsightsResults(whole)) {
-      readInsightsRows(parser, whole.results);
-      return { ...parser.result(), shape: "insights-results" };
-    }
-  }
-  let jsonLines = 0;
-  let textLines = 0;
-  let lineNo = 0;
-  let start = 0;
-  const n = text.length;
-  while (start < n) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = n;
-    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    lineNo++;
-    if (stop > start) {
-      const line = text.slice(start, stop);
-      if (line.charCodeAt(0) === 123 /* { */) {
-        const page = tryEventsPage(line);
-        if (page !== null) readEvents(parser, page.events);
-        else parser.line(line, lineNo);
-        jsonLines++;
-      } else {
-        parser.line(line, lineNo);
-        textLines++;
-      }
-    }
-    start = end + 1;
-  }
-  return { ...parser.result(), shape: jsonLines > textLines ? "jsonl" : "text" };
+export function parseExport(text: string, options: LogParserOptions = {}): ExportResult {
+  const reader = new ExportReader(options);
+  reader.push(text);
+  return reader.end();
 }
 
 interface EventsPage {
@@ -99,17 +184,6 @@ function tryWholeJson(text: string): unknown {
     return JSON.parse(t);
   } catch {
     return undefined;
-  }
-}
-
-/** One line holding a whole `filter-log-events` page (pages saved one per line). */
-function tryEventsPage(line: string): EventsPage | null {
-  if (!line.startsWith('{"events"') && !line.startsWith('{ "events"')) return null;
-  try {
-    const v: unknown = JSON.parse(line);
-    return isEventsPage(v) ? v : null;
-  } catch {
-    return null;
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseExport } from "./export.ts";
+import { ExportReader, parseExport } from "./export.ts";
 import { joinInvocations, type RunMeta } from "./join.ts";
 import type { InvocationRow } from "../schema.ts";
 
@@ -236,4 +236,40 @@ Deno.test("parseExport() reads `aws logs get-query-results` JSON (Logs Insights 
   ]);
   assert.equal(r.stats.rejected, 1);
   assert.equal(r.stats.rejectedSamples[0]?.reason, 'insights-results: row has no "@message"');
+});
+
+Deno.test("ExportReader gives the same result for any chunking", async () => {
+  const names = [
+    "tail.txt",
+    "filter-log-events.json",
+    "json-format.jsonl",
+    "telemetry.json",
+  ];
+  for (const name of names) {
+    const text = await Deno.readTextFile(new URL(`./testdata/${name}`, import.meta.url));
+    const want = parseExport(text);
+    for (const size of [1, 7, 64, 1000]) {
+      const reader = new ExportReader();
+      for (let i = 0; i < text.length; i += size) reader.push(text.slice(i, i + size));
+      const got = reader.end();
+      assert.equal(got.shape, want.shape, `${name} in ${size}-char pieces`);
+      assert.deepEqual(got.records, want.records, `${name} in ${size}-char pieces`);
+      assert.deepEqual(got.stats, want.stats, `${name} in ${size}-char pieces`);
+    }
+  }
+});
+
+Deno.test("ExportReader reads bracket-prefixed text lines as text", () => {
+  const reader = new ExportReader();
+  reader.push("[rust] START RequestId: a Version: $LATEST\n[rust] END RequestId: a\n");
+  const r = reader.end();
+  assert.equal(r.shape, "text");
+  assert.deepEqual(r.records.map((x) => x.kind), ["start", "end"]);
+});
+
+Deno.test("parseExport() reads compact one-line documents and Insights pages per line", () => {
+  const page = JSON.stringify({ results: [[{ field: "@message", value: "END RequestId: b" }]] });
+  const events = JSON.stringify({ events: [{ message: "END RequestId: a" }] });
+  const r = parseExport(`${events}\n${page}\n`);
+  assert.deepEqual(r.records.map((x) => x.kind === "end" && x.requestId), ["a", "b"]);
 });

@@ -8,7 +8,13 @@ export * from "./records.ts";
 export { parseTextLine, prefixTime, type TextLineResult, type XrayLine } from "./text.ts";
 export { type JsonEventResult, parsePlatformEvent, type UnknownType } from "./json.ts";
 export { LogParser, type LogParserOptions, parseLines } from "./parser.ts";
-export { type ExportResult, type ExportShape, insightsTimestamp, parseExport } from "./export.ts";
+export {
+  ExportReader,
+  type ExportResult,
+  type ExportShape,
+  insightsTimestamp,
+  parseExport,
+} from "./export.ts";
 export {
   type ClientObservation,
   joinInvocations,
