@@ -94,10 +94,12 @@ export class HttpRequestReader {
   constructor(options: ReaderOptions = {}) {
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#maxHeader = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
-    for (
-      const [name, v] of [["maxBodyBytes", this.#maxBody], ["maxHeaderBytes", this.#maxHeader]]
-    ) {
-      if (!Number.isInteger(v) || (v as number) <= 0) {
+    const limits: [string, number][] = [
+      ["maxBodyBytes", this.#maxBody],
+      ["maxHeaderBytes", this.#maxHeader],
+    ];
+    for (const [name, v] of limits) {
+      if (!Number.isInteger(v) || v <= 0) {
         throw new RangeError(
           `Cannot create HttpRequestReader: ${name} must be a positive integer, got ${v}`,
         );
