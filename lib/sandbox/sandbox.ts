@@ -67,6 +67,8 @@ export interface SandboxOptions {
   llrtBin?: string;
   /** Called with every Lambda log line (without the timestamp prefix) as it is written. */
   onLog?: (line: string) => void;
+  /** Freeze the environment between invocations, as Lambda does; default true. */
+  freeze?: boolean;
 }
 
 /** What one invocation produced and measured. */
@@ -121,6 +123,8 @@ export class Sandbox {
   #procs: Proc[] = [];
   #needsInit = true;
   #envSeq = 0;
+  /** OOM kills counted before the current invocation. */
+  #oomBase = 0;
   #chain: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** `<logDir>/<functionName>.log`. */
@@ -157,6 +161,7 @@ export class Sandbox {
       env: {},
       functionName: basename(opts.codeDir).replace(/[^A-Za-z0-9_-]/g, "-") || "function",
       llrtBin: LLRT_BIN,
+      freeze: true,
       ...opts,
     };
     if (!(RUNTIMES as readonly string[]).includes(o.runtime)) {
@@ -280,13 +285,10 @@ export class Sandbox {
       if (init.status !== "success") init = await this.#init("invoke");
       if (init.status !== "success") return this.#failedInit(init, calledAt, startedAt);
       initMs = init.ms;
-    } else {
-      await this.#rc!.thaw();
     }
     const rc = this.#rc!;
     const env = this.#api.env;
-    env.telemetry.resume();
-    const [, oomBase] = await Promise.all([rc.resetPeak(), rc.oomEvents()]);
+    const oomBase = this.#oomBase;
     const requestId = crypto.randomUUID();
     const traceId = newTraceId(Date.now());
     const tracing = { type: "X-Amzn-Trace-Id" as const, value: traceId };
@@ -302,6 +304,12 @@ export class Sandbox {
       traceId,
       ...(opts.clientContext === undefined ? {} : { clientContext: opts.clientContext }),
     });
+    // The event is on its way before the thaw, so the runtime reads it the moment the kernel
+    // lets it run again.
+    if (!cold) {
+      if (this.#o.freeze) await rc.thaw();
+      env.telemetry.resume();
+    }
     const rt = env.runtime;
     const crashed = () => this.#procs.find((p) => p.exit !== null);
     await this.#api.until(() => rt.outcome !== null || crashed() !== undefined, limit);
@@ -386,7 +394,10 @@ export class Sandbox {
       await this.#teardown(status === "timeout" ? "timeout" : "failure");
     } else {
       env.telemetry.pause();
-      await rc.freeze();
+      if (this.#o.freeze) await rc.freeze();
+      // Start the next invocation's peak window now, off the next invocation's critical path
+      // (a frozen group's usage does not move).
+      [, this.#oomBase] = await Promise.all([rc.resetPeak(), rc.oomEvents()]);
     }
     return {
       requestId,
@@ -508,6 +519,7 @@ export class Sandbox {
     }
     // Extensions that exited cleanly without registering are not part of the environment.
     this.#procs = this.#procs.filter((p) => p.exit === null);
+    this.#oomBase = await this.#rc.oomEvents();
     this.#needsInit = false;
     return { ms, status, errorType: null, body: null };
   }

@@ -1,0 +1,181 @@
+/**
+ * `deno task bench:sandbox`: what the local sandbox itself costs.
+ *
+ * - Warm: invoke → response of a no-op `provided` runtime (`noop-bootstrap` of rust/conformance:
+ *   plain `std::net`, one keep-alive connection, no work of its own) beside a bare loopback HTTP
+ *   round trip from another process (the same program's `--ping` mode against Deno.serve) and
+ *   within this process (fetch → Deno.serve). The sandbox's path is one long-poll answer to the
+ *   runtime plus the runtime's POST of its response: one cross-process round trip is its floor;
+ *   the target is within 2× of it.
+ * - Cold: invoke → response right after a reset (Init included) beside a bare process spawn
+ *   (`/bin/true`, spawn to exit).
+ *
+ * Flags: `--warm N` (default 2000), `--cold N` (default 20), `--memory MB` (default 1769, one
+ * full vCPU so the CPU quota does not dominate).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { RUST_DIR, RUST_TARGET_DIR } from "../lib/paths.ts";
+import { Sandbox } from "../lib/sandbox/sandbox.ts";
+
+interface Stats {
+  median: number;
+  p90: number;
+  p99: number;
+  mean: number;
+}
+
+/** Median, p90, p99 and mean of a sample. */
+export function stats(values: number[]): Stats {
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+  return {
+    median: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+  };
+}
+
+const fmt = (s: Stats) =>
+  `median ${s.median.toFixed(3)} ms, p90 ${s.p90.toFixed(3)}, p99 ${s.p99.toFixed(3)}, mean ${
+    s.mean.toFixed(3)
+  }`;
+
+async function bareRoundTrips(n: number): Promise<number[]> {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response('{"status":"OK"}'),
+  );
+  const url = `http://127.0.0.1:${server.addr.port}/`;
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < n + 50; i++) {
+      const t0 = performance.now();
+      const res = await fetch(url, { method: "POST", body: "{}" });
+      await res.arrayBuffer();
+      if (i >= 50) times.push(performance.now() - t0);
+    }
+  } finally {
+    await server.shutdown();
+  }
+  return times;
+}
+
+async function bareSpawns(n: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await new Deno.Command("/bin/true", { stdout: "null", stderr: "null" }).output();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+async function noopBootstrap(): Promise<string> {
+  const out = await new Deno.Command("cargo", {
+    args: ["build", "--quiet", "-p", "battle-conformance", "--bin", "noop-bootstrap"],
+    cwd: RUST_DIR,
+  }).output();
+  if (!out.success) throw new Error("cargo build -p battle-conformance failed");
+  return join(RUST_TARGET_DIR, "debug", "noop-bootstrap");
+}
+
+/** Round trips from another process (the no-op bootstrap's own HTTP code) to Deno.serve. */
+async function crossProcessRoundTrips(bin: string, n: number): Promise<number[]> {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    await req.arrayBuffer();
+    return new Response('{"status":"OK"}', { status: 202 });
+  });
+  try {
+    const out = await new Deno.Command(bin, {
+      args: ["--ping", `127.0.0.1:${server.addr.port}`, String(n + 50)],
+      stdout: "piped",
+    }).output();
+    if (!out.success) throw new Error("noop-bootstrap --ping failed");
+    return new TextDecoder().decode(out.stdout).trim().split("\n").slice(50).map((us) =>
+      Number(us) / 1000
+    );
+  } finally {
+    await server.shutdown();
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      warm: { type: "string", default: "2000" },
+      cold: { type: "string", default: "20" },
+      memory: { type: "string", default: "1769" },
+      "no-freeze": { type: "boolean", default: false },
+    },
+  });
+  const warmN = Number(values.warm);
+  const coldN = Number(values.cold);
+  const memoryMb = Number(values.memory);
+  for (const [name, v] of [["--warm", warmN], ["--cold", coldN], ["--memory", memoryMb]] as const) {
+    if (!Number.isInteger(v) || v <= 0) {
+      console.error(`bench_sandbox: ${name} must be a positive integer, got ${v}`);
+      Deno.exit(2);
+    }
+  }
+  const root = await Deno.makeTempDir({ prefix: "bench_sandbox_" });
+  const codeDir = join(root, "code");
+  await Deno.mkdir(codeDir);
+  const bin = await noopBootstrap();
+  await Deno.symlink(bin, join(codeDir, "bootstrap"));
+  const sb = await Sandbox.create({
+    codeDir,
+    runtime: "provided",
+    memoryMb,
+    logDir: join(root, "logs"),
+    functionName: "noop",
+    freeze: !values["no-freeze"],
+  });
+  try {
+    const payload = new TextEncoder().encode("{}");
+    console.log(`controls in force: ${JSON.stringify(sb.controls)}`);
+    const bare = await bareRoundTrips(warmN);
+    const cross = await crossProcessRoundTrips(bin, warmN);
+    await sb.invoke(payload);
+    const warm: number[] = [];
+    const duration: number[] = [];
+    for (let i = 0; i < warmN + 50; i++) {
+      const r = await sb.invoke(payload);
+      if (r.status !== "success") throw new Error(`warm invoke failed: ${r.errorType}`);
+      if (i < 50) continue;
+      warm.push(r.clientRttMs);
+      duration.push(r.durationMs);
+    }
+    const cold: number[] = [];
+    const init: number[] = [];
+    for (let i = 0; i < coldN; i++) {
+      await sb.reset();
+      const r = await sb.invoke(payload);
+      if (!r.cold || r.status !== "success") throw new Error(`cold invoke failed: ${r.errorType}`);
+      cold.push(r.clientRttMs);
+      init.push(r.initMs ?? NaN);
+    }
+    const spawn = await bareSpawns(coldN);
+    const b = stats(bare);
+    const x = stats(cross);
+    const w = stats(warm);
+    console.log(`loopback round trip, in-process     (n=${warmN}): ${fmt(b)}`);
+    console.log(`loopback round trip, other process  (n=${warmN}): ${fmt(x)}`);
+    console.log(`sandbox warm invoke→response        (n=${warmN}): ${fmt(w)}`);
+    console.log(`sandbox warm REPORT Duration        (n=${warmN}): ${fmt(stats(duration))}`);
+    console.log(
+      `warm invoke→response / cross-process round trip: ${(w.median / x.median).toFixed(2)}× ` +
+        `at the median (target ≤ 2×); / in-process: ${(w.median / b.median).toFixed(2)}×`,
+    );
+    console.log(`bare process spawn /bin/true         (n=${coldN}): ${fmt(stats(spawn))}`);
+    console.log(`sandbox cold invoke→response        (n=${coldN}): ${fmt(stats(cold))}`);
+    console.log(`sandbox cold Init Duration          (n=${coldN}): ${fmt(stats(init))}`);
+  } finally {
+    await sb.shutdown();
+    await Deno.remove(root, { recursive: true });
+  }
+}
