@@ -119,6 +119,8 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     records,
     meta: { run_id: runId, backend: null, variant: null, arch: null, memory_mb: null },
   });
+  const recordCount = records.length;
+  records.length = 0; // the rows hold what is needed; let the records go before the write
   await Deno.mkdir(dirname(options.out), { recursive: true });
   if (options.merge) await mergeInvocations(options.out, joined.rows);
   else await writeInvocations(options.out, joined.rows);
@@ -127,7 +129,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     out: options.out,
     files,
     lines: files.reduce((n, f) => n + f.lines, 0),
-    records: records.length,
+    records: recordCount,
     invocations: joined.rows.length,
     cold: joined.rows.filter((r) => r.cold).length,
     rejected: files.reduce((n, f) => n + f.rejected, 0),
