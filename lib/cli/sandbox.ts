@@ -1,0 +1,170 @@
+/**
+ * `deno task sandbox --code DIR [--extensions DIR] [--runtime node|llrt|provided]
+ * [--handler NAME] [--memory MB] [--timeout S] [--invoke N] [--event FILE] [--env K=V]...
+ * [--log-dir DIR]`
+ *
+ * Runs any function, with any extensions, in the local Lambda sandbox and prints its Lambda log
+ * lines as they happen; the text log and the `platform.*` records (JSON lines) are kept in
+ * `--log-dir` (default `data/sandbox/`). `--extensions` takes a folder laid out like `/opt`
+ * (with an `extensions/` folder) or the folder of extension executables itself. The runtime
+ * defaults to `provided` when the code folder has a `bootstrap`, else `node`. Exits 0 when every
+ * invocation succeeded, 1 when one failed, 2 on bad input.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { RUNS_DIR } from "../paths.ts";
+import { type RuntimeName, RUNTIMES, Sandbox } from "../sandbox/sandbox.ts";
+
+/** Parsed command line. */
+export interface SandboxArgs {
+  codeDir: string;
+  extensions: string | null;
+  runtime: RuntimeName | null;
+  handler: string;
+  memoryMb: number;
+  timeoutS: number;
+  invocations: number;
+  eventFile: string | null;
+  env: Record<string, string>;
+  logDir: string;
+}
+
+/**
+ * Reads the command line.
+ *
+ * @param args the arguments after the task name
+ * @returns the parsed arguments
+ * @throws {TypeError} for unknown flags or a missing `--code`
+ * @throws {RangeError} for numbers out of range, an unknown runtime or a bad `--env`
+ */
+export function parseSandboxArgs(args: string[]): SandboxArgs {
+  const { values } = parseArgs({
+    args,
+    options: {
+      code: { type: "string" },
+      extensions: { type: "string" },
+      runtime: { type: "string" },
+      handler: { type: "string", default: "index.handler" },
+      memory: { type: "string", default: "128" },
+      timeout: { type: "string", default: "3" },
+      invoke: { type: "string", default: "1" },
+      event: { type: "string" },
+      env: { type: "string", multiple: true, default: [] },
+      "log-dir": { type: "string", default: join(RUNS_DIR, "..", "sandbox") },
+    },
+    strict: true,
+  });
+  if (values.code === undefined) throw new TypeError("--code DIR is required");
+  const number = (flag: string, raw: string, ok: (n: number) => boolean) => {
+    const n = Number(raw);
+    if (raw.trim() === "" || !ok(n)) throw new RangeError(`--${flag} is out of range: "${raw}"`);
+    return n;
+  };
+  const runtime = values.runtime ?? null;
+  if (runtime !== null && !(RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new RangeError(`--runtime must be one of ${RUNTIMES.join(", ")}, got "${runtime}"`);
+  }
+  const env: Record<string, string> = {};
+  for (const pair of values.env) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new RangeError(`--env takes KEY=VALUE, got "${pair}"`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return {
+    codeDir: resolve(values.code),
+    extensions: values.extensions === undefined ? null : resolve(values.extensions),
+    runtime: runtime as RuntimeName | null,
+    handler: values.handler,
+    memoryMb: number("memory", values.memory, (n) => Number.isInteger(n) && n >= 128 && n <= 10240),
+    timeoutS: number("timeout", values.timeout, (n) => n > 0 && n <= 900),
+    invocations: number("invoke", values.invoke, (n) => Number.isInteger(n) && n >= 1),
+    eventFile: values.event ?? null,
+    env,
+    logDir: resolve(values["log-dir"]),
+  };
+}
+
+async function isDir(path: string): Promise<boolean> {
+  return await Deno.stat(path).then((i) => i.isDirectory, () => false);
+}
+
+/**
+ * The `/opt`-like folder for `--extensions`: the folder itself when it has `extensions/`, else a
+ * temporary one whose `extensions` links to it.
+ *
+ * @param dir the folder given
+ * @returns the opt folder and a cleanup function
+ * @throws {Deno.errors.NotFound} when the folder does not exist
+ */
+export async function optDirFor(
+  dir: string,
+): Promise<{ optDir: string; cleanup(): Promise<void> }> {
+  if (!(await isDir(dir))) throw new Deno.errors.NotFound(`--extensions folder not found: ${dir}`);
+  if (await isDir(join(dir, "extensions"))) return { optDir: dir, cleanup: async () => {} };
+  const optDir = await Deno.makeTempDir({ prefix: "sandbox_opt_" });
+  await Deno.symlink(dir, join(optDir, "extensions"));
+  return { optDir, cleanup: () => Deno.remove(optDir, { recursive: true }) };
+}
+
+async function main(args: SandboxArgs): Promise<number> {
+  let payload = new TextEncoder().encode("{}");
+  if (args.eventFile !== null) {
+    const text = await Deno.readTextFile(args.eventFile).catch(() => {
+      throw new Deno.errors.NotFound(`--event file not found: ${args.eventFile}`);
+    });
+    try {
+      JSON.parse(text);
+    } catch {
+      throw new SyntaxError(`--event file is not JSON: ${args.eventFile}`);
+    }
+    payload = new TextEncoder().encode(text);
+  }
+  const hasBootstrap = await Deno.stat(join(args.codeDir, "bootstrap")).then(
+    () => true,
+    () => false,
+  );
+  const opt = args.extensions === null ? null : await optDirFor(args.extensions);
+  try {
+    const sb = await Sandbox.create({
+      codeDir: args.codeDir,
+      ...(opt ? { optDir: opt.optDir } : {}),
+      runtime: args.runtime ?? (hasBootstrap ? "provided" : "node"),
+      handler: args.handler,
+      memoryMb: args.memoryMb,
+      timeoutS: args.timeoutS,
+      env: args.env,
+      logDir: args.logDir,
+      onLog: (line) => console.log(line),
+    });
+    let failed = 0;
+    try {
+      for (let i = 0; i < args.invocations; i++) {
+        const r = await sb.invoke(payload);
+        console.log(`RESPONSE ${r.requestId} ${new TextDecoder().decode(r.response)}`);
+        if (r.status !== "success") failed += 1;
+      }
+    } finally {
+      await sb.shutdown();
+    }
+    console.error(
+      `${args.invocations} invocation(s), ${failed} failed; controls ${
+        JSON.stringify(sb.controls)
+      }`,
+    );
+    console.error(`log: ${sb.logFile}\ntelemetry: ${sb.telemetryFile}`);
+    return failed === 0 ? 0 : 1;
+  } finally {
+    await opt?.cleanup();
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(parseSandboxArgs(Deno.args)));
+  } catch (e) {
+    console.error(`sandbox: ${e instanceof Error ? e.message : String(e)}`);
+    Deno.exit(2);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The local Lambda sandbox: `Sandbox` runs a function with its extensions under Lambda's
+ * lifecycle, limits and log output; the rest is exported for tests and tools.
+ *
+ * @module
+ */
+export {
+  INIT_LIMIT_MS,
+  type InvokeResult,
+  type RuntimeName,
+  RUNTIMES,
+  Sandbox,
+  type SandboxOptions,
+  SHUTDOWN_LIMIT_MS,
+} from "./sandbox.ts";
+export { LambdaApi, MAX_EXTENSIONS, MAX_RESPONSE_BYTES } from "./api.ts";
+export { parseSubscription, TelemetryHub } from "./telemetry.ts";
+export * from "./records.ts";
+export type { ControlsInForce } from "./cgroup.ts";
