@@ -52,7 +52,10 @@ export function prefixTime(text: string, end: number): number | null {
   }
   const fast = readIsoTime(text, stop);
   if (fast !== null) return fast;
-  const t = Date.parse(text.slice(0, stop));
+  const token = text.slice(0, stop);
+  // Date.parse reads nearly anything ("12" is a date to V8): only try tokens with a clock time.
+  if (!token.includes(":")) return null;
+  const t = Date.parse(token);
   return Number.isNaN(t) ? null : t;
 }
 

@@ -253,6 +253,9 @@ Deno.test("prefixTime() reads ISO timestamps with offsets and fractions", () => 
     ["2024-05-01T10:00:00 s ", Date.UTC(2024, 4, 1, 10)],
     ["2024-05-01T10:00:00.250 s ", Date.UTC(2024, 4, 1, 10, 0, 0, 250)],
     ["May 1 10:00:00 s ", null],
+    ["12 s ", null],
+    ["2024/05/01/[$LATEST]abc ", null],
+    ["Wed,_01_May_2024_10:00:00_GMT s ", null],
     ["2024-13-01T10:00:00Z s ", null],
   ];
   for (const [line, want] of cases) assert.equal(prefixTime(line, line.length - 2), want, line);
