@@ -1,0 +1,107 @@
+/**
+ * Builds the Rust extension for this host with cargo and copies it to `RUST_EXTENSION_BIN`
+ * (`build/rust/battle-ext-rust`). Lambda builds (arm64, x86_64) are `scripts/build_lambda_rust.sh`.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { RUST_DIR, RUST_EXTENSION_BIN, RUST_TARGET_DIR } from "../paths.ts";
+
+/** The cargo package and binary name of the Rust extension. */
+export const RUST_EXTENSION_PACKAGE = "battle-ext-rust";
+
+/** Options of {@linkcode buildRustExtension}. */
+export interface RustBuildOptions {
+  /** Cargo profile; default `release` (the one measured). */
+  profile?: "release" | "dev";
+  /** The cargo executable; default `cargo` on PATH. */
+  cargo?: string;
+  /** The workspace; default `rust/`. */
+  rustDir?: string;
+  /** Cargo's target folder; default `rust/target`. */
+  targetDir?: string;
+  /** Where the binary is copied; default `RUST_EXTENSION_BIN`. */
+  out?: string;
+}
+
+/** What {@linkcode buildRustExtension} built. */
+export interface RustBuild {
+  /** The copied binary. */
+  path: string;
+  /** Its size in bytes. */
+  bytes: number;
+  profile: "release" | "dev";
+  /** Wall time of the cargo run. */
+  durationMs: number;
+}
+
+/**
+ * The cargo arguments for a build of the extension.
+ *
+ * @param profile `release` or `dev`.
+ * @param targetDir Cargo's target folder.
+ * @returns The arguments after `cargo`.
+ */
+export function cargoBuildArgs(profile: "release" | "dev", targetDir: string): string[] {
+  return [
+    "build",
+    "--profile",
+    profile,
+    "-p",
+    RUST_EXTENSION_PACKAGE,
+    "--target-dir",
+    targetDir,
+    "--color",
+    "never",
+  ];
+}
+
+/**
+ * Runs `cargo build --release -p battle-ext-rust` in `rust/` and copies the binary to
+ * `build/rust/battle-ext-rust` (by rename, so a running copy is never overwritten in place).
+ *
+ * @param options Profile and paths.
+ * @returns The binary's path and size.
+ * @throws {Error} When cargo is missing or the build fails; the message holds cargo's last lines.
+ * @example
+ * ```ts
+ * const { path, bytes } = await buildRustExtension();
+ * console.log(`${path}: ${bytes} bytes`);
+ * ```
+ */
+export async function buildRustExtension(options: RustBuildOptions = {}): Promise<RustBuild> {
+  const profile = options.profile ?? "release";
+  const cargo = options.cargo ?? "cargo";
+  const targetDir = options.targetDir ?? RUST_TARGET_DIR;
+  const out = options.out ?? RUST_EXTENSION_BIN;
+  const started = performance.now();
+  let result: Deno.CommandOutput;
+  try {
+    result = await new Deno.Command(cargo, {
+      args: cargoBuildArgs(profile, targetDir),
+      cwd: options.rustDir ?? RUST_DIR,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Error(`Cannot build the Rust extension: "${cargo}" is not installed (rustup.rs)`);
+    }
+    throw err;
+  }
+  const durationMs = performance.now() - started;
+  if (!result.success) {
+    const stderr = new TextDecoder().decode(result.stderr);
+    throw new Error(
+      `Cannot build the Rust extension: cargo exited with ${result.code}\n${stderr.slice(-3000)}`,
+    );
+  }
+  const built = join(targetDir, profile === "dev" ? "debug" : profile, RUST_EXTENSION_PACKAGE);
+  await Deno.mkdir(dirname(out), { recursive: true });
+  const staging = `${out}.${Deno.pid}.tmp`;
+  await Deno.copyFile(built, staging);
+  await Deno.chmod(staging, 0o755);
+  await Deno.rename(staging, out);
+  const { size } = await Deno.stat(out);
+  return { path: out, bytes: size, profile, durationMs };
+}
