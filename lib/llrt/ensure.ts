@@ -198,7 +198,13 @@ async function readCrate(
   const manifest = await Deno.readTextFile(join(crateDir, "Cargo.toml"));
   const core = manifest.match(/^llrt_core\s*=\s*\{[^}\n]*version\s*=\s*"=?([^"]+)"[^}\n]*\}/m);
   if (!core?.[1]) throw new Error(`No llrt_core dependency in ${crateDir}/Cargo.toml`);
-  const features = core[0].match(/features\s*=\s*\[([^\]]*)\]/)?.[1]?.replace(/["\s]/g, "") ?? "";
+  const list = (text: string | undefined) =>
+    text?.replace(/["\s]/g, "").split(",").join(", ") ?? "";
+  const coreFeatures = list(core[0].match(/features\s*=\s*\[([^\]]*)\]/)?.[1]);
+  const crateFeatures = list(manifest.match(/^default\s*=\s*\[([^\]]*)\]/m)?.[1]);
+  const features = `crate default features: ${crateFeatures || "none"}; llrt_core features: ${
+    coreFeatures || "default"
+  }`;
   const parts = [manifest];
   const srcDir = join(crateDir, "src");
   const names = [];
@@ -253,8 +259,8 @@ async function buildFromCrate(
     sdkEmbedded: probe.sdkEmbedded,
     arch: o.arch,
     builtAt: new Date().toISOString(),
-    note: `built from the llrt_core ${crate.coreVersion} crate (rust/llrt, llrt_core features: ` +
-      `${crate.features || "default"}) in ${seconds} s; ${o.reasons.join("; ")}`,
+    note: `built from the llrt_core ${crate.coreVersion} crate (rust/llrt; ${crate.features}) ` +
+      `in ${seconds} s; ${o.reasons.join("; ")}`,
     crateFingerprint: crate.fingerprint,
   };
   return info;
