@@ -342,11 +342,14 @@ export class Sandbox {
       platformFailure = true;
       status = "error";
       const oom = (await rc.oomEvents()) > oomBase;
+      // An extension that said why through /exit/error keeps its own error type.
+      const reported = [...env.extensions.values()].find((e) => e.name === dead.name)
+        ?.reportedError;
       errorType = oom
         ? "Runtime.OutOfMemory"
         : dead.kind === "function"
         ? "Runtime.ExitError"
-        : "Extension.Crash";
+        : reported ?? "Extension.Crash";
       const how = dead.exit?.signal
         ? `signal: ${dead.exit.signal}`
         : `exit status ${dead.exit?.code}`;

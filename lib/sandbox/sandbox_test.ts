@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LLRT_BIN } from "../paths.ts";
 import { type InvokeResult, Sandbox, type SandboxOptions } from "./sandbox.ts";
 
 const TESTDATA = fileURLToPath(new URL("./testdata", import.meta.url));
@@ -298,4 +299,39 @@ Deno.test("Sandbox.create() names the offending option", async () => {
     (e) => e instanceof Deno.errors.NotFound && /\/nonexistent\/x/.test(e.message),
   );
   await assert.rejects(() => Sandbox.create({ ...base, runtime: "provided" }), /bootstrap/);
+});
+
+Deno.test("Sandbox sends SHUTDOWN with reason timeout when it resets after a timeout", async () => {
+  await withSandbox(
+    {
+      codeDir: join(TESTDATA, "shell_fn"),
+      optDir: join(TESTDATA, "opt_recorder"),
+      runtime: "provided",
+      timeoutS: 0.5,
+    },
+    async (sb) => {
+      const r = await sb.invoke(enc("hang"));
+      assert.equal(r.status, "timeout");
+      assert.ok((await logLines(sb)).includes("recorder event SHUTDOWN timeout"));
+    },
+  );
+});
+
+const llrt = Deno.env.get("LLRT_BIN") ?? LLRT_BIN;
+const haveLlrt = await Deno.stat(llrt).then((i) => i.isFile, () => false);
+
+Deno.test({
+  name: "Sandbox runs a handler on the llrt runtime",
+  ignore: !haveLlrt,
+  async fn() {
+    await withSandbox(
+      { codeDir: join(TESTDATA, "node_fn"), runtime: "llrt", llrtBin: llrt },
+      async (sb) => {
+        const r = await sb.invoke(enc({ on: "llrt" }));
+        assert.equal(r.status, "success", new TextDecoder().decode(r.response));
+        assert.deepEqual(dec(r).echo, { on: "llrt" });
+        assert.equal(dec(r).requestId, r.requestId);
+      },
+    );
+  },
 });
