@@ -138,8 +138,7 @@ export class LogParser {
     }
     if (Array.isArray(value)) {
       // A Telemetry API batch on one line: each element counts as one more line read.
-      this.stats.lines += value.length - 1;
-      if (value.length === 0) this.stats.noise++;
+      this.stats.lines += value.length - 1; // never empty: it starts with "[{"
       for (const item of value) this.#event(item, lineNo, time, item);
     } else {
       this.#event(value, lineNo, time, text);
