@@ -16,6 +16,7 @@ import {
   queryInsights,
   withRetry,
 } from "./collect.ts";
+import { joinInvocations } from "../parse/mod.ts";
 
 const ID = "8f5a3c2e-1b4d-4e6f-9a7b-0c1d2e3f4a5b";
 const REPORT =
@@ -258,4 +259,53 @@ Deno.test("parseLogEvents() reads text and JSON messages in time order", () => {
   assert.equal(report.traceId, "1-66321a11-0a1b");
   assert.equal(report.time, 30);
   assert.equal(stats.rejected, 0);
+});
+
+Deno.test("collectLogEvents() feeds a captured export through parse and join", async () => {
+  const { client, mock } = mocked();
+  const url = new URL("../parse/testdata/filter-log-events.json", import.meta.url);
+  const captured = JSON.parse(await Deno.readTextFile(url)) as {
+    events: Array<{ message?: string; timestamp: number; logStreamName: string }>;
+  };
+  const withMessage = captured.events.filter((e) => typeof e.message === "string");
+  mock.on(FilterLogEventsCommand)
+    .resolvesOnce({ events: withMessage.slice(0, 5), nextToken: "a" })
+    .resolvesOnce({ events: [], nextToken: "b" })
+    .resolvesOnce({ events: withMessage.slice(5) });
+  const { events } = await collectLogEvents({
+    client,
+    logGroupName: "g",
+    startTime: 0,
+    endTime: 1,
+  });
+  const { records, stats } = parseLogEvents(events);
+  const { rows } = joinInvocations({
+    records,
+    meta: { run_id: "r", backend: "aws", variant: "node", arch: "arm64", memory_mb: 512 },
+  });
+  assert.equal(stats.rejected, 1); // the cut-off REPORT in the capture
+  assert.deepEqual(rows.map((r) => [r.request_id, r.cold, r.duration_ms, r.billed_ms]), [
+    ["0a7c9e1f-3b5d-4f7a-9c1e-3f5a7c9e1b3d", true, 31.62, 152],
+    ["2b4d6f8a-0c2e-4a6c-8e0a-2c4e6a8c0e2a", false, 2.95, 3],
+  ]);
+  assert.deepEqual(rows[0]?.timestamp, new Date(1714644000120));
+});
+
+Deno.test("queryInsights() retries StartQuery while too many queries run", async () => {
+  const { client, mock } = mocked();
+  const limit = Object.assign(new Error("Too many concurrent queries"), {
+    name: "LimitExceededException",
+  });
+  mock.on(StartQueryCommand).rejectsOnce(limit).resolves({ queryId: "q" });
+  mock.on(GetQueryResultsCommand).resolves({ status: "Complete", results: [] });
+  const r = recorder();
+  const out = await queryInsights({
+    client,
+    logGroupNames: ["g"],
+    startTime: 0,
+    endTime: 1,
+    retry: r,
+  });
+  assert.deepEqual(out.events, []);
+  assert.equal(r.delays.length, 1);
 });
