@@ -69,6 +69,8 @@ export interface SandboxOptions {
   onLog?: (line: string) => void;
   /** Freeze the environment between invocations, as Lambda does; default true. */
   freeze?: boolean;
+  /** `fallback` skips cgroups (SIGSTOP freezer, RSS sampling, no limits); default `auto`. */
+  controls?: "auto" | "fallback";
 }
 
 /** What one invocation produced and measured. */
@@ -162,6 +164,7 @@ export class Sandbox {
       functionName: basename(opts.codeDir).replace(/[^A-Za-z0-9_-]/g, "-") || "function",
       llrtBin: LLRT_BIN,
       freeze: true,
+      controls: "auto" as const,
       ...opts,
     };
     if (!(RUNTIMES as readonly string[]).includes(o.runtime)) {
@@ -186,7 +189,7 @@ export class Sandbox {
       functionVersion: "$LATEST",
       handler: o.handler,
     });
-    const rc = await newControls(o.functionName, o.memoryMb, 0);
+    const rc = await newControls(o, 0);
     await api.start();
     const sb = new Sandbox(o, rc, api);
     api.setHooks({
@@ -445,7 +448,8 @@ export class Sandbox {
       requestId,
       status,
       errorType,
-      response: init.body ?? encoder.encode(JSON.stringify({ errorType, errorMessage: status })),
+      response: init.body ??
+        encoder.encode(JSON.stringify({ errorType, errorMessage: `Init ${status}: ${errorType}` })),
       cold: true,
       clientRttMs: performance.now() - calledAt,
       startedAt,
@@ -460,7 +464,7 @@ export class Sandbox {
   async #init(phase: "init" | "invoke"): Promise<InitOutcome> {
     const t0 = performance.now();
     const deadline = t0 + INIT_LIMIT_MS;
-    this.#rc ??= await newControls(this.#o.functionName, this.#o.memoryMb, ++this.#envSeq);
+    this.#rc ??= await newControls(this.#o, ++this.#envSeq);
     this.#inForce = this.#rc.inForce;
     const env = this.#api.newEnvironment();
     this.#needsInit = true;
@@ -690,13 +694,14 @@ function signalGroup(pid: number, signal: Deno.Signal): void {
   }
 }
 
-async function newControls(
-  functionName: string,
-  memoryMb: number,
-  seq: number,
-): Promise<ResourceControls> {
-  const name = `${functionName}-${seq}-${crypto.randomUUID().slice(0, 8)}`;
-  return await createControls({ name, memoryMb, cpuFraction: memoryMb / 1769 });
+async function newControls(o: Resolved, seq: number): Promise<ResourceControls> {
+  const name = `${o.functionName}-${seq}-${crypto.randomUUID().slice(0, 8)}`;
+  return await createControls({
+    name,
+    memoryMb: o.memoryMb,
+    cpuFraction: o.memoryMb / 1769,
+    prefer: o.controls,
+  });
 }
 
 async function mustExist(path: string, what: string, dir: boolean): Promise<void> {

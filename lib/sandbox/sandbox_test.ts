@@ -279,6 +279,29 @@ Deno.test("Sandbox freezes the environment between invocations", async () => {
   await Deno.remove(pidFile);
 });
 
+Deno.test("Sandbox freezes with SIGSTOP where cgroups are not used", async () => {
+  const pidFile = await Deno.makeTempFile();
+  await withSandbox(
+    {
+      codeDir: join(TESTDATA, "shell_fn"),
+      runtime: "provided",
+      env: { SPIN_PID_FILE: pidFile },
+      controls: "fallback",
+    },
+    async (sb) => {
+      assert.equal(sb.controls.freezer, "sigstop");
+      assert.equal((await sb.invoke(enc("spin"))).status, "success");
+      const pid = (await Deno.readTextFile(pidFile)).trim();
+      const state = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1]![0];
+      assert.equal(state, "T", "the background loop is stopped between invocations");
+      const next = await sb.invoke(enc("ok"));
+      assert.equal(next.status, "success");
+      assert.ok(next.maxMemoryMb >= 1);
+    },
+  );
+  await Deno.remove(pidFile);
+});
+
 Deno.test("Sandbox fails a response over 6 MiB with Function.ResponseSizeTooLarge", async () => {
   await withSandbox({ codeDir: join(TESTDATA, "node_fn"), runtime: "node" }, async (sb) => {
     const r = await sb.invoke(enc({ responseBytes: 7 * 1024 * 1024 }));
