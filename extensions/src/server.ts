@@ -32,6 +32,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Characters outside what SQS accepts in a message (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000+). */
+const SQS_FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 const REASONS: Record<number, string> = {
   100: "Continue",
   202: "Accepted",
@@ -72,6 +75,14 @@ export function route(req: HttpRequest, onMessage: (body: string) => void): Repl
   if (req.body.length === 0) return { status: 400, body: { error: "The message body is empty" } };
   const text = decodeUtf8(req.body);
   if (text === null) return { status: 400, body: { error: "The message body is not valid UTF-8" } };
+  const bad = SQS_FORBIDDEN.exec(text);
+  if (bad) {
+    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    return {
+      status: 400,
+      body: { error: `The message body holds U+${code}, which SQS does not allow` },
+    };
+  }
   onMessage(text);
   return { status: 202, body: { accepted: true } };
 }

@@ -246,3 +246,20 @@ Deno.test("startServer() rejects a port already in use", async () => {
     );
   });
 });
+
+Deno.test("startServer() answers 400 to characters SQS does not allow", async () => {
+  await withServer(async (server, messages) => {
+    for (const body of ["a\u0000b", "bell \u0007", "x\uFFFF"]) {
+      const res = await fetch(`http://127.0.0.1:${server.port}/messages`, { method: "POST", body });
+      assert.equal(res.status, 400);
+      assert.match((await res.json()).error, /U\+(0000|0007|FFFF), which SQS does not allow/);
+    }
+    const ok = await fetch(`http://127.0.0.1:${server.port}/messages`, {
+      method: "POST",
+      body: "tab\tnewline\n emoji 🐎 \uE000",
+    });
+    assert.equal(ok.status, 202);
+    await ok.body?.cancel();
+    assert.equal(messages.length, 1);
+  });
+});
