@@ -5,7 +5,7 @@
  * @module
  */
 export * from "./records.ts";
-export { parseTextLine, prefixTime, type TextLineResult, type XrayLine } from "./text.ts";
+export { parseTextLine, type TextLineResult, type XrayLine } from "./text.ts";
 export { type JsonEventResult, parsePlatformEvent, type UnknownType } from "./json.ts";
 export { LogParser, type LogParserOptions, parseLines } from "./parser.ts";
 export {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseTextLine, prefixTime } from "./text.ts";
+import { parseTextLine } from "./text.ts";
+import { prefixTime } from "./_time.ts";
 import type { ReportRecord } from "./records.ts";
 
 const ID = "8f5a3c2e-1b4d-4e6f-9a7b-0c1d2e3f4a5b";
