@@ -9,6 +9,7 @@
 import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import type { SendBatch } from "./delivery.ts";
+import { nativeChecksum } from "./hash.ts";
 
 /** Environment variables, as `process.env` holds them. */
 export type Env = Record<string, string | undefined>;
@@ -62,6 +63,9 @@ export function sqsClientConfig(
   }
   if (!region) throw new TypeError("Cannot create the SQS client: AWS_REGION is not set");
   config.requestHandler = new FetchHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS });
+  // Native hashing through node:crypto, as the SDK's Node.js build does (see hash.ts for why).
+  config.sha256 = nativeChecksum("sha256");
+  config.md5 = nativeChecksum("md5");
   return config;
 }
 
