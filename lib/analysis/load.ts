@@ -54,7 +54,8 @@ function llrtLabelOf(r: Record<string, unknown>): string | null {
   if (direct !== null) return direct;
   for (const c of candidates) {
     const version = firstString(c.version, c.tag, c.release);
-    if (version !== null) return version;
+    const source = firstString(c.source);
+    if (version !== null) return source === null ? version : `${version} (${source})`;
     if (c.available === false) return `unavailable (${firstString(c.reason) ?? "no reason given"})`;
   }
   return null;
@@ -63,8 +64,10 @@ function llrtLabelOf(r: Record<string, unknown>): string | null {
 /**
  * Normalises a parsed `run.json`. Looks for the LLRT label at `llrtLabel`, `versions.llrt`
  * (string), or `label`, then `version`/`tag`/`release`, of `llrt`, `versions.llrt` or
- * `backendFacts.llrt` (`available: false` gives `unavailable (reason)`); the payload size at `config.payloadBytes`,
- * `config.payload_bytes` or `payloadBytes`; controls at `controls` or `sandbox.controls`.
+ * `backendFacts.llrt` (`version (source)`; `available: false` gives `unavailable (reason)`);
+ * the payload size at `config.payloadBytes`, `config.payload_bytes` or `payloadBytes`; the
+ * controls at `controls`, `backendFacts.sandboxControls`, `backendFacts.controls` or
+ * `sandbox.controls`.
  *
  * @param raw The parsed JSON.
  * @param dir The run folder.
@@ -81,7 +84,8 @@ export function runInfoFrom(raw: unknown, dir: string, rowsRunId: string | null 
     backend: firstString(r.backend, config.backend),
     llrtLabel: llrtLabelOf(r),
     payloadBytes: firstNumber(config.payloadBytes, config.payload_bytes, r.payloadBytes),
-    controls: r.controls ?? record(r.sandbox).controls ?? null,
+    controls: r.controls ?? record(r.backendFacts).sandboxControls ??
+      record(r.backendFacts).controls ?? record(r.sandbox).controls ?? null,
     raw: r,
   };
 }

@@ -29,6 +29,17 @@ Deno.test("runInfoFrom() reads the LLRT label from several places", () => {
     "unavailable (offline)",
   );
   assert.equal(runInfoFrom({ runId: "r9" }, "/x").runId, "r9");
+  // The shape lib/bench writes.
+  const bench = runInfoFrom({
+    runId: "20261123T002922Z-b2cc",
+    backend: "local",
+    config: { payloadBytes: 2048 },
+    versions: { llrt: { available: true, source: "crate", version: "0.8.1-beta" } },
+    backendFacts: { sandboxControls: { freezer: "cgroup-v1" } },
+  }, "/x");
+  assert.equal(bench.llrtLabel, "0.8.1-beta (crate)");
+  assert.deepEqual(bench.controls, { freezer: "cgroup-v1" });
+  assert.equal(bench.payloadBytes, 2048);
   const bare = runInfoFrom(null, "/x/r1");
   assert.equal(bare.runId, "r1");
   assert.equal(bare.llrtLabel, null);

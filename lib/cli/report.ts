@@ -96,6 +96,17 @@ function comparisons(loaded: LoadedRuns): Comparison[] {
     );
 }
 
+/** Sandbox controls in a table cell: scalar settings as `name value`, long details left out. */
+export function formatControls(controls: unknown): string {
+  if (controls === null || controls === undefined) return "not recorded";
+  if (typeof controls !== "object") return String(controls);
+  const parts = Object.entries(controls as Record<string, unknown>)
+    .filter(([k, v]) => k !== "detail" && ["string", "number", "boolean"].includes(typeof v))
+    .filter(([, v]) => String(v).length <= 60)
+    .map(([k, v]) => `${k} ${String(v)}`);
+  return parts.length > 0 ? parts.join(", ") : JSON.stringify(controls).slice(0, 200);
+}
+
 function runsTable(loaded: LoadedRuns): string {
   return markdownTable(
     ["run", "backend", "LLRT", "controls in force", "folder"],
@@ -103,7 +114,7 @@ function runsTable(loaded: LoadedRuns): string {
       r.runId,
       r.backend ?? "unknown",
       r.llrtLabel ?? "not recorded",
-      r.controls === null ? "not recorded" : JSON.stringify(r.controls),
+      formatControls(r.controls),
       relative(ROOT, r.dir).startsWith("..") ? r.dir : relative(ROOT, r.dir),
     ]),
   );

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { ChartRenderer, findChromium } from "../charts/chromium.ts";
 import { FIXTURE_RUN, FIXTURE_RUN_X86 } from "../analysis/testdata/make_fixture.ts";
 import { invocationFrame } from "../analysis/frame.ts";
-import { main, writeReport } from "./report.ts";
+import { formatControls, main, writeReport } from "./report.ts";
 
 const chromium = findChromium();
 if (chromium === null) {
@@ -92,7 +92,10 @@ Deno.test("writeReport() writes summary.md with intervals, costs, backend and LL
     assert.ok(statSync(join(out, "init_ecdf.html")).size > 1_000_000);
     const md = readFileSync(join(out, "summary.md"), "utf8");
     assert.match(md, /^# Battle of the Extensions: fixture-arm64, fixture-x86/);
-    assert.match(md, /\| fixture-arm64 \| local \| LLRT v0\.7\.0-beta \(fixture\) \|/);
+    assert.match(
+      md,
+      /\| fixture-arm64 \| local \| LLRT v0\.7\.0-beta \(fixture\) \| cpuLimit memory-proportional \(fixture\), freeze true \|/,
+    );
     assert.match(md, /\| node \| 128 \| arm64 \| 44 \| 12 \| 30 \| 2 error \|/);
     assert.match(md, /\| llrt \| 512 \| x86_64 \| 4 \| \d+ \(n=4: too few for a 95% interval\) \|/);
     assert.match(md, /llrt vs node: 0\.\d\d× \[0\.\d\d, 0\.\d\d\]/);
@@ -154,6 +157,15 @@ Deno.test("writeReport() copes with failed-only cells and rows of unknown varian
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+Deno.test("formatControls() keeps short settings and drops long details", () => {
+  assert.equal(
+    formatControls({ memoryLimit: "cgroup-v1", freezer: "cgroup-v1", detail: "long text" }),
+    "memoryLimit cgroup-v1, freezer cgroup-v1",
+  );
+  assert.equal(formatControls(null), "not recorded");
+  assert.equal(formatControls("sigstop"), "sigstop");
 });
 
 Deno.test("main() rejects bad input with a message naming the value", async () => {
