@@ -11,7 +11,8 @@
  *   (`/bin/true`, spawn to exit).
  *
  * Flags: `--warm N` (default 2000), `--cold N` (default 20), `--memory MB` (default 1769, one
- * full vCPU so the CPU quota does not dominate).
+ * full vCPU so the CPU quota does not dominate), `--no-freeze` (leave the environment running
+ * between invocations, to see what the freezer costs), `--fallback` (no cgroups: SIGSTOP).
  *
  * @module
  */
@@ -111,6 +112,7 @@ if (import.meta.main) {
       cold: { type: "string", default: "20" },
       memory: { type: "string", default: "1769" },
       "no-freeze": { type: "boolean", default: false },
+      fallback: { type: "boolean", default: false },
     },
   });
   const warmN = Number(values.warm);
@@ -134,6 +136,7 @@ if (import.meta.main) {
     logDir: join(root, "logs"),
     functionName: "noop",
     freeze: !values["no-freeze"],
+    controls: values.fallback ? "fallback" : "auto",
   });
   try {
     const payload = new TextEncoder().encode("{}");

@@ -127,6 +127,10 @@ export class Sandbox {
   #envSeq = 0;
   /** OOM kills counted before the current invocation. */
   #oomBase = 0;
+  /** Controls for the next Init, prepared after a teardown. */
+  #nextRc: Promise<ResourceControls> | null = null;
+  /** `addProcess` calls still running. */
+  #adding: Promise<void>[] = [];
   #chain: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** `<logDir>/<functionName>.log`. */
@@ -251,6 +255,9 @@ export class Sandbox {
     await this.#api.close();
     await this.#rc?.destroy();
     this.#rc = null;
+    const prepared = await this.#nextRc?.catch(() => null);
+    await prepared?.destroy();
+    this.#nextRc = null;
     this.#log.close();
     this.#tel.close();
   }
@@ -308,13 +315,11 @@ export class Sandbox {
       ...(opts.clientContext === undefined ? {} : { clientContext: opts.clientContext }),
     });
     // The event is on its way before the thaw, so the runtime reads it the moment the kernel
-    // lets it run again.
-    if (!cold) {
-      if (this.#o.freeze) await rc.thaw();
-      env.telemetry.resume();
-    }
+    // lets it run again; the thaw's own confirmation overlaps the invocation.
+    const thawed = !cold && this.#o.freeze ? rc.thaw() : Promise.resolve();
     const rt = env.runtime;
     const crashed = () => this.#procs.find((p) => p.exit !== null);
+    const resumed = thawed.then(() => env.telemetry.resume());
     await this.#api.until(() => rt.outcome !== null || crashed() !== undefined, limit);
     const outcome = rt.outcome;
     let runtimeDoneMs: number | null = null;
@@ -336,6 +341,7 @@ export class Sandbox {
       await this.#api.until(() => env.allWaiting() || crashed() !== undefined, limit);
     }
     const end = performance.now();
+    await resumed;
     let status: Status = "success";
     let errorType: string | null = null;
     let response = outcome?.body ?? new Uint8Array();
@@ -464,7 +470,9 @@ export class Sandbox {
   async #init(phase: "init" | "invoke"): Promise<InitOutcome> {
     const t0 = performance.now();
     const deadline = t0 + INIT_LIMIT_MS;
-    this.#rc ??= await newControls(this.#o, ++this.#envSeq);
+    const prepared = this.#nextRc;
+    this.#nextRc = null;
+    this.#rc ??= await (prepared ?? newControls(this.#o, ++this.#envSeq));
     this.#inForce = this.#rc.inForce;
     const env = this.#api.newEnvironment();
     this.#needsInit = true;
@@ -507,6 +515,7 @@ export class Sandbox {
     }
     env.initDone = true;
     const ms = performance.now() - t0;
+    await Promise.all(this.#adding.splice(0));
     const failed = failure();
     const status: Status = failed ? "error" : ok ? "success" : "timeout";
     const errorType = failed?.errorType ?? null;
@@ -609,15 +618,19 @@ export class Sandbox {
   ): Promise<void> {
     const rc = this.#rc!;
     const wrapped = rc.wrapCommand(command, args);
-    const child = new Deno.Command(wrapped.command, {
-      args: wrapped.args,
+    // Each process leads its own session and process group, so signals reach its children.
+    // setsid(1) execs in place (the child is no group leader); Deno's own `detached` forks
+    // the whole Deno process instead of spawning, which costs tens of milliseconds.
+    const viaSetsid = await setsidPath();
+    const child = new Deno.Command(viaSetsid ?? wrapped.command, {
+      args: viaSetsid ? [wrapped.command, ...wrapped.args] : wrapped.args,
       env: opts.env,
       clearEnv: true,
       cwd: opts.cwd,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      detached: true,
+      detached: viaSetsid === null,
     }).spawn();
     const proc: Proc = { kind, name, child, exit: null, drained: Promise.resolve() };
     proc.drained = Promise.all([
@@ -629,7 +642,9 @@ export class Sandbox {
       }),
     ]).then(() => {});
     this.#procs.push(proc);
-    await rc.addProcess(child.pid).catch(() => {});
+    // The command wrapper already put the process into the groups; addProcess also tracks it
+    // for the fallback. It runs alongside the start-up rather than in front of it.
+    this.#adding.push(rc.addProcess(child.pid).catch(() => {}));
   }
 
   async #pump(kind: Proc["kind"], stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -676,7 +691,26 @@ export class Sandbox {
     this.#api.newEnvironment();
     await rc.destroy();
     this.#rc = null;
+    // The next Init's groups are made now, off its critical path.
+    if (!this.#closed) {
+      this.#nextRc = newControls(this.#o, ++this.#envSeq);
+      this.#nextRc.catch(() => {});
+    }
   }
+}
+
+let setsid: Promise<string | null> | null = null;
+
+/** Where setsid(1) is, or null where there is none (then Deno's `detached` is used). */
+function setsidPath(): Promise<string | null> {
+  setsid ??= (async () => {
+    for (const dir of ["/usr/bin", "/bin", "/usr/local/bin"]) {
+      const path = join(dir, "setsid");
+      if (await Deno.stat(path).then((i) => i.isFile, () => false)) return path;
+    }
+    return null;
+  })();
+  return setsid;
 }
 
 /** Waits for `p`, but at most `ms` milliseconds. */
