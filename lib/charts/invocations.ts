@@ -22,7 +22,7 @@ export function warmAndOverhead(frame: pl.DataFrame, context: ChartContext): Fig
   const layout = baseLayout({
     title: "Warm invocations: Duration and extension overhead",
     subtitle:
-      "Left: billed Duration. Right: time after the response until every extension was done",
+      "Left: Duration, which is billed. Right: time after the runtime finished until every extension was done",
     xTitle: "Memory size",
     yTitle: "Warm Duration (ms)",
     runs: context.runs,
