@@ -1,4 +1,4 @@
 // A CommonJS callback-style handler.
-exports.handler = function (event, context, callback) {
+exports.handler = function (event, _context, callback) {
   setTimeout(() => callback(null, { callback: true, event }), 1);
 };
