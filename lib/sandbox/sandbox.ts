@@ -71,6 +71,8 @@ export interface SandboxOptions {
   freeze?: boolean;
   /** `fallback` skips cgroups (SIGSTOP freezer, RSS sampling, no limits); default `auto`. */
   controls?: "auto" | "fallback";
+  /** Init time limit in ms; default Lambda's 10,000 for on-demand functions. */
+  initLimitMs?: number;
 }
 
 /** What one invocation produced and measured. */
@@ -169,6 +171,7 @@ export class Sandbox {
       llrtBin: LLRT_BIN,
       freeze: true,
       controls: "auto" as const,
+      initLimitMs: INIT_LIMIT_MS,
       ...opts,
     };
     if (!(RUNTIMES as readonly string[]).includes(o.runtime)) {
@@ -468,8 +471,18 @@ export class Sandbox {
   }
 
   async #init(phase: "init" | "invoke"): Promise<InitOutcome> {
+    try {
+      return await this.#initOnce(phase);
+    } catch (e) {
+      // Whatever was started must not outlive a failed Init (e.g. a bootstrap that cannot run).
+      await this.#teardown("failure");
+      throw e;
+    }
+  }
+
+  async #initOnce(phase: "init" | "invoke"): Promise<InitOutcome> {
     const t0 = performance.now();
-    const deadline = t0 + INIT_LIMIT_MS;
+    const deadline = t0 + this.#o.initLimitMs;
     const prepared = this.#nextRc;
     this.#nextRc = null;
     this.#rc ??= await (prepared ?? newControls(this.#o, ++this.#envSeq));

@@ -136,6 +136,25 @@ Deno.test("Sandbox reports an Init error in INIT_REPORT and retries Init on the 
   });
 });
 
+Deno.test("Sandbox ends an Init that exceeds its limit with INIT_REPORT Status: timeout", async () => {
+  await withSandbox(
+    { codeDir: join(TESTDATA, "slow_init"), runtime: "provided", initLimitMs: 300 },
+    async (sb) => {
+      const r = await sb.invoke(enc({}));
+      assert.equal(r.status, "timeout");
+      const lines = await logLines(sb);
+      const initReports = lines.filter((l) => l.startsWith("INIT_REPORT"));
+      assert.equal(initReports.length, 2);
+      assert.match(
+        initReports[0]!,
+        /^INIT_REPORT Init Duration: 3\d\d\.\d\d ms\tPhase: init\tStatus: timeout$/,
+      );
+      assert.match(initReports[1]!, /\tPhase: invoke\tStatus: timeout$/);
+      assert.match(lines.find((l) => l.startsWith("REPORT"))!, /\tStatus: timeout\t$/);
+    },
+  );
+});
+
 Deno.test("Sandbox times out, logs Status: timeout and runs Init again", async () => {
   await withSandbox(
     { codeDir: join(TESTDATA, "shell_fn"), runtime: "provided", timeoutS: 0.5 },
