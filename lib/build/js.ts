@@ -105,9 +105,9 @@ export function esbuildOptions(spec: BundleSpec): esbuild.BuildOptions {
     bundle: true,
     format: "esm",
     target: "es2023",
+    // Minified as a Lambda deployment would be (smaller to load and parse on every cold start).
+    // Names are not kept: SDK errors set `name` themselves, and keepNames costs size and start-up.
     minify: true,
-    // Keep names so stack traces and `err.name` (e.g. SDK error classes) stay readable.
-    keepNames: true,
     legalComments: "none",
     logLevel: "silent",
     absWorkingDir: ROOT,
