@@ -64,6 +64,9 @@ export function categoryOrder(points: readonly Point[], manyArchs: boolean): str
   return cells.map((p) => cellLabel(p, manyArchs));
 }
 
+/** Box traces show every point up to this many per variant, else only outliers. */
+export const MAX_BOX_POINTS = 3000;
+
 /** One box trace (every point shown) per variant. */
 export function boxTraces(
   points: readonly Point[],
@@ -77,7 +80,8 @@ export function boxTraces(
     showlegend: options.showlegend ?? true,
     x: ps.map((p) => cellLabel(p, manyArchs)),
     y: ps.map((p) => p.value),
-    boxpoints: "all",
+    // Every point while it stays readable; past that only the outliers.
+    boxpoints: ps.length <= MAX_BOX_POINTS ? "all" : "outliers",
     jitter: 0.4,
     pointpos: 0,
     marker: { color: colorOf(variant), size: 4, opacity: 0.55 },
