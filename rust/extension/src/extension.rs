@@ -114,9 +114,8 @@ pub async fn run() -> Result<(), Error> {
     };
     let outbox = Outbox::new();
     tokio::spawn(http::serve(listener, outbox.clone()));
-    let sender = sqs::SqsSender::new(sqs::client().await, config.queue_url);
-    tokio::spawn(run_sender(outbox.clone(), Arc::new(sender)));
 
+    let sender_outbox = outbox.clone();
     let events = service_fn(move |event| on_event(outbox.clone(), event));
     let registered = Extension::new()
         .with_extension_name(&name)
@@ -128,5 +127,10 @@ pub async fn run() -> Result<(), Error> {
         port = config.port,
         "{name} registered, listening on 127.0.0.1:{}", config.port
     );
+    // Lambda starts the runtime once every extension has registered, so the SQS client
+    // (configuration, CA certificates: a few ms of CPU) is built after registering, alongside
+    // the runtime's own Init, and before the first /next.
+    let sender = sqs::SqsSender::new(sqs::client().await, config.queue_url);
+    tokio::spawn(run_sender(sender_outbox, Arc::new(sender)));
     registered.run().await
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Builds the Rust extension for AWS Lambda (Amazon Linux 2023 / provided.al2023, glibc) with
+# cargo-lambda, which links through zig against an old glibc so the binary runs on Lambda:
+#
+#   cargo lambda build --release --extension -p battle-ext-rust --arm64     (aarch64-unknown-linux-gnu)
+#   cargo lambda build --release --extension -p battle-ext-rust --x86-64    (x86_64-unknown-linux-gnu)
+#
+# and copies each binary to build/lambda/<arch>/battle-ext-rust (<arch>: arm64 or x86_64), ready
+# for a layer's extensions/ folder. The host build for local runs is lib/build/rust.ts instead.
+#
+# Usage: scripts/build_lambda_rust.sh [arm64] [x86_64]      (default: both)
+#
+# Needs, else it stops with one line saying what is missing:
+#   - cargo (rustup.rs) and the Rust standard library of each target
+#     (rustup target add aarch64-unknown-linux-gnu x86_64-unknown-linux-gnu);
+#   - cargo-lambda: pip install cargo-lambda==1.9.2   (or: cargo install cargo-lambda --locked);
+#   - zig: pip install ziglang==0.13.0 (cargo-lambda runs `python3 -m ziglang`), or zig on PATH.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PACKAGE=battle-ext-rust
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/rust/target}"
+
+die() {
+  echo "build_lambda_rust: $*" >&2
+  exit 1
+}
+
+triple_of() {
+  case "$1" in
+    arm64) echo aarch64-unknown-linux-gnu ;;
+    x86_64) echo x86_64-unknown-linux-gnu ;;
+    *) die "unknown architecture \"$1\" (use arm64 or x86_64)" ;;
+  esac
+}
+
+flag_of() {
+  case "$1" in
+    arm64) echo --arm64 ;;
+    x86_64) echo --x86-64 ;;
+  esac
+}
+
+has_target() {
+  local sysroot
+  sysroot="$(rustc --print sysroot)"
+  [ -d "$sysroot/lib/rustlib/$1/lib" ]
+}
+
+archs=("$@")
+[ ${#archs[@]} -gt 0 ] || archs=(arm64 x86_64)
+for arch in "${archs[@]}"; do triple_of "$arch" >/dev/null; done
+
+command -v cargo >/dev/null || die "cargo is not installed (https://rustup.rs)"
+cargo lambda --version >/dev/null 2>&1 ||
+  die "cargo-lambda is not installed: pip install cargo-lambda==1.9.2 (or cargo install cargo-lambda --locked)"
+command -v zig >/dev/null || python3 -m ziglang version >/dev/null 2>&1 ||
+  die "zig is not installed: pip install ziglang==0.13.0 (cargo-lambda links through zig)"
+for arch in "${archs[@]}"; do
+  triple="$(triple_of "$arch")"
+  has_target "$triple" ||
+    die "the Rust target $triple ($arch) is not installed: rustup target add $triple"
+done
+
+for arch in "${archs[@]}"; do
+  triple="$(triple_of "$arch")"
+  echo "build_lambda_rust: $arch ($triple)" >&2
+  (cd "$ROOT/rust" && cargo lambda build --release --extension -p "$PACKAGE" "$(flag_of "$arch")" \
+    --target-dir "$TARGET_DIR") || die "cargo lambda build failed for $arch"
+  out="$ROOT/build/lambda/$arch"
+  mkdir -p "$out"
+  install -m 0755 "$TARGET_DIR/$triple/release/$PACKAGE" "$out/$PACKAGE.tmp"
+  mv "$out/$PACKAGE.tmp" "$out/$PACKAGE"
+  echo "build_lambda_rust: $out/$PACKAGE ($(stat -c %s "$out/$PACKAGE") bytes)"
+done
