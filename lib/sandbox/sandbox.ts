@@ -39,8 +39,10 @@ export type RuntimeName = typeof RUNTIMES[number];
 
 /** Lambda's on-demand Init limit. */
 export const INIT_LIMIT_MS = 10_000;
-/** How long extensions get after SHUTDOWN before SIGKILL. */
+/** How long external extensions get after SHUTDOWN before SIGKILL. */
 export const SHUTDOWN_LIMIT_MS = 2_000;
+/** The same limit when only internal extensions (in the runtime process) registered. */
+export const INTERNAL_SHUTDOWN_LIMIT_MS = 500;
 
 const NODE_BOOTSTRAP = fileURLToPath(new URL("./runtimes/node_bootstrap.mjs", import.meta.url));
 
@@ -680,13 +682,19 @@ export class Sandbox {
       await rc.thaw();
       const env = this.#api.env;
       const hasExtensions = procs.some((p) => p.kind === "extension" && p.exit === null);
-      const deadline = performance.now() + (hasExtensions ? SHUTDOWN_LIMIT_MS : 0);
+      // Lambda's limits: 2,000 ms with external extensions, 500 ms with internal ones only.
+      const limitMs = hasExtensions
+        ? SHUTDOWN_LIMIT_MS
+        : env.extensions.size > 0
+        ? INTERNAL_SHUTDOWN_LIMIT_MS
+        : 0;
+      const deadline = performance.now() + limitMs;
       for (const p of procs) {
         if (p.kind === "function" && p.exit === null) signalGroup(p.child.pid, "SIGTERM");
       }
       // Subscribers get what is buffered before SHUTDOWN, within the same time limit.
-      await withinMs(env.telemetry.flush(), hasExtensions ? SHUTDOWN_LIMIT_MS / 2 : 0);
-      this.#api.deliverShutdown(reason, Date.now() + SHUTDOWN_LIMIT_MS);
+      await withinMs(env.telemetry.flush(), limitMs / 2);
+      this.#api.deliverShutdown(reason, Date.now() + limitMs);
       // Shutdown is over when every process has exited, or every extension has handled
       // SHUTDOWN and is back in /next (the crates' run loops do that instead of exiting).
       await this.#api.until(
