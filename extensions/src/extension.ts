@@ -26,7 +26,7 @@ export interface ExtensionDeps {
   log?: (line: string) => void;
   /** Default `Date.now`. */
   now?: () => number;
-  /** Time kept back from an event's deadline to call `/event/next` or exit. Default 100 ms. */
+  /** Time kept back from an event's deadline to call `/event/next` or exit. Default 200 ms. */
   deadlineMarginMs?: number;
 }
 
@@ -59,7 +59,7 @@ export async function runExtension(deps: ExtensionDeps): Promise<number> {
     for (;;) {
       const event = await deps.api.next(id);
       const until = Number.isFinite(event.deadlineMs)
-        ? event.deadlineMs - (deps.deadlineMarginMs ?? 100)
+        ? event.deadlineMs - (deps.deadlineMarginMs ?? 200)
         : undefined;
       await flushUntil(deps.outbox, until, now);
       if (event.eventType === "INVOKE") {

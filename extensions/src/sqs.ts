@@ -58,7 +58,7 @@ export function sqsClientConfig(
     };
   }
   if (options.node ?? onNode()) {
-    config.requestHandler = { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 1_000 };
+    config.requestHandler = { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 2_000 };
     return config;
   }
   if (!region) throw new TypeError("Cannot create the SQS client: AWS_REGION is not set");
