@@ -6,6 +6,7 @@
  */
 import { requireAwsCredentials } from "../aws/credentials.ts";
 import { readStackOutputs } from "../../infra/outputs.ts";
+import { collectLogEvents, createLogsClient } from "../aws/collect.ts";
 import { AwsBackend } from "./aws.ts";
 
 /**
@@ -25,12 +26,22 @@ export async function createAwsBackend(options: { region?: string } = {}): Promi
     }
     throw error;
   }
-  const { fetchPlatformMessages } = await import("../aws/collect.ts");
+  const stackRegion = outputs.region || region;
+  const logs = createLogsClient({ region: stackRegion });
   return new AwsBackend({
     functions: outputs.functions,
-    region: outputs.region || region,
+    region: stackRegion,
     queueUrl: outputs.queueUrl,
-    fetchLogs: ({ logGroup, startTime, endTime }) =>
-      fetchPlatformMessages({ logGroupName: logGroup, startTime, endTime, region }),
+    // The stack's functions log in JSON format (infra/stack.ts).
+    fetchLogs: async ({ logGroup, startTime, endTime }) => {
+      const { events } = await collectLogEvents({
+        client: logs,
+        logGroupName: logGroup,
+        startTime,
+        endTime,
+        format: "json",
+      });
+      return events.map((e) => e.message);
+    },
   });
 }

@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { functionDir, layerDir, LLRT_BIN } from "../paths.ts";
 import { needsLlrt } from "../variants.ts";
 import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
-import { readLlrtInfo } from "../llrt/mod.ts";
-import { Sandbox } from "../sandbox/mod.ts";
+import { type LlrtInfo, llrtLabel, readLlrtInfo } from "../llrt/mod.ts";
+import { Sandbox } from "../sandbox/sandbox.ts";
 import { type Cell, cellLabel, hostArch } from "./matrix.ts";
 import { collectCell } from "./collect_cell.ts";
 import type { BenchBackend, CellPlan, CellResult, ClientRecord } from "./types.ts";
@@ -35,15 +35,17 @@ export class LocalBackend implements BenchBackend {
   readonly name = "local" as const;
   #sqs: ElasticMQ;
   #controls: Record<string, unknown> | null = null;
-  #llrt = readLlrtInfo();
+  #llrt: LlrtInfo;
 
-  private constructor(sqs: ElasticMQ) {
+  private constructor(sqs: ElasticMQ, llrt: LlrtInfo) {
     this.#sqs = sqs;
+    this.#llrt = llrt;
   }
 
-  /** Starts ElasticMQ on a free loopback port. */
+  /** Starts ElasticMQ on a free loopback port and reads which LLRT the build made. */
   static async start(): Promise<LocalBackend> {
-    return new LocalBackend(await startElasticMQ({ port: 0 }));
+    const llrt = await readLlrtInfo();
+    return new LocalBackend(await startElasticMQ({ port: 0 }), llrt);
   }
 
   describe(): Record<string, unknown> {
@@ -52,6 +54,7 @@ export class LocalBackend implements BenchBackend {
       sqsServer: "ElasticMQ",
       sandboxControls: this.#controls,
       llrt: this.#llrt,
+      llrtLabel: llrtLabel(this.#llrt),
     };
   }
 
@@ -110,7 +113,7 @@ export class LocalBackend implements BenchBackend {
     });
     this.#controls ??= { ...sandbox.controls };
     const client: ClientRecord[] = [];
-    const event = { payloadBytes: plan.payloadBytes };
+    const event = new TextEncoder().encode(JSON.stringify({ payloadBytes: plan.payloadBytes }));
     let successes = 0;
     try {
       const invokeOnce = async (intendedCold: boolean) => {

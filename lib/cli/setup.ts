@@ -1,9 +1,73 @@
 /**
- * `deno task setup`: installs and builds what a run needs. Idempotent: finished steps are
- * skipped quickly. Filled in as the build steps land.
+ * `deno task setup`: installs and builds what a run needs, idempotently (finished steps are
+ * quick): npm packages, ElasticMQ (Maven Central), the notebooks' Jupyter venv and Deno kernel,
+ * then `deno task build` (Rust extension, LLRT, JS bundles, layers). Checks that Chromium is
+ * there for chart export. Flags: `--no-notebooks`, `--no-build`.
  *
  * @module
  */
+import { parseArgs } from "node:util";
+import { ensureElasticMQ } from "../elasticmq/mod.ts";
+import { ensureNotebookTools } from "../../notebooks/jupyter.ts";
+import { buildAll } from "./build.ts";
+
+async function chromiumPath(): Promise<string | null> {
+  for (
+    const p of [Deno.env.get("CHROMIUM_BIN"), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+  ) {
+    if (!p) continue;
+    try {
+      if ((await Deno.stat(p)).isFile) return p;
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
+}
+
 if (import.meta.main) {
-  console.log("setup: nothing to do yet");
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      "no-notebooks": { type: "boolean", default: false },
+      "no-build": { type: "boolean", default: false },
+    },
+  });
+  const failures: string[] = [];
+  const step = async (name: string, fn: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    try {
+      await fn();
+      console.error(`setup: ${name} ready (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (error) {
+      failures.push(name);
+      console.error(`setup: ${name} FAILED: ${error instanceof Error ? error.message : error}`);
+    }
+  };
+  await step("npm packages", async () => {
+    const out = await new Deno.Command(Deno.execPath(), { args: ["install"], stderr: "piped" })
+      .output();
+    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).trim());
+  });
+  await step("ElasticMQ", () => ensureElasticMQ());
+  if (!values["no-notebooks"]) await step("Jupyter (notebooks)", () => ensureNotebookTools());
+  if (!values["no-build"]) {
+    await step("build", async () => {
+      const manifest = await buildAll();
+      if (manifest.failures.length > 0) {
+        throw new Error(manifest.failures.map((f) => `${f.part}: ${f.error}`).join("; "));
+      }
+    });
+  }
+  const chromium = await chromiumPath();
+  if (chromium) console.error(`setup: Chromium at ${chromium}`);
+  else {
+    console.error(
+      "setup: Chromium not found: chart export (PNG/SVG) needs it — apt-get install chromium",
+    );
+  }
+  if (failures.length > 0) {
+    console.error(`setup: failed: ${failures.join(", ")}`);
+    Deno.exit(1);
+  }
 }
