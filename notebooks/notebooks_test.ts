@@ -2,8 +2,9 @@
  * Notebook checks: committed without outputs, one parameters cell first, and every notebook
  * executes headless on the Deno kernel (nbclient from `.cache/venv`) without a cell error.
  *
- * The execution runs in smoke mode (`BATTLE_NOTEBOOK_SMOKE=1`: no benchmark, no AWS) against the
- * fixture run, or against `BATTLE_NOTEBOOK_RUN_DIR` when set (e.g. a small real local run in CI).
+ * The execution runs in smoke mode (`BATTLE_NOTEBOOK_SMOKE=1`: no benchmark of its own, no AWS)
+ * against a small real local run that the test makes first with the local backend (the sandbox,
+ * real extensions, ElasticMQ), or against `BATTLE_NOTEBOOK_RUN_DIR` when set.
  *
  * @module
  */
@@ -11,7 +12,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { FIXTURE_RUN } from "../lib/analysis/testdata/make_fixture.ts";
+import { variantByName } from "../lib/variants.ts";
+import { LocalBackend } from "../lib/bench/local.ts";
+import { runBench } from "../lib/bench/run.ts";
+import { hostArch } from "../lib/bench/matrix.ts";
 import { allNotebooks, ensureNotebookTools, executeNotebooks } from "./jupyter.ts";
 import { stripNotebook } from "./strip.ts";
 import { PLOTLY_MIME } from "../lib/charts/display.ts";
@@ -80,7 +84,25 @@ Deno.test({
     await ensureNotebookTools(() => {});
     const out = mkdtempSync(join(tmpdir(), "notebooks-"));
     try {
-      const runDir = Deno.env.get("BATTLE_NOTEBOOK_RUN_DIR") || FIXTURE_RUN;
+      let runDir = Deno.env.get("BATTLE_NOTEBOOK_RUN_DIR") ?? "";
+      if (runDir === "") {
+        const backend = await LocalBackend.start();
+        const variants = ["none", "rust", "node", "llrt"].map(variantByName)
+          .filter((v) =>
+            backend.skipReason({ variant: v, memoryMb: 256, arch: hostArch() }) === null
+          );
+        assert.ok(variants.length >= 3, "none, rust and node are built (deno task build)");
+        const run = await runBench(backend, {
+          variants,
+          memoryMb: [256, 1024],
+          archs: [hostArch()],
+          plan: { cold: 2, warm: 3, payloadBytes: 1024, workIterations: 200, timeoutS: 10 },
+          out: join(out, "run"),
+          log: () => {},
+        });
+        assert.deepEqual(run.failedCells, []);
+        runDir = run.runDir;
+      }
       const result = await executeNotebooks(allNotebooks(), {
         outDir: out,
         env: { BATTLE_NOTEBOOK_SMOKE: "1", BATTLE_RUN_DIR: runDir },
