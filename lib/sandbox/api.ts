@@ -206,7 +206,11 @@ export class LambdaApi {
   until(done: () => boolean, deadline: number): Promise<boolean> {
     if (done()) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => finish(done()), Math.max(0, deadline - performance.now()));
+      // Rounded up: a timer may fire up to a millisecond early otherwise.
+      const timer = setTimeout(
+        () => finish(done()),
+        Math.max(0, Math.ceil(deadline - performance.now()) + 1),
+      );
       const check = () => {
         if (done()) finish(true);
       };
@@ -233,19 +237,22 @@ export class LambdaApi {
     rt.current = event;
     rt.outcome = null;
     rt.oversize = false;
-    const extEvent = JSON.stringify({
-      eventType: "INVOKE",
-      deadlineMs: event.deadlineMs,
-      requestId: event.requestId,
-      invokedFunctionArn: event.functionArn,
-      tracing: { type: "X-Amzn-Trace-Id", value: event.traceId },
-    });
-    for (const e of this.env.extensions.values()) {
-      if (e.events.has("INVOKE")) this.#sendToExtension(e, extEvent);
-    }
+    // The runtime first: its event is the one on the invocation's critical path.
     if (rt.pending) {
       rt.pending.resolve(this.#invocationResponse(event));
       rt.pending = null;
+    }
+    let extEvent: string | null = null;
+    for (const e of this.env.extensions.values()) {
+      if (!e.events.has("INVOKE")) continue;
+      extEvent ??= JSON.stringify({
+        eventType: "INVOKE",
+        deadlineMs: event.deadlineMs,
+        requestId: event.requestId,
+        invokedFunctionArn: event.functionArn,
+        tracing: { type: "X-Amzn-Trace-Id", value: event.traceId },
+      });
+      this.#sendToExtension(e, extEvent);
     }
   }
 

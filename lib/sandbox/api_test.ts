@@ -108,17 +108,28 @@ Deno.test("LambdaApi refuses a response over 6 MiB with 413", async () => {
   });
 });
 
-Deno.test("LambdaApi records /init/error with the error type header", async () => {
+Deno.test("LambdaApi records /init/error with the body's errorType, else the header's", async () => {
   await withApi(async (api, base) => {
     const res = await call(`${base}${RT}/init/error`, {
       method: "POST",
-      headers: { "Lambda-Runtime-Function-Error-Type": "Runtime.ImportModuleError" },
-      body: JSON.stringify({ errorMessage: "x", errorType: "Other", stackTrace: [] }),
+      headers: { "Lambda-Runtime-Function-Error-Type": "unhandled" },
+      body: JSON.stringify({
+        errorMessage: "x",
+        errorType: "Runtime.ImportModuleError",
+        stackTrace: [],
+      }),
     });
     assert.equal(res.status, 202);
     assert.equal(api.env.runtime.initError?.errorType, "Runtime.ImportModuleError");
     const twice = await call(`${base}${RT}/init/error`, { method: "POST", body: "{}" });
     assert.equal(twice.status, 403);
+    api.newEnvironment();
+    await call(`${base}${RT}/init/error`, {
+      method: "POST",
+      headers: { "Lambda-Runtime-Function-Error-Type": "Runtime.HandlerNotFound" },
+      body: "not json",
+    });
+    assert.equal(api.env.runtime.initError?.errorType, "Runtime.HandlerNotFound");
   });
 });
 

@@ -163,12 +163,11 @@ export function round3(ms: number): number {
  * @returns the trace id
  */
 export function newTraceId(now: number): string {
-  const hex = (bytes: number) =>
-    Array.from(
-      crypto.getRandomValues(new Uint8Array(bytes)),
-      (b) => b.toString(16).padStart(2, "0"),
-    )
-      .join("");
+  const bytes = crypto.getRandomValues(new Uint8Array(20));
+  let hex = "";
+  for (const b of bytes) hex += HEX[b]!;
   const epoch = Math.floor(now / 1000).toString(16).padStart(8, "0");
-  return `Root=1-${epoch}-${hex(12)};Parent=${hex(8)};Sampled=0`;
+  return `Root=1-${epoch}-${hex.slice(0, 24)};Parent=${hex.slice(24, 40)};Sampled=0`;
 }
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));

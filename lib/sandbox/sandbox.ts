@@ -135,6 +135,8 @@ export class Sandbox {
   #nextRc: Promise<ResourceControls> | null = null;
   /** `addProcess` calls still running. */
   #adding: Promise<void>[] = [];
+  #logBuf: string[] = [];
+  #telBuf: string[] = [];
   #chain: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** `<logDir>/<functionName>.log`. */
@@ -263,6 +265,7 @@ export class Sandbox {
     const prepared = await this.#nextRc?.catch(() => null);
     await prepared?.destroy();
     this.#nextRc = null;
+    this.#flush();
     this.#log.close();
     this.#tel.close();
   }
@@ -272,15 +275,27 @@ export class Sandbox {
     return this.shutdown();
   }
 
+  // Lines are buffered and written at the end of each phase, so no file write sits between
+  // an invocation's event and its response.
   #line(text: string): void {
-    this.#log.writeSync(encoder.encode(`${new Date().toISOString()}\t${text}\n`));
+    this.#logBuf.push(`${new Date().toISOString()}\t${text}\n`);
     this.#o.onLog?.(text);
+    if (this.#logBuf.length >= 256) this.#flush();
   }
 
   #platform(type: string, record: Record<string, unknown>): void {
     const event: TelemetryEvent = { time: new Date().toISOString(), type, record };
-    this.#tel.writeSync(encoder.encode(JSON.stringify(event) + "\n"));
+    this.#telBuf.push(JSON.stringify(event) + "\n");
     this.#api.env.telemetry.publish(event);
+  }
+
+  #flush(): void {
+    for (const [buf, file] of [[this.#logBuf, this.#log], [this.#telBuf, this.#tel]] as const) {
+      if (buf.length === 0) continue;
+      const bytes = encoder.encode(buf.join(""));
+      buf.length = 0;
+      for (let off = 0; off < bytes.length;) off += file.writeSync(bytes.subarray(off));
+    }
   }
 
   #output(kind: Proc["kind"], line: string): void {
@@ -407,6 +422,7 @@ export class Sandbox {
       reportLine(status === "timeout" ? { ...facts, errorType: null } : facts, platformFailure),
     );
     this.#platform("platform.report", reportRecord(facts, tracing));
+    this.#flush();
     if (platformFailure) {
       await this.#teardown(status === "timeout" ? "timeout" : "failure");
     } else {
@@ -455,6 +471,7 @@ export class Sandbox {
     this.#line(endLine(requestId));
     this.#line(reportLine(status === "timeout" ? { ...facts, errorType: null } : facts, true));
     this.#platform("platform.report", reportRecord(facts));
+    this.#flush();
     return {
       requestId,
       status,
@@ -543,6 +560,7 @@ export class Sandbox {
       spans: [],
     });
     env.telemetry.endBacklog();
+    this.#flush();
     if (status !== "success") {
       this.#line(initReportLine({ durationMs: ms, phase, status, errorType }));
       await this.#teardown(status === "timeout" ? "timeout" : "failure");
@@ -708,6 +726,7 @@ export class Sandbox {
       await rc.killAll("SIGKILL");
       await Promise.all(procs.map((p) => p.drained));
     }
+    this.#flush();
     this.#procs = [];
     this.#api.newEnvironment();
     await rc.destroy();
