@@ -64,7 +64,7 @@ export function cargoBuildArgs(profile: "release" | "dev", targetDir: string): s
  * @returns The binary's path and size.
  * @throws {Error} When cargo is missing or the build fails; the message holds cargo's last lines.
  * @example
- * ```ts
+ * ```ts ignore
  * const { path, bytes } = await buildRustExtension();
  * console.log(`${path}: ${bytes} bytes`);
  * ```

@@ -282,7 +282,7 @@ export class ExtensionsApi implements AsyncDisposable {
  *
  * @returns The server; give its `address` to the extension as `AWS_LAMBDA_RUNTIME_API`.
  * @example
- * ```ts
+ * ```ts ignore
  * await using api = startExtensionsApi();
  * // spawn the extension with AWS_LAMBDA_RUNTIME_API=api.address
  * await api.waitForNext(1); // Init done

@@ -3,7 +3,7 @@
  * runs one extension like Lambda does, and the suite every implementation runs.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runContractSuite } from "./mod.ts";
  * runContractSuite({
  *   name: "node",

@@ -3,8 +3,9 @@
  * "The extension's contract", checked against a real SQS (ElasticMQ) and a test Extensions API.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * // lib/contract/rust_test.ts
+ * import { RUST_EXTENSION_BIN } from "../paths.ts";
  * runContractSuite({ name: "rust", extensionName: "battle-ext-rust", command: RUST_EXTENSION_BIN });
  * ```
  *

@@ -7,7 +7,7 @@
  * await using sqs = await startElasticMQ();
  * const queueUrl = await sqs.createQueue("battle");
  * // AWS_ENDPOINT_URL_SQS=sqs.endpoint, BATTLE_QUEUE_URL=queueUrl
- * const messages = await sqs.receiveAll(queueUrl, { expect: 1 });
+ * const messages = await sqs.receiveAll(queueUrl); // drains what is there now
  * ```
  *
  * @module
