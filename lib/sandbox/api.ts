@@ -13,6 +13,8 @@ import { parseSubscription, TelemetryHub } from "./telemetry.ts";
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 /** Most extensions one function may register. */
 export const MAX_EXTENSIONS = 10;
+/** The account id the sandbox reports (function ARNs, `accountId` on registration). */
+export const ACCOUNT_ID = "000000000000";
 
 /** One invocation as handed to the runtime. */
 export interface InvokeEvent {
@@ -446,10 +448,13 @@ export class LambdaApi {
       reportedError: null,
     });
     this.#hooks.onRegister?.(name, events as string[]);
+    const accountId = (req.headers.get("Lambda-Extension-Accept-Feature") ?? "")
+      .split(",").some((f) => f.trim() === "accountId");
     return json(200, {
       functionName: this.#opts.functionName,
       functionVersion: this.#opts.functionVersion,
       handler: this.#opts.handler,
+      ...(accountId ? { accountId: ACCOUNT_ID } : {}),
     }, { "Lambda-Extension-Identifier": id });
   }
 

@@ -6,6 +6,7 @@
  */
 export {
   INIT_LIMIT_MS,
+  type InvokeOptions,
   type InvokeResult,
   type RuntimeName,
   RUNTIMES,
@@ -13,7 +14,7 @@ export {
   type SandboxOptions,
   SHUTDOWN_LIMIT_MS,
 } from "./sandbox.ts";
-export { LambdaApi, MAX_EXTENSIONS, MAX_RESPONSE_BYTES } from "./api.ts";
+export { ACCOUNT_ID, LambdaApi, MAX_EXTENSIONS, MAX_RESPONSE_BYTES } from "./api.ts";
 export { parseSubscription, TelemetryHub } from "./telemetry.ts";
 export * from "./records.ts";
 export type { ControlsInForce } from "./cgroup.ts";

@@ -15,7 +15,7 @@
  */
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Environment, LambdaApi } from "./api.ts";
+import { ACCOUNT_ID, type Environment, LambdaApi } from "./api.ts";
 import { type ControlsInForce, createControls, type ResourceControls } from "./cgroup.ts";
 import {
   billedMs,
@@ -75,6 +75,14 @@ export interface SandboxOptions {
   controls?: "auto" | "fallback";
   /** Init time limit in ms; default Lambda's 10,000 for on-demand functions. */
   initLimitMs?: number;
+}
+
+/** Per-invocation extras, passed to the runtime as `Lambda-Runtime-*` headers. */
+export interface InvokeOptions {
+  /** JSON, as `Lambda-Runtime-Client-Context`. */
+  clientContext?: string;
+  /** JSON, as `Lambda-Runtime-Cognito-Identity`. */
+  cognitoIdentity?: string;
 }
 
 /** What one invocation produced and measured. */
@@ -227,11 +235,11 @@ export class Sandbox {
    * serialised, as in one Lambda execution environment.
    *
    * @param payload the event
-   * @param opts optional client context (a JSON string, passed through)
+   * @param opts optional client context and Cognito identity (JSON strings, passed through)
    * @returns the invocation's result, after its REPORT is written
    * @throws {Error} when the sandbox was shut down
    */
-  invoke(payload: Uint8Array, opts: { clientContext?: string } = {}): Promise<InvokeResult> {
+  invoke(payload: Uint8Array, opts: InvokeOptions = {}): Promise<InvokeResult> {
     if (this.#closed) return Promise.reject(new Error("Sandbox is shut down"));
     const run = this.#chain.then(() => this.#invokeNow(payload, opts));
     this.#chain = run.catch(() => {});
@@ -303,7 +311,7 @@ export class Sandbox {
     this.#api.env.telemetry.publish({ time: new Date().toISOString(), type: kind, record: line });
   }
 
-  async #invokeNow(payload: Uint8Array, opts: { clientContext?: string }): Promise<InvokeResult> {
+  async #invokeNow(payload: Uint8Array, opts: InvokeOptions): Promise<InvokeResult> {
     const calledAt = performance.now();
     const startedAt = new Date();
     let initMs: number | null = null;
@@ -333,6 +341,7 @@ export class Sandbox {
       functionArn: this.#functionArn(),
       traceId,
       ...(opts.clientContext === undefined ? {} : { clientContext: opts.clientContext }),
+      ...(opts.cognitoIdentity === undefined ? {} : { cognitoIdentity: opts.cognitoIdentity }),
     });
     // The event is on its way before the thaw, so the runtime reads it the moment the kernel
     // lets it run again; the thaw's own confirmation overlaps the invocation.
@@ -450,7 +459,7 @@ export class Sandbox {
 
   #functionArn(): string {
     const region = this.#o.env.AWS_REGION ?? "us-east-1";
-    return `arn:aws:lambda:${region}:000000000000:function:${this.#o.functionName}`;
+    return `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${this.#o.functionName}`;
   }
 
   #failedInit(init: InitOutcome, calledAt: number, startedAt: Date): InvokeResult {
