@@ -209,8 +209,15 @@ export class Sandbox {
       handler: o.handler,
     });
     const rc = await newControls(o, 0);
-    await api.start();
-    const sb = new Sandbox(o, rc, api);
+    let sb: Sandbox;
+    try {
+      await api.start();
+      sb = new Sandbox(o, rc, api);
+    } catch (e) {
+      await api.close();
+      await rc.destroy();
+      throw e;
+    }
     api.setHooks({
       onRegister: (name, events) =>
         sb.#platform("platform.extension", { name, state: "Ready", events }),
