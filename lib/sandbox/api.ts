@@ -316,6 +316,9 @@ export class LambdaApi {
         return await this.#subscribe(env, req);
       }
       return fail(404, "NotFound", `no such API: ${req.method} ${path}`);
+    } catch (e) {
+      // A client that went away mid-body, or a body that is not what the route expects.
+      return fail(400, "InvalidRequestFormat", e instanceof Error ? e.message : String(e));
     } finally {
       this.notify();
     }
