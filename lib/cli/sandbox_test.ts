@@ -1,6 +1,21 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { optDirFor, parseSandboxArgs } from "./sandbox.ts";
+
+const CLI = fileURLToPath(new URL("./sandbox.ts", import.meta.url));
+const TESTDATA = fileURLToPath(new URL("../sandbox/testdata", import.meta.url));
+
+async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const d = new TextDecoder();
+  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+}
 
 Deno.test("parseSandboxArgs() reads every flag and applies defaults", () => {
   const a = parseSandboxArgs([
@@ -55,4 +70,45 @@ Deno.test("optDirFor() accepts an /opt layout or a folder of extensions", async 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("sandbox CLI prints the Lambda log lines and keeps the files", async () => {
+  const logDir = await Deno.makeTempDir();
+  const event = join(logDir, "event.json");
+  await Deno.writeTextFile(event, '"hello"');
+  try {
+    const r = await runCli([
+      "--code",
+      join(TESTDATA, "shell_fn"),
+      "--extensions",
+      join(TESTDATA, "opt_recorder", "extensions"),
+      "--memory",
+      "1024",
+      "--invoke",
+      "2",
+      "--event",
+      event,
+      "--log-dir",
+      logDir,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^INIT_START Runtime Version: /m);
+    assert.equal(r.stdout.match(/^REPORT RequestId: /gm)?.length, 2);
+    assert.match(r.stdout, /^recorder event SHUTDOWN spindown$/m);
+    assert.match(r.stdout, /^RESPONSE \S+ "hello"$/m);
+    assert.match(await Deno.readTextFile(join(logDir, "shell_fn.log")), /\tREPORT RequestId: /);
+    assert.match(
+      await Deno.readTextFile(join(logDir, "shell_fn.telemetry.jsonl")),
+      /"platform.report"/,
+    );
+  } finally {
+    await Deno.remove(logDir, { recursive: true });
+  }
+});
+
+Deno.test("sandbox CLI exits 2 with one line on bad input", async () => {
+  const r = await runCli(["--code", join(TESTDATA, "shell_fn"), "--event", "/nonexistent.json"]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split("\n").length, 1);
+  assert.match(r.stderr, /--event file not found: \/nonexistent\.json/);
 });

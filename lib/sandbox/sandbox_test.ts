@@ -381,3 +381,18 @@ Deno.test({
     );
   },
 });
+
+Deno.test("Sandbox serialises concurrent invocations, as one environment does", async () => {
+  await withSandbox({ codeDir: join(TESTDATA, "shell_fn"), runtime: "provided" }, async (sb) => {
+    const results = await Promise.all([1, 2, 3].map((n) => sb.invoke(enc(`c${n}`))));
+    assert.deepEqual(results.map((r) => new TextDecoder().decode(r.response)), [
+      '"c1"',
+      '"c2"',
+      '"c3"',
+    ]);
+    assert.deepEqual(results.map((r) => r.cold), [true, false, false]);
+    for (let i = 1; i < results.length; i++) {
+      assert.ok(results[i]!.startedAt >= results[i - 1]!.startedAt);
+    }
+  });
+});
