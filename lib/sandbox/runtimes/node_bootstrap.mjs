@@ -162,6 +162,16 @@ function runHandler(handler, event, headers) {
   });
 }
 
+// The JSON the managed runtime logs after "Invoke Error" / "Uncaught Exception".
+function logDocument(err) {
+  const doc = errorDocument(err);
+  return JSON.stringify({
+    errorType: doc.errorType,
+    errorMessage: doc.errorMessage,
+    stack: err instanceof Error ? (err.stack ?? "").split("\n") : [],
+  });
+}
+
 async function postError(urlPath, err) {
   const doc = errorDocument(err);
   await request("POST", urlPath, JSON.stringify(doc), {
@@ -176,12 +186,12 @@ async function main() {
   try {
     handler = await loadHandler();
   } catch (err) {
-    const doc = await postError(`${base}/init/error`, err);
-    console.error(`${doc.errorType}: ${doc.errorMessage}`);
+    console.error(`Uncaught Exception \t${logDocument(err)}`);
+    await postError(`${base}/init/error`, err);
     process.exit(129);
   }
   process.on("uncaughtException", async (err) => {
-    console.error("Uncaught Exception", err);
+    console.error(`Uncaught Exception \t${logDocument(err)}`);
     if (currentRequestId !== null) {
       await postError(`${base}/invocation/${currentRequestId}/error`, err).catch(() => {});
     }
@@ -208,8 +218,7 @@ async function main() {
         console.error(`Invoke Error \t${res.body.toString("utf8")}`);
       }
     } catch (err) {
-      const doc = errorDocument(err);
-      console.error(`Invoke Error \t${JSON.stringify(doc)}`);
+      console.error(`Invoke Error \t${logDocument(err)}`);
       await postError(`${base}/invocation/${requestId}/error`, err);
     }
   }
