@@ -15,7 +15,7 @@
  */
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ACCOUNT_ID, type Environment, LambdaApi } from "./api.ts";
+import { ACCOUNT_ID, type Environment, LambdaApi, MAX_RESPONSE_BYTES } from "./api.ts";
 import { type ControlsInForce, createControls, type ResourceControls } from "./cgroup.ts";
 import {
   billedMs,
@@ -245,9 +245,16 @@ export class Sandbox {
    * @param opts optional client context and Cognito identity (JSON strings, passed through)
    * @returns the invocation's result, after its REPORT is written
    * @throws {Error} when the sandbox was shut down
+   * @throws {RangeError} when the payload is over 6 MiB
    */
   invoke(payload: Uint8Array, opts: InvokeOptions = {}): Promise<InvokeResult> {
     if (this.#closed) return Promise.reject(new Error("Sandbox is shut down"));
+    if (payload.length > MAX_RESPONSE_BYTES) {
+      // Lambda refuses synchronous payloads over 6 MiB before any environment sees them.
+      return Promise.reject(
+        new RangeError(`Payload of ${payload.length} bytes exceeds ${MAX_RESPONSE_BYTES} bytes`),
+      );
+    }
     const run = this.#chain.then(() => this.#invokeNow(payload, opts));
     this.#chain = run.catch(() => {});
     return run;

@@ -334,6 +334,15 @@ Deno.test("Sandbox fails a response over 6 MiB with Function.ResponseSizeTooLarg
   });
 });
 
+Deno.test("Sandbox.invoke() refuses a payload over 6 MiB", async () => {
+  await withSandbox({ codeDir: join(TESTDATA, "shell_fn"), runtime: "provided" }, async (sb) => {
+    await assert.rejects(
+      () => sb.invoke(new Uint8Array(6 * 1024 * 1024 + 1)),
+      (e) => e instanceof RangeError && /6291457 bytes/.test(e.message),
+    );
+  });
+});
+
 Deno.test("Sandbox.create() names the offending option", async () => {
   const base = { codeDir: join(TESTDATA, "node_fn"), runtime: "node" as const, logDir: "/tmp" };
   await assert.rejects(
