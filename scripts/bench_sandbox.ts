@@ -231,9 +231,9 @@ if (import.meta.main) {
     console.log(
       `warm invoke→response / cross-process round trip: ${(w.median / x.median).toFixed(2)}× ` +
         `at the median (target ≤ 2×); / in-process: ${(w.median / b.median).toFixed(2)}×; ` +
-        `/ bare long poll: ${(w.median / p.median).toFixed(2)}× (sandbox bookkeeping ${
-          (w.median - p.median).toFixed(3)
-        } ms)`,
+        `/ bare long poll: ${(w.median / p.median).toFixed(2)}× (sandbox bookkeeping${
+          values["no-freeze"] ? "" : " + thaw"
+        } ${(w.median - p.median).toFixed(3)} ms)`,
     );
     console.log(`bare process spawn /bin/true         (n=${coldN}): ${fmt(stats(spawn))}`);
     console.log(`sandbox cold invoke→response        (n=${coldN}): ${fmt(stats(cold))}`);
