@@ -134,3 +134,33 @@ pub async fn run() -> Result<(), Error> {
     tokio::spawn(run_sender(sender_outbox, Arc::new(sender)));
     registered.run().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn epoch_ms() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    }
+
+    #[test]
+    fn deadline_instant_keeps_the_margin_back() {
+        let at = deadline_instant(epoch_ms() + 2_000, Duration::from_millis(200));
+        let left = at.saturating_duration_since(Instant::now());
+        assert!(
+            left <= Duration::from_millis(1_800) && left >= Duration::from_millis(1_700),
+            "{left:?}"
+        );
+    }
+
+    #[test]
+    fn deadline_instant_is_now_for_past_or_missing_deadlines() {
+        for deadline_ms in [0, epoch_ms() - 5_000, epoch_ms() + 100] {
+            let at = deadline_instant(deadline_ms, Duration::from_millis(200));
+            assert!(at <= Instant::now(), "{deadline_ms}");
+        }
+    }
+}
