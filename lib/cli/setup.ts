@@ -6,10 +6,43 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { CACHE_DIR } from "../paths.ts";
 import { ensureElasticMQ } from "../elasticmq/mod.ts";
 import { ensureNotebookTools } from "../../notebooks/jupyter.ts";
 import { buildAll } from "./build.ts";
+
+/** AWS's Python runtime interface client, for the sandbox's conformance suite. */
+export const AWSLAMBDARIC_VERSION = "4.2.2";
+
+async function ensureAwsLambdaRic(): Promise<void> {
+  const target = join(CACHE_DIR, "awslambdaric");
+  const stamp = join(target, `.installed-${AWSLAMBDARIC_VERSION}`);
+  if (existsSync(stamp)) return;
+  const out = await new Deno.Command("python3", {
+    args: [
+      "-m",
+      "pip",
+      "install",
+      "--quiet",
+      "--disable-pip-version-check",
+      "--upgrade",
+      "--target",
+      target,
+      `awslambdaric==${AWSLAMBDARIC_VERSION}`,
+    ],
+    stderr: "piped",
+    stdout: "null",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `pip install awslambdaric failed: ${new TextDecoder().decode(out.stderr).trim()}`,
+    );
+  }
+  await Deno.writeTextFile(stamp, new Date().toISOString());
+}
 
 async function chromiumPath(): Promise<string | null> {
   for (
@@ -50,6 +83,7 @@ if (import.meta.main) {
     if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).trim());
   });
   await step("ElasticMQ", () => ensureElasticMQ());
+  await step("awslambdaric (conformance client)", () => ensureAwsLambdaRic());
   if (!values["no-notebooks"]) await step("Jupyter (notebooks)", () => ensureNotebookTools());
   if (!values["no-build"]) {
     await step("build", async () => {
