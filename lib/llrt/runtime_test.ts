@@ -89,7 +89,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "llrt has fetch, node:net server and client, crypto hashes and timers",
+  name: "llrt has fetch, node:net server and client, crypto (incl. subtle HMAC) and timers",
   ignore,
   fn: async () => {
     const server = Deno.serve(
@@ -106,6 +106,7 @@ Deno.test({
         sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
         hmac: "2d93cbc1be167bcb1637a4a23cbff01a7878f0c50ee833954ea5221bb1b8c628",
         env: "m2",
+        subtleHmac: "2d93cbc1be167bcb1637a4a23cbff01a7878f0c50ee833954ea5221bb1b8c628",
         timeoutWaited: true,
         intervalTicks: 3,
         externalFetch: { status: 200, body: "POST ping" },

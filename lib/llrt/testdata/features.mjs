@@ -7,6 +7,17 @@ const out = {};
 out.sha256 = createHash("sha256").update("abc").digest("hex");
 out.hmac = createHmac("sha256", "key").update("msg").digest("hex");
 out.env = process.env.BATTLE_MARKER;
+// The AWS SDK's browser build signs requests with WebCrypto HMAC keys.
+const key = await crypto.subtle.importKey(
+  "raw",
+  new TextEncoder().encode("key"),
+  { name: "HMAC", hash: "SHA-256" },
+  false,
+  ["sign"],
+);
+const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("msg"));
+out.subtleHmac = Array.from(new Uint8Array(signature), (b) => b.toString(16).padStart(2, "0"))
+  .join("");
 
 const started = Date.now();
 await new Promise((resolve) => setTimeout(resolve, 50));

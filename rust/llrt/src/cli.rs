@@ -19,8 +19,8 @@ pub enum Command {
     Version,
     /// `-h` / `--help`.
     Help,
-    /// `-e <source>` / `--eval <source>`; `None` when the source is missing.
-    Eval(Option<String>),
+    /// `-e <source>` / `--eval <source>`.
+    Eval(String),
     /// `compile input.js [output.lrt]` (only in builds without the `lambda` feature).
     Compile { input: String, output: String },
     /// Run a module file; `global` evaluates it as a script (`.cjs`).
@@ -57,7 +57,14 @@ pub fn parse(
     match first.as_str() {
         "-v" | "--version" => Command::Version,
         "-h" | "--help" => Command::Help,
-        "-e" | "--eval" => Command::Eval(args.get(2).cloned()),
+        // Without a source llrt_process would panic while building `process.argv`.
+        "-e" | "--eval" => match args.get(2) {
+            Some(source) => Command::Eval(source.clone()),
+            None => Command::Fail {
+                message: format!("{first}: a source argument is required"),
+                show_usage: true,
+            },
+        },
         "compile" => parse_compile(&args[2..]),
         "test" => Command::Fail {
             message: "test: the LLRT test runner is not part of this build".to_string(),
@@ -184,12 +191,15 @@ mod tests {
         );
         assert_eq!(
             parse(&args(&["llrt", "-e", "1+1"]), no_env, |_| false),
-            Command::Eval(Some("1+1".into()))
+            Command::Eval("1+1".into())
         );
-        assert_eq!(
+        assert!(matches!(
             parse(&args(&["llrt", "--eval"]), no_env, |_| false),
-            Command::Eval(None)
-        );
+            Command::Fail {
+                show_usage: true,
+                ..
+            }
+        ));
     }
 
     #[test]

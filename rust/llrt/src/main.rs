@@ -73,7 +73,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                     })
                     .await;
                 }
-                Command::Eval(Some(source)) => vm.run(source.into_bytes(), false, false).await,
+                Command::Eval(source) => vm.run(source.into_bytes(), false, false).await,
                 Command::RunFile { path, global } => vm.run_file(path, true, global).await,
                 _ => {}
             }
