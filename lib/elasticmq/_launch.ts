@@ -23,15 +23,42 @@ export interface LaunchOptions {
 export interface Launched {
   /** The bound port. */
   port: number;
-  /** The JVM's process id. */
+  /** The process id of the watchdog shell the JVM runs under. */
   pid: number;
   /** The last lines the JVM printed. */
   log(): string;
-  /** Stops the JVM (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
+  /** Stops the JVM (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. Idempotent. */
   terminate(): Promise<void>;
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/**
+ * Runs the JVM (`$@`) under a shell that stops it once its own stdin closes: when `terminate()`
+ * closes it, and also when the Deno process dies without cleaning up (a failed or interrupted
+ * test run), so no JVM outlives its owner. It waits for the JVM's real exit, so the port is
+ * free again when the shell ends. (A background job's stdin is /dev/null unless redirected:
+ * hence fd 3.)
+ */
+const WATCHDOG = `
+exec 3<&0
+"$@" </dev/null 3<&- &
+jvm=$!
+trap 'kill -TERM "$jvm" 2>/dev/null' TERM INT
+{
+  while read -r _; do :; done
+  kill -TERM "$jvm"
+  i=0
+  while kill -0 "$jvm" && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  kill -KILL "$jvm"
+} <&3 >/dev/null 2>&1 &
+exec 3<&-
+watch=$!
+wait "$jvm"; code=$?
+while kill -0 "$jvm" 2>/dev/null; do wait "$jvm"; code=$?; done
+kill "$watch" 2>/dev/null
+exit "$code"
+`;
 const BOUND = /Started SQS rest server, bind address [^\s:]+:(\d+)/;
 const STARTED = /ElasticMQ server \([^)]*\) started in/;
 
@@ -75,9 +102,9 @@ export async function launch(install: ElasticMQInstall, options: LaunchOptions):
     install.classpath,
     "org.elasticmq.server.Main",
   ];
-  const child = new Deno.Command(install.java, {
-    args,
-    stdin: "null",
+  const child = new Deno.Command("sh", {
+    args: ["-c", WATCHDOG, "elasticmq", install.java, ...args],
+    stdin: "piped",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -102,26 +129,12 @@ export async function launch(install: ElasticMQInstall, options: LaunchOptions):
     }
   };
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
+  const status = child.status;
   const log = () => lines.join("\n");
 
   const terminate = async () => {
-    if (!exited) {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* exited meanwhile */ }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* exited meanwhile */ }
-      }, 5_000);
-      await status;
-      clearTimeout(timer);
-    }
+    // Closing the watchdog's stdin stops the JVM (SIGTERM, SIGKILL 5 s later).
+    await child.stdin.close().catch(() => {});
     await status;
     await pumps;
     await Deno.remove(dir, { recursive: true }).catch(() => {});

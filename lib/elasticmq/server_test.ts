@@ -69,3 +69,24 @@ Deno.test("renderConfig() binds loopback and lists the queues to re-create", () 
     message: 'Invalid SQS queue name: "x" {} y"',
   });
 });
+
+Deno.test("startElasticMQ(): the JVM dies with the process that started it", async () => {
+  const owner = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./testdata/orphan.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = owner.stdout.getReader();
+  const { value } = await reader.read();
+  const port = Number(new TextDecoder().decode(value).trim());
+  assert.ok(port > 0, "the owner printed its port");
+  assert.equal(await portOpen(port), true);
+  owner.kill("SIGKILL");
+  await owner.status;
+  await reader.cancel();
+  const deadline = Date.now() + 10_000;
+  while (await portOpen(port) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await portOpen(port), false, `ElasticMQ on ${port} outlived its owner`);
+});
