@@ -39,7 +39,10 @@ export class Controls implements ResourceControls {
   readonly #tree = new ProcessTree();
   readonly #rss = new RssSampler(this.#tree);
   readonly #parts: ControlsParts;
-  readonly #kernelPeak: boolean;
+  /** `kernel`: the group's peak; `rss`: the tree sampler; `both`: the larger (see peak). */
+  readonly #peak: "kernel" | "rss" | "both";
+  /** The group's file pages at the start of the peak window (`both`). */
+  #fileAtReset = 0;
   #frozen = false;
   #destroyed = false;
 
@@ -48,8 +51,13 @@ export class Controls implements ResourceControls {
     this.inForce = parts.inForce;
     this.limits = parts.limits;
     this.dirs = parts.dirs;
-    this.#kernelPeak = parts.accounting !== null && parts.inForce.peakMemory !== "rss-sampling";
-    if (!this.#kernelPeak) this.#rss.start(parts.sampleMs);
+    const p = parts.inForce.peakMemory;
+    this.#peak = parts.accounting === null || p === "rss-sampling"
+      ? "rss"
+      : p.startsWith("rss+")
+      ? "both"
+      : "kernel";
+    if (this.#peak !== "kernel") this.#rss.start(parts.sampleMs);
   }
 
   async addProcess(pid: number): Promise<void> {
@@ -82,7 +90,7 @@ export class Controls implements ResourceControls {
     this.#assertLive("freeze");
     this.#frozen = true;
     const f = this.#parts.freezer;
-    if (!this.#kernelPeak) await this.#rss.stop();
+    if (this.#peak !== "kernel") await this.#rss.stop();
     if (!f) return await this.#tree.stopAll();
     if (f.version === "cgroup-v1") {
       await writeControl(join(f.dir, "freezer.state"), "FROZEN");
@@ -111,7 +119,7 @@ export class Controls implements ResourceControls {
       await writeControl(join(f.dir, "cgroup.freeze"), "0");
       await pollUntil(() => this.#v2Frozen(f.dir, 0), { what: `${f.dir} to thaw` });
     }
-    if (!this.#kernelPeak) this.#rss.start(this.#parts.sampleMs);
+    if (this.#peak !== "kernel") this.#rss.start(this.#parts.sampleMs);
   }
 
   async #v2Frozen(dir: string, want: 0 | 1): Promise<boolean> {
@@ -120,14 +128,33 @@ export class Controls implements ResourceControls {
 
   async resetPeak(): Promise<void> {
     this.#assertLive("resetPeak");
-    await (this.#kernelPeak ? this.#parts.accounting! : this.#rss).resetPeak();
+    const a = this.#parts.accounting;
+    if (this.#peak === "kernel") return await a!.resetPeak();
+    if (this.#peak === "rss") return await this.#rss.resetPeak();
+    const [, , usage] = await Promise.all([a!.resetPeak(), this.#rss.resetPeak(), a!.usage()]);
+    this.#fileAtReset = usage.fileBytes;
   }
 
+  /**
+   * `both`: the larger of the sampled tree (anonymous + each mapped file page once) and the
+   * kernel's peak without its file pages plus the tree's mapped files. The kernel's peak sees
+   * spikes between samples; its file part depends on which group read a file first, so it is
+   * swapped for the mapped files. The group's file pages at the peak are not known: the larger
+   * of those at the window's start and end stands in, which errs low, never high, while the
+   * page cache only grows.
+   */
   async peakMemoryBytes(): Promise<number> {
     this.#assertLive("peakMemoryBytes");
-    return this.#kernelPeak
-      ? await this.#parts.accounting!.peakBytes()
-      : await this.#rss.peakBytes();
+    const a = this.#parts.accounting;
+    if (this.#peak === "kernel") return await a!.peakBytes();
+    if (this.#peak === "rss") return await this.#rss.peakBytes();
+    const [sampled, kernel, usage] = await Promise.all([
+      this.#rss.peakBytes(),
+      a!.peakBytes(),
+      a!.usage(),
+    ]);
+    const nonFile = Math.max(0, kernel - Math.max(this.#fileAtReset, usage.fileBytes));
+    return Math.max(sampled, nonFile + this.#rss.fileBytes);
   }
 
   async memoryUsage(): Promise<MemoryUsage> {

@@ -20,6 +20,14 @@ import type { ProcessTree } from "./_cgroup_proctree.ts";
 /** Ticks between re-reads of `smaps` (the file part changes slowly) and between tree walks. */
 const FILES_EVERY = 50;
 const DISCOVER_EVERY = 10;
+/**
+ * `peakBytes()` re-reads `smaps` only when the last read is older than this: a warm invocation
+ * of a millisecond maps no new files, and re-reading a Node.js process's `smaps` costs about a
+ * millisecond, which a run of thousands of invocations would pay each time.
+ */
+const FILES_MAX_AGE_MS = 100;
+/** ... or when the tree's file pages per `statm` moved by more than this since. */
+const FILES_DRIFT_BYTES = 512 * 1024;
 /** `ps` is a process spawn per sample: never sample faster than this without /proc. */
 const PS_MIN_SAMPLE_MS = 100;
 
@@ -76,6 +84,12 @@ export class RssSampler {
   readonly #statm = new Map<number, Deno.FsFile>();
   readonly #buf = new Uint8Array(256);
   #fileBytes = 0;
+  #filesAt = -Infinity;
+  /** The pids whose `smaps` the last read covered, and their file pages per `statm` then. */
+  #filesOf = "";
+  #sharedAtFiles = 0;
+  /** File-backed resident bytes per `statm` (not deduplicated) at the last sample. */
+  #sharedBytes = 0;
   #anonBytes = 0;
   #peak = 0;
   #ticks = 0;
@@ -129,10 +143,23 @@ export class RssSampler {
     this.#peak = Math.max(this.#peak, this.#anonBytes + this.#fileBytes);
   }
 
-  /** The highest sample since `resetPeak()`, including one taken now. */
+  /**
+   * The highest sample since `resetPeak()`, including one taken now (the tree walked again and
+   * `smaps` re-read when older than `FILES_MAX_AGE_MS` or taken before a process was added).
+   */
   async peakBytes(): Promise<number> {
-    await this.sample("full");
+    await this.sample("quick");
+    // A process that exec'd or mapped more since the last read (statm sees the sum move).
+    const stale = performance.now() - this.#filesAt > FILES_MAX_AGE_MS ||
+      this.#pidsKey() !== this.#filesOf ||
+      Math.abs(this.#sharedBytes - this.#sharedAtFiles) > FILES_DRIFT_BYTES;
+    if (stale) await this.sample("full");
     return this.#peak;
+  }
+
+  /** Mapped file pages of the tree (each once) at the last `smaps` read. */
+  get fileBytes(): number {
+    return this.#fileBytes;
   }
 
   /**
@@ -159,8 +186,15 @@ export class RssSampler {
     this.#statm.clear();
   }
 
+  #pidsKey(): string {
+    return this.#tree.knownPids().sort((a, b) => a - b).join(",");
+  }
+
   async #readFiles(): Promise<void> {
     const union = new Map<string, number>();
+    this.#filesOf = this.#pidsKey();
+    await this.#readAnon();
+    this.#sharedAtFiles = this.#sharedBytes;
     for (const pid of this.#tree.knownPids()) {
       const smaps = await readOrNull(`/proc/${pid}/smaps`);
       if (smaps === null) continue;
@@ -169,10 +203,12 @@ export class RssSampler {
       }
     }
     this.#fileBytes = [...union.values()].reduce((a, b) => a + b, 0);
+    this.#filesAt = performance.now();
   }
 
   /**
-   * Sum of `resident - shared` pages (RssAnon) from `statm` through descriptors kept open
+   * Sum of `resident - shared` pages (RssAnon; the `shared` sum goes to `#sharedBytes`) from
+   * `statm` through descriptors kept open
    * between samples: a synchronous read of an open procfs file costs about 2 µs against about
    * 20 µs for an asynchronous open-read-close, and procfs reads never wait on a device. A
    * descriptor stays bound to its process, so a reused pid reads as an error.
@@ -187,6 +223,7 @@ export class RssSampler {
       }
     }
     let pages = 0;
+    let sharedPages = 0;
     for (const pid of known) {
       try {
         let file = this.#statm.get(pid);
@@ -199,11 +236,13 @@ export class RssSampler {
         const [, resident = 0, shared = 0] = new TextDecoder().decode(this.#buf.subarray(0, n))
           .split(" ").map(Number);
         pages += Math.max(0, resident - shared);
+        sharedPages += shared;
       } catch {
         this.#statm.get(pid)?.close();
         this.#statm.delete(pid);
       }
     }
+    this.#sharedBytes = sharedPages * page;
     return pages * page;
   }
 }

@@ -17,7 +17,11 @@
  * about 39 MB of resident set, and the first environment of a variant can peak higher than the
  * next (it faulted the files in). `peak: "rss"` keeps the kernel's limit and OOM accounting
  * but takes the peak from the tree sampler, which counts every mapped file page once whoever
- * read it first: closer to a fresh Lambda sandbox and the same on every run.
+ * read it first: closer to a fresh Lambda sandbox and the same on every run. `peak: "rss+kernel"`
+(what the sandbox uses) also catches spikes shorter than the 10 ms sampling period: it takes the
+larger of the sampled peak and the kernel's peak with its file pages swapped for the tree's
+mapped files. The sampler runs in this process (outside the group's CPU quota) and stops while
+the group is frozen.
  *
  * Groups live at `<hierarchy>/<own cgroup>/battle-sandbox/<name>--<owner pid>` on v1 (nested
  * under this process's own group so limits set above us keep applying) and at the first
@@ -70,7 +74,11 @@ export interface ControlsInForce {
   memoryLimit: "cgroup-v1" | "cgroup-v2" | "none";
   cpuQuota: "cgroup-v1" | "cgroup-v2" | "none";
   freezer: "cgroup-v1" | "cgroup-v2" | "sigstop";
-  peakMemory: "cgroup-v1" | "cgroup-v2" | "rss-sampling";
+  /**
+   * `rss+cgroup-v1`/`rss+cgroup-v2`: the larger of the sampled tree and the kernel's peak with
+   * its file pages swapped for the tree's mapped files (see `ControlsOptions.peak`).
+   */
+  peakMemory: "cgroup-v1" | "cgroup-v2" | "rss-sampling" | "rss+cgroup-v1" | "rss+cgroup-v2";
   /** Why a control fell back, where the groups are, how swap was disabled. */
   detail?: string;
 }
@@ -142,9 +150,12 @@ export interface ControlsOptions {
    * group's own peak, which counts anonymous memory and the page cache this group brought in,
    * but not file pages (binaries, libraries) already cached and charged to another group;
    * `rss` samples the tree instead (anonymous memory plus each mapped file page once, see the
-   * module notes). The limit and OOM accounting stay in the kernel either way.
+   * module notes); `rss+kernel` takes the larger of that sample and the kernel's peak without
+   * its file pages plus the tree's mapped files, so spikes shorter than the sampling period
+   * still count (`inForce.peakMemory` `rss+cgroup-v1`/`rss+cgroup-v2`). The limit and OOM
+   * accounting stay in the kernel in every mode.
    */
-  peak?: "kernel" | "rss";
+  peak?: "kernel" | "rss" | "rss+kernel";
   /** Sampling period of the RSS sampler in ms; default 10 (100 without /proc). */
   sampleMs?: number;
 }
@@ -225,7 +236,7 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
     memoryBytes: Math.round(opts.memoryMb * 1024 * 1024),
     cpuFraction: Math.min(wanted, cores),
     sampleMs: opts.sampleMs ?? 10,
-    kernelPeak: opts.peak !== "rss",
+    peak: opts.peak ?? "kernel",
     notes: [],
   };
   if (opts.prefer === "fallback") setup.notes.push("fallback requested");
@@ -272,7 +283,7 @@ interface Setup {
   memoryBytes: number;
   cpuFraction: number;
   sampleMs: number;
-  kernelPeak: boolean;
+  peak: NonNullable<ControlsOptions["peak"]>;
   notes: string[];
 }
 
@@ -310,8 +321,10 @@ async function setUpMemory(s: Setup): Promise<{
     s.notes.push(`memory accounting not readable: ${(e as Error).message}`);
     return { placed, limit, peak: "rss-sampling", accounting: null };
   }
-  if (!s.kernelPeak) s.notes.push("peak from rss-sampling by request");
-  return { placed, limit, peak: s.kernelPeak ? placed.version : "rss-sampling", accounting };
+  if (s.peak === "kernel") return { placed, limit, peak: placed.version, accounting };
+  s.notes.push(`peak ${s.peak} by request (rss sampled every ${s.sampleMs} ms)`);
+  const peak = s.peak === "rss" ? "rss-sampling" : `rss+${placed.version}` as const;
+  return { placed, limit, peak, accounting };
 }
 
 /** CPU quota: `fraction` of a CPU per 100 ms period (at least 1 ms). */

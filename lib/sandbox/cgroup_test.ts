@@ -311,6 +311,33 @@ Deno.test("peak: rss samples the tree while the kernel keeps the limit", async (
   }
 });
 
+Deno.test("peak: rss+kernel adds the tree's mapped files to the kernel's peak", async () => {
+  if (skipWithoutCgroups()) return;
+  const marker = await Deno.makeTempFile();
+  await Deno.remove(marker);
+  const controls = await createControls({
+    name: "t-rss-kernel",
+    memoryMb: 256,
+    cpuFraction: 1,
+    peak: "rss+kernel",
+  });
+  try {
+    assert.match(controls.inForce.peakMemory, /^rss\+cgroup-v[12]$/);
+    await spawnIn(controls, ...allocator(60, marker));
+    await waitForFile(marker);
+    const peak = await controls.peakMemoryBytes();
+    const usage = await controls.memoryUsage();
+    // The allocation plus at least the pages of the binary that holds it, cached or not.
+    assert.ok(peak >= 60 * MB + MB && peak < 256 * MB, `peak ${peak / MB} MB`);
+    assert.ok(peak >= usage.anonBytes, `peak ${peak / MB} MB, anon ${usage.anonBytes / MB} MB`);
+    await controls.freeze();
+    await controls.thaw();
+  } finally {
+    await controls.destroy();
+    await Deno.remove(marker).catch(() => {});
+  }
+});
+
 Deno.test("createControls() kills and removes a crashed run's frozen processes", async () => {
   if (skipWithoutCgroups()) return;
   // A run that freezes a busy child and exits without destroy(), leaving an orphan behind.

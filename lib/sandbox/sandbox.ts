@@ -798,6 +798,9 @@ async function newControls(o: Resolved, seq: number): Promise<ResourceControls> 
     memoryMb: o.memoryMb,
     cpuFraction: o.memoryMb / 1769,
     prefer: o.controls,
+    // Lambda runs each environment in its own microVM, so every page the environment maps
+    // counts, whoever else on this host read the file first (see cgroup.ts).
+    peak: "rss+kernel",
   });
 }
 

@@ -405,3 +405,33 @@ Deno.test("Sandbox serialises concurrent invocations, as one environment does", 
     }
   });
 });
+
+Deno.test("Sandbox counts every page the environment maps in Max Memory Used", async () => {
+  const maxMemory = async (optDir?: string) => {
+    let mb = 0;
+    await withSandbox(
+      {
+        codeDir: join(TESTDATA, "node_fn"),
+        runtime: "node",
+        ...(optDir === undefined ? {} : { optDir: join(TESTDATA, optDir) }),
+      },
+      async (sb) => {
+        if (!sb.controls.peakMemory.startsWith("rss+")) return;
+        for (let i = 0; i < 2; i++) {
+          const r = await sb.invoke(enc({ i }));
+          assert.equal(r.status, "success", new TextDecoder().decode(r.response));
+          mb = Math.max(mb, r.maxMemoryMb);
+        }
+      },
+    );
+    return mb;
+  };
+  const alone = await maxMemory();
+  if (alone === 0) return; // no memory cgroup here: the fallback has its own test
+  // node's binary and libraries count although the host's page cache already holds them.
+  assert.ok(alone >= 30, `a Node.js function alone used ${alone} MB`);
+  const small = await maxMemory("opt_small");
+  const node = await maxMemory("opt_recorder");
+  assert.ok(small >= alone - 2, `with the small extension ${small} MB, alone ${alone} MB`);
+  assert.ok(node > small + 5, `with a Node.js extension ${node} MB, with a small one ${small} MB`);
+});
