@@ -32,6 +32,8 @@ export interface ControlsParts {
   sampleMs: number;
 }
 
+const encoder = new TextEncoder();
+
 export class Controls implements ResourceControls {
   readonly inForce: ControlsInForce;
   readonly limits: { memoryBytes: number | null; cpuFraction: number | null };
@@ -44,6 +46,7 @@ export class Controls implements ResourceControls {
   /** The group's file pages at the start of the peak window (`both`). */
   #fileAtReset = 0;
   #frozen = false;
+  #freezerFile: Deno.FsFile | null = null;
   #destroyed = false;
 
   constructor(parts: ControlsParts) {
@@ -92,34 +95,49 @@ export class Controls implements ResourceControls {
     const f = this.#parts.freezer;
     if (this.#peak !== "kernel") await this.#rss.stop();
     if (!f) return await this.#tree.stopAll();
-    if (f.version === "cgroup-v1") {
-      await writeControl(join(f.dir, "freezer.state"), "FROZEN");
-      await pollUntil(
-        async () => (await readOrNull(join(f.dir, "freezer.state")))?.trim() === "FROZEN",
-        { what: `${f.dir} to freeze` },
-      );
-    } else {
-      await writeControl(join(f.dir, "cgroup.freeze"), "1");
-      await pollUntil(() => this.#v2Frozen(f.dir, 1), { what: `${f.dir} to freeze` });
+    const v1 = f.version === "cgroup-v1";
+    this.#writeFreezer(v1 ? "FROZEN" : "1");
+    // Freezing completes asynchronously (each task stops at its next safe point).
+    await pollUntil(
+      async () =>
+        v1
+          ? (await readOrNull(join(f.dir, "freezer.state")))?.trim() === "FROZEN"
+          : await this.#v2Frozen(f.dir, 1),
+      { what: `${f.dir} to freeze` },
+    );
+  }
+
+  /**
+   * The cgroup write happens synchronously, before this returns: the kernel wakes every task
+   * within the write (v1 `THAWED` and v2 `cgroup.freeze` 0 both read back thawed at once), so
+   * there is nothing to wait for. v2 takes about 2 µs here, v1 about 90 µs.
+   */
+  thaw(): Promise<void> {
+    try {
+      this.#assertLive("thaw");
+      this.#frozen = false;
+      const f = this.#parts.freezer;
+      if (!f) return this.#tree.continueAll().then(() => this.#startSampler());
+      this.#writeFreezer(f.version === "cgroup-v1" ? "THAWED" : "0");
+      this.#startSampler();
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
     }
   }
 
-  async thaw(): Promise<void> {
-    this.#assertLive("thaw");
-    this.#frozen = false;
-    const f = this.#parts.freezer;
-    if (!f) await this.#tree.continueAll();
-    else if (f.version === "cgroup-v1") {
-      await writeControl(join(f.dir, "freezer.state"), "THAWED");
-      await pollUntil(
-        async () => (await readOrNull(join(f.dir, "freezer.state")))?.trim() === "THAWED",
-        { what: `${f.dir} to thaw` },
-      );
-    } else {
-      await writeControl(join(f.dir, "cgroup.freeze"), "0");
-      await pollUntil(() => this.#v2Frozen(f.dir, 0), { what: `${f.dir} to thaw` });
-    }
+  #startSampler(): void {
     if (this.#peak !== "kernel") this.#rss.start(this.#parts.sampleMs);
+  }
+
+  /** One `write(2)` to the freezer file through a descriptor kept open. */
+  #writeFreezer(value: string): void {
+    const f = this.#parts.freezer!;
+    this.#freezerFile ??= Deno.openSync(
+      join(f.dir, f.version === "cgroup-v1" ? "freezer.state" : "cgroup.freeze"),
+      { write: true },
+    );
+    this.#freezerFile.writeSync(encoder.encode(value));
   }
 
   async #v2Frozen(dir: string, want: 0 | 1): Promise<boolean> {
@@ -206,6 +224,8 @@ export class Controls implements ResourceControls {
       errors.push((e as Error).message);
     }
     this.#destroyed = true;
+    this.#freezerFile?.close();
+    this.#freezerFile = null;
     await this.#rss.close();
     this.#parts.accounting?.close();
     for (const dir of this.dirs) {
