@@ -65,11 +65,14 @@ done
 for arch in "${archs[@]}"; do
   triple="$(triple_of "$arch")"
   echo "build_lambda_rust: $arch ($triple)" >&2
-  (cd "$ROOT/rust" && cargo lambda build --release --extension -p "$PACKAGE" "$(flag_of "$arch")" \
-    --target-dir "$TARGET_DIR") || die "cargo lambda build failed for $arch"
+  # The target folder goes by environment: cargo-lambda hands --target-dir to `cargo metadata`,
+  # which refuses it.
+  (cd "$ROOT/rust" && CARGO_TARGET_DIR="$TARGET_DIR" cargo lambda build --release --extension \
+    -p "$PACKAGE" "$(flag_of "$arch")") || die "cargo lambda build failed for $arch"
   out="$ROOT/build/lambda/$arch"
   mkdir -p "$out"
-  install -m 0755 "$TARGET_DIR/$triple/release/$PACKAGE" "$out/$PACKAGE.tmp"
+  # cargo-lambda puts extensions in <target>/lambda/extensions/ whatever the architecture.
+  install -m 0755 "$TARGET_DIR/lambda/extensions/$PACKAGE" "$out/$PACKAGE.tmp"
   mv "$out/$PACKAGE.tmp" "$out/$PACKAGE"
   echo "build_lambda_rust: $out/$PACKAGE ($(stat -c %s "$out/$PACKAGE") bytes)"
 done
