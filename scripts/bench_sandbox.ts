@@ -194,6 +194,7 @@ if (import.meta.main) {
     const poll: number[] = [];
     const warm: number[] = [];
     const duration: number[] = [];
+    const thaw: number[] = [];
     await sb.invoke(payload);
     const rounds = Math.min(10, warmN);
     for (let round = 0; round < rounds; round++) {
@@ -207,6 +208,7 @@ if (import.meta.main) {
         if (i < 50) continue;
         warm.push(r.clientRttMs);
         duration.push(r.durationMs);
+        thaw.push(sb.lastThawMs);
       }
     }
     const cold: number[] = [];
@@ -228,12 +230,18 @@ if (import.meta.main) {
     console.log(`bare Runtime API long poll          (n=${warmN}): ${fmt(p)}`);
     console.log(`sandbox warm invoke→response        (n=${warmN}): ${fmt(w)}`);
     console.log(`sandbox warm REPORT Duration        (n=${warmN}): ${fmt(stats(duration))}`);
+    const t = stats(thaw);
+    const minusThaw = stats(warm.map((ms, i) => ms - thaw[i]!));
+    console.log(`sandbox thaw (freezer write)        (n=${warmN}): ${fmt(t)}`);
+    console.log(`sandbox warm invoke→response − thaw (n=${warmN}): ${fmt(minusThaw)}`);
     console.log(
       `warm invoke→response / cross-process round trip: ${(w.median / x.median).toFixed(2)}× ` +
         `at the median (target ≤ 2×); / in-process: ${(w.median / b.median).toFixed(2)}×; ` +
         `/ bare long poll: ${(w.median / p.median).toFixed(2)}× (sandbox bookkeeping${
           values["no-freeze"] ? "" : " + thaw"
-        } ${(w.median - p.median).toFixed(3)} ms)`,
+        } ${(w.median - p.median).toFixed(3)} ms); without the thaw: ${
+          (minusThaw.median / x.median).toFixed(2)
+        }× / cross-process`,
     );
     console.log(`bare process spawn /bin/true         (n=${coldN}): ${fmt(stats(spawn))}`);
     console.log(`sandbox cold invoke→response        (n=${coldN}): ${fmt(stats(cold))}`);

@@ -147,6 +147,7 @@ export class Sandbox {
   #telBuf: string[] = [];
   #chain: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #lastThawMs = 0;
   /** `<logDir>/<functionName>.log`. */
   readonly logFile: string;
   /** `<logDir>/<functionName>.telemetry.jsonl`. */
@@ -230,6 +231,14 @@ export class Sandbox {
   /** Which resource-control mechanisms are in force (for run.json). */
   get controls(): ControlsInForce {
     return this.#inForce;
+  }
+
+  /**
+   * How long the last invocation's thaw took in ms (0 when cold or not frozen): the part of
+   * `clientRttMs` that Lambda's own thaw on the next event also has.
+   */
+  get lastThawMs(): number {
+    return this.#lastThawMs;
   }
 
   /** `127.0.0.1:<port>` of the Runtime/Extensions/Telemetry API. */
@@ -359,7 +368,12 @@ export class Sandbox {
     });
     // The event is on its way before the thaw, so the runtime reads it the moment the kernel
     // lets it run again; the thaw's own confirmation overlaps the invocation.
-    const thawed = !cold && this.#o.freeze ? rc.thaw() : Promise.resolve();
+    let thawed = Promise.resolve();
+    if (!cold && this.#o.freeze) {
+      const before = performance.now();
+      thawed = rc.thaw();
+      this.#lastThawMs = performance.now() - before;
+    } else this.#lastThawMs = 0;
     const rt = env.runtime;
     const crashed = () => this.#procs.find((p) => p.exit !== null);
     const resumed = thawed.then(() => env.telemetry.resume());
