@@ -161,12 +161,27 @@ export interface ControlsOptions {
   peak?: "kernel" | "rss" | "rss+kernel";
   /** Sampling period of the RSS sampler in ms; default 10 (100 without /proc). */
   sampleMs?: number;
+  /**
+   * CFS period of the CPU quota in µs (1,000–1,000,000); default `DEFAULT_CPU_PERIOD_US`
+   * (20 ms, Lambda's observed granularity). The quota is `cpuFraction` of it, at least 1 ms.
+   */
+  cpuPeriodUs?: number;
 }
 
 /** Memory (MB) that Lambda pairs with one full vCPU. */
 export const MB_PER_VCPU = 1769;
-const CPU_PERIOD_US = 100_000;
+/**
+ * Default CFS period of the CPU quota: 20 ms, not the kernel's 100 ms. Measurements on Lambda
+ * (pwrdrvr/lambda-throttling, docs/index.html, 2025-03-01: a busy loop at 128 MB) show stalls
+ * in steps of 20 ms (20, 40, 60, 80 ms), so Lambda refills a function's CPU budget every 20 ms.
+ * With 100 ms, a 128 MB function runs about 7 ms and then stalls about 93 ms, which makes short
+ * invocations bimodal where Lambda's are not. 10 ms would need a quota under the kernel's 1 ms
+ * minimum at 128 MB (0.072 × 10 ms); 20 ms gives 1.45 ms.
+ */
+export const DEFAULT_CPU_PERIOD_US = 20_000;
+/** The kernel's minimum quota and period (1 ms) and maximum period (1 s). */
 const MIN_QUOTA_US = 1000;
+const MAX_PERIOD_US = 1_000_000;
 
 /**
  * Reports whether cgroups can be used here.
@@ -228,6 +243,12 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
   if (!Number.isFinite(wanted) || wanted <= 0) {
     throw new RangeError(`Cannot create controls: cpuFraction must be positive, got ${wanted}`);
   }
+  const periodUs = opts.cpuPeriodUs ?? DEFAULT_CPU_PERIOD_US;
+  if (!Number.isInteger(periodUs) || periodUs < MIN_QUOTA_US || periodUs > MAX_PERIOD_US) {
+    throw new RangeError(
+      `Cannot create controls: cpuPeriodUs must be an integer in ${MIN_QUOTA_US}..${MAX_PERIOD_US}, got ${periodUs}`,
+    );
+  }
   const cores = navigator.hardwareConcurrency || 1;
   const versions = opts.versions ?? [1, 2];
   const hs = opts.prefer === "fallback"
@@ -238,6 +259,7 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
     placer,
     memoryBytes: Math.round(opts.memoryMb * 1024 * 1024),
     cpuFraction: Math.min(wanted, cores),
+    cpuPeriodUs: periodUs,
     sampleMs: opts.sampleMs ?? 10,
     peak: opts.peak ?? "kernel",
     notes: [],
@@ -285,6 +307,7 @@ interface Setup {
   placer: Placer;
   memoryBytes: number;
   cpuFraction: number;
+  cpuPeriodUs: number;
   sampleMs: number;
   peak: NonNullable<ControlsOptions["peak"]>;
   notes: string[];
@@ -330,7 +353,7 @@ async function setUpMemory(s: Setup): Promise<{
   return { placed, limit, peak, accounting };
 }
 
-/** CPU quota: `fraction` of a CPU per 100 ms period (at least 1 ms). */
+/** CPU quota: `fraction` of a CPU per `cpuPeriodUs` period (at least 1 ms). */
 async function setUpCpu(
   s: Setup,
 ): Promise<{ placed: Placed | null; quota: ControlsInForce["cpuQuota"] }> {
@@ -339,15 +362,23 @@ async function setUpCpu(
     if (!s.placer.has("cpu")) s.notes.push("no cpu controller");
     return { placed, quota: "none" };
   }
-  const quota = Math.max(MIN_QUOTA_US, Math.round(s.cpuFraction * CPU_PERIOD_US));
+  const period = s.cpuPeriodUs;
+  const exact = s.cpuFraction * period;
+  const quota = Math.max(MIN_QUOTA_US, Math.round(exact));
   try {
     if (placed.version === "cgroup-v1") {
-      await writeControl(join(placed.dir, "cpu.cfs_period_us"), String(CPU_PERIOD_US));
+      // A new group has no quota yet (-1), so the period can go first.
+      await writeControl(join(placed.dir, "cpu.cfs_period_us"), String(period));
       await writeControl(join(placed.dir, "cpu.cfs_quota_us"), String(quota));
     } else {
-      await writeControl(join(placed.dir, "cpu.max"), `${quota} ${CPU_PERIOD_US}`);
+      await writeControl(join(placed.dir, "cpu.max"), `${quota} ${period}`);
     }
-    s.notes.push(`cpu quota ${quota}/${CPU_PERIOD_US} us`);
+    s.notes.push(
+      `cpu quota ${quota}/${period} us` +
+        (quota > exact + 0.5
+          ? ` (raised to the kernel's 1 ms minimum from ${exact.toFixed(0)})`
+          : ""),
+    );
     return { placed, quota: placed.version };
   } catch (e) {
     s.notes.push(`cpu quota not set: ${(e as Error).message}`);

@@ -202,6 +202,52 @@ Deno.test("the CPU quota holds a busy loop near memory/1769 of a vCPU", async ()
   }
 });
 
+Deno.test("cpuPeriodUs sets the quota's period: 20 ms by default, stalls no longer", async () => {
+  await assert.rejects(
+    createControls({ name: "ok", memoryMb: 128, cpuPeriodUs: 500 }),
+    (e: Error) => e instanceof RangeError && e.message.includes("500"),
+  );
+  if (skipWithoutCgroups()) return;
+  for (const periodUs of [undefined, 50_000]) {
+    const controls = await createControls({
+      name: `t-period-${periodUs}`,
+      memoryMb: 128,
+      ...(periodUs === undefined ? {} : { cpuPeriodUs: periodUs }),
+    });
+    try {
+      if (controls.inForce.cpuQuota === "none") return;
+      const period = periodUs ?? 20_000;
+      const quota = Math.round((128 / 1769) * period);
+      assert.match(controls.inForce.detail ?? "", new RegExp(`cpu quota ${quota}/${period} us`));
+      const cpuDir = controls.dirs.find((d) => d.includes("/cpu/") || d.includes("/cpu,"));
+      if (controls.inForce.cpuQuota === "cgroup-v1" && cpuDir !== undefined) {
+        assert.equal(
+          (await Deno.readTextFile(join(cpuDir, "cpu.cfs_period_us"))).trim(),
+          `${period}`,
+        );
+        assert.equal(
+          (await Deno.readTextFile(join(cpuDir, "cpu.cfs_quota_us"))).trim(),
+          `${quota}`,
+        );
+        // A busy loop is throttled once per period: about 400/20 = 20 times in 400 ms at the
+        // default, 8 at 50 ms (100 ms would give 4).
+        const throttled = async () =>
+          Number(/nr_throttled (\d+)/.exec(await Deno.readTextFile(join(cpuDir, "cpu.stat")))![1]);
+        const child = await spawnIn(controls, ...BUSY);
+        const before = await throttled();
+        await sleep(400);
+        const n = (await throttled()) - before;
+        await controls.killAll();
+        await child.status;
+        const expected = 400_000 / period;
+        assert.ok(n >= expected * 0.5 && n <= expected * 1.5, `${n} throttled periods`);
+      }
+    } finally {
+      await controls.destroy();
+    }
+  }
+});
+
 /** Freeze stops CPU time from growing; thaw lets it grow again. */
 async function assertFreezeStopsCpu(controls: ResourceControls): Promise<void> {
   const child = await spawnIn(controls, ...BUSY);

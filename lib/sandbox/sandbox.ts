@@ -16,7 +16,12 @@
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ACCOUNT_ID, type Environment, LambdaApi, MAX_RESPONSE_BYTES } from "./api.ts";
-import { type ControlsInForce, createControls, type ResourceControls } from "./cgroup.ts";
+import {
+  type ControlsInForce,
+  createControls,
+  DEFAULT_CPU_PERIOD_US,
+  type ResourceControls,
+} from "./cgroup.ts";
 import {
   billedMs,
   endLine,
@@ -75,6 +80,11 @@ export interface SandboxOptions {
   controls?: "auto" | "fallback";
   /** Init time limit in ms; default Lambda's 10,000 for on-demand functions. */
   initLimitMs?: number;
+  /**
+   * CFS period of the CPU quota in µs; default 20,000 (Lambda's observed granularity, see
+   * `DEFAULT_CPU_PERIOD_US` in cgroup.ts). The quota is memory/1,769 of it.
+   */
+  cpuPeriodUs?: number;
 }
 
 /** Per-invocation extras, passed to the runtime as `Lambda-Runtime-*` headers. */
@@ -185,6 +195,7 @@ export class Sandbox {
       freeze: true,
       controls: "auto" as const,
       initLimitMs: INIT_LIMIT_MS,
+      cpuPeriodUs: DEFAULT_CPU_PERIOD_US,
       ...opts,
     };
     if (!(RUNTIMES as readonly string[]).includes(o.runtime)) {
@@ -811,6 +822,7 @@ async function newControls(o: Resolved, seq: number): Promise<ResourceControls> 
     name,
     memoryMb: o.memoryMb,
     cpuFraction: o.memoryMb / 1769,
+    cpuPeriodUs: o.cpuPeriodUs,
     prefer: o.controls,
     // Lambda runs each environment in its own microVM, so every page the environment maps
     // counts, whoever else on this host read the file first (see cgroup.ts).

@@ -435,3 +435,27 @@ Deno.test("Sandbox counts every page the environment maps in Max Memory Used", a
   assert.ok(small >= alone - 2, `with the small extension ${small} MB, alone ${alone} MB`);
   assert.ok(node > small + 5, `with a Node.js extension ${node} MB, with a small one ${small} MB`);
 });
+
+Deno.test("Sandbox sets the CPU quota's period from cpuPeriodUs (default 20 ms)", async () => {
+  for (const [opts, period] of [[{}, 20_000], [{ cpuPeriodUs: 50_000 }, 50_000]] as const) {
+    await withSandbox(
+      { codeDir: join(TESTDATA, "shell_fn"), runtime: "provided", memoryMb: 128, ...opts },
+      (sb) => {
+        if (sb.controls.cpuQuota === "none") return Promise.resolve();
+        assert.match(sb.controls.detail ?? "", new RegExp(`cpu quota \\d+/${period} us`));
+        return Promise.resolve();
+      },
+    );
+  }
+  const logDir = await Deno.makeTempDir();
+  await assert.rejects(
+    Sandbox.create({
+      codeDir: join(TESTDATA, "shell_fn"),
+      runtime: "provided",
+      logDir,
+      cpuPeriodUs: 0,
+    }),
+    (e: Error) => e instanceof RangeError && e.message.includes("cpuPeriodUs"),
+  );
+  await Deno.remove(logDir, { recursive: true });
+});
