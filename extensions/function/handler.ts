@@ -3,8 +3,14 @@
  * of a configured size, then (by `BATTLE_MODE`) a POST to the extension, a direct `SendMessage`,
  * or nothing. Runs on the Node.js managed runtime and on LLRT.
  *
+ * In mode `extension` the message carries the request id in `Lambda-Runtime-Aws-Request-Id`:
+ * the extension waits for it before it flushes and ends its part of the invocation. When the
+ * handler fails before the extension accepted its message, it calls
+ * `POST /invocations/<id>/end` instead, so the extension never waits for nothing.
+ *
  * @module
  */
+import { REQUEST_ID_HEADER } from "../src/invocations.ts";
 
 /** Environment variables, as `process.env` holds them. */
 export type Env = Record<string, string | undefined>;
@@ -99,31 +105,64 @@ export function createHandler(deps: HandlerDeps) {
     throw new RangeError("BATTLE_MODE is direct but this bundle was built without the SQS client");
   }
   return async (event: unknown, context?: { awsRequestId?: string }): Promise<HandlerResult> => {
-    const override = typeof event === "object" && event !== null
-      ? (event as { payloadBytes?: unknown }).payloadBytes
-      : undefined;
-    const payloadBytes = intFrom(override, defaultBytes, "payloadBytes");
-    const checksum = cpuWork(iterations);
-    const payload = buildPayload(payloadBytes, {
-      requestId: context?.awsRequestId ?? "",
-      sentAt: Date.now(),
-      checksum,
-    });
-    if (mode === "extension") {
-      const res = await fetchFn(url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: payload,
-      });
-      const text = await res.text();
-      if (res.status !== 202) {
-        throw new Error(
-          `The extension at ${url} answered HTTP ${res.status}: ${text.slice(0, 200)}`,
-        );
+    const requestId = context?.awsRequestId ?? "";
+    // Whether the extension accepted this invocation's tagged message: if not, the finally
+    // block tells it the invocation is over, so it never waits for a message that won't come.
+    let ended = false;
+    try {
+      const override = typeof event === "object" && event !== null
+        ? (event as { payloadBytes?: unknown }).payloadBytes
+        : undefined;
+      const payloadBytes = intFrom(override, defaultBytes, "payloadBytes");
+      const checksum = cpuWork(iterations);
+      const payload = buildPayload(payloadBytes, { requestId, sentAt: Date.now(), checksum });
+      if (mode === "extension") {
+        const res = await fetchFn(url, {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            ...(requestId ? { [REQUEST_ID_HEADER]: requestId } : {}),
+          },
+          body: payload,
+        });
+        const text = await res.text();
+        if (res.status !== 202) {
+          throw new Error(
+            `The extension at ${url} answered HTTP ${res.status}: ${text.slice(0, 200)}`,
+          );
+        }
+        ended = true;
+      } else if (mode === "direct") {
+        await deps.sendDirect!(payload);
       }
-    } else if (mode === "direct") {
-      await deps.sendDirect!(payload);
+      return { mode, payloadBytes: payload.length, iterations, checksum };
+    } finally {
+      if (mode === "extension" && !ended && requestId) {
+        await endInvocation(fetchFn, url, requestId);
+      }
     }
-    return { mode, payloadBytes: payload.length, iterations, checksum };
   };
+}
+
+/**
+ * Tells the extension the function is done with invocation `requestId` without a message:
+ * `POST /invocations/<id>/end` beside the messages URL. Best effort: a failure is logged, not
+ * thrown, so it never hides the handler's own error.
+ *
+ * @param fetchFn The `fetch` to use.
+ * @param messagesUrl The extension's messages URL.
+ * @param requestId The invocation's request id.
+ */
+export async function endInvocation(
+  fetchFn: typeof fetch,
+  messagesUrl: string,
+  requestId: string,
+): Promise<void> {
+  const endUrl = new URL(`/invocations/${encodeURIComponent(requestId)}/end`, messagesUrl);
+  try {
+    const res = await fetchFn(endUrl.href, { method: "POST" });
+    await res.text();
+  } catch (e) {
+    console.error(`Cannot end invocation ${requestId} at ${endUrl.href}: ${(e as Error).message}`);
+  }
 }

@@ -1,6 +1,9 @@
 /**
- * The extension's life: register, listen, then loop on `/event/next`. Before every call to
- * `/event/next` it delivers everything accepted so far, so a freeze or shutdown loses nothing;
+ * The extension's life: register, listen, then loop on `/event/next`. An INVOKE arrives at the
+ * start of its invocation, so the loop first waits until the function is done with it (its
+ * tagged message or `/invocations/<id>/end`, see {@linkcode InvocationTracker}), bounded by the
+ * deadline. Before every call to `/event/next` it delivers everything accepted so far, so a
+ * freeze or shutdown loses nothing;
  * while SQS fails it retries until just before the event's deadline (an INVOKE's is the
  * function's timeout), keeping what is still unsent for the next event. On SHUTDOWN it flushes
  * within the deadline, logs the counts and returns.
@@ -8,6 +11,7 @@
  * @module
  */
 import type { ExtensionsClient } from "./extensions_api.ts";
+import type { InvocationTracker } from "./invocations.ts";
 import type { OutboxStats } from "./outbox.ts";
 
 /** What the run loop needs; each part is injected so it can be tested without a network. */
@@ -22,6 +26,8 @@ export interface ExtensionDeps {
     readonly stats: OutboxStats;
     readonly outstanding: number;
   };
+  /** Which invocations the function is done with; without it an INVOKE flushes at once. */
+  invocations?: Pick<InvocationTracker, "wait">;
   /** Default `console.log`. */
   log?: (line: string) => void;
   /** Default `Date.now`. */
@@ -61,6 +67,12 @@ export async function runExtension(deps: ExtensionDeps): Promise<number> {
       const until = Number.isFinite(event.deadlineMs)
         ? event.deadlineMs - (deps.deadlineMarginMs ?? 200)
         : undefined;
+      if (event.eventType === "INVOKE" && deps.invocations && until !== undefined) {
+        const ended = await deps.invocations.wait(event.requestId, until, now);
+        if (!ended) {
+          log(`[${deps.name}] invocation ${event.requestId}: no message or end by the deadline`);
+        }
+      }
       await flushUntil(deps.outbox, until, now);
       if (event.eventType === "INVOKE") {
         // Past the deadline the rest stays in the outbox for the next INVOKE or SHUTDOWN.

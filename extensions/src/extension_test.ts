@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type ExtensionEvent, type ExtensionsClient } from "./extensions_api.ts";
 import { runExtension } from "./extension.ts";
+import { InvocationTracker } from "./invocations.ts";
 import { Outbox } from "./outbox.ts";
 import type { BatchEntry, BatchOutcome } from "./delivery.ts";
 
@@ -154,4 +155,78 @@ Deno.test("runExtension() reports /exit/error and exits 1 when /event/next fails
   });
   assert.equal(code, 1);
   assert.deepEqual(trace, ["register e", "next ext-id", "exitError Extension.Crash"]);
+});
+
+Deno.test("runExtension() waits on INVOKE for the function's tagged message, then delivers it", async () => {
+  const trace: string[] = [];
+  const outbox = new Outbox({ ...quiet, send: slowSend(trace, 10) });
+  const invocations = new InvocationTracker();
+  const far = Date.now() + 60_000;
+  const api = fakeApi([
+    { eventType: "INVOKE", deadlineMs: far, requestId: "r1" },
+    { eventType: "INVOKE", deadlineMs: far, requestId: "r2" },
+    { eventType: "SHUTDOWN", deadlineMs: far, shutdownReason: "spindown" },
+  ], trace);
+  const originalNext = api.next.bind(api);
+  let call = 0;
+  api.next = (id) => {
+    call += 1;
+    const result = originalNext(id);
+    if (call === 1) {
+      // The function posts r1's message 50 ms into the invocation.
+      setTimeout(() => {
+        trace.push("post m1");
+        outbox.accept("m1");
+        invocations.end("r1");
+      }, 50);
+    }
+    if (call === 2) {
+      // r2's function failed before posting: it ends the invocation without a message.
+      setTimeout(() => {
+        trace.push("end r2");
+        invocations.end("r2");
+      }, 20);
+    }
+    return result;
+  };
+  const code = await runExtension({
+    name: "e",
+    api,
+    outbox,
+    invocations,
+    log: () => {},
+    listen: () => Promise.resolve({ close: () => Promise.resolve() }),
+  });
+  assert.equal(code, 0);
+  assert.deepEqual(trace, [
+    "register e",
+    "next ext-id", // INVOKE r1
+    "post m1",
+    "sent m1",
+    "next ext-id", // INVOKE r2, only after m1 is delivered
+    "end r2",
+    "next ext-id", // SHUTDOWN
+  ]);
+});
+
+Deno.test("runExtension() stops waiting for the function at the INVOKE deadline", async () => {
+  const trace: string[] = [];
+  const logs: string[] = [];
+  const started = Date.now();
+  const code = await runExtension({
+    name: "e",
+    api: fakeApi([
+      { eventType: "INVOKE", deadlineMs: started + 150, requestId: "silent" },
+      { eventType: "SHUTDOWN", deadlineMs: started + 60_000, shutdownReason: "spindown" },
+    ], trace),
+    outbox: new Outbox({ ...quiet, send: slowSend(trace, 1) }),
+    invocations: new InvocationTracker(),
+    deadlineMarginMs: 50,
+    log: (l) => logs.push(l),
+    listen: () => Promise.resolve({ close: () => Promise.resolve() }),
+  });
+  assert.equal(code, 0);
+  const waited = Date.now() - started;
+  assert.ok(waited >= 90 && waited < 1_000, `waited ${waited} ms`);
+  assert.ok(logs.some((l) => /silent: no message or end by the deadline/.test(l)), logs.join("\n"));
 });

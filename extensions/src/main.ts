@@ -9,6 +9,7 @@
  */
 import { ExtensionsApi } from "./extensions_api.ts";
 import { runExtension } from "./extension.ts";
+import { InvocationTracker } from "./invocations.ts";
 import type { SendBatch } from "./delivery.ts";
 import { Outbox } from "./outbox.ts";
 import { startServer } from "./server.ts";
@@ -50,12 +51,23 @@ export async function main(env: Env): Promise<number> {
     return 1;
   }
   const outbox = new Outbox({ send, log });
+  const invocations = new InvocationTracker();
   return await runExtension({
     name,
     api,
     outbox,
+    invocations,
     log: (line) => console.log(line),
-    listen: () => startServer({ port, onMessage: (body) => outbox.accept(body) }),
+    listen: () =>
+      startServer({
+        port,
+        onMessage: (body, requestId) => {
+          // Accepted first, so the flush that the ending releases includes it.
+          outbox.accept(body);
+          if (requestId !== undefined) invocations.end(requestId);
+        },
+        onEnd: (requestId) => invocations.end(requestId),
+      }),
   });
 }
 

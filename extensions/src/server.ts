@@ -1,16 +1,21 @@
 /**
  * The extension's HTTP endpoint, served on `node:net` (LLRT has no `node:http`) with
- * {@linkcode HttpRequestReader}: `POST /messages` takes one message; everything else gets a
- * clear status and a JSON error body.
+ * {@linkcode HttpRequestReader}: `POST /messages` takes one message (tagged with its invocation
+ * by the `Lambda-Runtime-Aws-Request-Id` header); `POST /invocations/<id>/end` says the function
+ * is done with an invocation without a message (204); everything else gets a clear status and a
+ * JSON error body.
  *
  * @module
  */
 import * as net from "node:net";
 import { DEFAULT_MAX_BODY_BYTES, type HttpRequest, HttpRequestReader } from "./http_reader.ts";
+import { REQUEST_ID_HEADER } from "./invocations.ts";
 import { decodeUtf8 } from "./utf8.ts";
 
 /** The route that takes messages. */
 export const MESSAGES_PATH = "/messages";
+/** The route that ends an invocation without a message: `/invocations/<id>/end`. */
+export const END_PATH = /^\/invocations\/([^/]+)\/end$/;
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -20,9 +25,16 @@ export interface ServerOptions {
   host?: string;
   /** Largest message body, in bytes. Default 262,144. */
   maxBodyBytes?: number;
-  /** Takes one message body; must not throw. */
-  onMessage: (body: string) => void;
+  /** Takes one message body and its request id tag, if any; must not throw. */
+  onMessage: MessageHandler;
+  /** Takes the request id of a `POST /invocations/<id>/end`; must not throw. Default: ignore. */
+  onEnd?: EndHandler;
 }
+
+/** Takes an accepted message; `requestId` is its `Lambda-Runtime-Aws-Request-Id` tag. */
+export type MessageHandler = (body: string, requestId?: string) => void;
+/** Takes the request id of an ended invocation. */
+export type EndHandler = (requestId: string) => void;
 
 /** A listening server. */
 export interface RunningServer {
@@ -38,6 +50,7 @@ const SQS_FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u
 const REASONS: Record<number, string> = {
   100: "Continue",
   202: "Accepted",
+  204: "No Content",
   400: "Bad Request",
   404: "Not Found",
   405: "Method Not Allowed",
@@ -49,7 +62,8 @@ const REASONS: Record<number, string> = {
 
 interface Reply {
   status: number;
-  body: Record<string, unknown>;
+  /** The JSON body; null sends none (204). */
+  body: Record<string, unknown> | null;
   headers?: Record<string, string>;
 }
 
@@ -57,11 +71,18 @@ interface Reply {
  * Decides the answer to one complete request.
  *
  * @param req The request.
- * @param onMessage Called with the body of an accepted message.
- * @returns Status, JSON body and extra headers.
+ * @param onMessage Called with the body of an accepted message and its request id tag.
+ * @param onEnd Called with the request id of `POST /invocations/<id>/end`.
+ * @returns Status, JSON body (null for 204) and extra headers.
  */
-export function route(req: HttpRequest, onMessage: (body: string) => void): Reply {
+export function route(
+  req: HttpRequest,
+  onMessage: MessageHandler,
+  onEnd: EndHandler = () => {},
+): Reply {
   const path = pathOf(req.target);
+  const end = path === null ? null : END_PATH.exec(path);
+  if (end) return routeEnd(req, end[1]!, onEnd);
   if (path !== MESSAGES_PATH) {
     return { status: 404, body: { error: `No route for ${path ?? req.target}` } };
   }
@@ -83,8 +104,30 @@ export function route(req: HttpRequest, onMessage: (body: string) => void): Repl
       body: { error: `The message body holds U+${code}, which SQS does not allow` },
     };
   }
-  onMessage(text);
+  const tag = req.headers.get(REQUEST_ID_HEADER.toLowerCase())?.trim();
+  onMessage(text, tag ? tag : undefined);
   return { status: 202, body: { accepted: true } };
+}
+
+function routeEnd(req: HttpRequest, rawId: string, onEnd: EndHandler): Reply {
+  if (req.method !== "POST") {
+    return {
+      status: 405,
+      body: { error: `Method ${req.method} is not allowed on /invocations/<id>/end; use POST` },
+      headers: { Allow: "POST" },
+    };
+  }
+  let id: string;
+  try {
+    id = decodeURIComponent(rawId);
+  } catch {
+    return {
+      status: 400,
+      body: { error: `The request id "${rawId}" is not valid percent-encoding` },
+    };
+  }
+  onEnd(id);
+  return { status: 204, body: null };
 }
 
 /** The path of an origin-form or absolute-form request target, without its query. */
@@ -101,11 +144,13 @@ function pathOf(target: string): string | null {
 }
 
 function encodeResponse(reply: Reply, keepAlive: boolean): string {
-  const body = JSON.stringify(reply.body);
+  const body = reply.body === null ? "" : JSON.stringify(reply.body);
   const lines = [
     `HTTP/1.1 ${reply.status} ${REASONS[reply.status] ?? "Error"}`,
-    "Content-Type: application/json",
-    `Content-Length: ${new TextEncoder().encode(body).length}`,
+    ...(reply.body === null ? [] : [
+      "Content-Type: application/json",
+      `Content-Length: ${new TextEncoder().encode(body).length}`,
+    ]),
     `Connection: ${keepAlive ? "keep-alive" : "close"}`,
     ...Object.entries(reply.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
   ];
@@ -134,7 +179,7 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
         if (ev.kind === "continue") {
           socket.write("HTTP/1.1 100 Continue\r\n\r\n");
         } else if (ev.kind === "request") {
-          const reply = route(ev.request, options.onMessage);
+          const reply = route(ev.request, options.onMessage, options.onEnd);
           socket.write(encodeResponse(reply, ev.request.keepAlive));
           if (!ev.request.keepAlive) {
             open = false;

@@ -263,3 +263,57 @@ Deno.test("startServer() answers 400 to characters SQS does not allow", async ()
     assert.equal(messages.length, 1);
   });
 });
+
+Deno.test("startServer() passes the Lambda-Runtime-Aws-Request-Id tag with the message", async () => {
+  const seen: [string, string | undefined][] = [];
+  const server = await startServer({ port: 0, onMessage: (m, id) => seen.push([m, id]) });
+  try {
+    const base = `http://127.0.0.1:${server.port}/messages`;
+    const tagged = await fetch(base, {
+      method: "POST",
+      headers: { "Lambda-Runtime-Aws-Request-Id": "req-7" },
+      body: "tagged",
+    });
+    assert.equal(tagged.status, 202);
+    await tagged.body?.cancel();
+    const plain = await fetch(base, { method: "POST", body: "plain" });
+    assert.equal(plain.status, 202);
+    await plain.body?.cancel();
+    assert.deepEqual(seen, [["tagged", "req-7"], ["plain", undefined]]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("startServer() ends an invocation on POST /invocations/<id>/end with 204", async () => {
+  const ended: string[] = [];
+  const server = await startServer({
+    port: 0,
+    onMessage: () => {},
+    onEnd: (id) => ended.push(id),
+  });
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    const ok = await fetch(`${base}/invocations/req-1/end`, { method: "POST" });
+    assert.equal(ok.status, 204);
+    assert.equal(await ok.text(), "");
+    const encoded = await fetch(`${base}/invocations/a%2Fb/end`, { method: "POST" });
+    assert.equal(encoded.status, 204);
+    await encoded.body?.cancel();
+    const get = await fetch(`${base}/invocations/req-2/end`);
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get("allow"), "POST");
+    assert.match((await get.json()).error, /use POST/);
+    for (const path of ["/invocations/req-3", "/invocations//end", "/invocations/x/end/more"]) {
+      const res = await fetch(`${base}${path}`, { method: "POST" });
+      assert.equal(res.status, 404, path);
+      await res.body?.cancel();
+    }
+    const bad = await fetch(`${base}/invocations/%E0%A4%A/end`, { method: "POST" });
+    assert.equal(bad.status, 400);
+    await bad.body?.cancel();
+    assert.deepEqual(ended, ["req-1", "a/b"]);
+  } finally {
+    await server.close();
+  }
+});
