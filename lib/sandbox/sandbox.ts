@@ -283,10 +283,15 @@ export class Sandbox {
   /**
    * Shuts the environment down (SHUTDOWN `spindown`), so the next invocation is cold.
    *
-   * @returns when every process is gone
+   * @returns when every process is gone and the next environment's cgroups are made
    */
   reset(): Promise<void> {
-    const run = this.#chain.then(() => this.#teardown("spindown"));
+    // The next environment's groups are ready when this resolves, so the next cold start does
+    // not wait for them (a failure surfaces at that Init instead).
+    const run = this.#chain.then(async () => {
+      await this.#teardown("spindown");
+      await this.#nextRc?.catch(() => {});
+    });
     this.#chain = run.catch(() => {});
     return run;
   }
@@ -548,12 +553,13 @@ export class Sandbox {
   }
 
   async #initOnce(phase: "init" | "invoke"): Promise<InitOutcome> {
-    const t0 = performance.now();
-    const deadline = t0 + this.#o.initLimitMs;
+    // The environment's groups come first: on Lambda, making the microVM is not part of Init.
     const prepared = this.#nextRc;
     this.#nextRc = null;
     this.#rc ??= await (prepared ?? newControls(this.#o, ++this.#envSeq));
     this.#inForce = this.#rc.inForce;
+    const t0 = performance.now();
+    const deadline = t0 + this.#o.initLimitMs;
     const env = this.#api.newEnvironment();
     this.#needsInit = true;
     const [version, arn] = this.#runtimeVersion();
