@@ -14,8 +14,15 @@ pub const DEFAULT_PORT: u16 = 4243;
 /// The queue every message goes to.
 pub const QUEUE_URL_VAR: &str = "BATTLE_QUEUE_URL";
 
-/// The one route: `POST /messages`.
+/// The route that takes messages: `POST /messages`.
 pub const MESSAGES_PATH: &str = "/messages";
+/// The route that ends an invocation without a message: `POST /invocations/<id>/end` → 204.
+pub const INVOCATIONS_PREFIX: &str = "/invocations/";
+pub const END_SUFFIX: &str = "/end";
+/// The header a function tags its message with: the invocation's request id.
+pub const REQUEST_ID_HEADER: &str = "lambda-runtime-aws-request-id";
+/// Endings remembered for INVOKEs that have not asked yet; the oldest are forgotten first.
+pub const MAX_REMEMBERED_ENDINGS: usize = 64;
 /// The largest message body accepted, in bytes: SQS's classic 256 KiB limit. One more is 413.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// How much of an oversize body is read (and dropped) so the 413 reliably reaches the client;

@@ -1,6 +1,8 @@
-//! Registration and the events loop. Registration is separate from the loop so a bad
-//! configuration can be reported to `/init/error`; the `lambda-extension` crate calls `/next`
-//! itself each time the events processor returns.
+//! Registration and the events loop: INVOKE → wait until the function is done with the
+//! invocation (see [`crate::invocations`]) → flush → `/next`; SHUTDOWN → flush → exit.
+//! Registration is separate from the loop so a bad configuration can be reported to
+//! `/init/error`; the `lambda-extension` crate calls `/next` itself each time the events
+//! processor returns.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use tracing::{error, info, warn};
 use crate::config::{
     Config, CONFIG_ERROR_TYPE, EVENTS, EXTENSION_NAME, INVOKE_MARGIN, SHUTDOWN_MARGIN,
 };
+use crate::invocations::Invocations;
 use crate::outbox::{run_sender, Outbox};
 use crate::{http, sqs};
 
@@ -36,12 +39,20 @@ pub fn deadline_instant(deadline_ms: u64, margin: Duration) -> Instant {
     Instant::now() + left
 }
 
-async fn on_event(outbox: Arc<Outbox>, event: LambdaEvent) -> Result<(), Error> {
+async fn on_event(
+    outbox: Arc<Outbox>,
+    invocations: Arc<Invocations>,
+    event: LambdaEvent,
+) -> Result<(), Error> {
     match event.next {
         NextEvent::Invoke(invoke) => {
-            let left = outbox
-                .flush(Some(deadline_instant(invoke.deadline_ms, INVOKE_MARGIN)))
-                .await;
+            // INVOKE comes at the start of the invocation: first wait until the function is done
+            // with it (its tagged message or /invocations/<id>/end), then deliver, then /next.
+            let deadline = deadline_instant(invoke.deadline_ms, INVOKE_MARGIN);
+            if !invocations.wait(&invoke.request_id, deadline).await {
+                warn!(request_id = %invoke.request_id, "no message or end from the function by its deadline");
+            }
+            let left = outbox.flush(Some(deadline)).await;
             if left > 0 {
                 warn!(request_id = %invoke.request_id, "{left} messages still pending at the function's deadline");
             }
@@ -113,10 +124,11 @@ pub async fn run() -> Result<(), Error> {
         }
     };
     let outbox = Outbox::new();
-    tokio::spawn(http::serve(listener, outbox.clone()));
+    let invocations = Invocations::new();
+    tokio::spawn(http::serve(listener, outbox.clone(), invocations.clone()));
 
     let sender_outbox = outbox.clone();
-    let events = service_fn(move |event| on_event(outbox.clone(), event));
+    let events = service_fn(move |event| on_event(outbox.clone(), invocations.clone(), event));
     let registered = Extension::new()
         .with_extension_name(&name)
         .with_events(EVENTS)

@@ -1,5 +1,7 @@
 //! The HTTP API the function calls: `POST /messages` with the message as the body answers 202
-//! `{"accepted":true}` at once; everything else gets 400, 404, 405 or 413 with a JSON error.
+//! `{"accepted":true}` at once (a `Lambda-Runtime-Aws-Request-Id` header tags it with its
+//! invocation); `POST /invocations/<id>/end` ends an invocation without a message (204);
+//! everything else gets 400, 404, 405 or 413 with a JSON error.
 
 use std::convert::Infallible;
 use std::io;
@@ -18,24 +20,59 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tracing::{debug, warn};
 
-use crate::config::{DRAIN_LIMIT_BYTES, MAX_MESSAGE_BYTES, MESSAGES_PATH};
+use crate::config::{
+    DRAIN_LIMIT_BYTES, END_SUFFIX, INVOCATIONS_PREFIX, MAX_MESSAGE_BYTES, MESSAGES_PATH,
+    REQUEST_ID_HEADER,
+};
+use crate::invocations::Invocations;
 use crate::outbox::Outbox;
 
 /// Where a request goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
+pub enum Route<'a> {
     Messages,
+    /// `POST /invocations/<id>/end`, with the id as it appears in the path (percent-encoded).
+    End(&'a str),
     WrongMethod,
     NotFound,
 }
 
+/// The `<id>` of `/invocations/<id>/end`: one non-empty path segment.
+fn end_id(path: &str) -> Option<&str> {
+    path.strip_prefix(INVOCATIONS_PREFIX)?
+        .strip_suffix(END_SUFFIX)
+        .filter(|id| !id.is_empty() && !id.contains('/'))
+}
+
 /// Routes by method and path (the query string is ignored).
-pub fn route(method: &Method, path: &str) -> Route {
-    match (path == MESSAGES_PATH, method == Method::POST) {
-        (true, true) => Route::Messages,
+pub fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
+    let end = end_id(path);
+    match (
+        path == MESSAGES_PATH || end.is_some(),
+        method == Method::POST,
+    ) {
+        (true, true) => end.map_or(Route::Messages, Route::End),
         (true, false) => Route::WrongMethod,
         (false, _) => Route::NotFound,
     }
+}
+
+/// Decodes `%XX` escapes; None when an escape is broken or the result is not UTF-8.
+pub fn percent_decode(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = raw.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Why a message body is refused.
@@ -143,7 +180,17 @@ async fn read_body(mut body: Incoming) -> Result<ReadBody, hyper::Error> {
     })
 }
 
-async fn accept_message(req: Request<Incoming>, outbox: &Outbox) -> Response<Full<Bytes>> {
+async fn accept_message(
+    req: Request<Incoming>,
+    outbox: &Outbox,
+    invocations: &Invocations,
+) -> Response<Full<Bytes>> {
+    let tag = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -174,7 +221,11 @@ async fn accept_message(req: Request<Incoming>, outbox: &Outbox) -> Response<Ful
     };
     match parsed {
         Ok(message) => {
+            // Queued first, so the flush that the ending releases includes it.
             outbox.push(message);
+            if let Some(request_id) = tag {
+                invocations.end(&request_id);
+            }
             json(StatusCode::ACCEPTED, r#"{"accepted":true}"#.to_owned())
         }
         Err(rejection) => {
@@ -184,19 +235,37 @@ async fn accept_message(req: Request<Incoming>, outbox: &Outbox) -> Response<Ful
     }
 }
 
+fn end_invocation(raw_id: &str, invocations: &Invocations) -> Response<Full<Bytes>> {
+    match percent_decode(raw_id) {
+        Some(request_id) => {
+            invocations.end(&request_id);
+            let mut res = Response::new(Full::new(Bytes::new()));
+            *res.status_mut() = StatusCode::NO_CONTENT;
+            res
+        }
+        None => json_error(
+            StatusCode::BAD_REQUEST,
+            &format!("The request id {raw_id:?} is not valid percent-encoding"),
+        ),
+    }
+}
+
 /// Answers one request.
 pub async fn handle(
     req: Request<Incoming>,
     outbox: Arc<Outbox>,
+    invocations: Arc<Invocations>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let res = match route(req.method(), req.uri().path()) {
-        Route::Messages => accept_message(req, &outbox).await,
+        Route::Messages => accept_message(req, &outbox, &invocations).await,
+        Route::End(raw_id) => end_invocation(raw_id, &invocations),
         Route::WrongMethod => {
             let mut res = json_error(
                 StatusCode::METHOD_NOT_ALLOWED,
                 &format!(
-                    "{} is not allowed on {MESSAGES_PATH}; use POST",
-                    req.method()
+                    "{} is not allowed on {}; use POST",
+                    req.method(),
+                    req.uri().path()
                 ),
             );
             res.headers_mut()
@@ -221,7 +290,7 @@ pub async fn bind(port: u16) -> io::Result<TcpListener> {
 }
 
 /// Serves the API forever, one task per connection.
-pub async fn serve(listener: TcpListener, outbox: Arc<Outbox>) {
+pub async fn serve(listener: TcpListener, outbox: Arc<Outbox>, invocations: Arc<Invocations>) {
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -236,8 +305,9 @@ pub async fn serve(listener: TcpListener, outbox: Arc<Outbox>) {
             debug!("set_nodelay failed: {err}");
         }
         let outbox = outbox.clone();
+        let invocations = invocations.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, outbox.clone()));
+            let service = service_fn(move |req| handle(req, outbox.clone(), invocations.clone()));
             if let Err(err) = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await
@@ -262,9 +332,26 @@ mod tests {
             (Method::POST, "/messages/", Route::NotFound),
             (Method::POST, "/messages/extra", Route::NotFound),
             (Method::GET, "/nope", Route::NotFound),
+            (Method::POST, "/invocations/r-1/end", Route::End("r-1")),
+            (Method::GET, "/invocations/r-1/end", Route::WrongMethod),
+            (Method::DELETE, "/invocations/r-1/end", Route::WrongMethod),
+            (Method::POST, "/invocations/r-1", Route::NotFound),
+            (Method::POST, "/invocations//end", Route::NotFound),
+            (Method::POST, "/invocations/a/b/end", Route::NotFound),
+            (Method::POST, "/invocations/r-1/end/x", Route::NotFound),
         ];
         for (method, path, want) in cases {
             assert_eq!(route(&method, path), want, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(percent_decode("r-1").as_deref(), Some("r-1"));
+        assert_eq!(percent_decode("a%2Fb%20c").as_deref(), Some("a/b c"));
+        assert_eq!(percent_decode("%C5%BE").as_deref(), Some("ž"));
+        for broken in ["%", "%2", "%zz", "%FF", "%E0%A4%A"] {
+            assert_eq!(percent_decode(broken), None, "{broken}");
         }
     }
 
