@@ -42,7 +42,7 @@ Deno.test("parseBenchArgs() reads the contract's flags", () => {
 Deno.test("parseBenchArgs() rejects bad input with the offending value", () => {
   assert.throws(() => parseBenchArgs(["--backend", "gcp"]), { message: /"gcp"/ });
   assert.throws(() => parseBenchArgs(["--variants", "bun"]), { message: /"bun"/ });
-  assert.throws(() => parseBenchArgs(["--cold", "-1"]), { message: /--cold "-1"/ });
+  assert.throws(() => parseBenchArgs(["--cold=-1"]), { message: /--cold "-1"/ });
   assert.throws(() => parseBenchArgs(["--cold", "0", "--warm", "0"]), {
     message: /Nothing to run/,
   });
