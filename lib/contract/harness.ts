@@ -30,6 +30,24 @@ export interface HarnessOptions {
   initTimeoutMs?: number;
 }
 
+/** The header a function tags its message with: the invocation's request id. */
+export const REQUEST_ID_HEADER = "Lambda-Runtime-Aws-Request-Id";
+
+/** Options of {@linkcode Harness.invoke}. */
+export interface InvokeOptions {
+  /** How long the extension may take to call `/next` again; default 10 s. */
+  timeoutMs?: number;
+  /** The request id; default a random UUID. */
+  requestId?: string;
+  /** The event's deadline (epoch ms); default 30 s from now. */
+  deadlineMs?: number;
+  /**
+   * Whether to end the invocation with `POST /invocations/<id>/end` right after the INVOKE, like
+   * a function that posted no tagged message; default true.
+   */
+  end?: boolean;
+}
+
 /** The answer of one request to the extension. */
 export interface PostResult {
   status: number;
@@ -113,15 +131,16 @@ export class Harness implements AsyncDisposable {
    * Sends a request to the extension (default `POST /messages`).
    *
    * @param body The request body.
-   * @param options Path and method.
+   * @param options Path, method and extra headers.
    * @returns Status, headers and body of the answer.
    */
   async post(
     body: string | Uint8Array | null,
-    options: { path?: string; method?: string } = {},
+    options: { path?: string; method?: string; headers?: Record<string, string> } = {},
   ): Promise<PostResult> {
     const res = await fetch(`${this.url}${options.path ?? "/messages"}`, {
       method: options.method ?? "POST",
+      ...(options.headers ? { headers: options.headers } : {}),
       ...(body === null ? {} : { body: body as BodyInit }),
     });
     const text = await res.text();
@@ -133,17 +152,52 @@ export class Harness implements AsyncDisposable {
   }
 
   /**
-   * Sends an INVOKE and waits until the extension asks for the next event again.
+   * Posts a message tagged with its invocation (`Lambda-Runtime-Aws-Request-Id`), as the
+   * function does.
    *
-   * @param timeoutMs How long the extension may take.
-   * @returns `performance.now()` of the INVOKE and of the following `/next`.
+   * @param body The message.
+   * @param requestId The invocation's request id.
+   * @returns The answer.
    */
-  async invoke(timeoutMs = 10_000): Promise<{ invokedAt: number; nextAt: number }> {
+  postTagged(body: string, requestId: string): Promise<PostResult> {
+    return this.post(body, { headers: { [REQUEST_ID_HEADER]: requestId } });
+  }
+
+  /**
+   * Ends an invocation without a message: `POST /invocations/<id>/end`.
+   *
+   * @param requestId The invocation's request id.
+   * @returns The answer (204 expected).
+   */
+  end(requestId: string): Promise<PostResult> {
+    return this.post(null, { path: `/invocations/${encodeURIComponent(requestId)}/end` });
+  }
+
+  /**
+   * Sends an INVOKE, by default ends it at once (a function that posted nothing tagged), and
+   * waits until the extension asks for the next event again.
+   *
+   * @param options Time-out, request id, deadline, whether to end the invocation.
+   * @returns The request id and `performance.now()` of the INVOKE and of the following `/next`.
+   * @throws {Error} When `/invocations/<id>/end` is not answered 204, or on time-out.
+   */
+  async invoke(
+    options: InvokeOptions = {},
+  ): Promise<{ requestId: string; invokedAt: number; nextAt: number }> {
     const count = this.api.nextCalls.length;
     const invokedAt = performance.now();
-    this.api.invoke();
-    const nextAt = await this.api.waitForNext(count + 1, timeoutMs);
-    return { invokedAt, nextAt };
+    const { requestId } = this.api.invoke({
+      ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+      ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+    });
+    if (options.end ?? true) {
+      const res = await this.end(requestId);
+      if (res.status !== 204) {
+        throw new Error(`POST /invocations/${requestId}/end answered ${res.status}: ${res.text}`);
+      }
+    }
+    const nextAt = await this.api.waitForNext(count + 1, options.timeoutMs ?? 10_000);
+    return { requestId, invokedAt, nextAt };
   }
 
   /** Receives and deletes what is in the queue now, without waiting. */

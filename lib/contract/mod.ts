@@ -30,7 +30,9 @@ export {
   freePort,
   Harness,
   type HarnessOptions,
+  type InvokeOptions,
   type PostResult,
+  REQUEST_ID_HEADER,
   startHarness,
 } from "./harness.ts";
 export { parseSqsRequest, type SqsCall, SqsProxy, startSqsProxy } from "./sqs_proxy.ts";

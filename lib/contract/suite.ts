@@ -1,6 +1,9 @@
 /**
  * The one contract every extension implementation (Rust, Node.js, LLRT) runs: DESIGN.md's
- * "The extension's contract", checked against a real SQS (ElasticMQ) and a test Extensions API.
+ * "The extension's contract", checked against a real SQS (ElasticMQ) and a test Extensions API,
+ * including the end-of-invocation protocol: on INVOKE R the extension waits for a message tagged
+ * `Lambda-Runtime-Aws-Request-Id: R` or `POST /invocations/R/end` (bounded by the deadline),
+ * delivers everything accepted, then calls `/next`.
  *
  * @example
  * ```ts ignore
@@ -93,6 +96,17 @@ function assertJsonError(
   assert.ok((error as string).length > 0);
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Entries SQS acknowledged (through the proxy) by `at` (`performance.now()`). */
+function ackedBefore(h: Harness, at: number): number {
+  return h.proxy.batches
+    .filter((b) => b.status === 200 && b.endedAt <= at)
+    .reduce((n, b) => n + b.bodyBytes.length - b.failed, 0);
+}
+
 async function postAll(h: Harness, bodies: readonly string[]): Promise<void> {
   for (const body of bodies) {
     const res = await h.post(body);
@@ -180,21 +194,90 @@ export function runContractSuite(options: ContractSuiteOptions): void {
     assert.deepEqual(sorted(got), sorted(SAMPLE_BODIES));
   });
 
-  test("delivers everything accepted before it calls /next after an INVOKE", async (h) => {
+  test("delivers everything accepted (tagged or not) before it calls /next after an INVOKE", async (h) => {
     const bodies = Array.from({ length: 40 }, (_, i) => `message ${i} ${"·".repeat(i * 50)}`);
     await Promise.all(bodies.map((b) => h.post(b).then((r) => assert.equal(r.status, 202))));
     const { nextAt } = await h.invoke();
-    const sentBeforeNext = h.proxy.batches
-      .filter((b) => b.status === 200 && b.endedAt <= nextAt)
-      .reduce((n, b) => n + b.bodyBytes.length - b.failed, 0);
-    assert.equal(sentBeforeNext, bodies.length, "entries SQS acknowledged before /next");
+    assert.equal(ackedBefore(h, nextAt), bodies.length, "entries SQS acknowledged before /next");
     assert.deepEqual(sorted(await h.drain()), sorted(bodies));
   });
 
-  test("returns to /next promptly when an INVOKE finds nothing to deliver", async (h) => {
-    const { invokedAt, nextAt } = await h.invoke();
+  // The end-of-invocation protocol, in Lambda's order: the extension gets INVOKE R at the start
+  // of the invocation; the function posts its message tagged R during it (or, having failed,
+  // POST /invocations/R/end). The extension waits for that, delivers, and only then calls /next.
+
+  test("waits after INVOKE for the function's tagged message and delivers it before /next", async (h) => {
+    const count = h.api.nextCalls.length;
+    const { requestId } = h.api.invoke();
+    await sleep(300);
+    assert.equal(h.api.nextCalls.length, count, "called /next before the function posted");
+    const postedAt = performance.now();
+    const res = await h.postTagged("posted 300 ms into the invocation", requestId);
+    assert.equal(res.status, 202, res.text);
+    assert.ok(performance.now() - postedAt < 1_000, "the POST is answered at once");
+    const nextAt = await h.api.waitForNext(count + 1, 10_000);
+    assert.ok(nextAt >= postedAt, "called /next before the message was posted");
+    assert.equal(ackedBefore(h, nextAt), 1, "entries SQS acknowledged before /next");
+    assert.deepEqual(await h.drain(), ["posted 300 ms into the invocation"]);
+  });
+
+  test("delivers a tagged message that came before its INVOKE, then calls /next promptly", async (h) => {
+    const requestId = crypto.randomUUID();
+    assert.equal((await h.postTagged("before the INVOKE", requestId)).status, 202);
+    const { invokedAt, nextAt } = await h.invoke({ requestId, end: false });
     assert.ok(nextAt - invokedAt < 1_000, `took ${Math.round(nextAt - invokedAt)} ms`);
-    assert.equal(h.proxy.batches.length, 0);
+    assert.equal(ackedBefore(h, nextAt), 1, "entries SQS acknowledged before /next");
+    assert.deepEqual(await h.drain(), ["before the INVOKE"]);
+  });
+
+  test("answers POST /invocations/<id>/end with 204 and calls /next promptly without SQS", async (h) => {
+    const count = h.api.nextCalls.length;
+    const invokedAt = performance.now();
+    const { requestId } = h.api.invoke();
+    const res = await h.end(requestId);
+    assert.equal(res.status, 204, res.text);
+    assert.equal(res.text, "");
+    const nextAt = await h.api.waitForNext(count + 1, 10_000);
+    assert.ok(nextAt - invokedAt < 1_000, `took ${Math.round(nextAt - invokedAt)} ms`);
+    assert.equal(h.proxy.calls.length, 0, "no SQS request");
+  });
+
+  test("calls /next by the deadline when the function neither posts nor ends", async (h) => {
+    const deadlineMs = Date.now() + 1_500;
+    const { invokedAt, nextAt } = await h.invoke({ deadlineMs, end: false, timeoutMs: 3_000 });
+    const took = nextAt - invokedAt;
+    assert.ok(took <= 1_500, `called /next ${Math.round(took - 1_500)} ms after the deadline`);
+    assert.ok(took >= 1_000, `called /next after ${Math.round(took)} ms: it did not wait`);
+    assert.equal(h.proxy.calls.length, 0, "no SQS request");
+  });
+
+  test("delivers each invocation's own message before that invocation's /next", async (h) => {
+    const bodies: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const count = h.api.nextCalls.length;
+      const { requestId } = h.api.invoke();
+      await sleep(50);
+      const body = `invocation ${i} ${requestId}`;
+      bodies.push(body);
+      assert.equal((await h.postTagged(body, requestId)).status, 202);
+      const nextAt = await h.api.waitForNext(count + 1, 10_000);
+      assert.equal(ackedBefore(h, nextAt), i + 1, `invocation ${i}: acknowledged before /next`);
+    }
+    assert.deepEqual(sorted(await h.drain()), sorted(bodies));
+  });
+
+  test("answers 404 and 405 around /invocations/<id>/end", async (h) => {
+    for (const path of ["/invocations/r1", "/invocations//end", "/invocations/r1/end/more"]) {
+      assertJsonError(await h.post(null, { path }), 404);
+    }
+    for (const method of ["GET", "PUT", "DELETE"]) {
+      const res = await h.post(method === "GET" ? null : "x", {
+        path: "/invocations/r1/end",
+        method,
+      });
+      assertJsonError(res, 405);
+      assert.match(res.headers.get("allow") ?? "", /POST/, `${method}: Allow header`);
+    }
   });
 
   test(`sends SendMessageBatch with at most ${MAX_BATCH_ENTRIES} entries (25 messages: 3+ requests)`, async (h) => {
@@ -283,8 +366,9 @@ export function runContractSuite(options: ContractSuiteOptions): void {
       assert.ok(performance.now() - started < 1_000, "accepts at once, even while SQS is down");
     }
     const nextCalls = h.api.nextCalls.length;
-    h.api.invoke({ deadlineMs: Date.now() + 60_000 });
-    await new Promise((r) => setTimeout(r, 1_500));
+    const { requestId } = h.api.invoke({ deadlineMs: Date.now() + 60_000 });
+    assert.equal((await h.end(requestId)).status, 204);
+    await sleep(1_500);
     assert.equal(h.api.nextCalls.length, nextCalls, "called /next with undelivered messages");
     await sqs.start();
     const upAt = performance.now();
