@@ -9,6 +9,25 @@ import { parseVersionOutput } from "./info.ts";
 export interface ProbeResult {
   version: string;
   sdkEmbedded: boolean;
+  /** Newest `GLIBC_x.y` version named in the binary, or null when it names none (static). */
+  requiresGlibc: string | null;
+}
+
+/**
+ * Finds the newest `GLIBC_2.N` symbol version an ELF binary asks for, by scanning its bytes
+ * for the version names the dynamic linker checks.
+ *
+ * @param binary The executable's bytes.
+ * @returns E.g. `2.35`, or null when none is named.
+ */
+export function newestGlibc(binary: Uint8Array): string | null {
+  const text = new TextDecoder("latin1").decode(binary);
+  let newest: number | null = null;
+  for (const m of text.matchAll(/GLIBC_2\.(\d+)/g)) {
+    const minor = Number(m[1]);
+    if (newest === null || minor > newest) newest = minor;
+  }
+  return newest === null ? null : `2.${newest}`;
 }
 
 async function run(bin: string, args: string[], cwd: string): Promise<string> {
@@ -36,7 +55,7 @@ async function run(bin: string, args: string[], cwd: string): Promise<string> {
 
 /**
  * Runs `bin --version` and an import of `@aws-sdk/client-sqs` from an empty folder, so only
- * a module built into the binary can satisfy it.
+ * a module built into the binary can satisfy it, and reads which glibc the binary needs.
  *
  * @param bin Path of the executable.
  * @returns Version and SDK presence.
@@ -50,7 +69,8 @@ export async function probeLlrt(bin: string): Promise<ProbeResult> {
       "-e",
       'import("@aws-sdk/client-sqs").then(() => console.log("sdk:yes"), () => console.log("sdk:no"))',
     ], cwd);
-    return { version, sdkEmbedded: sdk.includes("sdk:yes") };
+    const requiresGlibc = newestGlibc(await Deno.readFile(bin));
+    return { version, sdkEmbedded: sdk.includes("sdk:yes"), requiresGlibc };
   } finally {
     await Deno.remove(cwd, { recursive: true });
   }

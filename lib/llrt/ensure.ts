@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { LLRT_BIN, LLRT_INFO, RUST_DIR } from "../paths.ts";
 import { type LlrtAvailable, type LlrtInfo, readLlrtInfo, writeLlrtInfo } from "./info.ts";
-import { probeLlrt } from "./_probe.ts";
+import { probeLlrt, type ProbeResult } from "./_probe.ts";
 import {
   cliAssetName,
   downloadCliBinary,
@@ -102,6 +102,7 @@ export async function ensureLlrt(options: EnsureLlrtOptions = {}): Promise<LlrtI
       asset,
       path: binPath,
       sdkEmbedded: probe.sdkEmbedded,
+      ...glibcOf(probe),
       arch,
       builtAt: new Date().toISOString(),
       note: `official LLRT v${release.version} ${asset}, SHA-256 verified`,
@@ -154,6 +155,7 @@ async function useEnvBinary(path: string, arch: LlrtArch): Promise<LlrtInfo> {
       version: probe.version,
       path,
       sdkEmbedded: probe.sdkEmbedded,
+      ...glibcOf(probe),
       arch,
       builtAt: stat.mtime?.toISOString() ?? new Date().toISOString(),
       note: `LLRT_BIN=${path} from the environment`,
@@ -257,13 +259,23 @@ async function buildFromCrate(
     llrtCoreVersion: crate.coreVersion,
     path: o.binPath,
     sdkEmbedded: probe.sdkEmbedded,
+    ...glibcOf(probe),
     arch: o.arch,
     builtAt: new Date().toISOString(),
     note: `built from the llrt_core ${crate.coreVersion} crate (rust/llrt; ${crate.features}) ` +
-      `in ${seconds} s; ${o.reasons.join("; ")}`,
+      `(cargo build ${seconds} s)` +
+      (probe.requiresGlibc && Number(probe.requiresGlibc.split(".")[1]) > 34
+        ? `; needs glibc ${probe.requiresGlibc}, so it runs here but not on provided.al2023 ` +
+          `(glibc 2.34): deploy the official release there`
+        : "") +
+      `; ${o.reasons.join("; ")}`,
     crateFingerprint: crate.fingerprint,
   };
   return info;
+}
+
+function glibcOf(probe: ProbeResult): { requiresGlibc?: string } {
+  return probe.requiresGlibc ? { requiresGlibc: probe.requiresGlibc } : {};
 }
 
 async function install(binary: Uint8Array, binPath: string): Promise<void> {

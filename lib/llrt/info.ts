@@ -24,6 +24,11 @@ export interface LlrtAvailable {
   /** Whether `import("@aws-sdk/client-sqs")` resolves inside the binary itself. */
   sdkEmbedded: boolean;
   arch: LlrtArch;
+  /**
+   * Newest glibc symbol version the binary links against (e.g. `2.35`); absent for static
+   * (musl) binaries. Lambda's `provided.al2023` has glibc 2.34.
+   */
+  requiresGlibc?: string;
   /** ISO-8601 time the binary was installed or built. */
   builtAt: string;
   /** How it was obtained, and why earlier sources in the order were not used. */
