@@ -97,7 +97,7 @@ export class LocalBackend implements BenchBackend {
       timeoutS: plan.timeoutS,
       functionName: `battle-${label}`,
       logDir,
-      llrtBin: LLRT_BIN,
+      llrtBin: this.#llrt.available ? this.#llrt.path : LLRT_BIN,
       env: {
         BATTLE_MODE: v.mode,
         BATTLE_WORK_ITERATIONS: String(plan.workIterations),
