@@ -7,12 +7,19 @@
  */
 import { parsePlatformEvent } from "./json.ts";
 import type { ParseResult, ParseStats, PlatformRecord, ReportRecord } from "./records.ts";
-import { parseTextLine } from "./text.ts";
+import { ReportTable } from "./columns.ts";
+import { parseTextLine, readReportLine, reportFields } from "./text.ts";
 
 /** Options for {@link LogParser}. */
 export interface LogParserOptions {
   /** How many rejected lines to keep as samples. Default 20. */
   maxSamples?: number;
+  /**
+   * Keep REPORTs (text and JSON) in {@link LogParser.reports}, column by column and merged per
+   * request id, instead of as records in {@link LogParser.records}: the bulk path for
+   * `joinInvocationColumns`. Default false.
+   */
+  columnar?: boolean;
 }
 
 /** Accumulates records and counts over many lines, messages and events. */
@@ -26,6 +33,8 @@ export class LogParser {
     rejectedSamples: [],
     unknownTypes: {},
   };
+  /** REPORTs, when the parser is columnar (see {@link LogParserOptions.columnar}); else null. */
+  readonly reports: ReportTable | null;
   #maxSamples: number;
   /** The REPORT an `XRAY TraceId:` line on the next line belongs to. */
   #lastReport: ReportRecord | null = null;
@@ -33,6 +42,7 @@ export class LogParser {
   /** @param options See {@link LogParserOptions}. */
   constructor(options: LogParserOptions = {}) {
     this.#maxSamples = options.maxSamples ?? 20;
+    this.reports = options.columnar ? new ReportTable() : null;
   }
 
   /**
@@ -44,6 +54,21 @@ export class LogParser {
    */
   line(text: string, lineNo: number, time: number | null = null): void {
     this.stats.lines++;
+    if (this.reports !== null) {
+      // Columnar: a REPORT goes straight into the table, with no record object.
+      const read = readReportLine(text, time);
+      if (read === null) {
+        this.stats.platform++;
+        this.reports.add(reportFields);
+        this.#lastReport = null; // trace ids are not kept in columns
+        return;
+      }
+      if (typeof read === "string") {
+        this.#lastReport = null;
+        this.reject(lineNo, text, read);
+        return;
+      }
+    }
     const r = parseTextLine(text, lineNo, time);
     if (r === null) {
       this.#lastReport = null;
@@ -60,6 +85,11 @@ export class LogParser {
       if (this.#lastReport !== null && this.#lastReport.traceId === null) {
         this.#lastReport.traceId = r.traceId;
       }
+      this.#lastReport = null;
+      return;
+    }
+    if (this.reports !== null && r.kind === "report") {
+      this.reports.add(r); // not reached: readReportLine took it
       this.#lastReport = null;
       return;
     }
@@ -99,6 +129,9 @@ export class LogParser {
 
   /** @returns The records and counts so far. */
   result(): ParseResult {
+    if (this.reports !== null) {
+      return { records: this.records, stats: this.stats, reports: this.reports };
+    }
     return { records: this.records, stats: this.stats };
   }
 
@@ -112,7 +145,8 @@ export class LogParser {
       this.stats.unknownTypes[r.type] = (this.stats.unknownTypes[r.type] ?? 0) + 1;
     } else {
       this.stats.platform++;
-      this.records.push(r);
+      if (this.reports !== null && r.kind === "report") this.reports.add(r);
+      else this.records.push(r);
     }
   }
 

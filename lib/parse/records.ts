@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ReportTable } from "./columns.ts";
 
 /** Status as Lambda states it (`REPORT ... Status:`, `record.status`). */
 export type PlatformStatus = "success" | "error" | "timeout" | "failure";
@@ -164,6 +165,8 @@ export interface ParseStats {
 export interface ParseResult {
   records: PlatformRecord[];
   stats: ParseStats;
+  /** REPORTs, column by column, when the parser was columnar (then none are in `records`). */
+  reports?: ReportTable;
 }
 
 /** Maps a status as Lambda spells it to the schema's statuses (unknown values are failures). */

@@ -126,12 +126,89 @@ function readMeasure(text: string, from: number, to: number, unit: string): numb
   return readDecimal(text, from, to - unit.length);
 }
 
+/**
+ * The fields of the last REPORT line {@link readReportLine} read. One object, reused for every
+ * line, so the columnar path allocates nothing per REPORT beyond the request id. Read it right
+ * after a successful call: the next call overwrites it.
+ */
+export interface ReportFields {
+  requestId: string;
+  /** Epoch ms of the log event, or null. */
+  time: number | null;
+  durationMs: number;
+  billedDurationMs: number;
+  memorySizeMb: number;
+  maxMemoryUsedMb: number;
+  initDurationMs: number | null;
+  restoreDurationMs: number | null;
+  billedRestoreDurationMs: number | null;
+  status: PlatformStatus;
+  errorType: string | null;
+  traceId: string | null;
+}
+
+/** The shared {@link ReportFields} that {@link readReportLine} fills. */
+export const reportFields: ReportFields = {
+  requestId: "",
+  time: null,
+  durationMs: 0,
+  billedDurationMs: 0,
+  memorySizeMb: 0,
+  maxMemoryUsedMb: 0,
+  initDurationMs: null,
+  restoreDurationMs: null,
+  billedRestoreDurationMs: null,
+  status: "success",
+  errorType: null,
+  traceId: null,
+};
+
+/**
+ * Reads a text line only if it is a REPORT line, into {@link reportFields}.
+ *
+ * @param text The line (no trailing newline).
+ * @param time Epoch ms of the log event when the container knows it; else read from the prefix.
+ * @returns null when it read a REPORT (see {@link reportFields}), a rejection reason when the
+ *   line is a malformed REPORT, undefined when it is not a REPORT line at all.
+ */
+export function readReportLine(text: string, time: number | null): string | null | undefined {
+  const r = text.indexOf(REQUEST_ID);
+  if (r >= 7 && text.startsWith("REPORT ", r - 7) && atWordStart(text, r - 7)) {
+    return readReport(text, r + REQUEST_ID.length, time ?? prefixTime(text, r - 7));
+  }
+  return undefined;
+}
+
 function parseReport(
   text: string,
   at: number,
   lineNo: number,
   time: number | null,
 ): ReportRecord | string {
+  const err = readReport(text, at, time);
+  if (err !== null) return err;
+  const f = reportFields;
+  return {
+    kind: "report",
+    requestId: f.requestId,
+    time: f.time,
+    line: lineNo,
+    source: "text",
+    durationMs: f.durationMs,
+    billedDurationMs: f.billedDurationMs,
+    memorySizeMb: f.memorySizeMb,
+    maxMemoryUsedMb: f.maxMemoryUsedMb,
+    initDurationMs: f.initDurationMs,
+    restoreDurationMs: f.restoreDurationMs,
+    billedRestoreDurationMs: f.billedRestoreDurationMs,
+    status: f.status,
+    errorType: f.errorType,
+    traceId: f.traceId,
+  };
+}
+
+/** Reads the REPORT fields after `RequestId: ` into {@link reportFields}; a string on failure. */
+function readReport(text: string, at: number, time: number | null): string | null {
   const n = text.length;
   let pos = text.indexOf("\t", at);
   if (pos < 0) pos = n;
@@ -219,23 +296,20 @@ function parseReport(
   if (Number.isNaN(billed)) return missing("Billed Duration");
   if (Number.isNaN(memory)) return missing("Memory Size");
   if (Number.isNaN(maxUsed)) return missing("Max Memory Used");
-  return {
-    kind: "report",
-    requestId,
-    time,
-    line: lineNo,
-    source: "text",
-    durationMs: duration,
-    billedDurationMs: billed,
-    memorySizeMb: memory,
-    maxMemoryUsedMb: maxUsed,
-    initDurationMs: init,
-    restoreDurationMs: restore,
-    billedRestoreDurationMs: billedRestore,
-    status,
-    errorType,
-    traceId,
-  };
+  const f = reportFields;
+  f.requestId = requestId;
+  f.time = time;
+  f.durationMs = duration;
+  f.billedDurationMs = billed;
+  f.memorySizeMb = memory;
+  f.maxMemoryUsedMb = maxUsed;
+  f.initDurationMs = init;
+  f.restoreDurationMs = restore;
+  f.billedRestoreDurationMs = billedRestore;
+  f.status = status;
+  f.errorType = errorType;
+  f.traceId = traceId;
+  return null;
 }
 
 function missing(field: string): string {

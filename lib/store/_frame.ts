@@ -1,6 +1,6 @@
 /**
- * Rows to a Polars DataFrame in the invocation schema, fast: numbers cross into Polars as
- * typed arrays and repetitive strings as dictionary codes.
+ * Rows or columns to a Polars DataFrame in the invocation schema, fast: numbers cross into
+ * Polars as typed arrays and repetitive strings as dictionary codes.
  *
  * @module
  */
@@ -53,8 +53,190 @@ const GET: { readonly [K in keyof InvocationRow]: (row: InvocationRow) => Invoca
   timestamp: (r) => r.timestamp,
 };
 
+/**
+ * A string column: one value for every row (`string` or `null`), one value per row, or
+ * dictionary codes (a code past the end of `values` is null).
+ */
+export type StringColumn =
+  | string
+  | null
+  | ReadonlyArray<string | null>
+  | { readonly codes: Uint8Array | Uint16Array | Uint32Array; readonly values: readonly string[] };
+
+/**
+ * The invocation schema column by column, no object per row. Numbers (Int32, Float64 and
+ * Datetime as epoch ms) are Float64Arrays with NaN for null; `cold` is 0/1.
+ */
+export interface InvocationColumns {
+  /** Rows. Every array holds at least this many values (extra ones are ignored). */
+  length: number;
+  run_id: StringColumn;
+  backend: StringColumn;
+  variant: StringColumn;
+  arch: StringColumn;
+  memory_mb: Float64Array;
+  request_id: StringColumn;
+  cold: Uint8Array;
+  init_ms: Float64Array;
+  restore_ms: Float64Array;
+  duration_ms: Float64Array;
+  billed_ms: Float64Array;
+  max_memory_mb: Float64Array;
+  runtime_done_ms: Float64Array;
+  post_runtime_ms: Float64Array;
+  client_rtt_ms: Float64Array;
+  status: StringColumn;
+  error_type: StringColumn;
+  /** Epoch ms. */
+  timestamp: Float64Array;
+}
+
 /** Above this many distinct values a string column is passed as is, not dictionary-encoded. */
 const MAX_DICTIONARY = 4096;
+
+/**
+ * Turns rows into columns (NaN stands for null in number columns, so a NaN is stored as null).
+ *
+ * @param rows The rows.
+ * @returns The same data, column by column.
+ */
+export function rowsToColumns(rows: readonly InvocationRow[]): InvocationColumns {
+  const n = rows.length;
+  const cols: Record<string, unknown> = { length: n };
+  for (const name of INVOCATION_COLUMN_NAMES) {
+    const type = INVOCATION_COLUMNS[name];
+    const get = GET[name] as (row: InvocationRow) => unknown;
+    if (type === "Float64" || type === "Int32" || type === "Datetime") {
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = get(rows[i]!) as number | Date | null;
+        values[i] = v === null || v === undefined ? NaN : typeof v === "number" ? v : v.getTime();
+      }
+      cols[name] = values;
+    } else if (type === "Bool") {
+      const values = new Uint8Array(n);
+      for (let i = 0; i < n; i++) values[i] = get(rows[i]!) === true ? 1 : 0;
+      cols[name] = values;
+    } else {
+      const values: Array<string | null> = new Array(n);
+      for (let i = 0; i < n; i++) values[i] = (get(rows[i]!) as string | null | undefined) ?? null;
+      cols[name] = values;
+    }
+  }
+  return cols as unknown as InvocationColumns;
+}
+
+/** Dictionary codes of a string array, or null past {@link MAX_DICTIONARY} distinct values. */
+function encode(
+  values: ReadonlyArray<string | null>,
+  n: number,
+): { codes: Uint32Array; values: string[] } | null {
+  const dict = new Map<string, number>();
+  const codes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      codes[i] = 0xffffffff;
+      continue;
+    }
+    let code = dict.get(v);
+    if (code === undefined) {
+      if (dict.size >= MAX_DICTIONARY) return null;
+      code = dict.size;
+      dict.set(v, code);
+    }
+    codes[i] = code;
+  }
+  return { codes, values: [...dict.keys()] };
+}
+
+function hasNaN(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) return true;
+  return false;
+}
+
+/** Checks a column's length; returns the typed array cut to `n`. */
+function fit<T extends Float64Array | Uint8Array | Uint16Array | Uint32Array>(
+  name: string,
+  values: T,
+  n: number,
+): T {
+  if (values.length < n) {
+    throw new RangeError(`Column "${name}" holds ${values.length} values, not ${n}`);
+  }
+  return (values.length === n ? values : values.subarray(0, n)) as T;
+}
+
+/**
+ * Builds a DataFrame with exactly the schema's columns and types from columns.
+ *
+ * @param cols The columns.
+ * @returns The frame (also for zero rows).
+ * @throws {RangeError} A column holds fewer than `cols.length` values.
+ */
+export function columnsFrame(cols: InvocationColumns): pl.DataFrame {
+  const n = cols.length;
+  const base: pl.Series[] = [];
+  const exprs: pl.Expr[] = [];
+  for (const name of INVOCATION_COLUMN_NAMES) {
+    const type = INVOCATION_COLUMNS[name];
+    const raw = `__${name}`;
+    if (type === "Float64" || type === "Int32" || type === "Datetime") {
+      const values = fit(name, cols[name] as Float64Array, n);
+      base.push(pl.Series(raw, values));
+      let e = hasNaN(values)
+        ? pl.when(pl.col(raw).isNan()).then(pl.lit(null)).otherwise(pl.col(raw))
+        : pl.col(raw);
+      if (type === "Datetime") e = e.cast(pl.Int64);
+      exprs.push(e.cast(polarsType(name)).alias(name));
+    } else if (type === "Bool") {
+      base.push(pl.Series(raw, fit(name, cols[name] as Uint8Array, n)));
+      exprs.push(pl.col(raw).cast(pl.Bool).alias(name));
+    } else {
+      const col = cols[name] as StringColumn;
+      if (col === null || typeof col === "string") {
+        exprs.push(pl.lit(col).cast(pl.Utf8).alias(name));
+        continue;
+      }
+      let dict: { codes: Uint8Array | Uint16Array | Uint32Array; values: readonly string[] } | null;
+      if (Array.isArray(col)) {
+        const values = col as ReadonlyArray<string | null>;
+        if (values.length < n) {
+          throw new RangeError(`Column "${name}" holds ${values.length} values, not ${n}`);
+        }
+        dict = encode(values, n);
+        if (dict === null) {
+          const all = (values.length === n ? values : values.slice(0, n)) as string[];
+          base.push(pl.Series(raw, all, pl.Utf8));
+          exprs.push(pl.col(raw).alias(name));
+          continue;
+        }
+      } else {
+        dict = col as { codes: Uint8Array | Uint16Array | Uint32Array; values: string[] };
+      }
+      if (dict.values.length === 0) {
+        exprs.push(pl.lit(null).cast(pl.Utf8).alias(name));
+        continue;
+      }
+      let codes = fit(name, dict.codes, n);
+      if (!(codes instanceof Uint32Array)) codes = Uint32Array.from(codes);
+      base.push(pl.Series(raw, codes));
+      exprs.push(
+        pl.col(raw)
+          .replaceStrict(
+            dict.values.map((_, i) => i),
+            [...dict.values],
+            pl.lit(null).cast(pl.Utf8),
+            pl.Utf8,
+          )
+          .alias(name),
+      );
+    }
+  }
+  // A frame of constants alone still needs its height.
+  if (base.length === 0) base.push(pl.Series("__height", new Uint8Array(n)));
+  return pl.DataFrame(base).select(...exprs);
+}
 
 /**
  * Builds a DataFrame with exactly the schema's columns and types.
@@ -67,68 +249,5 @@ const MAX_DICTIONARY = 4096;
  * @returns The frame (also for zero rows).
  */
 export function invocationsFrame(rows: readonly InvocationRow[]): pl.DataFrame {
-  const n = rows.length;
-  const base: pl.Series[] = [];
-  const exprs: pl.Expr[] = [];
-  for (const name of INVOCATION_COLUMN_NAMES) {
-    const type = INVOCATION_COLUMNS[name];
-    const get = GET[name] as (row: InvocationRow) => unknown;
-    const raw = `__${name}`;
-    if (type === "Float64" || type === "Int32" || type === "Datetime") {
-      const values = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = get(rows[i]!) as number | Date | null;
-        values[i] = v === null || v === undefined ? NaN : typeof v === "number" ? v : v.getTime();
-      }
-      base.push(pl.Series(raw, values));
-      let e = pl.when(pl.col(raw).isNan()).then(pl.lit(null)).otherwise(pl.col(raw));
-      if (type === "Datetime") e = e.cast(pl.Int64);
-      exprs.push(e.cast(polarsType(name)).alias(name));
-    } else if (type === "Bool") {
-      const values = new Uint8Array(n);
-      for (let i = 0; i < n; i++) values[i] = get(rows[i]!) === true ? 1 : 0;
-      base.push(pl.Series(raw, values));
-      exprs.push(pl.col(raw).cast(pl.Bool).alias(name));
-    } else {
-      const dict = new Map<string, number>();
-      const codes = new Uint32Array(n);
-      let dense = false;
-      for (let i = 0; i < n; i++) {
-        const v = get(rows[i]!) as string | null;
-        if (v === null || v === undefined) {
-          codes[i] = 0xffffffff;
-          continue;
-        }
-        let code = dict.get(v);
-        if (code === undefined) {
-          if (dict.size >= MAX_DICTIONARY) {
-            dense = true;
-            break;
-          }
-          code = dict.size;
-          dict.set(v, code);
-        }
-        codes[i] = code;
-      }
-      if (dense) {
-        base.push(pl.Series(raw, rows.map((r) => get(r) ?? null), pl.Utf8));
-        exprs.push(pl.col(raw).alias(name));
-      } else if (dict.size === 0) {
-        exprs.push(pl.lit(null).cast(pl.Utf8).alias(name));
-      } else {
-        base.push(pl.Series(raw, codes));
-        exprs.push(
-          pl.col(raw)
-            .replaceStrict(
-              [...dict.values()],
-              [...dict.keys()],
-              pl.lit(null).cast(pl.Utf8),
-              pl.Utf8,
-            )
-            .alias(name),
-        );
-      }
-    }
-  }
-  return pl.DataFrame(base).select(...exprs);
+  return columnsFrame(rowsToColumns(rows));
 }
