@@ -80,6 +80,18 @@ export interface LlrtInfo {
   arch?: Arch;
   sdkEmbedded?: boolean;
   reason?: string;
+  /** The glibc the binary links against at least (crate builds on a newer host). */
+  requiresGlibc?: string;
+}
+
+/** The glibc of Lambda's `provided.al2023` and `nodejs22.x` images. */
+export const LAMBDA_GLIBC = "2.34";
+
+/** True when glibc version `a` is newer than `b` (`"2.35"` vs `"2.34"`). */
+export function glibcNewer(a: string, b: string): boolean {
+  const [am = 0, an = 0] = a.split(".").map(Number);
+  const [bm = 0, bn = 0] = b.split(".").map(Number);
+  return am > bm || (am === bm && an > bn);
 }
 
 /** The extension a function carries, as built. */
@@ -163,6 +175,11 @@ function llrtProblem(info: LlrtInfo | null, locations: BuildLocations): string |
   }
   if (!isFile(locations.llrtBinary)) {
     return `no LLRT binary (${shown(locations.llrtBinary)} missing)`;
+  }
+  if (info.requiresGlibc && glibcNewer(info.requiresGlibc, LAMBDA_GLIBC)) {
+    return `the LLRT binary (${info.source ?? "local"} build) needs glibc ${info.requiresGlibc}, ` +
+      `Lambda has ${LAMBDA_GLIBC}: set LLRT_BIN to an official LLRT release or cross-build ` +
+      `build/lambda/<arch>/llrt`;
   }
   return null;
 }
