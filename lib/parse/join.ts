@@ -5,6 +5,8 @@
  * @module
  */
 import type { Arch, Backend, InvocationRow, InvocationStatus } from "../schema.ts";
+import type { InvocationColumns } from "../store/_frame.ts";
+import { type ReportTable, STATUS_CODES } from "./columns.ts";
 import type { PlatformRecord, ReportRecord, RuntimeDoneRecord } from "./records.ts";
 
 /** Row fields that the logs cannot know and the run supplies. */
@@ -268,4 +270,215 @@ function missingRow(id: string, meta: RunMeta, seen: ClientObservation): Invocat
     error_type: seen.errorType ?? MISSING_REPORT,
     timestamp: toDate(seen.timestamp),
   };
+}
+
+/** Options of {@link joinInvocationColumns}. */
+export interface ColumnJoinOptions {
+  /** REPORTs from a columnar parser ({@link LogParserOptions.columnar}). */
+  reports: ReportTable;
+  /** The other records (START, runtimeDone, ...). REPORT records here are added to `reports`. */
+  records: readonly PlatformRecord[];
+  meta: RunMeta;
+  /** Request ids the run invoked. When given, only these become rows. */
+  client?: ReadonlyMap<string, ClientObservation>;
+}
+
+/** {@link joinInvocationColumns}'s result: {@link JoinResult} with columns instead of rows. */
+export interface ColumnJoinResult extends Omit<JoinResult, "rows"> {
+  /** One row per request id (unique), in the order {@link joinInvocations} gives. */
+  columns: InvocationColumns;
+}
+
+/** Status codes of the output `status` column: {@link STATUS_CODES}. */
+function codeOf(status: InvocationStatus): number {
+  return STATUS_CODES.indexOf(status);
+}
+
+/**
+ * {@link joinInvocations} for the bulk path: the same rows, built column by column from a
+ * {@link ReportTable}, with no object per row (and no Date). Write them with
+ * `writeInvocationColumns`.
+ *
+ * @param options See {@link ColumnJoinOptions}.
+ * @returns Columns, missing reports and orphans.
+ * @example
+ * ```ts
+ * import { LogParser } from "./parser.ts";
+ * const p = new LogParser({ columnar: true });
+ * p.line("REPORT RequestId: a\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t", 1);
+ * const { columns } = joinInvocationColumns({
+ *   reports: p.reports!,
+ *   records: p.records,
+ *   meta: { run_id: "r1", backend: "local", variant: "rust", arch: "x86_64", memory_mb: 128 },
+ * });
+ * // columns.length === 1, columns.duration_ms[0] === 1.5
+ * ```
+ */
+export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinResult {
+  const { reports: t, records, meta, client } = options;
+  const extras = new Map<string, Extras>();
+  const extrasOf = (id: string): Extras => {
+    let x = extras.get(id);
+    if (x === undefined) extras.set(id, x = { runtimeDone: null, startTime: null });
+    return x;
+  };
+  let initFailures = 0;
+  let droppedRecords = 0;
+  for (const r of records) {
+    switch (r.kind) {
+      case "report":
+        t.add(r);
+        break;
+      case "start": {
+        const x = extrasOf(r.requestId);
+        if (r.time !== null && (x.startTime === null || r.time < x.startTime)) x.startTime = r.time;
+        break;
+      }
+      case "runtimeDone": {
+        const x = extrasOf(r.requestId);
+        if (x.runtimeDone === null || x.runtimeDone.durationMs === null) x.runtimeDone = r;
+        break;
+      }
+      case "end":
+        extrasOf(r.requestId);
+        break;
+      case "initReport":
+        if (r.status !== "success") initFailures++;
+        break;
+      case "logsDropped":
+        droppedRecords += r.droppedRecords ?? 0;
+        break;
+      default:
+        break;
+    }
+  }
+  const missingReport: string[] = [];
+  const orphans: Orphan[] = [];
+  const n = client === undefined ? t.length : client.size;
+  // Table entry of each output row (-1: the client's request had no REPORT).
+  let at: Int32Array | null = null;
+  let ids: string[] = t.ids;
+  const seens: Array<ClientObservation | undefined> = [];
+  if (client === undefined) {
+    for (const id of extras.keys()) {
+      if (!t.index.has(id)) orphans.push({ requestId: id, reason: "no-report" });
+    }
+  } else {
+    at = new Int32Array(n);
+    ids = new Array(n);
+    let k = 0;
+    for (const [id, seen] of client) {
+      const i = t.index.get(id);
+      at[k] = i ?? -1;
+      ids[k] = id;
+      seens.push(seen);
+      if (i === undefined) missingReport.push(id);
+      k++;
+    }
+    for (const id of t.ids) {
+      if (!client.has(id)) orphans.push({ requestId: id, reason: "not-invoked-by-client" });
+    }
+    for (const id of extras.keys()) {
+      if (!client.has(id) && !t.index.has(id)) {
+        orphans.push({ requestId: id, reason: "no-report" });
+      }
+    }
+  }
+  const pick = (src: Float64Array): Float64Array => {
+    if (at === null) return src.slice(0, n);
+    const out = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const i = at[k]!;
+      out[k] = i < 0 ? NaN : src[i]!;
+    }
+    return out;
+  };
+  const memory = pick(t.memory);
+  const init = pick(t.init);
+  const duration = pick(t.duration);
+  const cold = new Uint8Array(n);
+  const runtimeDone = new Float64Array(n).fill(NaN);
+  const postRuntime = new Float64Array(n).fill(NaN);
+  const rtt = new Float64Array(n).fill(NaN);
+  const timestamp = new Float64Array(n);
+  const status = new Uint8Array(n);
+  const errorType: Array<string | null> = new Array(n).fill(null);
+  const configured = meta.memory_mb ?? NaN;
+  const useExtras = extras.size > 0;
+  for (let k = 0; k < n; k++) {
+    const i = at === null ? k : at[k]!;
+    const seen = at === null ? undefined : seens[k];
+    if (i < 0) {
+      // The client invoked it, the logs never reported it.
+      const s = seen!;
+      memory[k] = configured;
+      cold[k] = s.cold === true ? 1 : 0;
+      rtt[k] = s.clientRttMs ?? NaN;
+      status[k] = 3; // failure
+      errorType[k] = s.errorType ?? MISSING_REPORT;
+      timestamp[k] = clientTime(s.timestamp);
+      continue;
+    }
+    memory[k] = Math.round(memory[k]!);
+    cold[k] = init[k] === init[k] ? 1 : 0;
+    const x = useExtras ? extras.get(ids[k]!) : undefined;
+    const done = x === undefined ? null : x.runtimeDone;
+    const doneMs = done === null ? null : done.durationMs;
+    if (doneMs !== null) {
+      runtimeDone[k] = doneMs;
+      postRuntime[k] = roundMicros(duration[k]! - doneMs);
+    }
+    let code = t.status[i]!;
+    let err: string | null = t.errorType[i]!;
+    if (code === 0 && done !== null && done.status !== "success") {
+      code = codeOf(done.status);
+      err = done.errorType;
+    }
+    if (seen !== undefined) {
+      rtt[k] = seen.clientRttMs ?? NaN;
+      if (code === 0 && seen.status !== undefined && seen.status !== "success") {
+        code = codeOf(seen.status);
+        err = seen.errorType ?? null;
+      }
+    }
+    if (code !== 0) err ??= done?.errorType ?? seen?.errorType ?? null;
+    else err = null;
+    status[k] = code;
+    errorType[k] = err;
+    let start = x === undefined ? null : x.startTime;
+    if (start === null && seen !== undefined) start = clientTimeOrNull(seen.timestamp);
+    timestamp[k] = start === null ? t.time[i]! - t.duration[i]! : start;
+  }
+  const columns: InvocationColumns = {
+    length: n,
+    run_id: meta.run_id,
+    backend: meta.backend,
+    variant: meta.variant,
+    arch: meta.arch,
+    memory_mb: memory,
+    request_id: ids,
+    cold,
+    init_ms: init,
+    restore_ms: pick(t.restore),
+    duration_ms: duration,
+    billed_ms: pick(t.billed),
+    max_memory_mb: pick(t.maxUsed),
+    runtime_done_ms: runtimeDone,
+    post_runtime_ms: postRuntime,
+    client_rtt_ms: rtt,
+    status: { codes: status, values: STATUS_CODES },
+    error_type: errorType,
+    timestamp,
+  };
+  return { columns, missingReport, orphans, initFailures, droppedRecords };
+}
+
+function clientTimeOrNull(t: Date | number | null | undefined): number | null {
+  if (t === null || t === undefined) return null;
+  const ms = t instanceof Date ? t.getTime() : t;
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function clientTime(t: Date | number | null | undefined): number {
+  return clientTimeOrNull(t) ?? NaN;
 }

@@ -5,7 +5,15 @@
  * @module
  */
 export * from "./records.ts";
-export { parseTextLine, type TextLineResult, type XrayLine } from "./text.ts";
+export {
+  parseTextLine,
+  readReportLine,
+  type ReportFields,
+  reportFields,
+  type TextLineResult,
+  type XrayLine,
+} from "./text.ts";
+export { ReportTable, STATUS_CODES } from "./columns.ts";
 export { type JsonEventResult, parsePlatformEvent, type UnknownType } from "./json.ts";
 export { LogParser, type LogParserOptions, parseLines } from "./parser.ts";
 export {
@@ -17,6 +25,9 @@ export {
 } from "./export.ts";
 export {
   type ClientObservation,
+  type ColumnJoinOptions,
+  type ColumnJoinResult,
+  joinInvocationColumns,
   joinInvocations,
   type JoinOptions,
   type JoinResult,

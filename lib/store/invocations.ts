@@ -8,9 +8,22 @@ import pl from "nodejs-polars";
 import { join } from "node:path";
 import { INVOCATION_COLUMN_NAMES, type InvocationRow, type InvocationStatus } from "../schema.ts";
 import { replaceAtomically } from "./_atomic.ts";
-import { invocationsFrame, polarsType } from "./_frame.ts";
+import {
+  columnsFrame,
+  type InvocationColumns,
+  invocationsFrame,
+  polarsType,
+  type StringColumn,
+} from "./_frame.ts";
 
-export { invocationsFrame, polarsType } from "./_frame.ts";
+export {
+  columnsFrame,
+  type InvocationColumns,
+  invocationsFrame,
+  polarsType,
+  rowsToColumns,
+  type StringColumn,
+} from "./_frame.ts";
 
 /** The file name of a run's invocations inside its run folder. */
 export const INVOCATIONS_FILE = "invocations.parquet";
@@ -83,6 +96,83 @@ export async function writeInvocations(
   checkRows(rows);
   const df = invocationsFrame(rows);
   checkUnique(df, rows);
+  await replaceAtomically(path, (tmp) => {
+    df.writeParquet(tmp);
+  });
+}
+
+/** Options of {@link writeInvocationColumns}. */
+export interface WriteColumnsOptions {
+  /**
+   * The caller guarantees (run_id, request_id) pairs are unique, as `joinInvocationColumns`
+   * does: skips the uniqueness check. Default false.
+   */
+  unique?: boolean;
+}
+
+/** Calls `bad(i)` for the first row whose value fails `ok`; constants count as row 0. */
+function checkStrings(
+  col: StringColumn,
+  n: number,
+  ok: (v: string | null) => boolean,
+  bad: (i: number, v: string | null) => never,
+): void {
+  if (n === 0) return;
+  if (col === null || typeof col === "string") {
+    if (!ok(col)) bad(0, col);
+  } else if (Array.isArray(col)) {
+    const values = col as ReadonlyArray<string | null>;
+    for (let i = 0; i < n; i++) if (!ok(values[i] ?? null)) bad(i, values[i] ?? null);
+  } else {
+    const { codes, values } = col as { codes: ArrayLike<number>; values: readonly string[] };
+    const okCode = values.map((v) => ok(v));
+    const okNull = ok(null);
+    for (let i = 0; i < n; i++) {
+      const c = codes[i]!;
+      if (c < values.length ? !okCode[c] : !okNull) bad(i, values[c] ?? null);
+    }
+  }
+}
+
+/**
+ * Writes columns to Parquet atomically: the bulk form of {@link writeInvocations}, with the same
+ * checks, the same file, and no object per row.
+ *
+ * @param path The `.parquet` file to create or replace.
+ * @param columns The columns (see {@link InvocationColumns}).
+ * @param options See {@link WriteColumnsOptions}.
+ * @throws {TypeError} A row lacks run_id/request_id or has an unknown status.
+ * @throws {RangeError} A request id repeats within a run, or a column is too short.
+ */
+export async function writeInvocationColumns(
+  path: string,
+  columns: InvocationColumns,
+  options: WriteColumnsOptions = {},
+): Promise<void> {
+  const n = columns.length;
+  const nonEmpty = (v: string | null) => typeof v === "string" && v !== "";
+  checkStrings(columns.run_id, n, nonEmpty, (i) => {
+    throw new TypeError(`Cannot write invocation ${i}: run_id is empty`);
+  });
+  checkStrings(columns.request_id, n, nonEmpty, (i) => {
+    throw new TypeError(`Cannot write invocation ${i}: request_id is empty`);
+  });
+  checkStrings(columns.status, n, (v) => STATUSES.has(v as InvocationStatus), (i, v) => {
+    throw new TypeError(`Cannot write invocation ${i}: unknown status "${v}"`);
+  });
+  const df = columnsFrame(columns);
+  if (!options.unique && df.height >= 2) {
+    const dup = df.select("run_id", "request_id").isDuplicated();
+    if (dup.any()) {
+      const at = dup.toArray().indexOf(true);
+      const row = df.row(at);
+      const runId = row[INVOCATION_COLUMN_NAMES.indexOf("run_id")];
+      const id = row[INVOCATION_COLUMN_NAMES.indexOf("request_id")];
+      throw new RangeError(
+        `Cannot write invocations: request_id "${id}" repeats in run "${runId}"`,
+      );
+    }
+  }
   await replaceAtomically(path, (tmp) => {
     df.writeParquet(tmp);
   });

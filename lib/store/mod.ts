@@ -4,7 +4,9 @@
  * @module
  */
 export {
+  columnsFrame,
   conformInvocations,
+  type InvocationColumns,
   invocationRows,
   INVOCATIONS_FILE,
   invocationsFrame,
@@ -12,6 +14,10 @@ export {
   mergeInvocations,
   polarsType,
   readInvocations,
+  rowsToColumns,
+  type StringColumn,
+  type WriteColumnsOptions,
+  writeInvocationColumns,
   writeInvocations,
 } from "./invocations.ts";
 export { createRunDir, newRunId, readRunJson, RUN_JSON_FILE, writeRunJson } from "./runs.ts";
