@@ -65,6 +65,9 @@ pub fn percent_decode(raw: &str) -> Option<String> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = raw.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
         } else {
@@ -350,7 +353,7 @@ mod tests {
         assert_eq!(percent_decode("r-1").as_deref(), Some("r-1"));
         assert_eq!(percent_decode("a%2Fb%20c").as_deref(), Some("a/b c"));
         assert_eq!(percent_decode("%C5%BE").as_deref(), Some("ž"));
-        for broken in ["%", "%2", "%zz", "%FF", "%E0%A4%A"] {
+        for broken in ["%", "%2", "%zz", "%+1", "%FF", "%E0%A4%A", "%\u{17E}"] {
             assert_eq!(percent_decode(broken), None, "{broken}");
         }
     }
