@@ -7,7 +7,9 @@
  *   within this process (fetch → Deno.serve). The sandbox's path is one long-poll answer to the
  *   runtime plus the runtime's POST of its response: one cross-process round trip is its floor;
  *   the target is within 2× of it. A bare Deno.serve speaking only that protocol to the same
- *   bootstrap shows what is left for the sandbox's own bookkeeping.
+ *   bootstrap (the same event headers, so the bootstrap's parsing is alike) shows what is left
+ *   for the sandbox's own bookkeeping. The thaw (`Sandbox.lastThawMs`) is shown on its own and
+ *   subtracted: Lambda also thaws the environment for each warm event.
  * - Cold: invoke → response right after a reset (Init included) beside a bare process spawn
  *   (`/bin/true`, spawn to exit).
  *
@@ -45,6 +47,9 @@ const fmt = (s: Stats) =>
   `median ${s.median.toFixed(3)} ms, p90 ${s.p90.toFixed(3)}, p99 ${s.p99.toFixed(3)}, mean ${
     s.mean.toFixed(3)
   }`;
+
+const ARN = "arn:aws:lambda:us-east-1:123456789012:function:noop";
+const TRACE = "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0";
 
 async function bareRoundTrips(n: number): Promise<number[]> {
   const server = Deno.serve(
@@ -99,7 +104,18 @@ async function bareLongPolls(bin: string, n: number): Promise<number[]> {
       const t0 = performance.now();
       const reply = pending!;
       pending = null;
-      reply(new Response("{}", { headers: { "Lambda-Runtime-Aws-Request-Id": `r${i}` } }));
+      // The headers every Runtime API event carries, so both sides parse the same response.
+      reply(
+        new Response("{}", {
+          headers: {
+            "content-type": "application/json",
+            "Lambda-Runtime-Aws-Request-Id": `r${i}`,
+            "Lambda-Runtime-Deadline-Ms": String(Date.now() + 3000),
+            "Lambda-Runtime-Invoked-Function-Arn": ARN,
+            "Lambda-Runtime-Trace-Id": TRACE,
+          },
+        }),
+      );
       await done;
       if (i >= 50) times.push(performance.now() - t0);
     }
