@@ -86,5 +86,22 @@ function readIsoTime(text: string, end: number): number | null {
   } else {
     return null;
   }
-  return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000;
+  // Date.UTC costs more than the rest of this function; it also maps years 0-99 to 19xx.
+  const utc = y < 100
+    ? Date.UTC(y, mo - 1, d, h, mi, s, ms)
+    : daysFromCivil(y, mo, d) * 86_400_000 + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+  return utc - offsetMin * 60_000;
+}
+
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`); a day past
+ * the month's end runs on into the next month, as with Date.UTC.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }

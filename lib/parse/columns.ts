@@ -34,6 +34,19 @@ function nn(v: number | null): number {
   return v === null ? NaN : v;
 }
 
+/** FNV-1a over the id (its first and last 12 characters when longer than 24). */
+function hashId(id: string): number {
+  const n = id.length;
+  let h = 0x811c9dc5 ^ n;
+  if (n <= 24) {
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  } else {
+    for (let i = 0; i < 12; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    for (let i = n - 12; i < n; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  }
+  return (h ^ (h >>> 15)) | 0;
+}
+
 /**
  * One entry per distinct request id, in order of first appearance. A REPORT seen again (logs
  * collected twice, text and JSON both present) keeps the first values and fills its gaps, as
@@ -44,8 +57,13 @@ export class ReportTable {
   length = 0;
   /** Request ids, unique. */
   readonly ids: string[] = [];
-  /** Entry index by request id. */
-  readonly index: Map<string, number> = new Map();
+  /** Open-addressing hash of request ids: pairs of (entry index + 1, hash) per slot, 0 for
+   * empty, so a probe reads one cache line and compares strings only on equal hashes. A JS Map
+   * of a million string keys costs more than parsing the lines. */
+  #slots: Int32Array;
+  #mask: number;
+  /** Hash of each entry's request id, to rehash on growth. */
+  #hashes: Int32Array;
   /** Epoch ms of the log event. */
   time: Float64Array;
   duration: Float64Array;
@@ -71,6 +89,24 @@ export class ReportTable {
     this.restore = new Float64Array(c);
     this.billedRestore = new Float64Array(c);
     this.status = new Uint8Array(c);
+    this.#hashes = new Int32Array(c);
+    this.#slots = new Int32Array(c * 4);
+    this.#mask = c * 2 - 1;
+  }
+
+  /**
+   * @param id A request id.
+   * @returns Its entry index, or -1.
+   */
+  find(id: string): number {
+    const mask = this.#mask;
+    const slots = this.#slots;
+    const hash = hashId(id);
+    for (let h = hash & mask;; h = (h + 1) & mask) {
+      const e = slots[2 * h]!;
+      if (e === 0) return -1;
+      if (slots[2 * h + 1] === hash && this.ids[e - 1] === id) return e - 1;
+    }
   }
 
   #grow(): void {
@@ -86,6 +122,20 @@ export class ReportTable {
     const s = new Uint8Array(c);
     s.set(this.status);
     this.status = s;
+    const hashes = new Int32Array(c);
+    hashes.set(this.#hashes);
+    this.#hashes = hashes;
+    const slots = new Int32Array(c * 4);
+    const mask = c * 2 - 1;
+    for (let i = 0; i < this.length; i++) {
+      const hash = hashes[i]!;
+      let h = hash & mask;
+      while (slots[2 * h] !== 0) h = (h + 1) & mask;
+      slots[2 * h] = i + 1;
+      slots[2 * h + 1] = hash;
+    }
+    this.#slots = slots;
+    this.#mask = mask;
   }
 
   /**
@@ -95,15 +145,31 @@ export class ReportTable {
    * @returns The entry index.
    */
   add(r: ReportFields | ReportRecord): number {
-    const known = this.index.get(r.requestId);
-    if (known !== undefined) {
-      this.#merge(known, r);
-      return known;
+    const id = r.requestId;
+    const hash = hashId(id);
+    let mask = this.#mask;
+    let h = hash & mask;
+    let slots = this.#slots;
+    for (;; h = (h + 1) & mask) {
+      const e = slots[2 * h]!;
+      if (e === 0) break;
+      if (slots[2 * h + 1] === hash && this.ids[e - 1] === id) {
+        this.#merge(e - 1, r);
+        return e - 1;
+      }
     }
     const i = this.length;
-    if (i === this.time.length) this.#grow();
-    this.index.set(r.requestId, i);
-    this.ids.push(r.requestId);
+    if (i === this.time.length) {
+      this.#grow();
+      slots = this.#slots;
+      mask = this.#mask;
+      h = hash & mask;
+      while (slots[2 * h] !== 0) h = (h + 1) & mask;
+    }
+    slots[2 * h] = i + 1;
+    slots[2 * h + 1] = hash;
+    this.#hashes[i] = hash;
+    this.ids.push(id);
     this.time[i] = nn(r.time);
     this.duration[i] = r.durationMs;
     this.billed[i] = r.billedDurationMs;

@@ -361,25 +361,25 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
   const seens: Array<ClientObservation | undefined> = [];
   if (client === undefined) {
     for (const id of extras.keys()) {
-      if (!t.index.has(id)) orphans.push({ requestId: id, reason: "no-report" });
+      if (t.find(id) < 0) orphans.push({ requestId: id, reason: "no-report" });
     }
   } else {
     at = new Int32Array(n);
     ids = new Array(n);
     let k = 0;
     for (const [id, seen] of client) {
-      const i = t.index.get(id);
-      at[k] = i ?? -1;
+      const i = t.find(id);
+      at[k] = i;
       ids[k] = id;
       seens.push(seen);
-      if (i === undefined) missingReport.push(id);
+      if (i < 0) missingReport.push(id);
       k++;
     }
     for (const id of t.ids) {
       if (!client.has(id)) orphans.push({ requestId: id, reason: "not-invoked-by-client" });
     }
     for (const id of extras.keys()) {
-      if (!client.has(id) && !t.index.has(id)) {
+      if (!client.has(id) && t.find(id) < 0) {
         orphans.push({ requestId: id, reason: "no-report" });
       }
     }

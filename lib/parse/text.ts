@@ -233,64 +233,86 @@ function readReport(text: string, at: number, time: number | null): string | nul
     while (s < e && text.charCodeAt(s) === 32) s++;
     while (e > s && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 13)) e--;
     if (s === e) continue;
-    const colon = text.indexOf(": ", s);
-    if (colon < 0 || colon >= e) return `REPORT: cannot read field "${text.slice(s, e)}"`;
-    const v = colon + 2;
     let value: number;
+    // Known keys are matched in place (`Key: ` at `s`); anything else must still be `k: v`.
     switch (text.charCodeAt(s)) {
       case 68: // D
-        if (colon - s === 8 && text.startsWith("Duration", s)) {
+        if (isKey(text, s, e, "Duration")) {
+          const v = s + 10;
           duration = readMeasure(text, v, e, " ms");
           if (Number.isNaN(duration)) return badValue("Duration", text, v, e);
+          continue;
         }
-        continue;
+        break;
       case 66: // B
-        if (text.startsWith("Billed Duration", s) && colon - s === 15) {
+        if (isKey(text, s, e, "Billed Duration")) {
+          const v = s + 17;
           billed = readMeasure(text, v, e, " ms");
           if (Number.isNaN(billed)) return badValue("Billed Duration", text, v, e);
-        } else if (text.startsWith("Billed Restore Duration", s) && colon - s === 23) {
+          continue;
+        } else if (isKey(text, s, e, "Billed Restore Duration")) {
+          const v = s + 25;
           billedRestore = value = readMeasure(text, v, e, " ms");
           if (Number.isNaN(value)) return badValue("Billed Restore Duration", text, v, e);
+          continue;
         }
-        continue;
+        break;
       case 77: // M
-        if (text.startsWith("Memory Size", s) && colon - s === 11) {
+        if (isKey(text, s, e, "Memory Size")) {
+          const v = s + 13;
           memory = readMeasure(text, v, e, " MB");
           if (Number.isNaN(memory)) return badValue("Memory Size", text, v, e);
-        } else if (text.startsWith("Max Memory Used", s) && colon - s === 15) {
+          continue;
+        } else if (isKey(text, s, e, "Max Memory Used")) {
+          const v = s + 17;
           maxUsed = readMeasure(text, v, e, " MB");
           if (Number.isNaN(maxUsed)) return badValue("Max Memory Used", text, v, e);
+          continue;
         }
-        continue;
+        break;
       case 73: // I
-        if (text.startsWith("Init Duration", s) && colon - s === 13) {
+        if (isKey(text, s, e, "Init Duration")) {
+          const v = s + 15;
           init = value = readMeasure(text, v, e, " ms");
           if (Number.isNaN(value)) return badValue("Init Duration", text, v, e);
+          continue;
         }
-        continue;
+        break;
       case 82: // R
-        if (text.startsWith("Restore Duration", s) && colon - s === 16) {
+        if (isKey(text, s, e, "Restore Duration")) {
+          const v = s + 18;
           restore = value = readMeasure(text, v, e, " ms");
           if (Number.isNaN(value)) return badValue("Restore Duration", text, v, e);
+          continue;
         }
-        continue;
+        break;
       case 83: // S
-        if (text.startsWith("Status", s) && colon - s === 6) {
-          const raw = text.slice(v, e);
+        if (isKey(text, s, e, "Status")) {
+          const raw = text.slice(s + 8, e);
           status = toPlatformStatus(raw);
           // Unknown words are refused, so a cut-off `Status: time` cannot pass as a failure.
           if (status !== raw.toLowerCase()) return `REPORT: "Status" has a bad value "${raw}"`;
+          continue;
         }
-        continue;
+        break;
       case 69: // E
-        if (text.startsWith("Error Type", s) && colon - s === 10) errorType = text.slice(v, e);
-        continue;
+        if (isKey(text, s, e, "Error Type")) {
+          errorType = text.slice(s + 12, e);
+          continue;
+        }
+        break;
       case 88: // X
-        if (text.startsWith("XRAY TraceId", s) && colon - s === 12) traceId = text.slice(v, e);
-        continue;
+        if (isKey(text, s, e, "XRAY TraceId")) {
+          traceId = text.slice(s + 14, e);
+          continue;
+        }
+        break;
       default:
-        continue;
+        break;
     }
+    // An unknown field (or a known name not followed by `: `): skipped when it is `k: v`.
+    const colon = text.indexOf(": ", s);
+    if (colon < 0 || colon >= e) return `REPORT: cannot read field "${text.slice(s, e)}"`;
   }
   if (Number.isNaN(duration)) return missing("Duration");
   if (Number.isNaN(billed)) return missing("Billed Duration");
@@ -310,6 +332,13 @@ function readReport(text: string, at: number, time: number | null): string | nul
   f.errorType = errorType;
   f.traceId = traceId;
   return null;
+}
+
+/** True where `text[s..]` is `key: ` inside the field that ends at `e`. */
+function isKey(text: string, s: number, e: number, key: string): boolean {
+  const c = s + key.length;
+  return c < e && text.charCodeAt(c) === 58 && text.charCodeAt(c + 1) === 32 &&
+    text.startsWith(key, s);
 }
 
 function missing(field: string): string {
