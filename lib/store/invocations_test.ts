@@ -7,6 +7,8 @@ import {
   mergeInvocationRows,
   mergeInvocations,
   readInvocations,
+  rowsToColumns,
+  writeInvocationColumns,
   writeInvocations,
 } from "./invocations.ts";
 
@@ -212,5 +214,61 @@ Deno.test("writeInvocations() keeps values and nulls in many-valued string colum
       }));
     await writeInvocations(path, rows);
     assert.deepEqual(invocationRows(await readInvocations(path)), rows);
+  });
+});
+
+Deno.test("writeInvocationColumns() writes the same file as writeInvocations()", async () => {
+  await withTempDir(async (dir) => {
+    const byRows = join(dir, "rows.parquet");
+    const byColumns = join(dir, "columns.parquet");
+    await writeInvocations(byRows, ROWS);
+    const cols = rowsToColumns(ROWS);
+    await writeInvocationColumns(byColumns, {
+      ...cols,
+      run_id: ROWS[0]!.run_id, // a constant column
+      status: { codes: new Uint8Array([0, 0, 1]), values: ["success", "failure"] },
+    });
+    const a = pl.readParquet(byRows);
+    const b = pl.readParquet(byColumns);
+    assert.deepEqual(b.columns, INVOCATION_COLUMN_NAMES);
+    assert.deepEqual(b.dtypes.map(String), a.dtypes.map(String));
+    assert.deepEqual(invocationRows(b), ROWS);
+    await writeInvocationColumns(join(dir, "empty.parquet"), rowsToColumns([]));
+    assert.equal(pl.readParquet(join(dir, "empty.parquet")).height, 0);
+  });
+});
+
+Deno.test("writeInvocationColumns() refuses what writeInvocations() refuses", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "bad.parquet");
+    const cols = rowsToColumns(ROWS);
+    await assert.rejects(() => writeInvocationColumns(path, { ...cols, run_id: "" }), {
+      name: "TypeError",
+      message: "Cannot write invocation 0: run_id is empty",
+    });
+    await assert.rejects(
+      () => writeInvocationColumns(path, { ...cols, request_id: ["a", null, "c"] }),
+      { name: "TypeError", message: "Cannot write invocation 1: request_id is empty" },
+    );
+    await assert.rejects(
+      () =>
+        writeInvocationColumns(path, {
+          ...cols,
+          status: { codes: new Uint8Array([0, 7, 0]), values: ["success"] },
+        }),
+      { name: "TypeError", message: 'Cannot write invocation 1: unknown status "null"' },
+    );
+    await assert.rejects(
+      () => writeInvocationColumns(path, { ...cols, request_id: ["a", "b", "a"] }),
+      {
+        name: "RangeError",
+        message: 'Cannot write invocations: request_id "a" repeats in run "20261123T010203Z-abcd"',
+      },
+    );
+    await assert.rejects(
+      () => writeInvocationColumns(path, { ...cols, duration_ms: new Float64Array(2) }),
+      { name: "RangeError", message: 'Column "duration_ms" holds 2 values, not 3' },
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
   });
 });

@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { invocationRows } from "../store/invocations.ts";
+import { columnsFrame, invocationsFrame } from "../store/_frame.ts";
+import type { InvocationRow } from "../schema.ts";
+import { ReportTable } from "./columns.ts";
+import { parseExport } from "./export.ts";
+import {
+  type ClientObservation,
+  joinInvocationColumns,
+  joinInvocations,
+  type RunMeta,
+} from "./join.ts";
+import { LogParser } from "./parser.ts";
+import type { ReportRecord } from "./records.ts";
+import { parseTextLine, readReportLine, reportFields } from "./text.ts";
+
+const META: RunMeta = {
+  run_id: "20261123T010203Z-abcd",
+  backend: "local",
+  variant: "rust",
+  arch: "x86_64",
+  memory_mb: 256,
+};
+
+const TESTDATA = new URL("./testdata/", import.meta.url);
+
+function report(id: string, extra = ""): string {
+  return `REPORT RequestId: ${id}\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\t${extra}`;
+}
+
+function event(type: string, record: unknown, time = "2024-05-01T10:00:00.020Z"): string {
+  return JSON.stringify({ time, type: `platform.${type}`, record });
+}
+
+/** Parses the lines both ways, joins both ways, and asserts the same rows and counts. */
+function assertSameJoin(lines: string[], client?: Map<string, ClientObservation>): InvocationRow[] {
+  const objects = new LogParser();
+  const columnar = new LogParser({ columnar: true });
+  lines.forEach((l, i) => {
+    objects.line(l, i + 1);
+    columnar.line(l, i + 1);
+  });
+  assert.deepEqual(columnar.stats, objects.stats);
+  assert.ok(columnar.records.every((r) => r.kind !== "report"));
+  const byRows = joinInvocations({
+    records: objects.records,
+    meta: META,
+    ...(client ? { client } : {}),
+  });
+  const byColumns = joinInvocationColumns({
+    reports: columnar.reports!,
+    records: columnar.records,
+    meta: META,
+    ...(client ? { client } : {}),
+  });
+  const { rows, ...restRows } = byRows;
+  const { columns, ...restColumns } = byColumns;
+  assert.deepEqual(restColumns, restRows);
+  const want = invocationRows(invocationsFrame(rows));
+  const got = invocationRows(columnsFrame(columns));
+  assert.deepEqual(got, want);
+  return got;
+}
+
+Deno.test("joinInvocationColumns() gives joinInvocations()'s rows: merges, statuses, times", () => {
+  const json = event("report", {
+    requestId: "a",
+    status: "success",
+    metrics: {
+      durationMs: 12.34,
+      billedDurationMs: 13,
+      memorySizeMB: 128,
+      maxMemoryUsedMB: 70,
+      initDurationMs: 100.5,
+    },
+  });
+  const rows = assertSameJoin([
+    "2024-05-01T10:00:00.180000+00:00 s START RequestId: a Version: $LATEST",
+    report("a"),
+    json,
+    report("a"),
+    event("runtimeDone", {
+      requestId: "e",
+      status: "error",
+      errorType: "Runtime.X",
+      metrics: { durationMs: 5 },
+    }),
+    report("e"),
+    report("t", "Status: timeout\tError Type: Sandbox.Timedout"),
+    "2024-05-01T10:00:01.000Z s " + report("p"),
+    event("runtimeDone", { requestId: "p", status: "success", metrics: { durationMs: 10.1 } }),
+    "START RequestId: half Version: $LATEST",
+    event("logsDropped", { reason: "x", droppedRecords: 3, droppedBytes: 9 }),
+    "INIT_REPORT Init Duration: 9.5 ms\tPhase: init\tStatus: error",
+  ]);
+  assert.deepEqual(rows.map((r) => [r.request_id, r.status, r.cold]), [
+    ["a", "success", true],
+    ["e", "error", false],
+    ["t", "timeout", false],
+    ["p", "success", false],
+  ]);
+  assert.equal(rows[3]?.post_runtime_ms, 2.24);
+});
+
+Deno.test("joinInvocationColumns() follows the client: order, missing reports, orphans", () => {
+  const client = new Map<string, ClientObservation>([
+    ["s", { clientRttMs: 10, timestamp: new Date(4) }],
+    ["lost", { clientRttMs: 30000, timestamp: 2000, cold: true }],
+    ["c", { clientRttMs: 9, timestamp: 3, status: "error", errorType: "Unhandled" }],
+    ["t", { clientRttMs: null, timestamp: null }],
+    ["gone", { clientRttMs: null, timestamp: null, errorType: "Client.Gone" }],
+  ]);
+  const rows = assertSameJoin([
+    report("t", "Status: timeout"),
+    report("c"),
+    report("other-run"),
+    report("s"),
+    "START RequestId: half Version: $LATEST",
+  ], client);
+  assert.deepEqual(rows.map((r) => [r.request_id, r.status, r.memory_mb]), [
+    ["s", "success", 128],
+    ["lost", "failure", 256],
+    ["c", "error", 128],
+    ["t", "timeout", 128],
+    ["gone", "failure", 256],
+  ]);
+});
+
+Deno.test("joinInvocationColumns() agrees on every fixture in testdata", async () => {
+  for (
+    const name of ["tail.txt", "json-format.jsonl", "filter-log-events.json", "telemetry.json"]
+  ) {
+    const text = await Deno.readTextFile(new URL(name, TESTDATA));
+    const objects = parseExport(text);
+    const columnar = parseExport(text, { columnar: true });
+    assert.deepEqual(columnar.stats, objects.stats, name);
+    assert.equal(columnar.shape, objects.shape, name);
+    const rows = joinInvocations({ records: objects.records, meta: META }).rows;
+    const { columns } = joinInvocationColumns({
+      reports: columnar.reports!,
+      records: columnar.records,
+      meta: META,
+    });
+    assert.ok(rows.length > 0, name);
+    assert.deepEqual(
+      invocationRows(columnsFrame(columns)),
+      invocationRows(invocationsFrame(rows)),
+      name,
+    );
+  }
+});
+
+Deno.test("readReportLine() agrees with parseTextLine() on every cut of every line", async () => {
+  const text = await Deno.readTextFile(new URL("tail.txt", TESTDATA));
+  for (const full of text.split("\n")) {
+    for (let cut = 0; cut <= full.length; cut++) {
+      const line = full.slice(0, cut);
+      const want = parseTextLine(line, 1, null);
+      const got = readReportLine(line, null);
+      if (got === undefined) {
+        assert.ok(
+          want === null || typeof want === "string" || want.kind !== "report",
+          JSON.stringify(line),
+        );
+      } else if (typeof got === "string") {
+        assert.equal(got, want, JSON.stringify(line));
+      } else {
+        assert.ok(want !== null && typeof want === "object" && want.kind === "report");
+        const { kind: _k, line: _l, source: _s, ...fields } = want as ReportRecord;
+        assert.deepEqual({ ...reportFields }, fields, JSON.stringify(line));
+      }
+    }
+  }
+});
+
+Deno.test("ReportTable grows, finds ids, and keeps the first values of a repeated id", () => {
+  const t = new ReportTable(4);
+  const p = new LogParser();
+  for (let i = 0; i < 5000; i++) p.line(report(`id-${i}`, i % 7 === 0 ? "Status: error" : ""), i);
+  for (const r of p.records) t.add(r as ReportRecord);
+  assert.equal(t.length, 5000);
+  assert.equal(t.find("id-4321"), 4321);
+  assert.equal(t.find("id-5000"), -1);
+  const again = parseTextLine(
+    report("id-14", "Init Duration: 5 ms\tStatus: timeout\tError Type: X"),
+    1,
+    99,
+  ) as ReportRecord;
+  assert.equal(t.add({ ...again, durationMs: 1 }), 14);
+  assert.equal(t.length, 5000);
+  assert.equal(t.duration[14], 12.34, "the first copy's values stay");
+  assert.equal(t.init[14], 5, "gaps are filled");
+  assert.equal(t.status[14], 1, "error stays error");
+  assert.equal(t.errorType[14], "X");
+  assert.equal(t.time[14], 99);
+});
