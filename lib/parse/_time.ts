@@ -15,12 +15,10 @@ export function prefixTime(text: string, end: number): number | null {
   if (end === 0) return null;
   const c = text.charCodeAt(0);
   if (c < 48 || c > 57) return null;
-  let stop = 0;
-  while (stop < end) {
-    const d = text.charCodeAt(stop);
-    if (d === 32 || d === 9) break;
-    stop++;
-  }
+  // The token ends at the first space or tab before `end` (builtin scans beat a char loop).
+  let stop = text.indexOf(" ");
+  if (stop < 0 || stop > end) stop = end;
+  if (stop > 0 && text.lastIndexOf("\t", stop - 1) >= 0) stop = text.indexOf("\t");
   const fast = readIsoTime(text, stop);
   if (fast !== null) return fast;
   const token = text.slice(0, stop);

@@ -48,22 +48,28 @@ function hashId(id: string): number {
 }
 
 /**
- * One entry per distinct request id, in order of first appearance. A REPORT seen again (logs
- * collected twice, text and JSON both present) keeps the first values and fills its gaps, as
- * `joinInvocations` merges duplicates. Numbers are NaN where the REPORT did not state them.
+ * One entry per distinct request id, in order of first appearance, once {@link dedupe} ran
+ * (`joinInvocationColumns` runs it). A REPORT seen again (logs collected twice, text and JSON
+ * both present) keeps the first values and fills its gaps, as `joinInvocations` merges
+ * duplicates. Numbers are NaN where the REPORT did not state them.
+ *
+ * Appending only stores a hash per entry: repeats are found afterwards by sorting the hashes,
+ * and the id index is built only when {@link find} needs it. Probing a hash table of a million
+ * ids per line costs more than parsing the lines.
  */
 export class ReportTable {
   /** Entries in use. */
   length = 0;
-  /** Request ids, unique. */
+  /** Request ids (unique after {@link dedupe}). */
   readonly ids: string[] = [];
-  /** Open-addressing hash of request ids: pairs of (entry index + 1, hash) per slot, 0 for
-   * empty, so a probe reads one cache line and compares strings only on equal hashes. A JS Map
-   * of a million string keys costs more than parsing the lines. */
-  #slots: Int32Array;
-  #mask: number;
-  /** Hash of each entry's request id, to rehash on growth. */
+  /** Hash of each entry's request id. */
   #hashes: Int32Array;
+  /** True while no entry was added since the last {@link dedupe}. */
+  #clean = true;
+  /** Open-addressing index: pairs of (entry index + 1, hash) per slot, 0 for empty; null until
+   * {@link find} needs it. */
+  #slots: Int32Array | null = null;
+  #mask = 0;
   /** Epoch ms of the log event. */
   time: Float64Array;
   duration: Float64Array;
@@ -90,23 +96,42 @@ export class ReportTable {
     this.billedRestore = new Float64Array(c);
     this.status = new Uint8Array(c);
     this.#hashes = new Int32Array(c);
-    this.#slots = new Int32Array(c * 4);
-    this.#mask = c * 2 - 1;
   }
 
   /**
+   * Finds an entry (merging repeated ids first, see {@link dedupe}).
+   *
    * @param id A request id.
    * @returns Its entry index, or -1.
    */
   find(id: string): number {
+    this.dedupe();
+    if (this.#slots === null) this.#index();
     const mask = this.#mask;
-    const slots = this.#slots;
+    const slots = this.#slots!;
     const hash = hashId(id);
     for (let h = hash & mask;; h = (h + 1) & mask) {
       const e = slots[2 * h]!;
       if (e === 0) return -1;
       if (slots[2 * h + 1] === hash && this.ids[e - 1] === id) return e - 1;
     }
+  }
+
+  #index(): void {
+    let size = 16;
+    while (size < this.length * 2) size *= 2;
+    const slots = new Int32Array(size * 2);
+    const mask = size - 1;
+    const hashes = this.#hashes;
+    for (let i = 0; i < this.length; i++) {
+      const hash = hashes[i]!;
+      let h = hash & mask;
+      while (slots[2 * h] !== 0) h = (h + 1) & mask;
+      slots[2 * h] = i + 1;
+      slots[2 * h + 1] = hash;
+    }
+    this.#slots = slots;
+    this.#mask = mask;
   }
 
   #grow(): void {
@@ -125,50 +150,18 @@ export class ReportTable {
     const hashes = new Int32Array(c);
     hashes.set(this.#hashes);
     this.#hashes = hashes;
-    const slots = new Int32Array(c * 4);
-    const mask = c * 2 - 1;
-    for (let i = 0; i < this.length; i++) {
-      const hash = hashes[i]!;
-      let h = hash & mask;
-      while (slots[2 * h] !== 0) h = (h + 1) & mask;
-      slots[2 * h] = i + 1;
-      slots[2 * h + 1] = hash;
-    }
-    this.#slots = slots;
-    this.#mask = mask;
   }
 
   /**
-   * Adds a REPORT (or merges it into the entry of its request id).
+   * Appends a REPORT. A repeated request id is merged into its first entry by {@link dedupe}.
    *
    * @param r The fields of one REPORT (a {@link ReportRecord} or the parser's scratch fields).
-   * @returns The entry index.
    */
-  add(r: ReportFields | ReportRecord): number {
-    const id = r.requestId;
-    const hash = hashId(id);
-    let mask = this.#mask;
-    let h = hash & mask;
-    let slots = this.#slots;
-    for (;; h = (h + 1) & mask) {
-      const e = slots[2 * h]!;
-      if (e === 0) break;
-      if (slots[2 * h + 1] === hash && this.ids[e - 1] === id) {
-        this.#merge(e - 1, r);
-        return e - 1;
-      }
-    }
+  add(r: ReportFields | ReportRecord): void {
     const i = this.length;
-    if (i === this.time.length) {
-      this.#grow();
-      slots = this.#slots;
-      mask = this.#mask;
-      h = hash & mask;
-      while (slots[2 * h] !== 0) h = (h + 1) & mask;
-    }
-    slots[2 * h] = i + 1;
-    slots[2 * h + 1] = hash;
-    this.#hashes[i] = hash;
+    if (i === this.time.length) this.#grow();
+    const id = r.requestId;
+    this.#hashes[i] = hashId(id);
     this.ids.push(id);
     this.time[i] = nn(r.time);
     this.duration[i] = r.durationMs;
@@ -181,20 +174,78 @@ export class ReportTable {
     this.status[i] = statusCode(r.status);
     this.errorType.push(r.errorType);
     this.length = i + 1;
-    return i;
+    this.#clean = false;
+    this.#slots = null;
   }
 
-  /** Keeps the first values, fills the gaps (as `joinInvocations` merges duplicates). */
-  #merge(i: number, b: ReportFields | ReportRecord): void {
-    if (Number.isNaN(this.init[i]!) && b.initDurationMs !== null) this.init[i] = b.initDurationMs;
-    if (Number.isNaN(this.restore[i]!) && b.restoreDurationMs !== null) {
-      this.restore[i] = b.restoreDurationMs;
+  /**
+   * Merges entries of a repeated request id into the first one (first values kept, gaps filled
+   * in order) and removes the repeats, keeping the order of first appearance. Cheap when nothing
+   * repeats: one sort of the hashes.
+   *
+   * @returns How many entries were merged away.
+   */
+  dedupe(): number {
+    if (this.#clean) return 0;
+    this.#clean = true;
+    const n = this.length;
+    const hashes = this.#hashes;
+    const sorted = hashes.slice(0, n).sort();
+    const shared = new Set<number>();
+    for (let k = 1; k < n; k++) if (sorted[k] === sorted[k - 1]) shared.add(sorted[k]!);
+    if (shared.size === 0) return 0;
+    // Entries whose hash is shared, grouped by id in order of appearance.
+    const groups = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      if (!shared.has(hashes[i]!)) continue;
+      const id = this.ids[i]!;
+      const g = groups.get(id);
+      if (g === undefined) groups.set(id, [i]);
+      else g.push(i);
     }
-    if (Number.isNaN(this.billedRestore[i]!) && b.billedRestoreDurationMs !== null) {
-      this.billedRestore[i] = b.billedRestoreDurationMs;
+    const drop = new Uint8Array(n);
+    let dropped = 0;
+    for (const g of groups.values()) {
+      for (let k = 1; k < g.length; k++) {
+        this.#merge(g[0]!, g[k]!);
+        drop[g[k]!] = 1;
+        dropped++;
+      }
     }
-    if (this.status[i] === 0) this.status[i] = statusCode(b.status);
-    if (this.errorType[i] === null) this.errorType[i] = b.errorType;
-    if (Number.isNaN(this.time[i]!) && b.time !== null) this.time[i] = b.time;
+    if (dropped === 0) return 0;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      if (drop[i] === 1) continue;
+      if (w !== i) {
+        this.ids[w] = this.ids[i]!;
+        hashes[w] = hashes[i]!;
+        this.time[w] = this.time[i]!;
+        this.duration[w] = this.duration[i]!;
+        this.billed[w] = this.billed[i]!;
+        this.memory[w] = this.memory[i]!;
+        this.maxUsed[w] = this.maxUsed[i]!;
+        this.init[w] = this.init[i]!;
+        this.restore[w] = this.restore[i]!;
+        this.billedRestore[w] = this.billedRestore[i]!;
+        this.status[w] = this.status[i]!;
+        this.errorType[w] = this.errorType[i]!;
+      }
+      w++;
+    }
+    this.ids.length = w;
+    this.errorType.length = w;
+    this.length = w;
+    this.#slots = null;
+    return dropped;
+  }
+
+  /** Entry `j` repeats entry `i`: keeps `i`'s values, fills its gaps from `j`. */
+  #merge(i: number, j: number): void {
+    if (Number.isNaN(this.init[i]!)) this.init[i] = this.init[j]!;
+    if (Number.isNaN(this.restore[i]!)) this.restore[i] = this.restore[j]!;
+    if (Number.isNaN(this.billedRestore[i]!)) this.billedRestore[i] = this.billedRestore[j]!;
+    if (this.status[i] === 0) this.status[i] = this.status[j]!;
+    if (this.errorType[i] === null) this.errorType[i] = this.errorType[j]!;
+    if (Number.isNaN(this.time[i]!)) this.time[i] = this.time[j]!;
   }
 }

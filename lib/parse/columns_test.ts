@@ -186,8 +186,17 @@ Deno.test("ReportTable grows, finds ids, and keeps the first values of a repeate
     1,
     99,
   ) as ReportRecord;
-  assert.equal(t.add({ ...again, durationMs: 1 }), 14);
-  assert.equal(t.length, 5000);
+  t.add({ ...again, durationMs: 1 });
+  t.add({ ...again, requestId: "id-5000" });
+  t.add({ ...again, requestId: "id-3", status: "error", errorType: "Y" });
+  assert.equal(t.length, 5003);
+  assert.equal(t.find("id-5000"), 5000, "find() merges repeats first");
+  assert.equal(t.length, 5001);
+  assert.equal(t.dedupe(), 0);
+  assert.deepEqual(t.ids.slice(-3), ["id-4998", "id-4999", "id-5000"]);
+  assert.equal(t.errorType.length, 5001);
+  assert.equal(t.status[3], 1);
+  assert.equal(t.errorType[3], "Y");
   assert.equal(t.duration[14], 12.34, "the first copy's values stay");
   assert.equal(t.init[14], 5, "gaps are filled");
   assert.equal(t.status[14], 1, "error stays error");

@@ -352,6 +352,7 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
         break;
     }
   }
+  t.dedupe();
   const missingReport: string[] = [];
   const orphans: Orphan[] = [];
   const n = client === undefined ? t.length : client.size;
