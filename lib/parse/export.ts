@@ -52,6 +52,21 @@ export class ExportReader {
       this.#buffer += chunk;
       return;
     }
+    if (this.#mode === "lines") {
+      // Read the chunk in place: only the line cut at the chunk's start is pieced together,
+      // so no chunk is ever copied into a bigger string.
+      const first = chunk.indexOf("\n");
+      if (first < 0) {
+        this.#buffer += chunk;
+        return;
+      }
+      const head = this.#buffer + chunk.slice(0, first + 1);
+      this.#lines(head, head.length);
+      const last = chunk.lastIndexOf("\n");
+      if (last > first) this.#lines(chunk, last + 1, first + 1);
+      this.#buffer = chunk.slice(last + 1);
+      return;
+    }
     this.#buffer = this.#buffer === "" ? chunk : this.#buffer + chunk;
     if (this.#mode === "undecided") {
       if (this.#buffer.charCodeAt(0) === 0xfeff) this.#buffer = this.#buffer.slice(1); // BOM
@@ -62,7 +77,7 @@ export class ExportReader {
     }
     const last = this.#buffer.lastIndexOf("\n");
     if (last < 0) return;
-    this.#lines(this.#buffer, last);
+    this.#lines(this.#buffer, last + 1);
     this.#buffer = this.#buffer.slice(last + 1);
   }
 
@@ -97,10 +112,10 @@ export class ExportReader {
     return true;
   }
 
-  /** Reads the lines of `text[0, stopAt)`. */
-  #lines(text: string, stopAt: number): void {
+  /** Reads the lines of `text[from, stopAt)` (a blank line counts as a line, too). */
+  #lines(text: string, stopAt: number, from = 0): void {
     const parser = this.parser;
-    let start = 0;
+    let start = from;
     while (start < stopAt) {
       let end = text.indexOf("\n", start);
       if (end < 0 || end > stopAt) end = stopAt;

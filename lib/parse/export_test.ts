@@ -273,3 +273,18 @@ Deno.test("parseExport() reads compact one-line documents and Insights pages per
   const r = parseExport(`${events}\n${page}\n`);
   assert.deepEqual(r.records.map((x) => x.kind === "end" && x.requestId), ["a", "b"]);
 });
+
+Deno.test("ExportReader counts CRLF, blank and cut lines the same in any chunking", async () => {
+  const tail = await Deno.readTextFile(new URL("./testdata/tail.txt", import.meta.url));
+  const text = `\n\n${tail.replaceAll("\n", "\r\n\r\n")}REPORT RequestId: cut\tDuration: 1`;
+  const want = parseExport(text, { columnar: true });
+  assert.ok(want.stats.rejected > 0 && want.reports!.length > 0);
+  for (const size of [1, 2, 3, 5, 64, 4096]) {
+    const reader = new ExportReader({ columnar: true });
+    for (let i = 0; i < text.length; i += size) reader.push(text.slice(i, i + size));
+    const got = reader.end();
+    assert.deepEqual(got.records, want.records, `${size}-char pieces`);
+    assert.deepEqual(got.stats, want.stats, `${size}-char pieces`);
+    assert.deepEqual(got.reports!.ids, want.reports!.ids, `${size}-char pieces`);
+  }
+});
