@@ -1,12 +1,17 @@
 /**
- * `deno task bench:parse [--lines N] [--repeat R] [--keep DIR]`: how fast the pipeline reads
- * Lambda logs. Generates N realistic REPORT lines (default 1,000,000: 1 in 10 cold with Init
- * Duration, trailing tabs, half with an `aws logs tail` prefix, a third with XRAY on the same
- * line and a third with XRAY on the next line), then times parse (`parseExport` over the whole
- * text, line splitting included), join, and the Parquet write, and prints REPORT lines per
- * second for the parse and for parse + join + store, by wall time and by CPU time (the CPU
- * figure stays meaningful when other processes share the cores). Target: ≥ 500,000 lines/s for
- * the parse.
+ * `deno task bench:parse [--lines N] [--repeat R] [--keep DIR] [--rows]`: how fast the pipeline
+ * reads Lambda logs. Generates N realistic REPORT lines (default 1,000,000: 1 in 10 cold with
+ * Init Duration, trailing tabs, half with an `aws logs tail` prefix, a third with XRAY on the
+ * same line and a third with XRAY on the next line) as ~1 MB chunks cut mid-line (as a streamed
+ * file read delivers them), then times parse (an `ExportReader` fed the chunks, line splitting
+ * included), join, and the Parquet write, and prints REPORT lines per second for each phase and
+ * for parse + join + store, by wall time and by CPU time (all threads; the CPU figure stays
+ * meaningful when other processes share the cores), with the load average.
+ *
+ * Default: the columnar path (`columnar: true` parser, `joinInvocationColumns`,
+ * `writeInvocationColumns`): no object per REPORT or row. `--rows`: the record/row path
+ * (`joinInvocations`, `writeInvocations`) for comparison. Target: ≥ 500,000 lines/s for
+ * parse + join + store.
  *
  * @module
  */

@@ -203,3 +203,16 @@ Deno.test("ReportTable grows, finds ids, and keeps the first values of a repeate
   assert.equal(t.errorType[14], "X");
   assert.equal(t.time[14], 99);
 });
+
+Deno.test("LogParser adds to a given ReportTable, so several files join as one run", () => {
+  const table = new ReportTable();
+  const a = new LogParser({ columnar: table });
+  const b = new LogParser({ columnar: table });
+  a.line(report("x"), 1);
+  b.line(report("y"), 1);
+  b.line(report("x", "Init Duration: 3 ms\t"), 2);
+  assert.equal(a.reports, table);
+  const { columns } = joinInvocationColumns({ reports: table, records: [], meta: META });
+  assert.deepEqual(columns.request_id, ["x", "y"]);
+  assert.deepEqual([...columns.cold], [1, 0]);
+});

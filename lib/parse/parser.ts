@@ -15,11 +15,12 @@ export interface LogParserOptions {
   /** How many rejected lines to keep as samples. Default 20. */
   maxSamples?: number;
   /**
-   * Keep REPORTs (text and JSON) in {@link LogParser.reports}, column by column and merged per
-   * request id, instead of as records in {@link LogParser.records}: the bulk path for
-   * `joinInvocationColumns`. Default false.
+   * Keep REPORTs (text and JSON) in {@link LogParser.reports}, column by column, instead of as
+   * records in {@link LogParser.records}: the bulk path for `joinInvocationColumns`. A
+   * {@link ReportTable} given here is added to (one table for several files of a run).
+   * Default false.
    */
-  columnar?: boolean;
+  columnar?: boolean | ReportTable;
 }
 
 /** Accumulates records and counts over many lines, messages and events. */
@@ -42,7 +43,8 @@ export class LogParser {
   /** @param options See {@link LogParserOptions}. */
   constructor(options: LogParserOptions = {}) {
     this.#maxSamples = options.maxSamples ?? 20;
-    this.reports = options.columnar ? new ReportTable() : null;
+    const c = options.columnar;
+    this.reports = c instanceof ReportTable ? c : c ? new ReportTable() : null;
   }
 
   /**
