@@ -34,16 +34,10 @@ function nn(v: number | null): number {
   return v === null ? NaN : v;
 }
 
-/** FNV-1a over the id (its first and last 12 characters when longer than 24). */
+/** FNV-1a over the whole id (hashing part of it invites collisions from ids that share it). */
 function hashId(id: string): number {
-  const n = id.length;
-  let h = 0x811c9dc5 ^ n;
-  if (n <= 24) {
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  } else {
-    for (let i = 0; i < 12; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-    for (let i = n - 12; i < n; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  }
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
   return (h ^ (h >>> 15)) | 0;
 }
 
