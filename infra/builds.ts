@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { glibcNewer, LAMBDA_GLIBC } from "../lib/build/glibc.ts";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { BUILD_DIR, functionDir, layerDir, LLRT_BIN, LLRT_INFO, ROOT } from "../lib/paths.ts";
@@ -82,16 +83,6 @@ export interface LlrtInfo {
   reason?: string;
   /** The glibc the binary links against at least (crate builds on a newer host). */
   requiresGlibc?: string;
-}
-
-/** The glibc of Lambda's `provided.al2023` and `nodejs22.x` images. */
-export const LAMBDA_GLIBC = "2.34";
-
-/** True when glibc version `a` is newer than `b` (`"2.35"` vs `"2.34"`). */
-export function glibcNewer(a: string, b: string): boolean {
-  const [am = 0, an = 0] = a.split(".").map(Number);
-  const [bm = 0, bn = 0] = b.split(".").map(Number);
-  return am > bm || (am === bm && an > bn);
 }
 
 /** The extension a function carries, as built. */

@@ -2,13 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseVariantList } from "../lib/variants.ts";
-import {
-  buildLocationsUnder,
-  describeSkip,
-  glibcNewer,
-  planDeployment,
-  readLlrtInfo,
-} from "./builds.ts";
+import { buildLocationsUnder, describeSkip, planDeployment, readLlrtInfo } from "./builds.ts";
 
 const FIXTURE = fileURLToPath(new URL("./testdata/build-fixture", import.meta.url));
 const ALL = {
@@ -132,11 +126,4 @@ Deno.test("readLlrtInfo() returns null without the file and reads its fields", (
     arch: "arm64",
     sdkEmbedded: true,
   });
-});
-
-Deno.test("glibcNewer() compares glibc versions numerically", () => {
-  assert.equal(glibcNewer("2.35", "2.34"), true);
-  assert.equal(glibcNewer("2.34", "2.34"), false);
-  assert.equal(glibcNewer("2.4", "2.34"), false);
-  assert.equal(glibcNewer("3.0", "2.34"), true);
 });

@@ -12,6 +12,8 @@ import { writeTextAtomic } from "../store/mod.ts";
 import { type Artifact, buildJsBundles } from "../build/js.ts";
 import { assembleLayers, describeAssembled } from "../build/layers.ts";
 import { buildRustExtension } from "../build/rust.ts";
+import { stageHostRustForLambda } from "../build/lambda_rust.ts";
+import { hostArch } from "../bench/matrix.ts";
 import { ensureLlrt } from "../llrt/mod.ts";
 
 /** What `build/build.json` holds. */
@@ -50,7 +52,17 @@ export async function buildAll(
     }
   };
   const rust = await attempt("Rust extension (cargo build --release)", () => buildRustExtension());
-  if (rust) artifacts.push({ name: "RUST_EXTENSION", path: rust.path, bytes: rust.bytes });
+  if (rust) {
+    artifacts.push({ name: "RUST_EXTENSION", path: rust.path, bytes: rust.bytes });
+    const staged = await stageHostRustForLambda({ hostBinary: rust.path, arch: hostArch() });
+    log(
+      staged.staged
+        ? `build: the host build serves Lambda on ${hostArch()} (glibc ${staged.glibc}): ${
+          relative(ROOT, staged.path)
+        }`
+        : `build: no Lambda build of the Rust extension from the host build: ${staged.reason}`,
+    );
+  }
   const llrt = await attempt("LLRT", () => ensureLlrt());
   const js = await attempt("JS bundles (esbuild)", () => buildJsBundles());
   if (js) artifacts.push(...js);

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { newestGlibc } from "../build/glibc.ts";
 import { parseVersionOutput } from "./info.ts";
 
 /** What a binary reported about itself. */
@@ -11,23 +12,6 @@ export interface ProbeResult {
   sdkEmbedded: boolean;
   /** Newest `GLIBC_x.y` version named in the binary, or null when it names none (static). */
   requiresGlibc: string | null;
-}
-
-/**
- * Finds the newest `GLIBC_2.N` symbol version an ELF binary asks for, by scanning its bytes
- * for the version names the dynamic linker checks.
- *
- * @param binary The executable's bytes.
- * @returns E.g. `2.35`, or null when none is named.
- */
-export function newestGlibc(binary: Uint8Array): string | null {
-  const text = new TextDecoder("latin1").decode(binary);
-  let newest: number | null = null;
-  for (const m of text.matchAll(/GLIBC_2\.(\d+)/g)) {
-    const minor = Number(m[1]);
-    if (newest === null || minor > newest) newest = minor;
-  }
-  return newest === null ? null : `2.${newest}`;
 }
 
 async function run(bin: string, args: string[], cwd: string): Promise<string> {
