@@ -41,21 +41,28 @@ function hashId(id: string): number {
   return (h ^ (h >>> 15)) | 0;
 }
 
+/** ASCII (valid UTF-8) to string: the fastest decoder for a batch of ids. */
+const DECODER = new TextDecoder();
+
 /**
  * One entry per distinct request id, in order of first appearance, once {@link dedupe} ran
  * (`joinInvocationColumns` runs it). A REPORT seen again (logs collected twice, text and JSON
  * both present) keeps the first values and fills its gaps, as `joinInvocations` merges
  * duplicates. Numbers are NaN where the REPORT did not state them.
  *
- * Appending only stores a hash per entry: repeats are found afterwards by sorting the hashes,
- * and the id index is built only when {@link find} needs it. Probing a hash table of a million
- * ids per line costs more than parsing the lines.
+ * Request ids are kept as bytes in one pool, not as a million strings (each of which the
+ * garbage collector would copy and keep its whole log chunk alive): read them with {@link id}
+ * or {@link idsBetween}. Appending only stores a hash per entry: repeats are found afterwards by
+ * sorting the hashes, and the id index is built only when {@link find} needs it.
  */
 export class ReportTable {
   /** Entries in use. */
   length = 0;
-  /** Request ids (unique after {@link dedupe}). */
-  readonly ids: string[] = [];
+  /** Request id bytes (ASCII ids); entry i is `#pool[#idOff[i], #idOff[i + 1])`. */
+  #pool: Uint8Array = new Uint8Array(1 << 16);
+  #idOff: Int32Array;
+  /** Ids with a non-ASCII character, by entry (their pool range is empty). */
+  #wide = new Map<number, string>();
   /** Hash of each entry's request id. */
   #hashes: Int32Array;
   /** True while no entry was added since the last {@link dedupe}. */
@@ -90,6 +97,51 @@ export class ReportTable {
     this.billedRestore = new Float64Array(c);
     this.status = new Uint8Array(c);
     this.#hashes = new Int32Array(c);
+    this.#idOff = new Int32Array(c + 1);
+  }
+
+  /**
+   * @param i An entry index.
+   * @returns Its request id.
+   */
+  id(i: number): string {
+    if (this.#wide.size > 0) {
+      const w = this.#wide.get(i);
+      if (w !== undefined) return w;
+    }
+    return DECODER.decode(this.#pool.subarray(this.#idOff[i]!, this.#idOff[i + 1]!));
+  }
+
+  /**
+   * The request ids of entries `[from, to)`, decoded in one go.
+   *
+   * @param from First entry.
+   * @param to Entry after the last.
+   * @returns The ids.
+   */
+  idsBetween(from: number, to: number): string[] {
+    const off = this.#idOff;
+    const base = off[from]!;
+    const text = DECODER.decode(this.#pool.subarray(base, off[to]!));
+    const out: string[] = new Array(to - from);
+    for (let i = from; i < to; i++) out[i - from] = text.slice(off[i]! - base, off[i + 1]! - base);
+    if (this.#wide.size > 0) {
+      for (const [i, w] of this.#wide) if (i >= from && i < to) out[i - from] = w;
+    }
+    return out;
+  }
+
+  /** True where entry `i`'s id is `id`, without building a string. */
+  #idEquals(i: number, id: string): boolean {
+    if (this.#wide.size > 0) {
+      const w = this.#wide.get(i);
+      if (w !== undefined) return w === id;
+    }
+    const start = this.#idOff[i]!;
+    if (this.#idOff[i + 1]! - start !== id.length) return false;
+    const pool = this.#pool;
+    for (let k = 0; k < id.length; k++) if (pool[start + k] !== id.charCodeAt(k)) return false;
+    return true;
   }
 
   /**
@@ -107,7 +159,7 @@ export class ReportTable {
     for (let h = hash & mask;; h = (h + 1) & mask) {
       const e = slots[2 * h]!;
       if (e === 0) return -1;
-      if (slots[2 * h + 1] === hash && this.ids[e - 1] === id) return e - 1;
+      if (slots[2 * h + 1] === hash && this.#idEquals(e - 1, id)) return e - 1;
     }
   }
 
@@ -144,6 +196,9 @@ export class ReportTable {
     const hashes = new Int32Array(c);
     hashes.set(this.#hashes);
     this.#hashes = hashes;
+    const off = new Int32Array(c + 1);
+    off.set(this.#idOff);
+    this.#idOff = off;
   }
 
   /**
@@ -155,8 +210,30 @@ export class ReportTable {
     const i = this.length;
     if (i === this.time.length) this.#grow();
     const id = r.requestId;
-    this.#hashes[i] = hashId(id);
-    this.ids.push(id);
+    const len = id.length;
+    const start = this.#idOff[i]!;
+    if (start + len > this.#pool.length) {
+      const pool = new Uint8Array(Math.max(this.#pool.length * 2, start + len));
+      pool.set(this.#pool);
+      this.#pool = pool;
+    }
+    // Hash and copy in one pass (the hash is hashId's).
+    const pool = this.#pool;
+    let h = 0x811c9dc5;
+    let wide = 0;
+    for (let k = 0; k < len; k++) {
+      const c = id.charCodeAt(k);
+      h = Math.imul(h ^ c, 0x01000193);
+      wide |= c;
+      pool[start + k] = c;
+    }
+    if (wide > 127) {
+      this.#wide.set(i, id);
+      this.#idOff[i + 1] = start;
+    } else {
+      this.#idOff[i + 1] = start + len;
+    }
+    this.#hashes[i] = (h ^ (h >>> 15)) | 0;
     this.time[i] = nn(r.time);
     this.duration[i] = r.durationMs;
     this.billed[i] = r.billedDurationMs;
@@ -192,7 +269,7 @@ export class ReportTable {
     const groups = new Map<string, number[]>();
     for (let i = 0; i < n; i++) {
       if (!shared.has(hashes[i]!)) continue;
-      const id = this.ids[i]!;
+      const id = this.id(i);
       const g = groups.get(id);
       if (g === undefined) groups.set(id, [i]);
       else g.push(i);
@@ -207,11 +284,21 @@ export class ReportTable {
       }
     }
     if (dropped === 0) return 0;
+    const off = this.#idOff;
+    const pool = this.#pool;
+    const wide = new Map<number, string>();
     let w = 0;
+    let o = 0;
     for (let i = 0; i < n; i++) {
       if (drop[i] === 1) continue;
+      const a = off[i]!;
+      const b = off[i + 1]!;
+      const v = this.#wide.get(i);
+      if (v !== undefined) wide.set(w, v);
+      pool.copyWithin(o, a, b); // never forward: o <= a
+      off[w] = o;
+      o += b - a;
       if (w !== i) {
-        this.ids[w] = this.ids[i]!;
         hashes[w] = hashes[i]!;
         this.time[w] = this.time[i]!;
         this.duration[w] = this.duration[i]!;
@@ -226,7 +313,8 @@ export class ReportTable {
       }
       w++;
     }
-    this.ids.length = w;
+    off[w] = o;
+    this.#wide = wide;
     this.errorType.length = w;
     this.length = w;
     this.#slots = null;

@@ -193,7 +193,8 @@ Deno.test("ReportTable grows, finds ids, and keeps the first values of a repeate
   assert.equal(t.find("id-5000"), 5000, "find() merges repeats first");
   assert.equal(t.length, 5001);
   assert.equal(t.dedupe(), 0);
-  assert.deepEqual(t.ids.slice(-3), ["id-4998", "id-4999", "id-5000"]);
+  assert.deepEqual(t.idsBetween(4998, 5001), ["id-4998", "id-4999", "id-5000"]);
+  assert.equal(t.id(4321), "id-4321");
   assert.equal(t.errorType.length, 5001);
   assert.equal(t.status[3], 1);
   assert.equal(t.errorType[3], "Y");
@@ -213,6 +214,19 @@ Deno.test("LogParser adds to a given ReportTable, so several files join as one r
   b.line(report("x", "Init Duration: 3 ms\t"), 2);
   assert.equal(a.reports, table);
   const { columns } = joinInvocationColumns({ reports: table, records: [], meta: META });
-  assert.deepEqual(columns.request_id, ["x", "y"]);
+  assert.deepEqual(invocationRows(columnsFrame(columns)).map((r) => r.request_id), ["x", "y"]);
   assert.deepEqual([...columns.cold], [1, 0]);
+});
+
+Deno.test("ReportTable keeps non-ASCII ids exactly, also through a merge of repeats", () => {
+  const t = new ReportTable();
+  const p = new LogParser();
+  for (const id of ["a", "é-1", "b", "日本", "é-1", "c"]) p.line(report(id), 1);
+  for (const r of p.records) t.add(r as ReportRecord);
+  assert.equal(t.dedupe(), 1);
+  assert.deepEqual(t.idsBetween(0, t.length), ["a", "é-1", "b", "日本", "c"]);
+  assert.equal(t.find("日本"), 3);
+  assert.equal(t.find("c"), 4);
+  assert.equal(t.id(1), "é-1");
+  assert.equal(t.find("e-1"), -1);
 });

@@ -285,6 +285,7 @@ Deno.test("ExportReader counts CRLF, blank and cut lines the same in any chunkin
     const got = reader.end();
     assert.deepEqual(got.records, want.records, `${size}-char pieces`);
     assert.deepEqual(got.stats, want.stats, `${size}-char pieces`);
-    assert.deepEqual(got.reports!.ids, want.reports!.ids, `${size}-char pieces`);
+    const ids = (r: typeof got) => r.reports!.idsBetween(0, r.reports!.length);
+    assert.deepEqual(ids(got), ids(want), `${size}-char pieces`);
   }
 });

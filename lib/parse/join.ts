@@ -358,7 +358,8 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
   const n = client === undefined ? t.length : client.size;
   // Table entry of each output row (-1: the client's request had no REPORT).
   let at: Int32Array | null = null;
-  let ids: string[] = t.ids;
+  // Client ids, or null: the table's own ids (read only where needed, see ReportTable).
+  let ids: string[] | null = null;
   const seens: Array<ClientObservation | undefined> = [];
   if (client === undefined) {
     for (const id of extras.keys()) {
@@ -376,7 +377,8 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
       if (i < 0) missingReport.push(id);
       k++;
     }
-    for (const id of t.ids) {
+    for (let i = 0; i < t.length; i++) {
+      const id = t.id(i);
       if (!client.has(id)) orphans.push({ requestId: id, reason: "not-invoked-by-client" });
     }
     for (const id of extras.keys()) {
@@ -422,7 +424,7 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
     }
     memory[k] = Math.round(memory[k]!);
     cold[k] = init[k] === init[k] ? 1 : 0;
-    const x = useExtras ? extras.get(ids[k]!) : undefined;
+    const x = useExtras ? extras.get(ids === null ? t.id(i) : ids[k]!) : undefined;
     const done = x === undefined ? null : x.runtimeDone;
     const doneMs = done === null ? null : done.durationMs;
     if (doneMs !== null) {
@@ -457,7 +459,7 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
     variant: meta.variant,
     arch: meta.arch,
     memory_mb: memory,
-    request_id: ids,
+    request_id: ids ?? { batch: (from: number, to: number) => t.idsBetween(from, to) },
     cold,
     init_ms: init,
     restore_ms: pick(t.restore),

@@ -53,15 +53,34 @@ const GET: { readonly [K in keyof InvocationRow]: (row: InvocationRow) => Invoca
   timestamp: (r) => r.timestamp,
 };
 
+/** Dictionary codes (a code past the end of `values` is null). */
+export interface DictionaryColumn {
+  readonly codes: Uint8Array | Uint16Array | Uint32Array;
+  readonly values: readonly string[];
+}
+
 /**
- * A string column: one value for every row (`string` or `null`), one value per row, or
- * dictionary codes (a code past the end of `values` is null).
+ * Values made on demand, a batch of rows at a time, so that a million strings never live at
+ * once (they cross into Polars batch by batch).
+ */
+export interface BatchColumn {
+  /** Values of rows `[from, to)`. */
+  readonly batch: (from: number, to: number) => ReadonlyArray<string | null>;
+}
+
+/**
+ * A string column: one value for every row (`string` or `null`), one value per row,
+ * dictionary codes, or batches made on demand.
  */
 export type StringColumn =
   | string
   | null
   | ReadonlyArray<string | null>
-  | { readonly codes: Uint8Array | Uint16Array | Uint32Array; readonly values: readonly string[] };
+  | DictionaryColumn
+  | BatchColumn;
+
+/** Rows per batch of a {@link BatchColumn}. */
+const BATCH_ROWS = 1 << 16;
 
 /**
  * The invocation schema column by column, no object per row. Numbers (Int32, Float64 and
@@ -198,7 +217,25 @@ export function columnsFrame(cols: InvocationColumns): pl.DataFrame {
         exprs.push(pl.lit(col).cast(pl.Utf8).alias(name));
         continue;
       }
-      let dict: { codes: Uint8Array | Uint16Array | Uint32Array; values: readonly string[] } | null;
+      if ("batch" in col) {
+        const parts: pl.Series[] = [];
+        for (let from = 0; from < n || parts.length === 0; from += BATCH_ROWS) {
+          const to = Math.min(n, from + BATCH_ROWS);
+          const values = col.batch(from, to);
+          if (values.length !== to - from) {
+            throw new RangeError(
+              `Column "${name}" gave ${values.length} values for rows ${from} to ${to}`,
+            );
+          }
+          parts.push(pl.Series(raw, values as string[], pl.Utf8));
+        }
+        base.push(
+          parts.length === 1 ? parts[0]! : pl.concat(parts, { rechunk: true, parallel: false }),
+        );
+        exprs.push(pl.col(raw).alias(name));
+        continue;
+      }
+      let dict: DictionaryColumn | null;
       if (Array.isArray(col)) {
         const values = col as ReadonlyArray<string | null>;
         if (values.length < n) {
@@ -212,7 +249,7 @@ export function columnsFrame(cols: InvocationColumns): pl.DataFrame {
           continue;
         }
       } else {
-        dict = col as { codes: Uint8Array | Uint16Array | Uint32Array; values: string[] };
+        dict = col as DictionaryColumn;
       }
       if (dict.values.length === 0) {
         exprs.push(pl.lit(null).cast(pl.Utf8).alias(name));

@@ -17,7 +17,9 @@ import {
 } from "./_frame.ts";
 
 export {
+  type BatchColumn,
   columnsFrame,
+  type DictionaryColumn,
   type InvocationColumns,
   invocationsFrame,
   polarsType,
@@ -123,6 +125,13 @@ function checkStrings(
   } else if (Array.isArray(col)) {
     const values = col as ReadonlyArray<string | null>;
     for (let i = 0; i < n; i++) if (!ok(values[i] ?? null)) bad(i, values[i] ?? null);
+  } else if ("batch" in col) {
+    for (let from = 0; from < n; from += 1 << 16) {
+      const values = col.batch(from, Math.min(n, from + (1 << 16)));
+      for (let i = 0; i < values.length; i++) {
+        if (!ok(values[i] ?? null)) bad(from + i, values[i] ?? null);
+      }
+    }
   } else {
     const { codes, values } = col as { codes: ArrayLike<number>; values: readonly string[] };
     const okCode = values.map((v) => ok(v));

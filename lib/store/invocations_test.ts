@@ -272,3 +272,27 @@ Deno.test("writeInvocationColumns() refuses what writeInvocations() refuses", as
     assert.deepEqual([...Deno.readDirSync(dir)], []);
   });
 });
+
+Deno.test("writeInvocationColumns() reads batch columns across many batches", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "batches.parquet");
+    const n = 70_000;
+    const cols = rowsToColumns(Array.from({ length: n }, (_, i) => row(`id-${i}`)));
+    const calls: Array<[number, number]> = [];
+    await writeInvocationColumns(path, {
+      ...cols,
+      request_id: {
+        batch: (from, to) => {
+          calls.push([from, to]);
+          return Array.from({ length: to - from }, (_, k) => `id-${from + k}`);
+        },
+      },
+    });
+    const ids = pl.readParquet(path).getColumn("request_id").toArray();
+    assert.equal(ids.length, n);
+    assert.equal(ids[0], "id-0");
+    assert.equal(ids[65_536], "id-65536");
+    assert.equal(ids[n - 1], `id-${n - 1}`);
+    assert.ok(calls.some(([from, to]) => from === 65_536 && to === n));
+  });
+});

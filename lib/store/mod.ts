@@ -4,8 +4,10 @@
  * @module
  */
 export {
+  type BatchColumn,
   columnsFrame,
   conformInvocations,
+  type DictionaryColumn,
   type InvocationColumns,
   invocationRows,
   INVOCATIONS_FILE,
