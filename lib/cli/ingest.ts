@@ -20,10 +20,12 @@ import {
   ExportReader,
   type ExportResult,
   type ExportShape,
+  joinInvocationColumns,
   joinInvocations,
+  ReportTable,
 } from "../parse/mod.ts";
 import type { PlatformRecord, RejectedLine } from "../parse/mod.ts";
-import { mergeInvocations, newRunId, writeInvocations } from "../store/mod.ts";
+import { mergeInvocations, newRunId, writeInvocationColumns } from "../store/mod.ts";
 
 /** Options of {@link ingest}. */
 export interface IngestOptions {
@@ -66,8 +68,12 @@ export interface IngestSummary {
 }
 
 /** Streams one file (gunzipped where it ends in `.gz`) through an {@link ExportReader}. */
-async function parseFile(path: string, maxSamples: number): Promise<ExportResult> {
-  const reader = new ExportReader({ maxSamples });
+async function parseFile(
+  path: string,
+  maxSamples: number,
+  reports: ReportTable | null,
+): Promise<ExportResult> {
+  const reader = new ExportReader({ maxSamples, ...(reports ? { columnar: reports } : {}) });
   const file = await Deno.open(path);
   try {
     let bytes: ReadableStream<Uint8Array<ArrayBuffer>> = file.readable;
@@ -107,31 +113,46 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const records: PlatformRecord[] = [];
   const files: FileSummary[] = [];
   const unknownTypes: Record<string, number> = {};
+  // Without --merge, REPORTs go to one column table shared by every file: no object per line
+  // or per row (the bulk path of `deno task bench:parse`). Merging needs rows.
+  const reports = options.merge ? null : new ReportTable();
   for (const file of options.files) {
-    const parsed = await parseFile(file, options.samples ?? 5);
+    const parsed = await parseFile(file, options.samples ?? 5, reports);
     for (const r of parsed.records) records.push(r);
     for (const [type, n] of Object.entries(parsed.stats.unknownTypes)) {
       unknownTypes[type] = (unknownTypes[type] ?? 0) + n;
     }
     files.push({ file, shape: parsed.shape, ...parsed.stats });
   }
-  const joined = joinInvocations({
-    records,
-    meta: { run_id: runId, backend: null, variant: null, arch: null, memory_mb: null },
-  });
-  const recordCount = records.length;
-  records.length = 0; // the rows hold what is needed; let the records go before the write
+  const meta = { run_id: runId, backend: null, variant: null, arch: null, memory_mb: null };
   await Deno.mkdir(dirname(options.out), { recursive: true });
-  if (options.merge) await mergeInvocations(options.out, joined.rows);
-  else await writeInvocations(options.out, joined.rows);
+  let joined: { orphans: unknown[]; initFailures: number };
+  let invocations: number;
+  let cold: number;
+  const recordCount = records.length + (reports?.length ?? 0);
+  if (reports === null) {
+    const byRows = joinInvocations({ records, meta });
+    records.length = 0; // the rows hold what is needed; let the records go before the write
+    await mergeInvocations(options.out, byRows.rows);
+    joined = byRows;
+    invocations = byRows.rows.length;
+    cold = byRows.rows.filter((r) => r.cold).length;
+  } else {
+    const byColumns = joinInvocationColumns({ reports, records, meta });
+    records.length = 0;
+    await writeInvocationColumns(options.out, byColumns.columns, { unique: true });
+    joined = byColumns;
+    invocations = byColumns.columns.length;
+    cold = byColumns.columns.cold.reduce((n, c) => n + c, 0);
+  }
   return {
     runId,
     out: options.out,
     files,
     lines: files.reduce((n, f) => n + f.lines, 0),
     records: recordCount,
-    invocations: joined.rows.length,
-    cold: joined.rows.filter((r) => r.cold).length,
+    invocations,
+    cold,
     rejected: files.reduce((n, f) => n + f.rejected, 0),
     unknownTypes,
     orphans: joined.orphans.length,
