@@ -1,7 +1,7 @@
 /**
  * `deno task sandbox --code DIR [--extensions DIR] [--runtime node|llrt|provided]
  * [--handler NAME] [--memory MB] [--timeout S] [--invoke N] [--event FILE] [--env K=V]...
- * [--log-dir DIR]`
+ * [--log-dir DIR] [--cpu-period US]`
  *
  * Runs any function, with any extensions, in the local Lambda sandbox and prints its Lambda log
  * lines as they happen; the text log and the `platform.*` records (JSON lines) are kept in
@@ -29,6 +29,8 @@ export interface SandboxArgs {
   eventFile: string | null;
   env: Record<string, string>;
   logDir: string;
+  /** CFS period of the CPU quota, µs; null for the sandbox's default. */
+  cpuPeriodUs: number | null;
 }
 
 /**
@@ -53,6 +55,7 @@ export function parseSandboxArgs(args: string[]): SandboxArgs {
       event: { type: "string" },
       env: { type: "string", multiple: true, default: [] },
       "log-dir": { type: "string", default: join(RUNS_DIR, "..", "sandbox") },
+      "cpu-period": { type: "string" },
     },
     strict: true,
   });
@@ -83,6 +86,11 @@ export function parseSandboxArgs(args: string[]): SandboxArgs {
     eventFile: values.event ?? null,
     env,
     logDir: resolve(values["log-dir"]),
+    cpuPeriodUs: values["cpu-period"] === undefined ? null : number(
+      "cpu-period",
+      values["cpu-period"],
+      (n) => Number.isInteger(n) && n >= 1_000 && n <= 1_000_000,
+    ),
   };
 }
 
@@ -136,6 +144,7 @@ async function main(args: SandboxArgs): Promise<number> {
       timeoutS: args.timeoutS,
       env: args.env,
       logDir: args.logDir,
+      ...(args.cpuPeriodUs === null ? {} : { cpuPeriodUs: args.cpuPeriodUs }),
       onLog: (line) => console.log(line),
     });
     let failed = 0;

@@ -112,3 +112,12 @@ Deno.test("sandbox CLI exits 2 with one line on bad input", async () => {
   assert.equal(r.stderr.trim().split("\n").length, 1);
   assert.match(r.stderr, /--event file not found: \/nonexistent\.json/);
 });
+
+Deno.test("parseSandboxArgs() reads --cpu-period and refuses one outside 1 ms–1 s", () => {
+  assert.equal(parseSandboxArgs(["--code", "."]).cpuPeriodUs, null);
+  assert.equal(parseSandboxArgs(["--code", ".", "--cpu-period", "20000"]).cpuPeriodUs, 20_000);
+  assert.throws(() => parseSandboxArgs(["--code", ".", "--cpu-period", "500"]), {
+    name: "RangeError",
+    message: /--cpu-period is out of range: "500"/,
+  });
+});
