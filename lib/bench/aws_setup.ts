@@ -6,7 +6,8 @@
  */
 import { requireAwsCredentials } from "../aws/credentials.ts";
 import { readStackOutputs } from "../../infra/outputs.ts";
-import { collectLogEvents, createLogsClient } from "../aws/collect.ts";
+import { createLogsClient } from "../aws/collect.ts";
+import { cloudWatchFetcher } from "./aws_logs.ts";
 import { AwsBackend } from "./aws.ts";
 
 /**
@@ -33,15 +34,6 @@ export async function createAwsBackend(options: { region?: string } = {}): Promi
     region: stackRegion,
     queueUrl: outputs.queueUrl,
     // The stack's functions log in JSON format (infra/stack.ts).
-    fetchLogs: async ({ logGroup, startTime, endTime }) => {
-      const { events } = await collectLogEvents({
-        client: logs,
-        logGroupName: logGroup,
-        startTime,
-        endTime,
-        format: "json",
-      });
-      return events.map((e) => e.message);
-    },
+    fetchLogs: cloudWatchFetcher(logs),
   });
 }
