@@ -61,3 +61,30 @@ Deno.test("deno task bench exits 2 with one line on bad input", async () => {
   assert.equal(err.split("\n").length, 1);
   assert.match(err, /^bench: Invalid memory size "64"/);
 });
+
+Deno.test("deno task bench --backend aws stops at once without credentials", async () => {
+  const home = await Deno.makeTempDir();
+  try {
+    const t0 = performance.now();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./bench.ts", import.meta.url).pathname, "--backend", "aws"],
+      clearEnv: true,
+      env: {
+        HOME: Deno.env.get("HOME") ?? home,
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        NO_COLOR: "1",
+        AWS_CONFIG_FILE: `${home}/config`,
+        AWS_SHARED_CREDENTIALS_FILE: `${home}/credentials`,
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 1);
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? "";
+    assert.match(err, /^bench: Cannot use AWS: no AWS credentials .*; no AWS region/);
+    assert.equal(new TextDecoder().decode(out.stdout), "", "no run folder is printed");
+    assert.ok(performance.now() - t0 < 15_000);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
