@@ -47,7 +47,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       variants: { type: "string" },
       memory: { type: "string", default: "128,512,1024" },
       arch: { type: "string" },
-      cold: { type: "string", default: "5" },
+      cold: { type: "string", default: "10" },
       warm: { type: "string", default: "20" },
       out: { type: "string" },
       "payload-bytes": { type: "string", default: "1024" },

@@ -6,7 +6,7 @@ Deno.test("parseBenchArgs() applies defaults: local, every variant, host arch", 
   assert.equal(a.backend, "local");
   assert.deepEqual(a.memoryMb, [128, 512, 1024]);
   assert.equal(a.archs.length, 1);
-  assert.equal(a.plan.cold, 5);
+  assert.equal(a.plan.cold, 10);
   assert.equal(a.plan.warm, 20);
   assert.ok(a.variants.length >= 5);
 });
