@@ -4,7 +4,7 @@
  * @module
  */
 import type { CostPoint } from "../cost/sweep.ts";
-import { paretoFront } from "../cost/sweep.ts";
+import { deliveringPoints, paretoFront } from "../cost/sweep.ts";
 import { byVariant, type ChartContext, memoryAxis } from "./_traces.ts";
 import { axis, baseLayout, colorOf, type Figure } from "./theme.ts";
 
@@ -77,7 +77,9 @@ export function paretoChart(
 ): Figure {
   const share = context.coldShare ?? Math.min(...points.map((p) => p.coldShare));
   const atShare = points.filter((p) => p.coldShare === share);
-  const front = paretoFront(atShare);
+  // The front compares variants that do the same job (deliver the payload); `none` is drawn as
+  // the reference without delivery.
+  const front = paretoFront(deliveringPoints(atShare));
   const manyArchs = new Set(atShare.map((p) => p.arch)).size > 1;
   const label = (p: CostPoint) => `${p.memoryMb}${manyArchs ? ` ${p.arch}` : ""}`;
   const data: Array<Record<string, unknown>> = [
@@ -112,7 +114,7 @@ export function paretoChart(
     title: "Cost vs latency: the Pareto front",
     subtitle: `Each dot is a variant at a memory size (MB), ${
       shareLabel(share)
-    } starts; outlined dots are on the front`,
+    } starts; outlined dots are on the front of the variants that deliver to SQS`,
     xTitle: "USD per million invocations",
     yTitle: "Mean Duration per invocation (ms)",
     runs: context.runs,

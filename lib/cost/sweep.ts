@@ -194,6 +194,21 @@ export function bestMemory(points: readonly CostPoint[]): BestMemory[] {
 }
 
 /**
+ * The points of variants that deliver the payload (mode `direct` or `extension`): the ones that
+ * do the same job, and so the ones a Pareto front compares. `none` does less and stays a
+ * reference. Variants the list does not know are kept.
+ *
+ * @param points Any cost points.
+ * @returns The points whose variant sends to SQS.
+ */
+export function deliveringPoints(points: readonly CostPoint[]): CostPoint[] {
+  return points.filter((p) => {
+    const variant = VARIANTS.find((v) => v.name === p.variant);
+    return variant === undefined || variant.mode !== "none";
+  });
+}
+
+/**
  * The cost–latency Pareto front: points no other point beats on both cost and latency.
  *
  * @param points Points at one cold share (mixing shares compares unlike things).

@@ -3,7 +3,14 @@ import { invocationFrame } from "../analysis/frame.ts";
 import { loadRun } from "../analysis/load.ts";
 import { FIXTURE_RUN } from "../analysis/testdata/make_fixture.ts";
 import type { InvocationRow } from "../schema.ts";
-import { bestMemory, cellMeans, type CostPoint, memorySweep, paretoFront } from "./sweep.ts";
+import {
+  bestMemory,
+  cellMeans,
+  type CostPoint,
+  deliveringPoints,
+  memorySweep,
+  paretoFront,
+} from "./sweep.ts";
 
 let seq = 0;
 function row(over: Partial<InvocationRow>): InvocationRow {
@@ -93,4 +100,10 @@ Deno.test("memorySweep() prices every fixture cell at 1% and 10% cold starts", (
   const atOne = points.filter((p) => p.coldShare === 0.01);
   const sum = (ps: CostPoint[]) => ps.reduce((s, x) => s + x.cost.init, 0);
   assert.ok(sum(at10) > 9 * sum(atOne));
+});
+
+Deno.test("deliveringPoints() leaves out variants that do not send, keeps unknown ones", () => {
+  const point = (variant: string) => ({ variant }) as unknown as CostPoint;
+  const kept = deliveringPoints(["none", "direct", "rust", "node", "llrt", "bun"].map(point));
+  assert.deepEqual(kept.map((p) => p.variant), ["direct", "rust", "node", "llrt", "bun"]);
 });

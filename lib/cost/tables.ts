@@ -5,7 +5,7 @@
  */
 import { markdownTable } from "../analysis/format.ts";
 import type { PriceTable } from "./prices.ts";
-import { type BestMemory, type CostPoint, paretoFront } from "./sweep.ts";
+import { type BestMemory, type CostPoint, deliveringPoints, paretoFront } from "./sweep.ts";
 
 const usd = (x: number) => `$${x.toFixed(4)}`;
 const pct = (share: number) => `${+(share * 100).toFixed(2)}%`;
@@ -99,7 +99,8 @@ export function bestMemoryTable(best: readonly BestMemory[]): string {
 }
 
 /**
- * The cost–latency Pareto front at one cold-start share.
+ * The cost–latency Pareto front at one cold-start share, over the variants that deliver the
+ * payload (`none` does less and is not compared).
  *
  * @param points Output of `memorySweep()`.
  * @param coldShare The share to show.
@@ -108,7 +109,7 @@ export function bestMemoryTable(best: readonly BestMemory[]): string {
 export function paretoTable(points: readonly CostPoint[], coldShare: number): string {
   return markdownTable(
     ["variant", "memory (MB)", "arch", "cost per 1M", "mean duration (ms)"],
-    paretoFront(points.filter((p) => p.coldShare === coldShare)).map((p) => [
+    paretoFront(deliveringPoints(points.filter((p) => p.coldShare === coldShare))).map((p) => [
       p.variant,
       String(p.memoryMb),
       p.arch,
