@@ -313,7 +313,7 @@ export class LambdaApi {
         return await this.#extension(env, req, path.slice("/2020-01-01/extension/".length));
       }
       if (path === "/2022-07-01/telemetry" || path === "/2020-08-15/logs") {
-        return await this.#subscribe(env, req);
+        return await this.#subscribe(env, req, path === "/2020-08-15/logs" ? "logs" : "telemetry");
       }
       return fail(404, "NotFound", `no such API: ${req.method} ${path}`);
     } catch (e) {
@@ -461,7 +461,11 @@ export class LambdaApi {
     }, { "Lambda-Extension-Identifier": id });
   }
 
-  async #subscribe(env: Environment, req: Request): Promise<Response> {
+  async #subscribe(
+    env: Environment,
+    req: Request,
+    api: "telemetry" | "logs",
+  ): Promise<Response> {
     if (req.method !== "PUT") return fail(405, "MethodNotAllowed", `${req.method} telemetry`);
     const id = req.headers.get("Lambda-Extension-Identifier");
     const ext = id === null ? undefined : env.extensions.get(id);
@@ -469,7 +473,7 @@ export class LambdaApi {
       return fail(403, "Extension.UnknownExtensionIdentifier", `Unknown extension ${id}`);
     }
     try {
-      const sub = parseSubscription(await req.json());
+      const sub = parseSubscription(await req.json(), api);
       env.telemetry.subscribe(ext.name, sub);
       this.#hooks.onSubscribe?.(ext.name, [...sub.types]);
       return new Response("OK", { status: 200 });

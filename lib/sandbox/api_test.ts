@@ -215,3 +215,26 @@ Deno.test("LambdaApi validates telemetry subscriptions", async () => {
     assert.equal(anonymous.status, 403);
   });
 });
+
+Deno.test("LambdaApi accepts Logs API subscriptions with the Logs API's schema versions", async () => {
+  await withApi(async (_api, base) => {
+    const id = (await register(base, "logs")).headers.get("Lambda-Extension-Identifier")!;
+    const put = (body: unknown) =>
+      call(`${base}/2020-08-15/logs`, {
+        method: "PUT",
+        headers: { "Lambda-Extension-Identifier": id },
+        body: JSON.stringify(body),
+      });
+    const sub = {
+      types: ["platform", "function"],
+      buffering: { maxItems: 1000, maxBytes: 262144, timeoutMs: 100 },
+      destination: { protocol: "HTTP", URI: "http://sandbox:1234/" },
+    };
+    // Logs API clients (the Go and Python samples, lambda-extension's logs processor) send
+    // these versions; the Logs API's schemaVersion is optional.
+    assert.equal((await put({ ...sub, schemaVersion: "2021-03-18" })).status, 200);
+    assert.equal((await put({ ...sub, schemaVersion: "2020-08-15" })).status, 200);
+    assert.equal((await put(sub)).status, 200);
+    assert.equal((await put({ ...sub, schemaVersion: "1999-01-01" })).status, 400);
+  });
+});

@@ -13,6 +13,8 @@ import type { TelemetryEvent } from "./records.ts";
 export const TELEMETRY_TYPES = ["platform", "function", "extension"] as const;
 /** Schema versions the Telemetry API accepts. */
 export const SCHEMA_VERSIONS = ["2022-07-01", "2022-12-13", "2025-01-29"];
+/** Schema versions the older Logs API (`PUT /2020-08-15/logs`) accepts; there it is optional. */
+export const LOGS_SCHEMA_VERSIONS = ["2020-08-15", "2021-03-18"];
 
 /** A validated subscription request. */
 export interface SubscriptionRequest {
@@ -36,14 +38,22 @@ function inRange(name: string, value: unknown, min: number, max: number, dflt: n
  * Checks a subscription body the way the Telemetry API does.
  *
  * @param body the parsed JSON body
+ * @param api which API the body came to: the Telemetry API (default) or the Logs API
  * @returns the subscription
  * @throws {TypeError} when a field is missing or of the wrong kind
  * @throws {RangeError} when a buffering value is out of Lambda's bounds
  */
-export function parseSubscription(body: unknown): SubscriptionRequest {
+export function parseSubscription(
+  body: unknown,
+  api: "telemetry" | "logs" = "telemetry",
+): SubscriptionRequest {
   if (typeof body !== "object" || body === null) throw new TypeError("body must be an object");
   const b = body as Record<string, unknown>;
-  if (typeof b.schemaVersion !== "string" || !SCHEMA_VERSIONS.includes(b.schemaVersion)) {
+  const versionOk = api === "logs"
+    ? b.schemaVersion === undefined ||
+      LOGS_SCHEMA_VERSIONS.includes(b.schemaVersion as string)
+    : typeof b.schemaVersion === "string" && SCHEMA_VERSIONS.includes(b.schemaVersion);
+  if (!versionOk) {
     throw new TypeError(`unsupported schemaVersion ${JSON.stringify(b.schemaVersion)}`);
   }
   if (!Array.isArray(b.types) || b.types.length === 0) {
