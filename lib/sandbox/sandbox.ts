@@ -462,7 +462,9 @@ export class Sandbox {
     const facts = {
       requestId,
       durationMs,
-      billedMs: billedMs(durationMs),
+      // Init is billed on cold starts (custom runtimes always, managed ones since 2025-08-01):
+      // REPORT's Billed Duration rounds up Init Duration + Duration.
+      billedMs: billedMs(durationMs + (initMs ?? 0)),
       memoryMb: this.#o.memoryMb,
       maxMemoryMb: Math.min(this.#o.memoryMb, Math.max(1, Math.ceil(peak / MIB))),
       initMs,

@@ -459,3 +459,27 @@ Deno.test("Sandbox sets the CPU quota's period from cpuPeriodUs (default 20 ms)"
   );
   await Deno.remove(logDir, { recursive: true });
 });
+
+Deno.test("Sandbox bills Init on cold starts: Billed Duration covers Init Duration + Duration", async () => {
+  // Custom runtimes always were billed for Init, managed ones since 2025-08-01; REPORT's
+  // Billed Duration then rounds up the sum (e.g. Init 1293.83 + Duration 1049.63 → 2344 ms).
+  await withSandbox({ codeDir: join(TESTDATA, "shell_fn"), runtime: "provided" }, async (sb) => {
+    const cold = await sb.invoke(enc("x"));
+    assert.equal(cold.status, "success");
+    assert.ok(cold.initMs !== null);
+    assert.equal(cold.billedMs, Math.ceil(cold.initMs + cold.durationMs));
+    const warm = await sb.invoke(enc("y"));
+    assert.equal(warm.billedMs, Math.ceil(warm.durationMs));
+    const report = (await logLines(sb)).find((l) =>
+      l.startsWith(`REPORT RequestId: ${cold.requestId}`)
+    );
+    assert.match(report!, new RegExp(`\\tBilled Duration: ${cold.billedMs} ms\\t`));
+    const record = (await telemetry(sb)).find((e) =>
+      e.type === "platform.report" && e.record.requestId === cold.requestId
+    );
+    assert.equal(
+      (record!.record.metrics as Record<string, number>).billedDurationMs,
+      cold.billedMs,
+    );
+  });
+});
