@@ -150,3 +150,32 @@ Deno.test("AwsBackend forces cold starts, retries until N true cold samples, col
   assert.deepEqual(result.missingReport, []);
   lambda.restore();
 });
+
+Deno.test("AwsBackend.invoke() times only the answered call, not throttling back-off", async () => {
+  const lambda = mockClient(LambdaClient);
+  lambda.on(InvokeCommand)
+    .rejectsOnce(Object.assign(new Error("rate"), { name: "TooManyRequestsException" }))
+    .resolves({
+      StatusCode: 200,
+      LogResult: tail("req-1", false),
+      $metadata: { requestId: "req-1" },
+    });
+  const backOffMs = 300;
+  const backend = new AwsBackend({
+    functions: [],
+    region: "us-east-1",
+    lambda: new LambdaClient({
+      region: "us-east-1",
+      credentials: { accessKeyId: "x", secretAccessKey: "y" },
+    }),
+    limiter: new RateLimiter(1000, { sleep: noSleep }),
+    fetchLogs: () => Promise.resolve([]),
+    sleep: () => new Promise((r) => setTimeout(r, backOffMs)),
+  });
+  const before = Date.now();
+  const { record } = await backend.invoke("battle-rust-128-x86", {});
+  assert.equal(record.requestId, "req-1");
+  assert.ok(record.clientRttMs < backOffMs / 2, `RTT ${record.clientRttMs} ms includes back-off`);
+  assert.ok(record.timestamp.getTime() >= before + backOffMs - 5, "timestamp of the answered call");
+  lambda.restore();
+});
