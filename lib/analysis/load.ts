@@ -4,7 +4,7 @@
  * @module
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import pl from "nodejs-polars";
 import { RUNS_DIR } from "../paths.ts";
 import { conformFrame } from "./frame.ts";
@@ -123,13 +123,21 @@ export function loadRun(dir: string): LoadedRuns {
 /**
  * Reads several run folders and concatenates their rows.
  *
- * @param dirs Run folders (at least one).
+ * @param dirs Run folders (at least one); a folder named twice is read once.
  * @returns All rows and every run's description, in the order given.
  * @throws {RangeError} When no folder is given; errors of {@link loadRun}.
  */
 export function loadRuns(dirs: readonly string[]): LoadedRuns {
   if (dirs.length === 0) throw new RangeError("No run folder given");
-  const loaded = dirs.map(loadRun);
+  // A folder named twice (`--run A --run A/`) is read once: its rows would otherwise count twice.
+  const seen = new Set<string>();
+  const unique = dirs.filter((d) => {
+    const key = resolve(d);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const loaded = unique.map(loadRun);
   return {
     frame: pl.concat(loaded.map((l) => l.frame), { how: "vertical" }),
     runs: loaded.flatMap((l) => l.runs),

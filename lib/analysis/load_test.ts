@@ -80,3 +80,9 @@ Deno.test("newestRunDir() picks the most recently written run", () => {
     rmSync(root, { recursive: true });
   }
 });
+
+Deno.test("loadRuns() reads a run folder given twice only once", () => {
+  const { frame, runs } = loadRuns([FIXTURE_RUN, `${FIXTURE_RUN}/`, FIXTURE_RUN_X86]);
+  assert.equal(frame.height, 633 + 42, "rows counted twice would double n and narrow intervals");
+  assert.deepEqual(runs.map((r) => r.runId), ["fixture-arm64", "fixture-x86"]);
+});
