@@ -89,6 +89,10 @@ export class ExportReader {
       return { ...this.parser.result(), shape: this.#wholeShape! };
     }
     this.#lines(text, text.length);
+    if (this.#mode === "whole" && opensExport(text) && tryWholeJson(text) === undefined) {
+      // A multi-line JSON export that does not parse (cut off): its events are lost, say so.
+      this.parser.reject(1, text, "JSON document does not parse (cut off?)");
+    }
     const shape = this.#jsonLines > this.#textLines ? "jsonl" : "text";
     return { ...this.parser.result(), shape };
   }
@@ -124,7 +128,7 @@ export class ExportReader {
       if (stop > start) {
         const line = text.slice(start, stop);
         if (line.charCodeAt(0) === 123 /* { */) {
-          if (!this.#documentLine(line)) parser.line(line, lineNo);
+          if (!this.#documentLine(line, lineNo)) parser.line(line, lineNo);
           this.#jsonLines++;
         } else {
           parser.line(line, lineNo);
@@ -136,19 +140,28 @@ export class ExportReader {
   }
 
   /** A line holding a whole `filter-log-events` page or Insights result (one per line). */
-  #documentLine(line: string): boolean {
+  #documentLine(line: string, lineNo: number): boolean {
     if (!/^\{\s*"(events|results)"/.test(line)) return false;
     let v: unknown;
     try {
       v = JSON.parse(line);
     } catch {
-      return false;
+      this.parser.stats.lines++;
+      this.parser.reject(lineNo, line, "JSON page does not parse (cut off?)");
+      return true;
     }
     if (isEventsPage(v)) readEvents(this.parser, v.events);
     else if (isInsightsResults(v)) readInsightsRows(this.parser, v.results);
     else return false;
     return true;
   }
+}
+
+/** True where `text` starts like a pretty-printed export (not like a JSONL line). */
+function opensExport(text: string): boolean {
+  const newline = text.indexOf("\n");
+  const first = (newline < 0 ? text : text.slice(0, newline)).trim();
+  return first === "{" || first === "[" || first === "[{" || /^\{\s*"(events|results)"/.test(first);
 }
 
 /** True where a first line opens a JSON value that spans lines (pretty-printed exports). */

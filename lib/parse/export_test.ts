@@ -289,3 +289,30 @@ Deno.test("ExportReader counts CRLF, blank and cut lines the same in any chunkin
     assert.deepEqual(ids(got), ids(want), `${size}-char pieces`);
   }
 });
+
+Deno.test("parseExport() counts a cut-off JSON export as rejected, not as noise", () => {
+  const report =
+    "REPORT RequestId: a\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t";
+  const page = JSON.stringify({ events: [{ message: report, timestamp: 5 }] }, null, 2);
+  const cutPretty = page.slice(0, page.length - 8);
+  const cutOneLine = JSON.stringify({ events: [{ message: report }, { message: "x" }] }).slice(
+    0,
+    -10,
+  );
+  for (const text of [cutPretty, `${cutOneLine}\n`, cutOneLine]) {
+    const r = parseExport(text);
+    assert.ok(r.stats.rejected >= 1, `rejected for ${JSON.stringify(text.slice(0, 40))}`);
+    assert.match(r.stats.rejectedSamples[0]?.reason ?? "", /JSON/);
+  }
+  // Whole documents still read with nothing rejected.
+  assert.equal(parseExport(page).stats.rejected, 0);
+  assert.equal(parseExport(JSON.stringify(JSON.parse(page))).stats.rejected, 0);
+});
+
+Deno.test("parseExport() rejects a cut-off first JSONL line once", () => {
+  const text = '{"time":"2025-01-01T00:00:00Z","type":"platform.start","record":{"requ\n' +
+    '{"time":"2025-01-01T00:00:00Z","type":"platform.start","record":{"requestId":"a"}}\n';
+  const r = parseExport(text);
+  assert.equal(r.stats.rejected, 1);
+  assert.equal(r.records.length, 1);
+});
