@@ -117,10 +117,16 @@ export async function runBench(
 
   // Writes are serialised so concurrent cells never interleave two renames of the same file.
   let writing: Promise<void> = Promise.resolve();
+  // A failed write (a full disk, say) is reported and the next cell tries again: one failure
+  // must not stop every later cell from being saved.
   const persist = () => {
     writing = writing.then(async () => {
-      await writeInvocations(parquetPath, rows);
-      await writeRunJson(runDir, runJson("running"));
+      try {
+        await writeInvocations(parquetPath, rows);
+        await writeRunJson(runDir, runJson("running"));
+      } catch (error) {
+        log(`cannot save the run yet: ${error instanceof Error ? error.message : error}`);
+      }
     });
     return writing;
   };
