@@ -116,7 +116,7 @@ export function paretoChart(
       shareLabel(share)
     } starts; outlined dots are on the front of the variants that deliver to SQS`,
     xTitle: "USD per million invocations",
-    yTitle: "Mean Duration per invocation (ms)",
+    yTitle: "Expected Duration per invocation (ms)",
     runs: context.runs,
   });
   layout.xaxis = axis("USD per million invocations", { tickprefix: "$" });

@@ -213,7 +213,9 @@ export function summaryMarkdown(input: {
   const costSections = input.coldShares.map((s) =>
     `### ${pct(s)} cold starts\n\n${
       costTable(points, s)
-    }\n\nPareto front (cost vs mean duration):\n\n${paretoTable(points, s)}\n`
+    }\n\nPareto front (cost vs expected duration: warm Duration, plus Init and cold Duration at the cold share):\n\n${
+      paretoTable(points, s)
+    }\n`
   );
   return [
     `# Battle of the Extensions: ${loaded.runs.map((r) => r.runId).join(", ")}`,

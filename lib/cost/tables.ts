@@ -51,7 +51,7 @@ export function costTable(points: readonly CostPoint[], coldShare: number): stri
       "requests",
       "SQS",
       "total per 1M",
-      "mean duration (ms)",
+      "expected duration (ms)",
       "n warm / cold",
     ],
     points.filter((p) => p.coldShare === coldShare).map((p) => [
@@ -84,7 +84,7 @@ export function bestMemoryTable(best: readonly BestMemory[]): string {
       "cheapest memory",
       "cost per 1M",
       "fastest memory",
-      "mean duration (ms)",
+      "expected duration (ms)",
     ],
     best.map((b) => [
       pct(b.coldShare),
@@ -108,7 +108,7 @@ export function bestMemoryTable(best: readonly BestMemory[]): string {
  */
 export function paretoTable(points: readonly CostPoint[], coldShare: number): string {
   return markdownTable(
-    ["variant", "memory (MB)", "arch", "cost per 1M", "mean duration (ms)"],
+    ["variant", "memory (MB)", "arch", "cost per 1M", "expected duration (ms)"],
     paretoFront(deliveringPoints(points.filter((p) => p.coldShare === coldShare))).map((p) => [
       p.variant,
       String(p.memoryMb),
