@@ -395,6 +395,11 @@ export class LambdaApi {
     if (!ext || !env.live) {
       return fail(403, "Extension.UnknownExtensionIdentifier", `Unknown extension ${id}`);
     }
+    // "After Lambda receives the error, no further API calls succeed."
+    if (ext.reportedError !== null) {
+      await req.body?.cancel();
+      return invalidState();
+    }
     if (route === "event/next" && req.method === "GET") {
       if (ext.pending) return invalidState();
       if (ext.queued !== null) {
@@ -471,6 +476,10 @@ export class LambdaApi {
     const ext = id === null ? undefined : env.extensions.get(id);
     if (!ext || !env.live) {
       return fail(403, "Extension.UnknownExtensionIdentifier", `Unknown extension ${id}`);
+    }
+    if (ext.reportedError !== null) {
+      await req.body?.cancel();
+      return invalidState();
     }
     try {
       const sub = parseSubscription(await req.json(), api);

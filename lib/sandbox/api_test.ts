@@ -238,3 +238,37 @@ Deno.test("LambdaApi accepts Logs API subscriptions with the Logs API's schema v
     assert.equal((await put({ ...sub, schemaVersion: "1999-01-01" })).status, 400);
   });
 });
+
+Deno.test("LambdaApi refuses an extension's calls after its /exit/error or /init/error", async () => {
+  // Lambda: "After Lambda receives the error, no further API calls succeed."
+  await withApi(async (_api, base) => {
+    for (const route of ["exit/error", "init/error"]) {
+      const id = (await register(base, `ext-${route.replace("/", "-")}`)).headers.get(
+        "Lambda-Extension-Identifier",
+      )!;
+      const headers = { "Lambda-Extension-Identifier": id };
+      const err = await call(`${base}${EXT}/${route}`, {
+        method: "POST",
+        headers: { ...headers, "Lambda-Extension-Function-Error-Type": "Extension.Failed" },
+        body: "{}",
+      });
+      assert.equal(err.status, 202);
+      const next = await call(`${base}${EXT}/event/next`, {
+        headers,
+        signal: AbortSignal.timeout(2000),
+      });
+      assert.equal(next.status, 403, route);
+      assert.equal(next.body.errorType, "InvalidStateTransition");
+      const sub = await call(`${base}/2022-07-01/telemetry`, {
+        method: "PUT",
+        headers,
+        body: JSON.stringify({
+          schemaVersion: "2022-12-13",
+          types: ["platform"],
+          destination: { protocol: "HTTP", URI: "http://sandbox.localdomain:1234/" },
+        }),
+      });
+      assert.equal(sub.status, 403, route);
+    }
+  });
+});
