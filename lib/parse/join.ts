@@ -74,6 +74,53 @@ interface Extras {
 const NO_EXTRAS: Extras = { runtimeDone: null, startTime: null };
 
 /**
+ * One pass over the records: REPORTs go to `onReport`; START times, runtimeDone and the
+ * request ids seen go to the side table; failed Inits and dropped records are counted.
+ */
+function scanRecords(
+  records: readonly PlatformRecord[],
+  onReport: (r: ReportRecord) => void,
+): { extras: Map<string, Extras>; initFailures: number; droppedRecords: number } {
+  const extras = new Map<string, Extras>();
+  const extrasOf = (id: string): Extras => {
+    let x = extras.get(id);
+    if (x === undefined) extras.set(id, x = { runtimeDone: null, startTime: null });
+    return x;
+  };
+  let initFailures = 0;
+  let droppedRecords = 0;
+  for (const r of records) {
+    switch (r.kind) {
+      case "report":
+        onReport(r);
+        break;
+      case "start": {
+        const x = extrasOf(r.requestId);
+        if (r.time !== null && (x.startTime === null || r.time < x.startTime)) x.startTime = r.time;
+        break;
+      }
+      case "runtimeDone": {
+        const x = extrasOf(r.requestId);
+        if (x.runtimeDone === null || x.runtimeDone.durationMs === null) x.runtimeDone = r;
+        break;
+      }
+      case "end":
+        extrasOf(r.requestId);
+        break;
+      case "initReport":
+        if (r.status !== "success") initFailures++;
+        break;
+      case "logsDropped":
+        droppedRecords += r.droppedRecords ?? 0;
+        break;
+      default:
+        break;
+    }
+  }
+  return { extras, initFailures, droppedRecords };
+}
+
+/**
  * Builds one row per request id. Duplicates (logs collected twice, text and JSON both present)
  * merge into one row. `cold` is true where the REPORT states an Init Duration; `status` comes
  * from the REPORT, else runtimeDone, else the client; `timestamp` from START/platform.start,
@@ -99,44 +146,10 @@ export function joinInvocations(options: JoinOptions): JoinResult {
   // REPORTs in order of first appearance; everything else on the side, so that a log of bare
   // REPORTs (the common bulk case) allocates nothing per request beyond its row.
   const reports = new Map<string, ReportRecord>();
-  const extras = new Map<string, Extras>();
-  const extrasOf = (id: string): Extras => {
-    let x = extras.get(id);
-    if (x === undefined) extras.set(id, x = { runtimeDone: null, startTime: null });
-    return x;
-  };
-  let initFailures = 0;
-  let droppedRecords = 0;
-  for (const r of records) {
-    switch (r.kind) {
-      case "report": {
-        const known = reports.get(r.requestId);
-        reports.set(r.requestId, known === undefined ? r : mergeReports(known, r));
-        break;
-      }
-      case "start": {
-        const x = extrasOf(r.requestId);
-        if (r.time !== null && (x.startTime === null || r.time < x.startTime)) x.startTime = r.time;
-        break;
-      }
-      case "runtimeDone": {
-        const x = extrasOf(r.requestId);
-        if (x.runtimeDone === null || x.runtimeDone.durationMs === null) x.runtimeDone = r;
-        break;
-      }
-      case "end":
-        extrasOf(r.requestId);
-        break;
-      case "initReport":
-        if (r.status !== "success") initFailures++;
-        break;
-      case "logsDropped":
-        droppedRecords += r.droppedRecords ?? 0;
-        break;
-      default:
-        break;
-    }
-  }
+  const { extras, initFailures, droppedRecords } = scanRecords(records, (r) => {
+    const known = reports.get(r.requestId);
+    reports.set(r.requestId, known === undefined ? r : mergeReports(known, r));
+  });
   const rows: InvocationRow[] = [];
   const missingReport: string[] = [];
   const orphans: Orphan[] = [];
@@ -316,42 +329,7 @@ function codeOf(status: InvocationStatus): number {
  */
 export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinResult {
   const { reports: t, records, meta, client } = options;
-  const extras = new Map<string, Extras>();
-  const extrasOf = (id: string): Extras => {
-    let x = extras.get(id);
-    if (x === undefined) extras.set(id, x = { runtimeDone: null, startTime: null });
-    return x;
-  };
-  let initFailures = 0;
-  let droppedRecords = 0;
-  for (const r of records) {
-    switch (r.kind) {
-      case "report":
-        t.add(r);
-        break;
-      case "start": {
-        const x = extrasOf(r.requestId);
-        if (r.time !== null && (x.startTime === null || r.time < x.startTime)) x.startTime = r.time;
-        break;
-      }
-      case "runtimeDone": {
-        const x = extrasOf(r.requestId);
-        if (x.runtimeDone === null || x.runtimeDone.durationMs === null) x.runtimeDone = r;
-        break;
-      }
-      case "end":
-        extrasOf(r.requestId);
-        break;
-      case "initReport":
-        if (r.status !== "success") initFailures++;
-        break;
-      case "logsDropped":
-        droppedRecords += r.droppedRecords ?? 0;
-        break;
-      default:
-        break;
-    }
-  }
+  const { extras, initFailures, droppedRecords } = scanRecords(records, (r) => t.add(r));
   t.dedupe();
   const missingReport: string[] = [];
   const orphans: Orphan[] = [];
