@@ -1,33 +1,11 @@
 import assert from "node:assert/strict";
-import type { InvocationRow } from "../schema.ts";
+import { testRow } from "./testdata/rows.ts";
 import { invocationFrame } from "./frame.ts";
 import { loadRuns } from "./load.ts";
 import { compareVariants, metricValues, selectCells, summarize } from "./summary.ts";
 import { FIXTURE_RUN, FIXTURE_RUN_X86 } from "./testdata/make_fixture.ts";
 
-function row(over: Partial<InvocationRow>): InvocationRow {
-  return {
-    run_id: "t",
-    backend: "local",
-    variant: "rust",
-    arch: "arm64",
-    memory_mb: 512,
-    request_id: crypto.randomUUID(),
-    cold: false,
-    init_ms: null,
-    restore_ms: null,
-    duration_ms: 10,
-    billed_ms: 10,
-    max_memory_mb: 60,
-    runtime_done_ms: 8,
-    post_runtime_ms: 2,
-    client_rtt_ms: 12,
-    status: "success",
-    error_type: null,
-    timestamp: new Date(0),
-    ...over,
-  };
-}
+const row = testRow;
 
 Deno.test("summarize() excludes failed rows from latency but counts them", () => {
   const frame = invocationFrame([

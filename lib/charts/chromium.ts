@@ -235,18 +235,21 @@ export class ChartRenderer {
     return result.result?.value;
   }
 
-  async #openPage(): Promise<void> {
-    const { targetId } = await this.#send("Target.createTarget", { url: "about:blank" }, false) as {
+  /** Opens a tab at `url` and attaches a flat session to it. */
+  async #newTab(url: string): Promise<{ targetId: string; sessionId: string }> {
+    const { targetId } = await this.#send("Target.createTarget", { url }, false) as {
       targetId: string;
     };
     const { sessionId } = await this.#send(
       "Target.attachToTarget",
       { targetId, flatten: true },
       false,
-    ) as {
-      sessionId: string;
-    };
-    this.#session = sessionId;
+    ) as { sessionId: string };
+    return { targetId, sessionId };
+  }
+
+  async #openPage(): Promise<void> {
+    this.#session = (await this.#newTab("about:blank")).sessionId;
     // Load plotly.js from the pinned package on disk: no network needed.
     const src = pathToFileURL(plotlyPath()).href;
     const page = join(this.#profile, "render.html");
@@ -307,16 +310,7 @@ export class ChartRenderer {
    * @throws {Error} When the expression stays falsy until the timeout.
    */
   async waitInPage(url: string, expression: string, timeoutMs = 15_000): Promise<unknown> {
-    const { targetId } = await this.#send("Target.createTarget", { url }, false) as {
-      targetId: string;
-    };
-    const { sessionId } = await this.#send(
-      "Target.attachToTarget",
-      { targetId, flatten: true },
-      false,
-    ) as {
-      sessionId: string;
-    };
+    const { targetId, sessionId } = await this.#newTab(url);
     const pageSession = this.#session;
     this.#session = sessionId;
     try {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
+import { testRow } from "../analysis/testdata/rows.ts";
 import { invocationFrame } from "../analysis/frame.ts";
 import { loadRun } from "../analysis/load.ts";
 import { FIXTURE_RUN } from "../analysis/testdata/make_fixture.ts";
-import type { InvocationRow } from "../schema.ts";
 import {
   bestMemory,
   cellMeans,
@@ -12,30 +12,7 @@ import {
   paretoFront,
 } from "./sweep.ts";
 
-let seq = 0;
-function row(over: Partial<InvocationRow>): InvocationRow {
-  return {
-    run_id: "t",
-    backend: "local",
-    variant: "rust",
-    arch: "arm64",
-    memory_mb: 512,
-    request_id: `r${seq++}`,
-    cold: false,
-    init_ms: null,
-    restore_ms: null,
-    duration_ms: 10,
-    billed_ms: 10,
-    max_memory_mb: 60,
-    runtime_done_ms: 8,
-    post_runtime_ms: 2,
-    client_rtt_ms: 12,
-    status: "success",
-    error_type: null,
-    timestamp: new Date(0),
-    ...over,
-  };
-}
+const row = testRow;
 
 Deno.test("cellMeans() takes Init out of a cold Billed Duration that includes it", () => {
   const frame = invocationFrame([

@@ -131,21 +131,7 @@ function readMeasure(text: string, from: number, to: number, unit: string): numb
  * line, so the columnar path allocates nothing per REPORT beyond the request id. Read it right
  * after a successful call: the next call overwrites it.
  */
-export interface ReportFields {
-  requestId: string;
-  /** Epoch ms of the log event, or null. */
-  time: number | null;
-  durationMs: number;
-  billedDurationMs: number;
-  memorySizeMb: number;
-  maxMemoryUsedMb: number;
-  initDurationMs: number | null;
-  restoreDurationMs: number | null;
-  billedRestoreDurationMs: number | null;
-  status: PlatformStatus;
-  errorType: string | null;
-  traceId: string | null;
-}
+export type ReportFields = Omit<ReportRecord, "kind" | "line" | "source">;
 
 /** The shared {@link ReportFields} that {@link readReportLine} fills. */
 export const reportFields: ReportFields = {
