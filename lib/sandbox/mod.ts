@@ -17,4 +17,4 @@ export {
 export { ACCOUNT_ID, LambdaApi, MAX_EXTENSIONS, MAX_RESPONSE_BYTES } from "./api.ts";
 export { parseSubscription, TelemetryHub } from "./telemetry.ts";
 export * from "./records.ts";
-export type { ControlsInForce } from "./cgroup.ts";
+export type { ControlsInForce } from "./cgroup/mod.ts";

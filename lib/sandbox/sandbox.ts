@@ -21,7 +21,7 @@ import {
   createControls,
   DEFAULT_CPU_PERIOD_US,
   type ResourceControls,
-} from "./cgroup.ts";
+} from "./cgroup/mod.ts";
 import {
   billedMs,
   endLine,
@@ -82,7 +82,7 @@ export interface SandboxOptions {
   initLimitMs?: number;
   /**
    * CFS period of the CPU quota in µs; default 20,000 (Lambda's observed granularity, see
-   * `DEFAULT_CPU_PERIOD_US` in cgroup.ts). The quota is memory/1,769 of it.
+   * `DEFAULT_CPU_PERIOD_US` in cgroup/create.ts). The quota is memory/1,769 of it.
    */
   cpuPeriodUs?: number;
 }
@@ -833,7 +833,7 @@ async function newControls(o: Resolved, seq: number): Promise<ResourceControls> 
     cpuPeriodUs: o.cpuPeriodUs,
     prefer: o.controls,
     // Lambda runs each environment in its own microVM, so every page the environment maps
-    // counts, whoever else on this host read the file first (see cgroup.ts).
+    // counts, whoever else on this host read the file first (see cgroup/create.ts).
     peak: "rss+kernel",
   });
 }

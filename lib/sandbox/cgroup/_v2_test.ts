@@ -2,9 +2,9 @@
 // is checked on machines (like the v1 CI host) whose kernel has no v2 memory controller.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { accountingV2, limitV2 } from "./_cgroup_memory.ts";
-import { v2Parent } from "./_cgroup_dirs.ts";
-import type { Hierarchy } from "./_cgroup_fs.ts";
+import { accountingV2, limitV2 } from "./_memory.ts";
+import { v2Parent } from "./_dirs.ts";
+import type { Hierarchy } from "./_fs.ts";
 
 async function fakeGroup(files: Record<string, string>): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "fake-cgroup-" });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCpuTime, ProcessTree } from "./_cgroup_proctree.ts";
+import { parseCpuTime, ProcessTree } from "./_proctree.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

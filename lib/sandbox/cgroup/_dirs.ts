@@ -1,5 +1,5 @@
 /**
- * Private helper for `cgroup.ts`: creates (and removes) one sandbox's cgroup directories under
+ * Private helper for `create.ts`: creates (and removes) one sandbox's cgroup directories under
  * a project parent `battle-sandbox/`, and clears groups left behind by runs that crashed.
  *
  * Group directories are named `<name>--<owner pid>` so a later run can tell a stale group (its
@@ -18,7 +18,7 @@ import {
   signalPid,
   sleep,
   writeControl,
-} from "./_cgroup_fs.ts";
+} from "./_fs.ts";
 
 /** The project's parent group below which every sandbox group lives. */
 export const PARENT_NAME = "battle-sandbox";

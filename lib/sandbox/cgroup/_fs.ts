@@ -1,5 +1,5 @@
 /**
- * Private helpers for `cgroup.ts`: where the cgroup hierarchies are mounted, which cgroup this
+ * Private helpers for `create.ts`: where the cgroup hierarchies are mounted, which cgroup this
  * process lives in, and small read/write/poll helpers for cgroup and /proc files.
  *
  * @module

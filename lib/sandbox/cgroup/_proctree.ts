@@ -1,14 +1,14 @@
 /**
- * Private helper for `cgroup.ts`: follows a process tree without cgroups. It knows every process
+ * Private helper for `create.ts`: follows a process tree without cgroups. It knows every process
  * it has seen descend from the added roots (even after one is re-parented), stops and continues
- * them all with SIGSTOP/SIGCONT, and kills them. `_cgroup_rss.ts` measures its memory.
+ * them all with SIGSTOP/SIGCONT, and kills them. `_rss.ts` measures its memory.
  *
  * Linux reads /proc (`task/<tid>/children` to find descendants); elsewhere (macOS) it asks `ps`
  * for the whole process table.
  *
  * @module
  */
-import { readOrNull, signalPid, sleep } from "./_cgroup_fs.ts";
+import { readOrNull, signalPid, sleep } from "./_fs.ts";
 
 interface ProcInfo {
   pid: number;
@@ -17,7 +17,7 @@ interface ProcInfo {
   state: string;
   /** Start time, to tell a reused pid from the process we saw. */
   start: string;
-  /** Resident set from `ps` (0 from /proc, where `_cgroup_rss.ts` reads memory). */
+  /** Resident set from `ps` (0 from /proc, where `_rss.ts` reads memory). */
   rssBytes: number;
   /** utime + stime + cutime + cstime in clock ticks (Linux only). */
   cpuTicks: number;

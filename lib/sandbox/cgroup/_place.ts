@@ -1,13 +1,13 @@
 /**
- * Private helper for `cgroup.ts`: decides, per controller, which hierarchy's group holds it
+ * Private helper for `create.ts`: decides, per controller, which hierarchy's group holds it
  * (v2 where the unified hierarchy has the controller, else its v1 hierarchy) and creates each
  * group once, on first use.
  *
  * @module
  */
 import { join } from "node:path";
-import { canWrite, type Hierarchy, readOrNull } from "./_cgroup_fs.ts";
-import { emptyAndRemove, makeGroup, PARENT_NAME, removeStale, v2Parent } from "./_cgroup_dirs.ts";
+import { canWrite, type Hierarchy, readOrNull } from "./_fs.ts";
+import { emptyAndRemove, makeGroup, PARENT_NAME, removeStale, v2Parent } from "./_dirs.ts";
 
 /** A control's mechanism and the group directory that holds it. */
 export interface Placed {

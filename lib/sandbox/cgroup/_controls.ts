@@ -1,11 +1,11 @@
 /**
- * Private helper for `cgroup.ts`: the `ResourceControls` object over the groups that
+ * Private helper for `create.ts`: the `ResourceControls` object over the groups that
  * `createControls()` made, with the process-tree fallback for whatever has no cgroup.
  *
  * @module
  */
 import { join } from "node:path";
-import type { ControlsInForce, MemoryUsage, ResourceControls } from "./cgroup.ts";
+import type { ControlsInForce, MemoryUsage, ResourceControls } from "./create.ts";
 import {
   groupPids,
   pidAlive,
@@ -14,12 +14,12 @@ import {
   readOrNull,
   signalPid,
   writeControl,
-} from "./_cgroup_fs.ts";
-import { emptyAndRemove } from "./_cgroup_dirs.ts";
-import type { MemoryAccounting } from "./_cgroup_memory.ts";
-import type { Placed } from "./_cgroup_place.ts";
-import { ProcessTree } from "./_cgroup_proctree.ts";
-import { RssSampler } from "./_cgroup_rss.ts";
+} from "./_fs.ts";
+import { emptyAndRemove } from "./_dirs.ts";
+import type { MemoryAccounting } from "./_memory.ts";
+import type { Placed } from "./_place.ts";
+import { ProcessTree } from "./_proctree.ts";
+import { RssSampler } from "./_rss.ts";
 
 /** What `createControls()` set up. */
 export interface ControlsParts {

@@ -1,11 +1,11 @@
 /**
- * Private helper for `cgroup.ts`: a group's memory accounting (limit, peak window, OOM kills)
+ * Private helper for `create.ts`: a group's memory accounting (limit, peak window, OOM kills)
  * for cgroup v1 and v2.
  *
  * @module
  */
 import { join } from "node:path";
-import { readKeyed, readNumber, readOrNull, writeControl } from "./_cgroup_fs.ts";
+import { readKeyed, readNumber, readOrNull, writeControl } from "./_fs.ts";
 
 /** Peak and OOM accounting of one group. */
 export interface MemoryAccounting {

@@ -1,5 +1,5 @@
 /**
- * Private helper for `cgroup.ts`: the memory of a process tree without a memory cgroup, sampled
+ * Private helper for `create.ts`: the memory of a process tree without a memory cgroup, sampled
  * the way one memory cgroup on a fresh host would charge it: every process's anonymous memory,
  * plus each resident file page once however many processes of the tree map it.
  *
@@ -14,8 +14,8 @@
  *
  * @module
  */
-import { readOrNull } from "./_cgroup_fs.ts";
-import type { ProcessTree } from "./_cgroup_proctree.ts";
+import { readOrNull } from "./_fs.ts";
+import type { ProcessTree } from "./_proctree.ts";
 
 /** Ticks between re-reads of `smaps` (the file part changes slowly) and between tree walks. */
 const FILES_EVERY = 50;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { fileMappings, RssSampler } from "./_cgroup_rss.ts";
-import { ProcessTree } from "./_cgroup_proctree.ts";
+import { fileMappings, RssSampler } from "./_rss.ts";
+import { ProcessTree } from "./_proctree.ts";
 
 const MB = 1024 * 1024;
 

@@ -57,17 +57,17 @@ import {
   readNumber,
   readOrNull,
   writeControl,
-} from "./_cgroup_fs.ts";
+} from "./_fs.ts";
 import {
   accountingV1,
   accountingV2,
   limitV1,
   limitV2,
   type MemoryAccounting,
-} from "./_cgroup_memory.ts";
-import { type Placed, Placer } from "./_cgroup_place.ts";
-import { PARENT_NAME } from "./_cgroup_dirs.ts";
-import { Controls } from "./_cgroup_controls.ts";
+} from "./_memory.ts";
+import { type Placed, Placer } from "./_place.ts";
+import { PARENT_NAME } from "./_dirs.ts";
+import { Controls } from "./_controls.ts";
 
 /** Which mechanism enforces or measures each control. */
 export interface ControlsInForce {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createControls, detectCgroups, type ResourceControls } from "./cgroup.ts";
-import { findHierarchies } from "./_cgroup_fs.ts";
+import { createControls, detectCgroups, type ResourceControls } from "./create.ts";
+import { findHierarchies } from "./_fs.ts";
 
 const MB = 1024 * 1024;
 const detected = await detectCgroups();
@@ -388,7 +388,7 @@ Deno.test("createControls() kills and removes a crashed run's frozen processes",
   if (skipWithoutCgroups()) return;
   // A run that freezes a busy child and exits without destroy(), leaving an orphan behind.
   const crashed = `
-    import { createControls } from ${JSON.stringify(new URL("./cgroup.ts", import.meta.url).href)};
+    import { createControls } from ${JSON.stringify(new URL("./create.ts", import.meta.url).href)};
     const c = await createControls({ name: "t-crashed", memoryMb: 256 });
     const w = c.wrapCommand("/bin/sh", ["-c", "while :; do :; done"]);
     const child = new Deno.Command(w.command, { args: w.args, stdin: "null", stdout: "null" })
