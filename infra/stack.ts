@@ -46,6 +46,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { Arch } from "../lib/schema.ts";
+import { functionEnvironment } from "../lib/function_env.ts";
 import type { DeploymentPlan, PlannedFunction } from "./builds.ts";
 import type { InfraSettings } from "./settings.ts";
 
@@ -229,14 +230,13 @@ export class BattleStack extends Stack {
         resources: [logGroup.logGroupArn],
       }),
     );
-    const environment: Record<string, string> = {
-      BATTLE_MODE: fn.variant.mode,
-      BATTLE_QUEUE_URL: this.queue.queueUrl,
-      BATTLE_WORK_ITERATIONS: String(settings.workIterations),
-      BATTLE_PAYLOAD_BYTES: String(settings.payloadBytes),
-      BATTLE_EXTENSION_URL: EXTENSION_URL,
-    };
-    if (fn.extension) environment.BATTLE_EXTENSION_PORT = String(EXTENSION_PORT);
+    const environment = functionEnvironment({
+      variant: fn.variant,
+      workIterations: settings.workIterations,
+      payloadBytes: settings.payloadBytes,
+      queueUrl: this.queue.queueUrl,
+      extensionPort: EXTENSION_PORT,
+    });
     const llrtRuntime = fn.variant.functionRuntime === "llrt";
     const func = new lambda.Function(this, id, {
       functionName: name,

@@ -5,14 +5,46 @@
  * @module
  */
 
+/**
+ * Every status an invocation can end with, defined once: the sandbox writes them, the parser
+ * reads them from Lambda's records, the store checks them.
+ */
+export const INVOCATION_STATUSES = ["success", "error", "timeout", "failure"] as const;
+
 /** The status of one invocation. */
-export type InvocationStatus = "success" | "error" | "timeout" | "failure";
+export type InvocationStatus = typeof INVOCATION_STATUSES[number];
+
+/**
+ * True for one of {@link INVOCATION_STATUSES}.
+ *
+ * @example
+ * ```ts
+ * import { isInvocationStatus } from "./schema.ts";
+ * isInvocationStatus("timeout"); // true
+ * isInvocationStatus("oops"); // false
+ * ```
+ */
+export function isInvocationStatus(value: unknown): value is InvocationStatus {
+  return (INVOCATION_STATUSES as readonly unknown[]).includes(value);
+}
+
+/** Where a run stands: `running` while cells are measured, then `complete` or `failed`. */
+export const RUN_STATUSES = ["running", "complete", "failed"] as const;
+
+/** One of {@link RUN_STATUSES}. */
+export type RunStatus = typeof RUN_STATUSES[number];
+
+/** Where rows can come from. */
+export const BACKENDS = ["local", "aws"] as const;
 
 /** Where a row came from. */
-export type Backend = "local" | "aws";
+export type Backend = typeof BACKENDS[number];
 
-/** Lambda architectures. */
-export type Arch = "x86_64" | "arm64";
+/** Lambda's architectures. */
+export const ARCHS = ["x86_64", "arm64"] as const;
+
+/** A Lambda architecture. */
+export type Arch = typeof ARCHS[number];
 
 /** One invocation, as a plain object (the in-memory form of a Parquet row). */
 export interface InvocationRow {

@@ -86,7 +86,8 @@ Deno.test({
     try {
       let runDir = Deno.env.get("BATTLE_NOTEBOOK_RUN_DIR") ?? "";
       if (runDir === "") {
-        const backend = await LocalBackend.start();
+        const settings = { workIterations: 200, timeoutS: 10 };
+        const backend = await LocalBackend.start(settings);
         const variants = ["none", "rust", "node", "llrt"].map(variantByName)
           .filter((v) =>
             backend.skipReason({ variant: v, memoryMb: 256, arch: hostArch() }) === null
@@ -96,7 +97,8 @@ Deno.test({
           variants,
           memoryMb: [256, 1024],
           archs: [hostArch()],
-          plan: { cold: 2, warm: 3, payloadBytes: 1024, workIterations: 200, timeoutS: 10 },
+          plan: { cold: 2, warm: 3, payloadBytes: 1024 },
+          functionSettings: settings,
           out: join(out, "run"),
           log: () => {},
         });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { loadRun, loadRuns, newestRunDir, runInfoFrom } from "./load.ts";
+import { testManifest } from "../store/testdata/manifest.ts";
 import { FIXTURE_RUN, FIXTURE_RUN_X86 } from "./testdata/make_fixture.ts";
 
 Deno.test("loadRuns() reads and concatenates run folders with their run.json", () => {
@@ -16,34 +17,34 @@ Deno.test("loadRuns() reads and concatenates run folders with their run.json", (
   assert.equal(runs[0]!.payloadBytes, 1024);
 });
 
-Deno.test("runInfoFrom() reads the LLRT label from several places", () => {
-  assert.equal(runInfoFrom({ llrtLabel: "a" }, "/x/r1").llrtLabel, "a");
-  assert.equal(runInfoFrom({ versions: { llrt: "b" } }, "/x/r1").llrtLabel, "b");
-  assert.equal(
-    runInfoFrom({ versions: { llrt: { version: "v0.7.0-beta" } } }, "/x").llrtLabel,
-    "v0.7.0-beta",
+Deno.test("runInfoFrom() reads the typed manifest: LLRT label, payload, controls", () => {
+  const local = runInfoFrom(
+    testManifest({
+      runId: "r9",
+      config: { ...testManifest().config, payloadBytes: 2048 },
+    }),
+    "/x/r1",
   );
-  assert.equal(
-    runInfoFrom({ backendFacts: { llrt: { available: false, reason: "offline" } } }, "/x")
-      .llrtLabel,
-    "unavailable (offline)",
+  assert.equal(local.runId, "r9");
+  assert.equal(local.backend, "local");
+  assert.equal(local.llrtLabel, "LLRT unavailable (not built)");
+  assert.equal(local.payloadBytes, 2048);
+  assert.equal(local.controls, null);
+  const aws = runInfoFrom(
+    testManifest({
+      backend: "aws",
+      backendFacts: { backend: "aws", region: "eu-west-1", queueUrl: null },
+      versions: { ...testManifest().versions, llrt: { available: false, reason: "offline" } },
+    }),
+    "/x",
   );
-  assert.equal(runInfoFrom({ runId: "r9" }, "/x").runId, "r9");
-  // The shape lib/bench writes.
-  const bench = runInfoFrom({
-    runId: "20261123T002922Z-b2cc",
-    backend: "local",
-    config: { payloadBytes: 2048 },
-    versions: { llrt: { available: true, source: "crate", version: "0.8.1-beta" } },
-    backendFacts: { sandboxControls: { freezer: "cgroup-v1" } },
-  }, "/x");
-  assert.equal(bench.llrtLabel, "0.8.1-beta (crate)");
-  assert.deepEqual(bench.controls, { freezer: "cgroup-v1" });
-  assert.equal(bench.payloadBytes, 2048);
+  assert.equal(aws.llrtLabel, "LLRT unavailable: offline");
+  assert.equal(aws.controls, null);
   const bare = runInfoFrom(null, "/x/r1");
   assert.equal(bare.runId, "r1");
   assert.equal(bare.llrtLabel, null);
   assert.equal(bare.backend, null);
+  assert.equal(runInfoFrom(null, "/x/r1", "from-rows").runId, "from-rows");
 });
 
 Deno.test("loadRun() names the folder when its Parquet file is missing or bad", () => {

@@ -1,8 +1,9 @@
 /**
- * The AWS backend: invokes the deployed functions, forces cold starts by changing an
+ * The AWS platform adapter: invokes the deployed functions, forces cold starts by changing an
  * environment variable (UpdateFunctionConfiguration, then waiting for LastUpdateStatus
- * Successful), checks that every cold sample really ran Init, and collects the platform lines
- * from CloudWatch Logs.
+ * Successful), tells from the Tail log whether Init ran, and fetches the platform lines from
+ * CloudWatch Logs. The measurement protocol (retries until N true cold samples, waiting for
+ * every REPORT) is `measureCell`'s, in protocol.ts.
  *
  * @module
  */
@@ -16,9 +17,9 @@ import {
 import type { DeployedFunction } from "../../infra/outputs.ts";
 import { cellLabel } from "./matrix.ts";
 import type { Cell } from "./matrix.ts";
-import type { BenchBackend, CellPlan, CellResult, ClientRecord } from "./types.ts";
-import type { Progress } from "./progress.ts";
-import { collectCell } from "./collect_cell.ts";
+import type { CellPlan, ClientRecord } from "./types.ts";
+import type { CellContext, PlatformAdapter, PreparedCell } from "./protocol.ts";
+import type { AwsBackendFacts, FunctionSettings } from "../store/run_manifest.ts";
 
 export type { DeployedFunction };
 
@@ -112,12 +113,10 @@ export interface AwsBackendOptions {
   /** How long to wait for CloudWatch to hold every REPORT line (default 120 s). */
   logWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** Cold attempts allowed per wanted cold sample before giving up (default 3). */
-  coldAttemptsPerSample?: number;
 }
 
 /** Runs cells against a deployed stack. */
-export class AwsBackend implements BenchBackend {
+export class AwsBackend implements PlatformAdapter {
   readonly name = "aws" as const;
   #o: AwsBackendOptions;
   #lambda: LambdaClient;
@@ -131,8 +130,8 @@ export class AwsBackend implements BenchBackend {
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  describe(): Record<string, unknown> {
-    return { region: this.#o.region, queueUrl: this.#o.queueUrl ?? null };
+  describe(): AwsBackendFacts {
+    return { backend: "aws", region: this.#o.region, queueUrl: this.#o.queueUrl ?? null };
   }
 
   #function(cell: Cell): DeployedFunction | undefined {
@@ -182,7 +181,7 @@ export class AwsBackend implements BenchBackend {
   /** Invokes once and returns what the invoker saw, plus whether the Tail log shows Init. */
   async invoke(
     functionName: string,
-    event: unknown,
+    event: Uint8Array,
   ): Promise<{ record: Omit<ClientRecord, "intendedCold">; ranInit: boolean; ok: boolean }> {
     // Timed per attempt: a throttled attempt's back-off is not part of the round trip.
     let timestamp = new Date();
@@ -194,7 +193,7 @@ export class AwsBackend implements BenchBackend {
         return this.#lambda.send(
           new InvokeCommand({
             FunctionName: functionName,
-            Payload: new TextEncoder().encode(JSON.stringify(event)),
+            Payload: event,
             LogType: "Tail",
           }),
         );
@@ -212,72 +211,52 @@ export class AwsBackend implements BenchBackend {
     };
   }
 
-  async runCell(
-    cell: Cell,
-    plan: CellPlan,
-    context: { runId: string; runDir: string; progress: Progress },
-  ): Promise<CellResult> {
+  /**
+   * Reads what the deployed function runs with: its timeout and work are deploy-time settings
+   * (`deno task deploy`), so run.json records them from the function, not from bench flags.
+   */
+  async functionSettings(functionName: string): Promise<FunctionSettings> {
+    await this.#limiter.take();
+    const config = await withBackoff(
+      () => this.#lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })),
+      { sleep: this.#sleep },
+    );
+    const work = Number(config.Environment?.Variables?.BATTLE_WORK_ITERATIONS);
+    if (config.Timeout === undefined || !Number.isInteger(work)) {
+      throw new Error(
+        `Cannot read the settings of ${functionName}: Timeout or BATTLE_WORK_ITERATIONS is ` +
+          `missing (deploy it with deno task deploy)`,
+      );
+    }
+    return { workIterations: work, timeoutS: config.Timeout };
+  }
+
+  async prepare(cell: Cell, _plan: CellPlan, _context: CellContext): Promise<PreparedCell> {
     const fn = this.#function(cell);
     if (!fn) throw new Error(`No deployed function for ${cellLabel(cell)}`);
-    const event = { payloadBytes: plan.payloadBytes };
-    const client: ClientRecord[] = [];
-    const notes: string[] = [];
+    const settings = await this.functionSettings(fn.functionName);
     const startTime = Date.now();
-    let coldRetries = 0;
-    let trueCold = 0;
-    const maxColdAttempts = plan.cold * (this.#o.coldAttemptsPerSample ?? 3);
-    for (let attempt = 0; trueCold < plan.cold && attempt < maxColdAttempts; attempt++) {
-      await this.forceColdStart(fn.functionName);
-      const r = await this.invoke(fn.functionName, event);
-      context.progress.advance();
-      if (r.ranInit) {
-        trueCold++;
-        client.push({ ...r.record, intendedCold: true });
-      } else {
-        // Lambda served it from a warm environment after all: keep the row, as a warm one.
-        coldRetries++;
-        context.progress.extend(1);
-        client.push({ ...r.record, intendedCold: false });
-      }
-    }
-    if (trueCold < plan.cold) {
-      notes.push(`only ${trueCold} of ${plan.cold} cold samples after ${maxColdAttempts} attempts`);
-    }
-    if (plan.cold === 0 && plan.warm > 0) {
-      const r = await this.invoke(fn.functionName, event);
-      client.push({ ...r.record, intendedCold: r.ranInit });
-    }
-    for (let i = 0; i < plan.warm; i++) {
-      const r = await this.invoke(fn.functionName, event);
-      context.progress.advance();
-      client.push({ ...r.record, intendedCold: r.ranInit });
-    }
-    // CloudWatch holds the lines a few seconds later: poll until every request has its REPORT.
-    const deadline = Date.now() + (this.#o.logWaitMs ?? 120_000);
-    for (;;) {
-      const messages = await this.#o.fetchLogs({
-        logGroup: fn.logGroupName,
-        startTime: startTime - 60_000,
-        endTime: Date.now() + 60_000,
-      });
-      const result = await collectCell({
-        messages,
-        meta: {
-          run_id: context.runId,
-          backend: "aws",
-          variant: cell.variant.name,
-          arch: cell.arch,
-          memory_mb: cell.memoryMb,
-        },
-        client,
-      });
-      if (result.missingReport.length === 0 || Date.now() >= deadline) {
-        result.coldRetries = coldRetries;
-        result.notes.push(...notes);
-        return result;
-      }
-      await this.#sleep(5_000);
-    }
+    const fetchLogs = this.#o.fetchLogs;
+    return {
+      settings,
+      outputWait: { maxMs: this.#o.logWaitMs ?? 120_000, pollMs: 5_000 },
+      forceColdStart: () => this.forceColdStart(fn.functionName),
+      invoke: async (event) => {
+        const r = await this.invoke(fn.functionName, event);
+        return { ...r.record, ranInit: r.ranInit, ok: r.ok };
+      },
+      settle: () => Promise.resolve(),
+      fetchOutput: async () => ({
+        messages: await fetchLogs({
+          logGroup: fn.logGroupName,
+          startTime: startTime - 60_000,
+          endTime: Date.now() + 60_000,
+        }),
+      }),
+      // The queue is shared by every cell of the stack; delivery is counted by its own tools.
+      checkDelivery: () => Promise.resolve(null),
+      dispose: () => Promise.resolve(),
+    };
   }
 
   close(): Promise<void> {

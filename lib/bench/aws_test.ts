@@ -10,6 +10,7 @@ import {
 import { variantByName } from "../variants.ts";
 import { AwsBackend, RateLimiter, tailShowsInit, withBackoff } from "./aws.ts";
 import { Progress } from "./progress.ts";
+import { measureCell } from "./protocol.ts";
 
 const noSleep = () => Promise.resolve();
 
@@ -82,11 +83,12 @@ Deno.test("withBackoff() retries throttling and rethrows other errors at once", 
   );
 });
 
-Deno.test("AwsBackend forces cold starts, retries until N true cold samples, collects logs", async () => {
+Deno.test("measureCell() on AWS forces cold starts, retries until N true cold samples, collects logs", async () => {
   const lambda = mockClient(LambdaClient);
   const updates: Record<string, string>[] = [];
   lambda.on(GetFunctionConfigurationCommand).resolves({
-    Environment: { Variables: { BATTLE_MODE: "extension" } },
+    Timeout: 30,
+    Environment: { Variables: { BATTLE_MODE: "extension", BATTLE_WORK_ITERATIONS: "2000" } },
   });
   lambda.on(UpdateFunctionConfigurationCommand)
     .rejectsOnce(Object.assign(new Error("rate"), { name: "TooManyRequestsException" }))
@@ -131,11 +133,19 @@ Deno.test("AwsBackend forces cold starts, retries until N true cold samples, col
   const cell = { variant: variantByName("rust"), memoryMb: 128, arch: "x86_64" as const };
   assert.equal(backend.skipReason(cell), null);
   assert.match(backend.skipReason({ ...cell, memoryMb: 512 }) ?? "", /not deployed/);
-  const result = await backend.runCell(
+  const result = await measureCell(
+    backend,
     cell,
-    { cold: 2, warm: 2, payloadBytes: 10, workIterations: 1, timeoutS: 3 },
-    { runId: "r1", runDir: "/tmp", progress: new Progress(4, { write: () => {} }) },
+    { cold: 2, warm: 2, payloadBytes: 10 },
+    {
+      runId: "r1",
+      runDir: "/tmp",
+      logDir: "/tmp",
+      progress: new Progress(4, { write: () => {} }),
+    },
+    { sleep: noSleep },
   );
+  assert.deepEqual(result.settings, { workIterations: 2000, timeoutS: 30 }, "deployed settings");
   assert.equal(updates.length, 3, "three forced updates: two true cold samples and one retry");
   assert.equal(new Set(updates.map((u) => u.BATTLE_COLD_NONCE)).size, 3);
   assert.ok(updates.every((u) => u.BATTLE_MODE === "extension"), "existing variables are kept");
@@ -173,7 +183,7 @@ Deno.test("AwsBackend.invoke() times only the answered call, not throttling back
     sleep: () => new Promise((r) => setTimeout(r, backOffMs)),
   });
   const before = Date.now();
-  const { record } = await backend.invoke("battle-rust-128-x86", {});
+  const { record } = await backend.invoke("battle-rust-128-x86", new Uint8Array());
   assert.equal(record.requestId, "req-1");
   assert.ok(record.clientRttMs < backOffMs / 2, `RTT ${record.clientRttMs} ms includes back-off`);
   assert.ok(record.timestamp.getTime() >= before + backOffMs - 5, "timestamp of the answered call");

@@ -1,7 +1,8 @@
 /**
- * The local backend: every cell runs in its own sandbox (real extension processes, the real
- * Runtime/Extensions/Telemetry APIs, cgroup limits from the memory setting), delivering to a
- * real ElasticMQ that this backend starts on loopback and stops at the end.
+ * The local platform adapter: every cell runs in its own sandbox (real extension processes, the
+ * real Runtime/Extensions/Telemetry APIs, cgroup limits from the memory setting), delivering to
+ * a real ElasticMQ that this adapter starts on loopback and stops at the end. The measurement
+ * protocol is `measureCell`'s (protocol.ts); this file only makes, invokes and resets sandboxes.
  *
  * @module
  */
@@ -10,12 +11,17 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { functionDir, layerDir, LLRT_BIN } from "../paths.ts";
 import { needsLlrt } from "../variants.ts";
+import { functionEnvironment } from "../function_env.ts";
 import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
 import { type LlrtInfo, llrtLabel, readLlrtInfo } from "../llrt/mod.ts";
-import { Sandbox } from "../sandbox/sandbox.ts";
+import { type ControlsInForce, Sandbox } from "../sandbox/mod.ts";
+import type { FunctionSettings, LocalBackendFacts } from "../store/run_manifest.ts";
 import { type Cell, cellLabel, hostArch } from "./matrix.ts";
-import { collectCell } from "./collect_cell.ts";
-import type { BenchBackend, CellPlan, CellResult, ClientRecord } from "./types.ts";
+import type { CellContext, PlatformAdapter, PreparedCell } from "./protocol.ts";
+import type { CellPlan } from "./types.ts";
+import { DEFAULT_LOCAL_SETTINGS } from "./local_settings.ts";
+
+export { DEFAULT_LOCAL_SETTINGS };
 
 /** Asks the kernel for a free loopback port. */
 export function freePort(): Promise<number> {
@@ -31,25 +37,32 @@ export function freePort(): Promise<number> {
 }
 
 /** Runs cells in local sandboxes. Create with `LocalBackend.start()`. */
-export class LocalBackend implements BenchBackend {
+export class LocalBackend implements PlatformAdapter {
   readonly name = "local" as const;
   #sqs: ElasticMQ;
-  #controls: Record<string, unknown> | null = null;
+  #controls: ControlsInForce | null = null;
   #llrt: LlrtInfo;
+  #settings: FunctionSettings;
 
-  private constructor(sqs: ElasticMQ, llrt: LlrtInfo) {
+  private constructor(sqs: ElasticMQ, llrt: LlrtInfo, settings: FunctionSettings) {
     this.#sqs = sqs;
     this.#llrt = llrt;
+    this.#settings = settings;
   }
 
-  /** Starts ElasticMQ on a free loopback port and reads which LLRT the build made. */
-  static async start(): Promise<LocalBackend> {
+  /**
+   * Starts ElasticMQ on a free loopback port and reads which LLRT the build made.
+   *
+   * @param settings What every function runs with (default {@link DEFAULT_LOCAL_SETTINGS}).
+   */
+  static async start(settings: FunctionSettings = DEFAULT_LOCAL_SETTINGS): Promise<LocalBackend> {
     const llrt = await readLlrtInfo();
-    return new LocalBackend(await startElasticMQ({ port: 0 }), llrt);
+    return new LocalBackend(await startElasticMQ({ port: 0 }), llrt, settings);
   }
 
-  describe(): Record<string, unknown> {
+  describe(): LocalBackendFacts {
     return {
+      backend: "local",
       sqsEndpoint: this.#sqs.endpoint,
       sqsServer: "ElasticMQ",
       sandboxControls: this.#controls,
@@ -63,13 +76,7 @@ export class LocalBackend implements BenchBackend {
       return `the local sandbox runs on this host's architecture (${hostArch()}) only`;
     }
     const v = cell.variant;
-    if (needsLlrt(v)) {
-      if (!this.#llrt?.available) {
-        return `no LLRT: ${
-          this.#llrt?.reason ?? "build/llrt/llrt.json missing (run deno task setup)"
-        }`;
-      }
-    }
+    if (needsLlrt(v) && !this.#llrt.available) return `no LLRT: ${this.#llrt.reason}`;
     const needed = [join(functionDir(v.name), "index.mjs")];
     if (v.extension) needed.push(join(layerDir(v.name), "extensions", v.extension.name));
     const missing = needed.filter((p) => !existsSync(p));
@@ -77,34 +84,29 @@ export class LocalBackend implements BenchBackend {
     return null;
   }
 
-  async runCell(
-    cell: Cell,
-    plan: CellPlan,
-    context: { runId: string; runDir: string; progress: import("./progress.ts").Progress },
-  ): Promise<CellResult> {
+  async prepare(cell: Cell, plan: CellPlan, context: CellContext): Promise<PreparedCell> {
     const label = cellLabel(cell);
     const v = cell.variant;
     const queueUrl = await this.#sqs.createQueue(`battle-${label}`.replace(/[^A-Za-z0-9_-]/g, "-"));
-    const port = await freePort();
-    const logDir = join(context.runDir, "logs", label);
-    await Deno.mkdir(logDir, { recursive: true });
+    const settings = this.#settings;
     const sandbox = await Sandbox.create({
       codeDir: functionDir(v.name),
       ...(v.extension ? { optDir: layerDir(v.name) } : {}),
       runtime: v.functionRuntime === "llrt" ? "llrt" : "node",
       handler: "index.handler",
       memoryMb: cell.memoryMb,
-      timeoutS: plan.timeoutS,
+      timeoutS: settings.timeoutS,
       functionName: `battle-${label}`,
-      logDir,
+      logDir: context.logDir,
       llrtBin: this.#llrt.available ? this.#llrt.path : LLRT_BIN,
       env: {
-        BATTLE_MODE: v.mode,
-        BATTLE_WORK_ITERATIONS: String(plan.workIterations),
-        BATTLE_PAYLOAD_BYTES: String(plan.payloadBytes),
-        BATTLE_EXTENSION_PORT: String(port),
-        BATTLE_EXTENSION_URL: `http://127.0.0.1:${port}/messages`,
-        BATTLE_QUEUE_URL: queueUrl,
+        ...functionEnvironment({
+          variant: v,
+          workIterations: settings.workIterations,
+          payloadBytes: plan.payloadBytes,
+          queueUrl,
+          extensionPort: await freePort(),
+        }),
         AWS_ENDPOINT_URL_SQS: this.#sqs.endpoint,
         AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: "local",
@@ -112,52 +114,35 @@ export class LocalBackend implements BenchBackend {
       },
     });
     this.#controls ??= { ...sandbox.controls };
-    const client: ClientRecord[] = [];
-    const event = new TextEncoder().encode(JSON.stringify({ payloadBytes: plan.payloadBytes }));
-    let successes = 0;
-    try {
-      const invokeOnce = async (intendedCold: boolean) => {
+    const sqs = this.#sqs;
+    let initialised = false;
+    return {
+      settings,
+      outputWait: { maxMs: 0, pollMs: 0 },
+      async forceColdStart() {
+        // A new sandbox is cold already; afterwards a reset retires the environment.
+        if (initialised) await sandbox.reset();
+      },
+      async invoke(event) {
         const r = await sandbox.invoke(event);
-        client.push({
+        initialised = true;
+        return {
           requestId: r.requestId,
           clientRttMs: r.clientRttMs,
           timestamp: r.startedAt,
-          intendedCold,
-        });
-        if (r.status === "success") successes++;
-        context.progress.advance();
-      };
-      for (let i = 0; i < plan.cold; i++) {
-        if (i > 0) await sandbox.reset();
-        await invokeOnce(true);
-      }
-      if (plan.cold === 0 && plan.warm > 0) {
-        // A new environment's first invocation runs Init: it is recorded as the cold sample it is.
-        await invokeOnce(true);
-      }
-      for (let i = 0; i < plan.warm; i++) await invokeOnce(false);
-    } finally {
-      await sandbox.shutdown();
-    }
-    const result = await collectCell({
-      files: [sandbox.logFile, sandbox.telemetryFile],
-      meta: {
-        run_id: context.runId,
-        backend: "local",
-        variant: v.name,
-        arch: cell.arch,
-        memory_mb: cell.memoryMb,
+          ranInit: r.cold,
+          ok: r.status === "success",
+        };
       },
-      client,
-    });
-    if (v.mode !== "none") {
-      const received = await this.#sqs.receiveAll(queueUrl, {
-        expect: successes,
-        timeoutMs: 5_000,
-      });
-      result.messages = { expected: successes, received: received.length };
-    }
-    return result;
+      settle: () => sandbox.shutdown(),
+      fetchOutput: () => Promise.resolve({ files: [sandbox.logFile, sandbox.telemetryFile] }),
+      async checkDelivery(successes) {
+        if (v.mode === "none") return null;
+        const received = await sqs.receiveAll(queueUrl, { expect: successes, timeoutMs: 5_000 });
+        return { expected: successes, received: received.length };
+      },
+      dispose: () => sandbox.shutdown(),
+    };
   }
 
   async close(): Promise<void> {

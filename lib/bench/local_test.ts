@@ -6,14 +6,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { INVOCATION_COLUMN_NAMES } from "../schema.ts";
 import { variantByName } from "../variants.ts";
-import { invocationRows, readInvocations, readRunJson } from "../store/mod.ts";
+import { invocationRows, readInvocations, readRunManifest } from "../store/mod.ts";
 import { LocalBackend } from "./local.ts";
 import { runBench } from "./run.ts";
 
 Deno.test("local bench writes a Parquet run whose cold rows have Init Duration and warm rows none", async () => {
   const out = await Deno.makeTempDir({ prefix: "battle-bench-" });
   try {
-    const backend = await LocalBackend.start();
+    const backend = await LocalBackend.start({ workIterations: 200, timeoutS: 10 });
     const variants = ["none", "rust", "node"].map(variantByName);
     for (const v of variants) {
       assert.equal(
@@ -27,7 +27,8 @@ Deno.test("local bench writes a Parquet run whose cold rows have Init Duration a
       variants,
       memoryMb: [512],
       archs: ["x86_64"],
-      plan: { cold: 2, warm: 3, payloadBytes: 2048, workIterations: 200, timeoutS: 10 },
+      plan: { cold: 2, warm: 3, payloadBytes: 2048 },
+      functionSettings: { workIterations: 200, timeoutS: 10 },
       out: join(out, "run"),
       log: (l) => lines.push(l),
     });
@@ -63,23 +64,29 @@ Deno.test("local bench writes a Parquet run whose cold rows have Init Duration a
       Math.max(...rows.filter((r) => r.variant === name).map((r) => r.max_memory_mb ?? 0));
     assert.ok(peak("node") > peak("rust"), `node ${peak("node")} MB > rust ${peak("rust")} MB`);
 
-    const run = await readRunJson(summary.runDir);
+    const run = readRunManifest(summary.runDir)!;
+    assert.equal(run.schemaVersion, 1);
     assert.equal(run.status, "complete");
-    const cells = run.cells as {
-      cell: string;
-      messages: { expected: number; received: number } | null;
-    }[];
-    for (const c of cells.filter((c) => !c.cell.startsWith("none"))) {
+    assert.deepEqual(run.config.functionSettings, { workIterations: 200, timeoutS: 10 });
+    for (const c of run.cells) {
+      assert.deepEqual(c.settings, { workIterations: 200, timeoutS: 10 }, "what it ran with");
+      assert.equal(c.coldRetries, 0);
+      assert.deepEqual(c.coldMismatches, []);
+    }
+    for (const c of run.cells.filter((c) => !c.cell.startsWith("none"))) {
       assert.deepEqual(
         c.messages,
         { expected: 5, received: 5 },
         `${c.cell}: every payload reached SQS`,
       );
     }
-    const facts = run.backendFacts as Record<string, unknown>;
-    assert.ok(facts.sandboxControls, "run.json says which sandbox controls were in force");
-    assert.ok(typeof facts.llrtLabel === "string");
-    assert.ok((run.git as { commit: string | null }).commit !== undefined);
+    const facts = run.backendFacts;
+    assert.equal(facts.backend, "local");
+    if (facts.backend === "local") {
+      assert.ok(facts.sandboxControls, "run.json says which sandbox controls were in force");
+      assert.ok(typeof facts.llrtLabel === "string");
+    }
+    assert.ok(run.git.commit !== undefined);
   } finally {
     await Deno.remove(out, { recursive: true });
   }

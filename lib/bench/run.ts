@@ -5,13 +5,24 @@
  * @module
  */
 import { join } from "node:path";
-import type { Arch, InvocationRow } from "../schema.ts";
+import type { Arch, InvocationRow, RunStatus } from "../schema.ts";
 import type { Variant } from "../variants.ts";
 import { type Cell, cellLabel, expandMatrix, type SkippedCell } from "./matrix.ts";
 import { Progress } from "./progress.ts";
+import { measureCell, type PlatformAdapter, type ProtocolOptions } from "./protocol.ts";
 import { gitFacts, hostFacts, toolVersions } from "./run_info.ts";
-import type { BenchBackend, CellPlan, CellResult } from "./types.ts";
-import { createRunDir, newRunId, writeInvocations, writeRunJson } from "../store/mod.ts";
+import type { CellPlan } from "./types.ts";
+import {
+  type CellRecord,
+  claimRunDir,
+  createRunDir,
+  type FunctionSettings,
+  RUN_MANIFEST_SCHEMA_VERSION,
+  type RunManifest,
+  runPaths,
+  writeInvocations,
+  writeRunManifest,
+} from "../store/mod.ts";
 
 /** What to run. */
 export interface BenchOptions {
@@ -19,12 +30,19 @@ export interface BenchOptions {
   memoryMb: readonly number[];
   archs: readonly Arch[];
   plan: CellPlan;
+  /**
+   * What the runner gave every function (local), or null where each function brings its own
+   * deployed settings (aws); recorded in run.json as `config.functionSettings`.
+   */
+  functionSettings: FunctionSettings | null;
   /** Cells run at the same time (each is its own environment). Default 1. */
   concurrency?: number;
   /** Run folder; default a new `data/runs/<run-id>/`. */
   out?: string;
   /** Where progress lines go; default stderr. */
   log?: (line: string) => void;
+  /** Knobs of the measurement protocol (retry budget). */
+  protocol?: ProtocolOptions;
 }
 
 /** What a finished run looks like. */
@@ -37,32 +55,15 @@ export interface BenchSummary {
   failedCells: { cell: string; error: string }[];
 }
 
-interface CellRecord {
-  cell: string;
-  variant: string;
-  memoryMb: number;
-  arch: Arch;
-  invocations: number;
-  cold: number;
-  warm: number;
-  rejectedLines: number;
-  missingReport: string[];
-  coldMismatches: string[];
-  coldRetries: number;
-  messages: CellResult["messages"];
-  notes: string[];
-  seconds: number;
-}
-
 /**
- * Runs every cell of the matrix on the backend.
+ * Runs every cell of the matrix on the platform, with one measurement protocol.
  *
  * @param backend Where invocations run (local sandbox or AWS).
  * @param options Axes, counts and output folder.
  * @returns Where the run was written and what it holds.
  */
 export async function runBench(
-  backend: BenchBackend,
+  backend: PlatformAdapter,
   options: BenchOptions,
 ): Promise<BenchSummary> {
   const log = options.log ?? ((line: string) => console.error(line));
@@ -76,14 +77,16 @@ export async function runBench(
   const { runId, dir: runDir } = options.out === undefined
     ? await createRunDir()
     : await claimRunDir(options.out);
-  const parquetPath = join(runDir, "invocations.parquet");
+  const paths = runPaths(runDir);
+  const parquetPath = paths.invocations;
   const startedAt = new Date();
   const [versions, git] = await Promise.all([toolVersions(), gitFacts()]);
   const rows: InvocationRow[] = [];
   const cellRecords: CellRecord[] = [];
   const failedCells: { cell: string; error: string }[] = [];
 
-  const runJson = (status: "running" | "complete" | "failed") => ({
+  const manifest = (status: RunStatus): RunManifest => ({
+    schemaVersion: RUN_MANIFEST_SCHEMA_VERSION,
     runId,
     status,
     backend: backend.name,
@@ -91,12 +94,15 @@ export async function runBench(
     finishedAt: status === "running" ? null : new Date().toISOString(),
     config: {
       variants: options.variants.map((v) => v.name),
-      memoryMb: options.memoryMb,
-      archs: options.archs,
-      ...options.plan,
+      memoryMb: [...options.memoryMb],
+      archs: [...options.archs],
+      cold: options.plan.cold,
+      warm: options.plan.warm,
+      payloadBytes: options.plan.payloadBytes,
       concurrency: options.concurrency ?? 1,
+      functionSettings: options.functionSettings,
     },
-    variants: options.variants,
+    variants: options.variants.map((v) => ({ ...v })),
     backendFacts: backend.describe(),
     versions,
     git,
@@ -108,7 +114,7 @@ export async function runBench(
     missingReport: cellRecords.reduce((n, c) => n + c.missingReport.length, 0),
     rows: rows.length,
   });
-  await writeRunJson(runDir, runJson("running"));
+  await writeRunManifest(runDir, manifest("running"));
 
   const progress = new Progress(cells.length * (options.plan.cold + options.plan.warm), {
     write: log,
@@ -123,7 +129,7 @@ export async function runBench(
     writing = writing.then(async () => {
       try {
         await writeInvocations(parquetPath, rows);
-        await writeRunJson(runDir, runJson("running"));
+        await writeRunManifest(runDir, manifest("running"));
       } catch (error) {
         log(`cannot save the run yet: ${error instanceof Error ? error.message : error}`);
       }
@@ -135,13 +141,22 @@ export async function runBench(
     const label = cellLabel(cell);
     const t0 = performance.now();
     try {
-      const result = await backend.runCell(cell, options.plan, { runId, runDir, progress });
+      const logDir = join(paths.logs, label);
+      await Deno.mkdir(logDir, { recursive: true });
+      const result = await measureCell(
+        backend,
+        cell,
+        options.plan,
+        { runId, runDir, logDir, progress },
+        options.protocol,
+      );
       rows.push(...result.rows);
       cellRecords.push({
         cell: label,
         variant: cell.variant.name,
         memoryMb: cell.memoryMb,
         arch: cell.arch,
+        settings: result.settings,
         invocations: result.rows.length,
         cold: result.rows.filter((r) => r.cold).length,
         warm: result.rows.filter((r) => !r.cold).length,
@@ -188,28 +203,7 @@ export async function runBench(
     await backend.close();
   }
   await writeInvocations(parquetPath, rows);
-  const status = failedCells.length > 0 && rows.length === 0 ? "failed" : "complete";
-  await writeRunJson(runDir, runJson(status));
+  const status: RunStatus = failedCells.length > 0 && rows.length === 0 ? "failed" : "complete";
+  await writeRunManifest(runDir, manifest(status));
   return { runId, runDir, parquetPath, rows: rows.length, skipped, failedCells };
-}
-
-/**
- * Uses `--out DIR` as the run folder: created when missing, refused when it already holds a run,
- * so one run never overwrites another.
- *
- * @throws {Deno.errors.AlreadyExists} When DIR holds `invocations.parquet` or `run.json`.
- */
-export async function claimRunDir(dir: string): Promise<{ runId: string; dir: string }> {
-  await Deno.mkdir(dir, { recursive: true });
-  for (const name of ["invocations.parquet", "run.json"]) {
-    try {
-      await Deno.stat(join(dir, name));
-      throw new Deno.errors.AlreadyExists(
-        `Cannot use --out "${dir}": it already holds a run (${name}); choose a new folder`,
-      );
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-  }
-  return { runId: newRunId(), dir };
 }

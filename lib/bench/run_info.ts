@@ -5,6 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { BUILD_MANIFEST, LLRT_INFO, ROOT } from "../paths.ts";
+import { type LlrtInfo, parseLlrtInfo } from "../llrt/mod.ts";
+import type { HostFacts, ToolVersions } from "../store/run_manifest.ts";
 
 /** Runs a command and returns its trimmed stdout, or null when it cannot run. */
 export async function commandOutput(cmd: string, args: string[]): Promise<string | null> {
@@ -27,8 +29,19 @@ export function readJsonOrNull(path: string): unknown {
   }
 }
 
+/** The recorded LLRT build, or null when there is none or it cannot be read. */
+function readLlrtInfoOrNull(): LlrtInfo | null {
+  const raw = readJsonOrNull(LLRT_INFO);
+  if (raw === null) return null;
+  try {
+    return parseLlrtInfo(raw);
+  } catch {
+    return null;
+  }
+}
+
 /** Versions of everything that shapes the numbers. */
-export async function toolVersions(): Promise<Record<string, unknown>> {
+export async function toolVersions(): Promise<ToolVersions> {
   const [node, rustc, cargo, java] = await Promise.all([
     commandOutput("node", ["--version"]),
     commandOutput("rustc", ["--version"]),
@@ -42,7 +55,7 @@ export async function toolVersions(): Promise<Record<string, unknown>> {
     rustc,
     cargo,
     java,
-    llrt: readJsonOrNull(LLRT_INFO),
+    llrt: readLlrtInfoOrNull(),
     builds: readJsonOrNull(BUILD_MANIFEST),
   };
 }
@@ -55,7 +68,7 @@ export async function gitFacts(): Promise<{ commit: string | null; dirty: boolea
 }
 
 /** The machine the run was made on. */
-export function hostFacts(): Record<string, unknown> {
+export function hostFacts(): HostFacts {
   let cpuModel: string | null = null;
   try {
     const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");

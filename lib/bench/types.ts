@@ -1,24 +1,21 @@
 /**
- * What a backend returns for one cell, and the plan it follows.
+ * The plan a cell follows and what measuring it returns.
  *
  * @module
  */
 import type { InvocationRow } from "../schema.ts";
-import type { Cell } from "./matrix.ts";
-import type { Progress } from "./progress.ts";
 
-/** How many invocations a cell gets, and with what. */
+/**
+ * How many invocations a cell gets, and with what event. What the function itself runs with
+ * (work, timeout) is the platform's: see `FunctionSettings`.
+ */
 export interface CellPlan {
   /** Invocations that must each run Init. */
   cold: number;
   /** Invocations in an already initialised environment. */
   warm: number;
-  /** Payload bytes the function sends per invocation. */
+  /** Payload bytes the function sends per invocation (named in the event). */
   payloadBytes: number;
-  /** CPU work per invocation (hash rounds in the handler). */
-  workIterations: number;
-  /** Function timeout in seconds. */
-  timeoutS: number;
 }
 
 /** What the invoker itself saw of one invocation. */
@@ -47,21 +44,4 @@ export interface CellResult {
   messages: { expected: number; received: number } | null;
   /** Anything worth a line in run.json. */
   notes: string[];
-}
-
-/** A place invocations can run: the local sandbox or a deployed stack. */
-export interface BenchBackend {
-  readonly name: "local" | "aws";
-  /** Facts for run.json (sandbox controls in force, stack, region). */
-  describe(): Record<string, unknown>;
-  /** Why a cell cannot run on this backend, or null. */
-  skipReason(cell: Cell): string | null;
-  /** Runs one cell end to end and collects its rows. */
-  runCell(
-    cell: Cell,
-    plan: CellPlan,
-    context: { runId: string; runDir: string; progress: Progress },
-  ): Promise<CellResult>;
-  /** Stops what the backend started. */
-  close(): Promise<void>;
 }

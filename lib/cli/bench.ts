@@ -11,7 +11,10 @@
 import { parseArgs } from "node:util";
 import { parseVariantList } from "../variants.ts";
 import { hostArch, parseArchList, parseMemoryList } from "../bench/matrix.ts";
-import type { BenchBackend, CellPlan } from "../bench/types.ts";
+import type { CellPlan } from "../bench/types.ts";
+import type { PlatformAdapter } from "../bench/protocol.ts";
+import { DEFAULT_LOCAL_SETTINGS } from "../bench/local_settings.ts";
+import type { FunctionSettings } from "../store/run_manifest.ts";
 import { runBench } from "../bench/run.ts";
 
 /** Parsed command line of `deno task bench`. */
@@ -21,6 +24,8 @@ export interface BenchArgs {
   memoryMb: number[];
   archs: ReturnType<typeof parseArchList>;
   plan: CellPlan;
+  /** What local functions run with; null on AWS, where they are deploy-time settings. */
+  functionSettings: FunctionSettings | null;
   concurrency: number;
   out?: string;
   region?: string;
@@ -51,9 +56,9 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       warm: { type: "string", default: "20" },
       out: { type: "string" },
       "payload-bytes": { type: "string", default: "1024" },
-      "work-iterations": { type: "string", default: "2000" },
+      "work-iterations": { type: "string" },
       concurrency: { type: "string", default: "1" },
-      timeout: { type: "string", default: "10" },
+      timeout: { type: "string" },
       region: { type: "string" },
     },
     strict: true,
@@ -75,26 +80,47 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       cold: wholeNumber("cold", values.cold, 0),
       warm: wholeNumber("warm", values.warm, 0),
       payloadBytes: wholeNumber("payload-bytes", values["payload-bytes"], 0),
-      workIterations: wholeNumber("work-iterations", values["work-iterations"], 0),
-      timeoutS: wholeNumber("timeout", values.timeout, 1),
     },
+    functionSettings: null,
     concurrency: wholeNumber("concurrency", values.concurrency, 1),
   };
   if (parsed.plan.cold + parsed.plan.warm === 0) {
     throw new RangeError("Nothing to run: --cold and --warm are both 0");
   }
-  if (parsed.plan.timeoutS > 900) {
-    throw new RangeError(`Invalid --timeout "${values.timeout}": Lambda allows at most 900 s`);
+  if (backend === "aws") {
+    // On AWS the function runs with what was deployed; a bench flag would be recorded but
+    // not in force.
+    for (const flag of ["work-iterations", "timeout"] as const) {
+      if (values[flag] !== undefined) {
+        throw new RangeError(
+          `--${flag} is a deploy-time setting on AWS: deploy with it (deno task deploy), ` +
+            `the run records what each function runs with`,
+        );
+      }
+    }
+  } else {
+    const timeoutS = values.timeout === undefined
+      ? DEFAULT_LOCAL_SETTINGS.timeoutS
+      : wholeNumber("timeout", values.timeout, 1);
+    if (timeoutS > 900) {
+      throw new RangeError(`Invalid --timeout "${values.timeout}": Lambda allows at most 900 s`);
+    }
+    parsed.functionSettings = {
+      workIterations: values["work-iterations"] === undefined
+        ? DEFAULT_LOCAL_SETTINGS.workIterations
+        : wholeNumber("work-iterations", values["work-iterations"], 0),
+      timeoutS,
+    };
   }
   if (values.out !== undefined) parsed.out = values.out;
   if (values.region !== undefined) parsed.region = values.region;
   return parsed;
 }
 
-async function makeBackend(args: BenchArgs): Promise<BenchBackend> {
+async function makeBackend(args: BenchArgs): Promise<PlatformAdapter> {
   if (args.backend === "local") {
     const { LocalBackend } = await import("../bench/local.ts");
-    return await LocalBackend.start();
+    return await LocalBackend.start(args.functionSettings ?? undefined);
   }
   const { createAwsBackend } = await import("../bench/aws_setup.ts");
   return await createAwsBackend({ ...(args.region ? { region: args.region } : {}) });
@@ -115,6 +141,7 @@ if (import.meta.main) {
       memoryMb: args.memoryMb,
       archs: args.archs,
       plan: args.plan,
+      functionSettings: args.functionSettings,
       concurrency: args.concurrency,
       ...(args.out ? { out: args.out } : {}),
     });

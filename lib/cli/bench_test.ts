@@ -8,7 +8,23 @@ Deno.test("parseBenchArgs() applies defaults: local, every variant, host arch", 
   assert.equal(a.archs.length, 1);
   assert.equal(a.plan.cold, 10);
   assert.equal(a.plan.warm, 20);
+  assert.deepEqual(a.functionSettings, { workIterations: 2000, timeoutS: 10 });
   assert.ok(a.variants.length >= 5);
+});
+
+Deno.test("parseBenchArgs() leaves work and timeout to the deployed functions on AWS", () => {
+  assert.equal(parseBenchArgs(["--backend", "aws"]).functionSettings, null);
+  assert.throws(() => parseBenchArgs(["--backend", "aws", "--timeout", "5"]), {
+    name: "RangeError",
+    message: /^--timeout is a deploy-time setting on AWS/,
+  });
+  assert.throws(() => parseBenchArgs(["--backend", "aws", "--work-iterations", "5"]), {
+    message: /^--work-iterations is a deploy-time setting on AWS/,
+  });
+  assert.deepEqual(
+    parseBenchArgs(["--timeout", "30", "--work-iterations", "7"]).functionSettings,
+    { workIterations: 7, timeoutS: 30 },
+  );
 });
 
 Deno.test("parseBenchArgs() reads the contract's flags", () => {

@@ -6,7 +6,12 @@
  */
 import pl from "nodejs-polars";
 import { join } from "node:path";
-import { INVOCATION_COLUMN_NAMES, type InvocationRow, type InvocationStatus } from "../schema.ts";
+import {
+  INVOCATION_COLUMN_NAMES,
+  INVOCATION_STATUSES,
+  type InvocationRow,
+  type InvocationStatus,
+} from "../schema.ts";
 import { replaceAtomically } from "./_atomic.ts";
 import {
   columnsFrame,
@@ -30,7 +35,7 @@ export {
 /** The file name of a run's invocations inside its run folder. */
 export const INVOCATIONS_FILE = "invocations.parquet";
 
-const STATUSES = new Set<InvocationStatus>(["success", "error", "timeout", "failure"]);
+const STATUSES = new Set<InvocationStatus>(INVOCATION_STATUSES);
 
 function checkRows(rows: readonly InvocationRow[]): void {
   for (let i = 0; i < rows.length; i++) {

@@ -22,5 +22,18 @@ export {
   writeInvocationColumns,
   writeInvocations,
 } from "./invocations.ts";
-export { createRunDir, newRunId, readRunJson, RUN_JSON_FILE, writeRunJson } from "./runs.ts";
+export {
+  claimRunDir,
+  createRunDir,
+  LOGS_DIR,
+  newestRunDir,
+  newRunId,
+  readRunManifest,
+  resolveRunDir,
+  RUN_JSON_FILE,
+  type RunPaths,
+  runPaths,
+  writeRunManifest,
+} from "./runs.ts";
+export * from "./run_manifest.ts";
 export { replaceAtomically, writeTextAtomic } from "./_atomic.ts";

@@ -1,14 +1,47 @@
 /**
- * Run folders (`data/runs/<run-id>/`) and their `run.json`.
+ * The run folder's layout, in one place: `data/runs/<run-id>/` holds `invocations.parquet`,
+ * `run.json` (a {@link RunManifest}) and `logs/<cell>/`. Creating, claiming (`--out`), finding
+ * the newest and resolving a folder all live here, so no other module spells these names.
  *
  * @module
  */
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { RUNS_DIR } from "../paths.ts";
 import { writeTextAtomic } from "./_atomic.ts";
+import { INVOCATIONS_FILE } from "./invocations.ts";
+import { parseRunManifest, type RunManifest } from "./run_manifest.ts";
 
-/** The file name of a run's configuration and facts inside its run folder. */
+/** The file name of a run's manifest inside its run folder. */
 export const RUN_JSON_FILE = "run.json";
+/** The folder of raw platform output, one subfolder per cell. */
+export const LOGS_DIR = "logs";
+
+/** The paths inside one run folder. */
+export interface RunPaths {
+  dir: string;
+  invocations: string;
+  manifest: string;
+  logs: string;
+}
+
+/**
+ * The files of a run folder.
+ *
+ * @example
+ * ```ts
+ * import { runPaths } from "./runs.ts";
+ * runPaths("data/runs/r1").manifest; // "data/runs/r1/run.json"
+ * ```
+ */
+export function runPaths(dir: string): RunPaths {
+  return {
+    dir,
+    invocations: join(dir, INVOCATIONS_FILE),
+    manifest: join(dir, RUN_JSON_FILE),
+    logs: join(dir, LOGS_DIR),
+  };
+}
 
 /**
  * A new run id: UTC time to the second, then 4 random hex digits, so ids sort by time.
@@ -47,34 +80,102 @@ export async function createRunDir(
 }
 
 /**
+ * Uses `--out DIR` as the run folder: created when missing, refused when it already holds a run,
+ * so one run never overwrites another.
+ *
+ * @param dir The folder.
+ * @returns A new run id and the folder.
+ * @throws {Deno.errors.AlreadyExists} When DIR holds `invocations.parquet` or `run.json`.
+ */
+export async function claimRunDir(dir: string): Promise<{ runId: string; dir: string }> {
+  await Deno.mkdir(dir, { recursive: true });
+  const paths = runPaths(dir);
+  for (const path of [paths.invocations, paths.manifest]) {
+    if (existsSync(path)) {
+      throw new Deno.errors.AlreadyExists(
+        `Cannot use --out "${dir}": it already holds a run (${
+          path.slice(dir.length + 1)
+        }); choose a new folder`,
+      );
+    }
+  }
+  return { runId: newRunId(), dir };
+}
+
+/**
+ * The newest run folder (by the modification time of its Parquet file).
+ *
+ * @param runsDir Where runs live (default `data/runs`).
+ * @returns Its path, or null when there is none.
+ */
+export function newestRunDir(runsDir: string = RUNS_DIR): string | null {
+  if (!existsSync(runsDir)) return null;
+  let best: { dir: string; mtime: number } | null = null;
+  for (const name of readdirSync(runsDir)) {
+    const dir = join(runsDir, name);
+    const parquet = runPaths(dir).invocations;
+    if (!existsSync(parquet)) continue;
+    const mtime = statSync(parquet).mtimeMs;
+    if (best === null || mtime > best.mtime) best = { dir, mtime };
+  }
+  return best?.dir ?? null;
+}
+
+/**
+ * The run folder a command works on: the one named, else the newest.
+ *
+ * @param named The folder given on the command line, if any.
+ * @param runsDir Where runs live (default `data/runs`).
+ * @returns The folder.
+ * @throws {Deno.errors.NotFound} When the named folder or its Parquet file does not exist, or
+ *   no run exists at all.
+ */
+export function resolveRunDir(named: string | undefined, runsDir: string = RUNS_DIR): string {
+  if (named === undefined) {
+    const newest = newestRunDir(runsDir);
+    if (newest === null) {
+      throw new Deno.errors.NotFound(
+        `No run found under "${runsDir}": run deno task bench first, or pass --run DIR`,
+      );
+    }
+    return newest;
+  }
+  if (!existsSync(named)) {
+    throw new Deno.errors.NotFound(`Run folder "${named}" does not exist`);
+  }
+  if (!existsSync(runPaths(named).invocations)) {
+    throw new Deno.errors.NotFound(`No ${INVOCATIONS_FILE} in run folder "${named}"`);
+  }
+  return named;
+}
+
+/**
  * Writes `run.json` atomically (pretty-printed, trailing newline).
  *
  * @param dir The run folder.
- * @param value Anything JSON can hold.
+ * @param manifest The run's manifest.
  */
-export async function writeRunJson(dir: string, value: unknown): Promise<void> {
-  await writeTextAtomic(join(dir, RUN_JSON_FILE), `${JSON.stringify(value, null, 2)}\n`);
+export async function writeRunManifest(dir: string, manifest: RunManifest): Promise<void> {
+  await writeTextAtomic(runPaths(dir).manifest, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /**
  * Reads `run.json`.
  *
  * @param dir The run folder.
- * @returns The parsed object.
- * @throws {Deno.errors.NotFound} The file is missing.
- * @throws {SyntaxError} The file is not a JSON object; the message names the file.
+ * @returns The manifest, or null when the folder has none (e.g. a folder of ingested logs).
+ * @throws {SyntaxError} The file is not JSON; the message names the file.
+ * @throws {TypeError} The file is not a manifest of this schema version (see
+ *   {@link parseRunManifest}).
  */
-export async function readRunJson(dir: string): Promise<Record<string, unknown>> {
-  const path = join(dir, RUN_JSON_FILE);
-  const text = await Deno.readTextFile(path);
+export function readRunManifest(dir: string): RunManifest | null {
+  const path = runPaths(dir).manifest;
+  if (!existsSync(path)) return null;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(Deno.readTextFileSync(path));
   } catch (err) {
     throw new SyntaxError(`Cannot parse "${path}": ${(err as Error).message}`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new SyntaxError(`Cannot read "${path}": not a JSON object`);
-  }
-  return value as Record<string, unknown>;
+  return parseRunManifest(value, path);
 }

@@ -10,6 +10,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../paths.ts";
 import type { Arch, InvocationRow, InvocationStatus } from "../../schema.ts";
+import { runPaths } from "../../store/runs.ts";
+import { testManifest } from "../../store/testdata/manifest.ts";
 import { invocationFrame } from "../frame.ts";
 import { normal, type Random, seededRandom } from "../random.ts";
 
@@ -137,22 +139,34 @@ export function writeFixtures(outDir: string = FIXTURE_DIR): string[] {
     const dir = join(outDir, spec.runId);
     mkdirSync(dir, { recursive: true });
     invocationFrame(makeRows(spec, random)).writeParquet(join(dir, "invocations.parquet"));
-    const runJson = {
-      run_id: spec.runId,
-      backend: "local",
-      synthetic: "fixture written by lib/analysis/testdata/make_fixture.ts; not a measurement",
+    // Written through the store, so the fixture is a manifest of the current schema.
+    const manifest = testManifest({
+      runId: spec.runId,
       config: {
         variants: spec.variants,
-        memory: spec.memory,
-        arch: [spec.arch],
+        memoryMb: spec.memory,
+        archs: [spec.arch],
         cold: spec.cold,
         warm: spec.warm,
         payloadBytes: 1024,
+        concurrency: 1,
+        functionSettings: { workIterations: 2000, timeoutS: 10 },
       },
-      versions: { llrt: { label: "LLRT v0.7.0-beta (fixture)" } },
-      controls: { cpuLimit: "memory-proportional (fixture)", freeze: true },
-    };
-    Deno.writeTextFileSync(join(dir, "run.json"), JSON.stringify(runJson, null, 2) + "\n");
+      backendFacts: {
+        backend: "local",
+        sqsEndpoint: "http://127.0.0.1:9324",
+        sqsServer: "ElasticMQ (fixture: synthetic rows, not a measurement)",
+        sandboxControls: {
+          memoryLimit: "cgroup-v1",
+          cpuQuota: "cgroup-v1",
+          freezer: "cgroup-v2",
+          peakMemory: "rss+cgroup-v1",
+        },
+        llrt: { available: false, reason: "fixture" },
+        llrtLabel: "LLRT v0.7.0-beta (fixture)",
+      },
+    });
+    Deno.writeTextFileSync(runPaths(dir).manifest, JSON.stringify(manifest, null, 2) + "\n");
     return dir;
   });
 }

@@ -1,0 +1,52 @@
+/**
+ * The application function's environment variables, built in one place for the local sandbox
+ * and the CDK stack, so both run the handler with the same settings.
+ *
+ * @module
+ */
+import type { Variant } from "./variants.ts";
+
+/** What the environment is made from. */
+export interface FunctionEnvOptions {
+  variant: Variant;
+  /** Hash rounds per invocation (`BATTLE_WORK_ITERATIONS`). */
+  workIterations: number;
+  /** Default payload size when the event names none (`BATTLE_PAYLOAD_BYTES`). */
+  payloadBytes: number;
+  /** The queue the function or its extension sends to. */
+  queueUrl: string;
+  /** The loopback port the extension listens on. */
+  extensionPort: number;
+}
+
+/**
+ * The environment of the application's function (and of its extension, which Lambda gives the
+ * same function configuration).
+ *
+ * @param o What the function runs with.
+ * @returns Variables, `BATTLE_EXTENSION_PORT` only where the variant has an extension.
+ * @example
+ * ```ts
+ * import { functionEnvironment } from "./function_env.ts";
+ * import { variantByName } from "./variants.ts";
+ * const env = functionEnvironment({
+ *   variant: variantByName("rust"),
+ *   workIterations: 2000,
+ *   payloadBytes: 1024,
+ *   queueUrl: "http://127.0.0.1:9324/000000000000/q",
+ *   extensionPort: 4243,
+ * });
+ * env.BATTLE_EXTENSION_URL; // "http://127.0.0.1:4243/messages"
+ * ```
+ */
+export function functionEnvironment(o: FunctionEnvOptions): Record<string, string> {
+  const env: Record<string, string> = {
+    BATTLE_MODE: o.variant.mode,
+    BATTLE_QUEUE_URL: o.queueUrl,
+    BATTLE_WORK_ITERATIONS: String(o.workIterations),
+    BATTLE_PAYLOAD_BYTES: String(o.payloadBytes),
+    BATTLE_EXTENSION_URL: `http://127.0.0.1:${o.extensionPort}/messages`,
+  };
+  if (o.variant.extension) env.BATTLE_EXTENSION_PORT = String(o.extensionPort);
+  return env;
+}

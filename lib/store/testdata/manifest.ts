@@ -1,0 +1,64 @@
+/**
+ * A complete, valid {@link RunManifest} for tests, with overridable fields.
+ *
+ * @module
+ */
+import { RUN_MANIFEST_SCHEMA_VERSION, type RunManifest } from "../run_manifest.ts";
+
+/** A local run's manifest; `overrides` replace top-level fields. */
+export function testManifest(overrides: Partial<RunManifest> = {}): RunManifest {
+  return {
+    schemaVersion: RUN_MANIFEST_SCHEMA_VERSION,
+    runId: "test-run",
+    status: "complete",
+    backend: "local",
+    startedAt: "2026-11-23T01:02:03.000Z",
+    finishedAt: "2026-11-23T01:05:03.000Z",
+    config: {
+      variants: ["rust"],
+      memoryMb: [128],
+      archs: ["x86_64"],
+      cold: 2,
+      warm: 3,
+      payloadBytes: 1024,
+      concurrency: 1,
+      functionSettings: { workIterations: 2000, timeoutS: 10 },
+    },
+    variants: [],
+    backendFacts: {
+      backend: "local",
+      sqsEndpoint: "http://127.0.0.1:9324",
+      sqsServer: "ElasticMQ",
+      sandboxControls: null,
+      llrt: { available: false, reason: "not built" },
+      llrtLabel: "LLRT unavailable (not built)",
+    },
+    versions: {
+      deno: "2.9.6",
+      v8: "15",
+      node: null,
+      rustc: null,
+      cargo: null,
+      java: null,
+      llrt: null,
+      builds: null,
+    },
+    git: { commit: null, dirty: null },
+    host: {
+      os: "linux",
+      arch: "x86_64",
+      kernel: "6",
+      cpuModel: null,
+      cores: 2,
+      memoryBytes: 1,
+      hostname: "h",
+    },
+    skipped: [],
+    cells: [],
+    failedCells: [],
+    rejectedLines: 0,
+    missingReport: 0,
+    rows: 0,
+    ...overrides,
+  };
+}
