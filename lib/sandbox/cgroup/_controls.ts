@@ -5,7 +5,12 @@
  * @module
  */
 import { join } from "node:path";
-import type { ControlsInForce, MemoryUsage, ResourceControls } from "./create.ts";
+import {
+  type ControlsInForce,
+  type MemoryUsage,
+  type ResourceControls,
+  writeCpuQuota,
+} from "./create.ts";
 import {
   groupPids,
   pidAlive,
@@ -29,6 +34,8 @@ export interface ControlsParts {
   accounting: MemoryAccounting | null;
   freezer: Placed | null;
   cpuUsage: (() => Promise<number>) | null;
+  /** The CPU group and its period, where a quota is in force. */
+  cpuQuota: { placed: Placed; periodUs: number; cores: number } | null;
   sampleMs: number;
 }
 
@@ -184,6 +191,14 @@ export class Controls implements ResourceControls {
   async oomEvents(): Promise<number> {
     this.#assertLive("oomEvents");
     return this.#parts.accounting ? await this.#parts.accounting.oomKills() : 0;
+  }
+
+  async setCpuFraction(fraction: number): Promise<void> {
+    this.#assertLive("setCpuFraction");
+    if (!(fraction > 0)) throw new RangeError(`Invalid CPU fraction ${fraction}: must be above 0`);
+    const q = this.#parts.cpuQuota;
+    if (q === null) return;
+    await writeCpuQuota(q.placed, Math.min(fraction, q.cores), q.periodUs);
   }
 
   async cpuUsageMs(): Promise<number> {

@@ -115,6 +115,12 @@ export interface ResourceControls {
   oomEvents(): Promise<number>;
   /** CPU time used by the group so far in ms (fallback: live processes of the tree). */
   cpuUsageMs(): Promise<number>;
+  /**
+   * Changes the CPU quota to `fraction` of a CPU per period (capped at the host's cores), as
+   * Lambda gives Init more CPU than invocations. Rewriting the quota starts a fresh period, so
+   * what Init used does not throttle the first invocation. A no-op without a CPU quota.
+   */
+  setCpuFraction(fraction: number): Promise<void>;
   /** Pids of the processes still in the group. */
   pids(): Promise<number[]>;
   /** Sends `signal` (default SIGKILL) to every process; with SIGKILL waits until none is left. */
@@ -272,6 +278,9 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
     const memory = await setUpMemory(setup);
     accounting = memory.accounting;
     const cpu = await setUpCpu(setup);
+    const cpuQuota = cpu.placed && cpu.quota !== "none"
+      ? { placed: cpu.placed, periodUs: setup.cpuPeriodUs, cores }
+      : null;
     const freezer = await setUpFreezer(setup);
     const cpuUsage = await cpuAccounting(setup, cpu.placed);
     const inForce: ControlsInForce = {
@@ -294,6 +303,7 @@ export async function createControls(opts: ControlsOptions): Promise<ResourceCon
       accounting,
       freezer,
       cpuUsage,
+      cpuQuota,
       sampleMs: setup.sampleMs,
     });
   } catch (e) {
@@ -364,15 +374,12 @@ async function setUpCpu(
   }
   const period = s.cpuPeriodUs;
   const exact = s.cpuFraction * period;
-  const quota = Math.max(MIN_QUOTA_US, Math.round(exact));
   try {
+    // A new v1 group has no quota yet (-1), so the period can go first.
     if (placed.version === "cgroup-v1") {
-      // A new group has no quota yet (-1), so the period can go first.
       await writeControl(join(placed.dir, "cpu.cfs_period_us"), String(period));
-      await writeControl(join(placed.dir, "cpu.cfs_quota_us"), String(quota));
-    } else {
-      await writeControl(join(placed.dir, "cpu.max"), `${quota} ${period}`);
     }
+    const quota = await writeCpuQuota(placed, s.cpuFraction, period);
     s.notes.push(
       `cpu quota ${quota}/${period} us` +
         (quota > exact + 0.5
@@ -384,6 +391,25 @@ async function setUpCpu(
     s.notes.push(`cpu quota not set: ${(e as Error).message}`);
     return { placed, quota: "none" };
   }
+}
+
+/**
+ * Writes a CPU quota of `fraction` of a CPU per `periodUs` (at least the kernel's 1 ms).
+ *
+ * @returns the quota written, in µs
+ */
+export async function writeCpuQuota(
+  placed: Placed,
+  fraction: number,
+  periodUs: number,
+): Promise<number> {
+  const quota = Math.max(MIN_QUOTA_US, Math.round(fraction * periodUs));
+  if (placed.version === "cgroup-v1") {
+    await writeControl(join(placed.dir, "cpu.cfs_quota_us"), String(quota));
+  } else {
+    await writeControl(join(placed.dir, "cpu.max"), `${quota} ${periodUs}`);
+  }
+  return quota;
 }
 
 /**

@@ -417,3 +417,24 @@ Deno.test("createControls() kills and removes a crashed run's frozen processes",
     await sleep(10);
   }
 });
+
+Deno.test("setCpuFraction() rewrites the quota (capped at the host's cores) and back", async () => {
+  if (skipWithoutCgroups()) return;
+  const controls = await createControls({ name: "t-cpu-switch", memoryMb: 128 });
+  try {
+    await assert.rejects(controls.setCpuFraction(0), { name: "RangeError" });
+    if (controls.inForce.cpuQuota !== "cgroup-v1") return;
+    const cpuDir = controls.dirs.find((d) => d.includes("/cpu/") || d.includes("/cpu,"))!;
+    const quota = async () =>
+      Number((await Deno.readTextFile(join(cpuDir, "cpu.cfs_quota_us"))).trim());
+    const cores = navigator.hardwareConcurrency;
+    await controls.setCpuFraction(64);
+    assert.equal(await quota(), cores * 20_000, "capped at the host's cores");
+    await controls.setCpuFraction(2);
+    assert.equal(await quota(), Math.min(2, cores) * 20_000);
+    await controls.setCpuFraction(128 / 1769);
+    assert.equal(await quota(), Math.round((128 / 1769) * 20_000));
+  } finally {
+    await controls.destroy();
+  }
+});
