@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { CONTRACT } from "../src/contract.ts";
 import { REQUEST_ID_HEADER } from "../src/invocations.ts";
 
 /** Environment variables, as `process.env` holds them. */
@@ -19,7 +20,8 @@ export type Env = Record<string, string | undefined>;
 export type Mode = "none" | "direct" | "extension";
 
 /** The extension's endpoint when `BATTLE_EXTENSION_URL` is not set. */
-export const DEFAULT_EXTENSION_URL = "http://127.0.0.1:4243/messages";
+export const DEFAULT_EXTENSION_URL =
+  `http://127.0.0.1:${CONTRACT.port.default}${CONTRACT.paths.messages}`;
 
 /** The handler's answer. */
 export interface HandlerResult {
@@ -158,7 +160,11 @@ export async function endInvocation(
   messagesUrl: string,
   requestId: string,
 ): Promise<void> {
-  const endUrl = new URL(`/invocations/${encodeURIComponent(requestId)}/end`, messagesUrl);
+  const { invocationsPrefix, endSuffix } = CONTRACT.paths;
+  const endUrl = new URL(
+    `${invocationsPrefix}${encodeURIComponent(requestId)}${endSuffix}`,
+    messagesUrl,
+  );
   try {
     const res = await fetchFn(endUrl.href, { method: "POST" });
     await res.text();

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { CONTRACT } from "./contract.ts";
 
 /** SQS limits on one `SendMessageBatch` request. */
 export interface BatchLimits {
@@ -13,7 +14,10 @@ export interface BatchLimits {
 }
 
 /** The SQS limits. */
-export const SQS_BATCH_LIMITS: BatchLimits = { maxEntries: 10, maxBytes: 256 * 1024 };
+export const SQS_BATCH_LIMITS: BatchLimits = {
+  maxEntries: CONTRACT.batch.maxEntries,
+  maxBytes: CONTRACT.batch.maxBytes,
+};
 
 const encoder = new TextEncoder();
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { CONTRACT } from "./contract.ts";
 
 /** One entry of a `SendMessageBatch` request. */
 export interface BatchEntry {
@@ -39,8 +40,12 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** The default policy: 4 attempts, 50/100/200 ms backoff (with jitter). */
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 1000 };
+/** The contract's policy: 4 attempts, 50/100/200 ms backoff (with jitter). */
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: CONTRACT.retry.maxAttempts,
+  baseDelayMs: CONTRACT.retry.baseDelayMs,
+  maxDelayMs: CONTRACT.retry.maxDelayMs,
+};
 
 /** Options of {@linkcode deliverBatch}. */
 export interface DeliverOptions {

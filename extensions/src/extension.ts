@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { CONTRACT } from "./contract.ts";
 import type { ExtensionsClient } from "./extensions_api.ts";
 import type { InvocationTracker } from "./invocations.ts";
 import type { OutboxStats } from "./outbox.ts";
@@ -32,7 +33,10 @@ export interface ExtensionDeps {
   log?: (line: string) => void;
   /** Default `Date.now`. */
   now?: () => number;
-  /** Time kept back from an event's deadline to call `/event/next` or exit. Default 200 ms. */
+  /**
+   * Time kept back from an event's deadline to call `/event/next` or exit. Default the
+   * contract's `deadlineMarginMs` (200 ms).
+   */
   deadlineMarginMs?: number;
 }
 
@@ -58,14 +62,14 @@ export async function runExtension(deps: ExtensionDeps): Promise<number> {
   } catch (e) {
     const message = `Cannot listen: ${(e as Error).message}`;
     log(`[${deps.name}] ${message}`);
-    await deps.api.initError(id, "Extension.ListenFailed", message).catch(() => {});
+    await deps.api.initError(id, CONTRACT.errorTypes.listenFailed, message).catch(() => {});
     return 1;
   }
   try {
     for (;;) {
       const event = await deps.api.next(id);
       const until = Number.isFinite(event.deadlineMs)
-        ? event.deadlineMs - (deps.deadlineMarginMs ?? 200)
+        ? event.deadlineMs - (deps.deadlineMarginMs ?? CONTRACT.deadlineMarginMs)
         : undefined;
       if (event.eventType === "INVOKE" && deps.invocations && until !== undefined) {
         const ended = await deps.invocations.wait(event.requestId, until, now);
@@ -89,7 +93,7 @@ export async function runExtension(deps: ExtensionDeps): Promise<number> {
   } catch (e) {
     const message = (e as Error).message;
     log(`[${deps.name}] ${message}`);
-    await deps.api.exitError(id, "Extension.Crash", message).catch(() => {});
+    await deps.api.exitError(id, CONTRACT.errorTypes.fatal, message).catch(() => {});
     await server.close();
     return 1;
   }

@@ -4,18 +4,24 @@
  *
  * @module
  */
+import {
+  EVENT_TYPES,
+  EXTENSION_HEADERS,
+  EXTENSION_ROUTES,
+  EXTENSIONS_API_BASE,
+} from "../../lib/lambda/wire.ts";
 
 /** Header carrying the extension's name on `/register`. */
-export const NAME_HEADER = "Lambda-Extension-Name";
+export const NAME_HEADER = EXTENSION_HEADERS.name;
 /** Header carrying the identifier returned by `/register`. */
-export const ID_HEADER = "Lambda-Extension-Identifier";
+export const ID_HEADER = EXTENSION_HEADERS.identifier;
 /** Header carrying the error type on `/init/error` and `/exit/error`. */
-export const ERROR_TYPE_HEADER = "Lambda-Extension-Function-Error-Type";
+export const ERROR_TYPE_HEADER = EXTENSION_HEADERS.functionErrorType;
 
 /** An event from `/event/next`. */
 export type ExtensionEvent =
-  | { eventType: "INVOKE"; deadlineMs: number; requestId: string }
-  | { eventType: "SHUTDOWN"; deadlineMs: number; shutdownReason: string };
+  | { eventType: typeof EVENT_TYPES.invoke; deadlineMs: number; requestId: string }
+  | { eventType: typeof EVENT_TYPES.shutdown; deadlineMs: number; shutdownReason: string };
 
 /** The calls the run loop makes; {@linkcode ExtensionsApi} is the real one. */
 export interface ExtensionsClient {
@@ -36,12 +42,12 @@ export function parseEvent(body: unknown): ExtensionEvent {
   const o = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const type = String(o.eventType ?? "").toUpperCase();
   const deadlineMs = Number(o.deadlineMs);
-  if (type === "INVOKE") {
-    return { eventType: "INVOKE", deadlineMs, requestId: String(o.requestId ?? "") };
+  if (type === EVENT_TYPES.invoke) {
+    return { eventType: EVENT_TYPES.invoke, deadlineMs, requestId: String(o.requestId ?? "") };
   }
-  if (type === "SHUTDOWN") {
+  if (type === EVENT_TYPES.shutdown) {
     return {
-      eventType: "SHUTDOWN",
+      eventType: EVENT_TYPES.shutdown,
       deadlineMs,
       shutdownReason: String(o.shutdownReason ?? "").toLowerCase(),
     };
@@ -59,7 +65,7 @@ export class ExtensionsApi implements ExtensionsClient {
    * @param fetchFn The `fetch` to use; default the global one.
    */
   constructor(runtimeApi: string, fetchFn: typeof fetch = globalThis.fetch) {
-    this.#base = `http://${runtimeApi}/2020-01-01/extension`;
+    this.#base = `http://${runtimeApi}${EXTENSIONS_API_BASE}`;
     this.#fetch = fetchFn;
   }
 
@@ -71,10 +77,10 @@ export class ExtensionsApi implements ExtensionsClient {
    * @throws {Error} When the API answers other than 200 or sends no identifier.
    */
   async register(name: string): Promise<string> {
-    const res = await this.#fetch(`${this.#base}/register`, {
+    const res = await this.#fetch(`${this.#base}/${EXTENSION_ROUTES.register}`, {
       method: "POST",
       headers: { [NAME_HEADER]: name, "Content-Type": "application/json" },
-      body: JSON.stringify({ events: ["INVOKE", "SHUTDOWN"] }),
+      body: JSON.stringify({ events: [EVENT_TYPES.invoke, EVENT_TYPES.shutdown] }),
     });
     const text = await res.text();
     const id = res.headers.get(ID_HEADER);
@@ -94,7 +100,9 @@ export class ExtensionsApi implements ExtensionsClient {
    * @throws {Error} When the API answers other than 200 or the body is not an event.
    */
   async next(id: string): Promise<ExtensionEvent> {
-    const res = await this.#fetch(`${this.#base}/event/next`, { headers: { [ID_HEADER]: id } });
+    const res = await this.#fetch(`${this.#base}/${EXTENSION_ROUTES.next}`, {
+      headers: { [ID_HEADER]: id },
+    });
     const text = await res.text();
     if (res.status !== 200) {
       throw new Error(`Cannot get the next event: HTTP ${res.status} ${text.slice(0, 200)}`);
@@ -104,12 +112,12 @@ export class ExtensionsApi implements ExtensionsClient {
 
   /** Reports a failed Init (`/init/error`); Lambda then fails the Init phase. */
   initError(id: string, errorType: string, message: string): Promise<void> {
-    return this.#postError("init/error", { id, errorType, message });
+    return this.#postError(EXTENSION_ROUTES.initError, { id, errorType, message });
   }
 
   /** Reports a failure before exiting (`/exit/error`). */
   exitError(id: string, errorType: string, message: string): Promise<void> {
-    return this.#postError("exit/error", { id, errorType, message });
+    return this.#postError(EXTENSION_ROUTES.exitError, { id, errorType, message });
   }
 
   async #postError(

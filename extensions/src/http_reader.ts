@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { CONTRACT } from "./contract.ts";
 
 /** One complete request. Header names are lower-case; repeated headers are joined by ", ". */
 export interface HttpRequest {
@@ -38,7 +39,7 @@ export interface ReaderOptions {
 }
 
 /** Default body limit: 256 KiB, the SQS message size the extension promises to carry. */
-export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+export const DEFAULT_MAX_BODY_BYTES: number = CONTRACT.maxMessageBytes;
 const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 const MAX_CHUNK_LINE_BYTES = 1024;
 const LF = 0x0a;

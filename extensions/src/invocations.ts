@@ -10,11 +10,13 @@
  * @module
  */
 
+import { CONTRACT } from "./contract.ts";
+
 /** The header a function tags its message with. */
-export const REQUEST_ID_HEADER = "Lambda-Runtime-Aws-Request-Id";
+export const REQUEST_ID_HEADER: string = CONTRACT.requestIdHeader;
 
 /** Endings remembered for INVOKEs that have not asked yet; the oldest are forgotten first. */
-export const MAX_REMEMBERED_ENDINGS = 64;
+export const MAX_REMEMBERED_ENDINGS: number = CONTRACT.maxRememberedEndings;
 
 /** Tracks which invocations the function has finished with. */
 export class InvocationTracker {

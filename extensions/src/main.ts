@@ -2,11 +2,12 @@
  * Entry point of the JavaScript extension (bundled to one ESM file; runs on Node.js and LLRT).
  *
  * Environment: `AWS_LAMBDA_RUNTIME_API`, `BATTLE_EXTENSION_NAME` (set by the launcher to its own
- * file name), `BATTLE_EXTENSION_PORT` (default 4243), `BATTLE_QUEUE_URL`, `AWS_REGION`,
- * `AWS_ENDPOINT_URL_SQS` and the AWS credential variables.
+ * file name), `BATTLE_EXTENSION_PORT` (default 4243, `extensions/contract.json`),
+ * `BATTLE_QUEUE_URL`, `AWS_REGION`, `AWS_ENDPOINT_URL_SQS` and the AWS credential variables.
  *
  * @module
  */
+import { CONTRACT } from "./contract.ts";
 import { ExtensionsApi } from "./extensions_api.ts";
 import { runExtension } from "./extension.ts";
 import { InvocationTracker } from "./invocations.ts";
@@ -16,7 +17,7 @@ import { startServer } from "./server.ts";
 import { createSqsClient, type Env, sqsBatchSender } from "./sqs.ts";
 
 /** Default port of the extension's HTTP endpoint. */
-export const DEFAULT_PORT = 4243;
+export const DEFAULT_PORT: number = CONTRACT.port.default;
 
 /**
  * Reads the configuration, wires the parts and runs the extension.
@@ -28,8 +29,9 @@ export async function main(env: Env): Promise<number> {
   const name = env.BATTLE_EXTENSION_NAME ?? "battle-ext-js";
   const log = (line: string) => console.log(`[${name}] ${line}`);
   const runtimeApi = env.AWS_LAMBDA_RUNTIME_API;
-  const queueUrl = env.BATTLE_QUEUE_URL;
-  const port = Number(env.BATTLE_EXTENSION_PORT ?? DEFAULT_PORT);
+  const queueUrl = env[CONTRACT.queueUrlVariable];
+  const rawPort = env[CONTRACT.port.variable];
+  const port = Number(rawPort ?? DEFAULT_PORT);
   if (!runtimeApi) {
     log("AWS_LAMBDA_RUNTIME_API is not set: not running inside Lambda");
     return 1;
@@ -37,9 +39,9 @@ export async function main(env: Env): Promise<number> {
   const api = new ExtensionsApi(runtimeApi);
   let send: SendBatch;
   try {
-    if (!queueUrl) throw new TypeError("BATTLE_QUEUE_URL is not set");
+    if (!queueUrl) throw new TypeError(`${CONTRACT.queueUrlVariable} is not set`);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new RangeError(`BATTLE_EXTENSION_PORT "${env.BATTLE_EXTENSION_PORT}" is not a port`);
+      throw new RangeError(`${CONTRACT.port.variable} "${rawPort}" is not a port`);
     }
     send = sqsBatchSender(createSqsClient(env), queueUrl);
   } catch (e) {
@@ -47,7 +49,9 @@ export async function main(env: Env): Promise<number> {
     const problem = (e as Error).message;
     log(problem);
     const id = await api.register(name).catch(() => null);
-    if (id !== null) await api.initError(id, "Extension.ConfigInvalid", problem).catch(() => {});
+    if (id !== null) {
+      await api.initError(id, CONTRACT.errorTypes.configInvalid, problem).catch(() => {});
+    }
     return 1;
   }
   const outbox = new Outbox({ send, log });

@@ -8,6 +8,7 @@
  * @module
  */
 import { type BatchLimits, messageBytes, planBatches, SQS_BATCH_LIMITS } from "./batch.ts";
+import { CONTRACT } from "./contract.ts";
 import { deliverBatch, type DeliverOptions } from "./delivery.ts";
 
 /** Options of {@linkcode Outbox}. */
@@ -109,7 +110,10 @@ export class Outbox {
           this.#parked.push(...result.unsent);
         }
       };
-      const workers = Math.min(this.#options.concurrency ?? 4, queue.length);
+      const workers = Math.min(
+        this.#options.concurrency ?? CONTRACT.batch.concurrency,
+        queue.length,
+      );
       await Promise.all(Array.from({ length: workers }, worker));
     }
   }

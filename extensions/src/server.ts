@@ -8,14 +8,23 @@
  * @module
  */
 import * as net from "node:net";
+import { CONTRACT } from "./contract.ts";
 import { DEFAULT_MAX_BODY_BYTES, type HttpRequest, HttpRequestReader } from "./http_reader.ts";
 import { REQUEST_ID_HEADER } from "./invocations.ts";
 import { decodeUtf8 } from "./utf8.ts";
 
 /** The route that takes messages. */
-export const MESSAGES_PATH = "/messages";
+export const MESSAGES_PATH: string = CONTRACT.paths.messages;
 /** The route that ends an invocation without a message: `/invocations/<id>/end`. */
-export const END_PATH = /^\/invocations\/([^/]+)\/end$/;
+export const END_PATH: RegExp = new RegExp(
+  `^${escapeRegExp(CONTRACT.paths.invocationsPrefix)}([^/]+)${
+    escapeRegExp(CONTRACT.paths.endSuffix)
+  }$`,
+);
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -23,7 +32,7 @@ export interface ServerOptions {
   port: number;
   /** Address to bind. Default `127.0.0.1`: the function is the only client. */
   host?: string;
-  /** Largest message body, in bytes. Default 262,144. */
+  /** Largest message body, in bytes. Default the contract's `maxMessageBytes` (262,144). */
   maxBodyBytes?: number;
   /** Takes one message body and its request id tag, if any; must not throw. */
   onMessage: MessageHandler;
@@ -113,7 +122,10 @@ function routeEnd(req: HttpRequest, rawId: string, onEnd: EndHandler): Reply {
   if (req.method !== "POST") {
     return {
       status: 405,
-      body: { error: `Method ${req.method} is not allowed on /invocations/<id>/end; use POST` },
+      body: {
+        error:
+          `Method ${req.method} is not allowed on ${CONTRACT.paths.invocationsPrefix}<id>${CONTRACT.paths.endSuffix}; use POST`,
+      },
       headers: { Allow: "POST" },
     };
   }

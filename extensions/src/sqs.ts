@@ -8,6 +8,7 @@
  */
 import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from "@aws-sdk/client-sqs";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
+import { CONTRACT } from "./contract.ts";
 import type { SendBatch } from "./delivery.ts";
 import { nativeChecksum } from "./hash.ts";
 
@@ -15,7 +16,7 @@ import { nativeChecksum } from "./hash.ts";
 export type Env = Record<string, string | undefined>;
 
 /** Per-request timeout: a hung connection must not eat the invocation's deadline. */
-const REQUEST_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = CONTRACT.sqsAttemptTimeoutMs;
 
 /**
  * True on Node.js (not on LLRT, which also defines `process`).

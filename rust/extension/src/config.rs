@@ -1,5 +1,6 @@
 //! Every constant of the wire contract in one place, and the configuration read from the
-//! environment.
+//! environment. The contract's numbers and names are shared with the JavaScript extension and
+//! the contract suite through `extensions/contract.json`; a test checks these equal it.
 
 use std::time::Duration;
 
@@ -50,7 +51,11 @@ pub const SHUTDOWN_MARGIN: Duration = Duration::from_millis(200);
 pub const INVOKE_MARGIN: Duration = Duration::from_millis(200);
 
 /// The error type reported to `/init/error` when the configuration is unusable.
-pub const CONFIG_ERROR_TYPE: &str = "Extension.ConfigError";
+pub const CONFIG_ERROR_TYPE: &str = "Extension.ConfigInvalid";
+/// The error type reported to `/init/error` when the HTTP API cannot listen on its port.
+pub const LISTEN_ERROR_TYPE: &str = "Extension.ListenFailed";
+/// The error type reported to `/exit/error` when the events loop fails after registration.
+pub const FATAL_ERROR_TYPE: &str = "Extension.Crash";
 
 /// What the extension needs from its environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +102,70 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         }
+    }
+
+    /// `extensions/contract.json`, the one copy of the contract's numbers and names.
+    fn contract() -> serde_json::Value {
+        serde_json::from_str(include_str!("../../../extensions/contract.json"))
+            .expect("extensions/contract.json is JSON")
+    }
+
+    fn number(contract: &serde_json::Value, pointer: &str) -> u64 {
+        contract
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or_else(|| panic!("contract.json has no number at {pointer}"))
+    }
+
+    fn text<'a>(contract: &'a serde_json::Value, pointer: &str) -> &'a str {
+        contract
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_else(|| panic!("contract.json has no string at {pointer}"))
+    }
+
+    fn millis(duration: Duration) -> u64 {
+        duration.as_millis() as u64
+    }
+
+    #[test]
+    fn constants_equal_the_shared_contract() {
+        let c = contract();
+        let numbers: &[(&str, u64)] = &[
+            ("/port/default", u64::from(DEFAULT_PORT)),
+            ("/maxMessageBytes", MAX_MESSAGE_BYTES as u64),
+            ("/batch/maxEntries", MAX_BATCH_ENTRIES as u64),
+            ("/batch/maxBytes", MAX_BATCH_BYTES as u64),
+            ("/batch/concurrency", MAX_CONCURRENT_BATCHES as u64),
+            ("/deadlineMarginMs", millis(INVOKE_MARGIN)),
+            ("/deadlineMarginMs", millis(SHUTDOWN_MARGIN)),
+            ("/maxRememberedEndings", MAX_REMEMBERED_ENDINGS as u64),
+            ("/retry/baseDelayMs", millis(RETRY_BASE)),
+            ("/retry/maxDelayMs", millis(RETRY_MAX_BACKOFF)),
+            ("/retry/budgetMs", millis(RETRY_BUDGET)),
+            ("/sqsAttemptTimeoutMs", millis(ATTEMPT_TIMEOUT)),
+        ];
+        for (pointer, value) in numbers {
+            assert_eq!(number(&c, pointer), *value, "{pointer}");
+        }
+        let names: &[(&str, &str)] = &[
+            ("/port/variable", PORT_VAR),
+            ("/queueUrlVariable", QUEUE_URL_VAR),
+            ("/paths/messages", MESSAGES_PATH),
+            ("/paths/invocationsPrefix", INVOCATIONS_PREFIX),
+            ("/paths/endSuffix", END_SUFFIX),
+            ("/errorTypes/configInvalid", CONFIG_ERROR_TYPE),
+            ("/errorTypes/listenFailed", LISTEN_ERROR_TYPE),
+            ("/errorTypes/fatal", FATAL_ERROR_TYPE),
+        ];
+        for (pointer, value) in names {
+            assert_eq!(text(&c, pointer), *value, "{pointer}");
+        }
+        // HTTP header names are case-insensitive; hyper wants them lower-case.
+        assert_eq!(
+            text(&c, "/requestIdHeader").to_ascii_lowercase(),
+            REQUEST_ID_HEADER
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Registration and the events loop: INVOKE → wait until the function is done with the
 //! invocation (see [`crate::invocations`]) → flush → `/next`; SHUTDOWN → flush → exit.
 //! Registration is separate from the loop so a bad configuration can be reported to
-//! `/init/error`; the `lambda-extension` crate calls `/next` itself each time the events
-//! processor returns.
+//! `/init/error`, and a failed loop to `/exit/error`; the `lambda-extension` crate calls `/next`
+//! itself each time the events processor returns.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,7 +14,8 @@ use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use crate::config::{
-    Config, CONFIG_ERROR_TYPE, EVENTS, EXTENSION_NAME, INVOKE_MARGIN, SHUTDOWN_MARGIN,
+    Config, CONFIG_ERROR_TYPE, EVENTS, EXTENSION_NAME, FATAL_ERROR_TYPE, INVOKE_MARGIN,
+    LISTEN_ERROR_TYPE, SHUTDOWN_MARGIN,
 };
 use crate::invocations::Invocations;
 use crate::outbox::{run_sender, Outbox};
@@ -88,6 +89,33 @@ async fn on_event(
     }
 }
 
+/// Which error route a report goes to.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    Init,
+    Exit,
+}
+
+/// Posts `/init/error` or `/exit/error`; a failure to report is logged, not returned.
+async fn report_error(phase: Phase, extension_id: &str, error_type: &str, message: &str) {
+    let body = requests::ErrorRequest {
+        error_message: message,
+        error_type,
+        stack_trace: vec![],
+    };
+    let send = async {
+        let req = match phase {
+            Phase::Init => requests::init_error(extension_id, error_type, Some(body))?,
+            Phase::Exit => requests::exit_error(extension_id, error_type, Some(body))?,
+        };
+        Client::builder().build()?.call(req).await?;
+        Ok::<(), Error>(())
+    };
+    if let Err(err) = send.await {
+        error!("cannot report the {phase:?} error {error_type}: {err}");
+    }
+}
+
 /// Registers, reports `message` to `/init/error`, and returns it as the error.
 async fn fail_init(name: &str, error_type: &str, message: String) -> Result<(), Error> {
     error!("init failed: {message}");
@@ -96,16 +124,7 @@ async fn fail_init(name: &str, error_type: &str, message: String) -> Result<(), 
         .with_events(EVENTS)
         .register()
         .await?;
-    let client = Client::builder().build()?;
-    let body = requests::ErrorRequest {
-        error_message: &message,
-        error_type,
-        stack_trace: vec![],
-    };
-    let req = requests::init_error(&registered.extension_id, error_type, Some(body))?;
-    if let Err(err) = client.call(req).await {
-        error!("cannot report the init error: {err}");
-    }
+    report_error(Phase::Init, &registered.extension_id, error_type, &message).await;
     Err(message.into())
 }
 
@@ -120,7 +139,7 @@ pub async fn run() -> Result<(), Error> {
         Ok(listener) => listener,
         Err(err) => {
             let message = format!("Cannot listen on 127.0.0.1:{}: {err}", config.port);
-            return fail_init(&name, CONFIG_ERROR_TYPE, message).await;
+            return fail_init(&name, LISTEN_ERROR_TYPE, message).await;
         }
     };
     let outbox = Outbox::new();
@@ -144,7 +163,19 @@ pub async fn run() -> Result<(), Error> {
     // the runtime's own Init, and before the first /next.
     let sender = sqs::SqsSender::new(sqs::client().await, config.queue_url);
     tokio::spawn(run_sender(sender_outbox, Arc::new(sender)));
-    registered.run().await
+    let extension_id = registered.extension_id.clone();
+    let result = registered.run().await;
+    if let Err(err) = &result {
+        // A /next that failed or did not hold an event: Lambda gets the reason before the exit.
+        report_error(
+            Phase::Exit,
+            &extension_id,
+            FATAL_ERROR_TYPE,
+            &err.to_string(),
+        )
+        .await;
+    }
+    result
 }
 
 #[cfg(test)]
