@@ -14,7 +14,7 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { RUNS_DIR } from "../paths.ts";
+import { LLRT_BIN, RUNS_DIR } from "../paths.ts";
 import { type RuntimeName, RUNTIMES, Sandbox } from "../sandbox/sandbox.ts";
 
 /** Parsed command line. */
@@ -139,6 +139,7 @@ async function main(args: SandboxArgs): Promise<number> {
       codeDir: args.codeDir,
       ...(opt ? { optDir: opt.optDir } : {}),
       runtime: args.runtime ?? (hasBootstrap ? "provided" : "node"),
+      llrtBin: LLRT_BIN,
       handler: args.handler,
       memoryMb: args.memoryMb,
       timeoutS: args.timeoutS,

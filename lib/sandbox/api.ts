@@ -127,7 +127,8 @@ export class LambdaApi {
   #hooks: LambdaApiHooks = {};
   #server: Deno.HttpServer<Deno.NetAddr> | null = null;
   #waiters = new Set<() => void>();
-  env: Environment = new Environment();
+  /** The current environment's state (one Init to the next reset). */
+  state: Environment = new Environment();
   /** `127.0.0.1:<port>`, the value of `AWS_LAMBDA_RUNTIME_API`. */
   address = "";
 
@@ -170,17 +171,17 @@ export class LambdaApi {
    * @returns the new environment
    */
   newEnvironment(): Environment {
-    this.#retire(this.env);
-    this.env = new Environment();
-    return this.env;
+    this.#retire(this.state);
+    this.state = new Environment();
+    return this.state;
   }
 
-  #retire(env: Environment): void {
-    env.live = false;
-    env.telemetry.close();
-    env.runtime.pending?.resolve(invalidState());
-    env.runtime.pending = null;
-    for (const e of env.extensions.values()) {
+  #retire(state: Environment): void {
+    state.live = false;
+    state.telemetry.close();
+    state.runtime.pending?.resolve(invalidState());
+    state.runtime.pending = null;
+    for (const e of state.extensions.values()) {
       e.pending?.resolve(invalidState());
       e.pending = null;
     }
@@ -188,7 +189,7 @@ export class LambdaApi {
 
   /** Stops the server, answering every long poll first. */
   async close(): Promise<void> {
-    this.#retire(this.env);
+    this.#retire(this.state);
     await this.#server?.shutdown();
     this.#server = null;
   }
@@ -233,7 +234,7 @@ export class LambdaApi {
    * @throws {Error} when the runtime is not ready
    */
   deliverInvoke(event: InvokeEvent): void {
-    const rt = this.env.runtime;
+    const rt = this.state.runtime;
     if (rt.state !== "ready") throw new Error(`runtime is ${rt.state}, not ready for an event`);
     rt.state = "invoking";
     rt.current = event;
@@ -245,7 +246,7 @@ export class LambdaApi {
       rt.pending = null;
     }
     let extEvent: string | null = null;
-    for (const e of this.env.extensions.values()) {
+    for (const e of this.state.extensions.values()) {
       if (!e.events.has("INVOKE")) continue;
       extEvent ??= JSON.stringify({
         eventType: "INVOKE",
@@ -268,7 +269,7 @@ export class LambdaApi {
   deliverShutdown(reason: string, deadlineMs: number): number {
     let count = 0;
     const body = JSON.stringify({ eventType: "SHUTDOWN", deadlineMs, shutdownReason: reason });
-    for (const e of this.env.extensions.values()) {
+    for (const e of this.state.extensions.values()) {
       if (!e.events.has("SHUTDOWN")) continue;
       this.#sendToExtension(e, body);
       count += 1;
@@ -303,17 +304,18 @@ export class LambdaApi {
   }
 
   async #handle(req: Request): Promise<Response> {
-    const env = this.env;
+    const state = this.state;
     const path = new URL(req.url).pathname;
     try {
       if (path.startsWith("/2018-06-01/runtime/")) {
-        return await this.#runtime(env, req, path.slice("/2018-06-01/runtime/".length));
+        return await this.#runtime(state, req, path.slice("/2018-06-01/runtime/".length));
       }
       if (path.startsWith("/2020-01-01/extension/")) {
-        return await this.#extension(env, req, path.slice("/2020-01-01/extension/".length));
+        return await this.#extension(state, req, path.slice("/2020-01-01/extension/".length));
       }
       if (path === "/2022-07-01/telemetry" || path === "/2020-08-15/logs") {
-        return await this.#subscribe(env, req, path === "/2020-08-15/logs" ? "logs" : "telemetry");
+        const api = path === "/2020-08-15/logs" ? "logs" : "telemetry";
+        return await this.#subscribe(state, req, api);
       }
       return fail(404, "NotFound", `no such API: ${req.method} ${path}`);
     } catch (e) {
@@ -324,10 +326,10 @@ export class LambdaApi {
     }
   }
 
-  async #runtime(env: Environment, req: Request, route: string): Promise<Response> {
-    const rt = env.runtime;
+  async #runtime(state: Environment, req: Request, route: string): Promise<Response> {
+    const rt = state.runtime;
     if (route === "invocation/next" && req.method === "GET") {
-      if (env.live && rt.state === "invoking" && rt.oversize) {
+      if (state.live && rt.state === "invoking" && rt.oversize) {
         // The response was refused with 413; moving on counts as the invocation's error.
         rt.outcome = {
           kind: "error",
@@ -341,7 +343,7 @@ export class LambdaApi {
         };
         rt.state = "responded";
       }
-      if (!env.live || rt.state === "invoking" || rt.state === "initError" || rt.pending) {
+      if (!state.live || rt.state === "invoking" || rt.state === "initError" || rt.pending) {
         return invalidState();
       }
       rt.state = "ready";
@@ -354,14 +356,14 @@ export class LambdaApi {
     if (req.method !== "POST") return fail(405, "MethodNotAllowed", `${req.method} ${route}`);
     const body = new Uint8Array(await req.arrayBuffer());
     if (route === "init/error") {
-      if (!env.live || rt.state !== "starting") return invalidState();
+      if (!state.live || rt.state !== "starting") return invalidState();
       rt.state = "initError";
       rt.initError = { errorType: errorTypeOf(req, body, "Runtime.Unknown"), body };
       return json(202, { status: "OK" });
     }
     const m = /^invocation\/([^/]+)\/(response|error)$/.exec(route);
     if (!m) return fail(404, "NotFound", `no such runtime route: ${route}`);
-    if (!env.live || rt.state !== "invoking" || rt.current === null) return invalidState();
+    if (!state.live || rt.state !== "invoking" || rt.current === null) return invalidState();
     if (m[1] !== rt.current.requestId) {
       return fail(400, "InvalidRequestID", `Invalid request ID: ${m[1]}`);
     }
@@ -385,14 +387,14 @@ export class LambdaApi {
     return json(202, { status: "OK" });
   }
 
-  async #extension(env: Environment, req: Request, route: string): Promise<Response> {
-    if (route === "register" && req.method === "POST") return await this.#register(env, req);
+  async #extension(state: Environment, req: Request, route: string): Promise<Response> {
+    if (route === "register" && req.method === "POST") return await this.#register(state, req);
     const id = req.headers.get("Lambda-Extension-Identifier");
     if (id === null) {
       return fail(403, "Extension.MissingExtensionIdentifier", "Missing extension identifier");
     }
-    const ext = env.extensions.get(id);
-    if (!ext || !env.live) {
+    const ext = state.extensions.get(id);
+    if (!ext || !state.live) {
       return fail(403, "Extension.UnknownExtensionIdentifier", `Unknown extension ${id}`);
     }
     // "After Lambda receives the error, no further API calls succeed."
@@ -416,7 +418,7 @@ export class LambdaApi {
     }
     if ((route === "init/error" || route === "exit/error") && req.method === "POST") {
       await req.body?.cancel();
-      if (route === "init/error" && env.initDone) return invalidState();
+      if (route === "init/error" && state.initDone) return invalidState();
       ext.reportedError = req.headers.get("Lambda-Extension-Function-Error-Type") ??
         "Extension.Unknown";
       return json(202, { status: "OK" });
@@ -424,7 +426,7 @@ export class LambdaApi {
     return fail(404, "NotFound", `no such extension route: ${req.method} ${route}`);
   }
 
-  async #register(env: Environment, req: Request): Promise<Response> {
+  async #register(state: Environment, req: Request): Promise<Response> {
     const name = req.headers.get("Lambda-Extension-Name");
     if (!name) return fail(400, "Extension.MissingExtensionName", "Missing extension name");
     let events: unknown;
@@ -438,15 +440,15 @@ export class LambdaApi {
     ) {
       return fail(400, "Extension.InvalidEventType", `Invalid events: ${JSON.stringify(events)}`);
     }
-    if (!env.live || env.initDone) return invalidState();
-    for (const e of env.extensions.values()) {
+    if (!state.live || state.initDone) return invalidState();
+    for (const e of state.extensions.values()) {
       if (e.name === name) return fail(409, "Extension.AlreadyRegistered", `${name} registered`);
     }
-    if (env.extensions.size >= MAX_EXTENSIONS) {
+    if (state.extensions.size >= MAX_EXTENSIONS) {
       return fail(400, "Extension.TooManyExtensions", `At most ${MAX_EXTENSIONS} extensions`);
     }
     const id = crypto.randomUUID();
-    env.extensions.set(id, {
+    state.extensions.set(id, {
       id,
       name,
       events: new Set(events as string[]),
@@ -467,14 +469,14 @@ export class LambdaApi {
   }
 
   async #subscribe(
-    env: Environment,
+    state: Environment,
     req: Request,
     api: "telemetry" | "logs",
   ): Promise<Response> {
     if (req.method !== "PUT") return fail(405, "MethodNotAllowed", `${req.method} telemetry`);
     const id = req.headers.get("Lambda-Extension-Identifier");
-    const ext = id === null ? undefined : env.extensions.get(id);
-    if (!ext || !env.live) {
+    const ext = id === null ? undefined : state.extensions.get(id);
+    if (!ext || !state.live) {
       return fail(403, "Extension.UnknownExtensionIdentifier", `Unknown extension ${id}`);
     }
     if (ext.reportedError !== null) {
@@ -483,7 +485,7 @@ export class LambdaApi {
     }
     try {
       const sub = parseSubscription(await req.json(), api);
-      env.telemetry.subscribe(ext.name, sub);
+      state.telemetry.subscribe(ext.name, sub);
       this.#hooks.onSubscribe?.(ext.name, [...sub.types]);
       return new Response("OK", { status: 200 });
     } catch (e) {

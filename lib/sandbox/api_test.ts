@@ -48,7 +48,7 @@ Deno.test("LambdaApi answers a response posted before any event with 403 Invalid
 Deno.test("LambdaApi hands an event to /next with Lambda's headers and takes the response", async () => {
   await withApi(async (api, base) => {
     const next = call(`${base}${RT}/invocation/next`);
-    await api.until(() => api.env.runtime.state === "ready", performance.now() + 2000);
+    await api.until(() => api.state.runtime.state === "ready", performance.now() + 2000);
     api.deliverInvoke({
       requestId: "req-1",
       payload: new TextEncoder().encode('{"a":1}'),
@@ -80,7 +80,7 @@ Deno.test("LambdaApi hands an event to /next with Lambda's headers and takes the
     const ok = await call(`${base}${RT}/invocation/req-1/response`, { method: "POST", body: "1" });
     assert.equal(ok.status, 202);
     assert.deepEqual(ok.body, { status: "OK" });
-    assert.equal(api.env.runtime.outcome?.kind, "response");
+    assert.equal(api.state.runtime.outcome?.kind, "response");
     const again = await call(`${base}${RT}/invocation/req-1/error`, { method: "POST", body: "1" });
     assert.equal(again.status, 403);
   });
@@ -89,7 +89,7 @@ Deno.test("LambdaApi hands an event to /next with Lambda's headers and takes the
 Deno.test("LambdaApi refuses a response over 6 MiB with 413", async () => {
   await withApi(async (api, base) => {
     const next = call(`${base}${RT}/invocation/next`);
-    await api.until(() => api.env.runtime.state === "ready", performance.now() + 2000);
+    await api.until(() => api.state.runtime.state === "ready", performance.now() + 2000);
     api.deliverInvoke({
       requestId: "big",
       payload: new Uint8Array(),
@@ -104,7 +104,7 @@ Deno.test("LambdaApi refuses a response over 6 MiB with 413", async () => {
     });
     assert.equal(res.status, 413);
     assert.equal(res.body.errorType, "RequestEntityTooLarge");
-    assert.equal(api.env.runtime.oversize, true);
+    assert.equal(api.state.runtime.oversize, true);
   });
 });
 
@@ -120,7 +120,7 @@ Deno.test("LambdaApi records /init/error with the body's errorType, else the hea
       }),
     });
     assert.equal(res.status, 202);
-    assert.equal(api.env.runtime.initError?.errorType, "Runtime.ImportModuleError");
+    assert.equal(api.state.runtime.initError?.errorType, "Runtime.ImportModuleError");
     const twice = await call(`${base}${RT}/init/error`, { method: "POST", body: "{}" });
     assert.equal(twice.status, 403);
     api.newEnvironment();
@@ -129,7 +129,7 @@ Deno.test("LambdaApi records /init/error with the body's errorType, else the hea
       headers: { "Lambda-Runtime-Function-Error-Type": "Runtime.HandlerNotFound" },
       body: "not json",
     });
-    assert.equal(api.env.runtime.initError?.errorType, "Runtime.HandlerNotFound");
+    assert.equal(api.state.runtime.initError?.errorType, "Runtime.HandlerNotFound");
   });
 });
 
@@ -144,8 +144,8 @@ Deno.test("LambdaApi registers extensions, delivers INVOKE and refuses late regi
       headers: { "Lambda-Extension-Identifier": id },
     });
     const rtNext = call(`${base}${RT}/invocation/next`);
-    await api.until(() => api.env.allWaiting(), performance.now() + 2000);
-    api.env.initDone = true;
+    await api.until(() => api.state.allWaiting(), performance.now() + 2000);
+    api.state.initDone = true;
     api.deliverInvoke({
       requestId: "r",
       payload: new Uint8Array(),

@@ -2,7 +2,10 @@
  * A local Lambda execution environment: real extension processes and a real runtime, driven
  * through Lambda's Runtime, Extensions and Telemetry APIs with Lambda's lifecycle (Init,
  * Invoke, freeze between invocations, Shutdown), limits (timeout, memory, CPU share) and log
- * output (text lines and `platform.*` records).
+ * output (text lines and `platform.*` records). This file is the lifecycle. The rest lives
+ * beside it: options and their checks in `options.ts`, runtime commands and environment
+ * variables in `runtimes.ts`, the processes in `supervisor.ts`, how an invocation ended in
+ * `outcome.ts`, START/END/REPORT in `report_writer.ts`, the output files in `log_files.ts`.
  *
  * @example
  * ```ts
@@ -13,79 +16,31 @@
  *
  * @module
  */
-import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { ACCOUNT_ID, type Environment, LambdaApi, MAX_RESPONSE_BYTES } from "./api.ts";
-import {
-  type ControlsInForce,
-  createControls,
-  DEFAULT_CPU_PERIOD_US,
-  type ResourceControls,
-} from "./cgroup/mod.ts";
+import { join } from "node:path";
+import { ACCOUNT_ID, LambdaApi, MAX_RESPONSE_BYTES } from "./api.ts";
+import { type ControlsInForce, createControls, type ResourceControls } from "./cgroup/mod.ts";
+import { LogFiles } from "./log_files.ts";
+import { type ResolvedOptions, resolveOptions, type SandboxOptions } from "./options.ts";
+import { classifyInit, classifyInvocation, initFailure, TIMED_OUT } from "./outcome.ts";
 import {
   billedMs,
-  endLine,
   initReportLine,
   initStartLine,
   newTraceId,
-  reportLine,
-  reportRecord,
   round3,
-  startLine,
   type Status,
-  type TelemetryEvent,
 } from "./records.ts";
-import { LLRT_BIN } from "../paths.ts";
+import { ReportWriter } from "./report_writer.ts";
+import { runtimeEnv, runtimeVersion, sharedEnv } from "./runtimes.ts";
+import { listExecutables, Supervisor } from "./supervisor.ts";
 
-/** The runtimes the sandbox can start. */
-export const RUNTIMES = ["node", "llrt", "provided"] as const;
-/** One of {@link RUNTIMES}. */
-export type RuntimeName = typeof RUNTIMES[number];
+export { type RuntimeName, RUNTIMES } from "./runtimes.ts";
+export { INIT_LIMIT_MS, type SandboxOptions } from "./options.ts";
 
-/** Lambda's on-demand Init limit. */
-export const INIT_LIMIT_MS = 10_000;
 /** How long external extensions get after SHUTDOWN before SIGKILL. */
 export const SHUTDOWN_LIMIT_MS = 2_000;
 /** The same limit when only internal extensions (in the runtime process) registered. */
 export const INTERNAL_SHUTDOWN_LIMIT_MS = 500;
-
-const NODE_BOOTSTRAP = fileURLToPath(new URL("./runtimes/node_bootstrap.mjs", import.meta.url));
-
-/** Options of {@link Sandbox.create}. */
-export interface SandboxOptions {
-  /** The function's code (`LAMBDA_TASK_ROOT`). */
-  codeDir: string;
-  /** A folder laid out like `/opt`; its `extensions/` executables start at Init. Default none. */
-  optDir?: string;
-  runtime: RuntimeName;
-  /** Default `index.handler`. */
-  handler?: string;
-  /** 128–10,240; default 128. Also sets the CPU share (1,769 MB = one vCPU). */
-  memoryMb?: number;
-  /** Function timeout in seconds; default 3. */
-  timeoutS?: number;
-  /** Extra environment for the runtime and extensions. */
-  env?: Record<string, string>;
-  /** Default: the code folder's name. */
-  functionName?: string;
-  /** Where `<functionName>.log` and `<functionName>.telemetry.jsonl` go (appended). */
-  logDir: string;
-  /** The LLRT binary for runtime `llrt`; default `build/llrt/llrt`. */
-  llrtBin?: string;
-  /** Called with every Lambda log line (without the timestamp prefix) as it is written. */
-  onLog?: (line: string) => void;
-  /** Freeze the environment between invocations, as Lambda does; default true. */
-  freeze?: boolean;
-  /** `fallback` skips cgroups (SIGSTOP freezer, RSS sampling, no limits); default `auto`. */
-  controls?: "auto" | "fallback";
-  /** Init time limit in ms; default Lambda's 10,000 for on-demand functions. */
-  initLimitMs?: number;
-  /**
-   * CFS period of the CPU quota in µs; default 20,000 (Lambda's observed granularity, see
-   * `DEFAULT_CPU_PERIOD_US` in cgroup/create.ts). The quota is memory/1,769 of it.
-   */
-  cpuPeriodUs?: number;
-}
 
 /** Per-invocation extras, passed to the runtime as `Lambda-Runtime-*` headers. */
 export interface InvokeOptions {
@@ -116,14 +71,6 @@ export interface InvokeResult {
   runtimeDoneMs: number | null;
 }
 
-interface Proc {
-  kind: "function" | "extension";
-  name: string;
-  child: Deno.ChildProcess;
-  exit: Deno.CommandStatus | null;
-  drained: Promise<void>;
-}
-
 interface InitOutcome {
   ms: number;
   status: Status;
@@ -131,30 +78,24 @@ interface InitOutcome {
   body: Uint8Array | null;
 }
 
-type Resolved = Required<Omit<SandboxOptions, "optDir" | "onLog">> & SandboxOptions;
-
 const encoder = new TextEncoder();
 const MIB = 1024 * 1024;
 
 /** One function's local execution environment. See the module doc. */
 export class Sandbox {
-  readonly #o: Resolved;
+  readonly #o: ResolvedOptions;
   readonly #api: LambdaApi;
-  readonly #log: Deno.FsFile;
-  readonly #tel: Deno.FsFile;
+  readonly #out: LogFiles;
+  readonly #report: ReportWriter;
+  readonly #procs: Supervisor;
   #rc: ResourceControls | null = null;
   #inForce: ControlsInForce;
-  #procs: Proc[] = [];
   #needsInit = true;
   #envSeq = 0;
   /** OOM kills counted before the current invocation. */
   #oomBase = 0;
   /** Controls for the next Init, prepared after a teardown. */
   #nextRc: Promise<ResourceControls> | null = null;
-  /** `addProcess` calls still running. */
-  #adding: Promise<void>[] = [];
-  #logBuf: string[] = [];
-  #telBuf: string[] = [];
   #chain: Promise<unknown> = Promise.resolve();
   #closed = false;
   #lastThawMs = 0;
@@ -163,16 +104,24 @@ export class Sandbox {
   /** `<logDir>/<functionName>.telemetry.jsonl`. */
   readonly telemetryFile: string;
 
-  private constructor(o: Resolved, rc: ResourceControls, api: LambdaApi) {
+  private constructor(o: ResolvedOptions, rc: ResourceControls, api: LambdaApi) {
     this.#o = o;
     this.#rc = rc;
     this.#inForce = rc.inForce;
     this.#api = api;
-    this.logFile = join(o.logDir, `${o.functionName}.log`);
-    this.telemetryFile = join(o.logDir, `${o.functionName}.telemetry.jsonl`);
-    const append = { create: true, append: true } as const;
-    this.#log = Deno.openSync(this.logFile, append);
-    this.#tel = Deno.openSync(this.telemetryFile, append);
+    this.#out = new LogFiles({
+      logDir: o.logDir,
+      functionName: o.functionName,
+      ...(o.onLog ? { onLog: o.onLog } : {}),
+      publish: (event) => this.#api.state.telemetry.publish(event),
+    });
+    this.logFile = this.#out.logFile;
+    this.telemetryFile = this.#out.telemetryFile;
+    this.#report = new ReportWriter(this.#out);
+    this.#procs = new Supervisor({
+      onOutput: (kind, line) => this.#out.output(kind, line),
+      onExit: () => this.#api.notify(),
+    });
   }
 
   /**
@@ -182,38 +131,11 @@ export class Sandbox {
    * @param opts see {@link SandboxOptions}
    * @returns the sandbox
    * @throws {RangeError} for a memory size, timeout or runtime out of range
+   * @throws {TypeError} for runtime `llrt` without `llrtBin`
    * @throws {Deno.errors.NotFound} when the code folder, bootstrap or LLRT binary is missing
    */
   static async create(opts: SandboxOptions): Promise<Sandbox> {
-    const o = {
-      handler: "index.handler",
-      memoryMb: 128,
-      timeoutS: 3,
-      env: {},
-      functionName: basename(opts.codeDir).replace(/[^A-Za-z0-9_-]/g, "-") || "function",
-      llrtBin: LLRT_BIN,
-      freeze: true,
-      controls: "auto" as const,
-      initLimitMs: INIT_LIMIT_MS,
-      cpuPeriodUs: DEFAULT_CPU_PERIOD_US,
-      ...opts,
-    };
-    if (!(RUNTIMES as readonly string[]).includes(o.runtime)) {
-      throw new RangeError(`Unknown runtime "${o.runtime}" (expected ${RUNTIMES.join(", ")})`);
-    }
-    if (!Number.isInteger(o.memoryMb) || o.memoryMb < 128 || o.memoryMb > 10240) {
-      throw new RangeError(`memoryMb must be an integer in 128..10240, got ${o.memoryMb}`);
-    }
-    if (!(o.timeoutS > 0 && o.timeoutS <= 900)) {
-      throw new RangeError(`timeoutS must be in (0, 900], got ${o.timeoutS}`);
-    }
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.functionName)) {
-      throw new RangeError(`Bad function name "${o.functionName}"`);
-    }
-    await mustExist(o.codeDir, "code folder", true);
-    if (o.optDir !== undefined) await mustExist(o.optDir, "opt folder", true);
-    if (o.runtime === "llrt") await mustExist(o.llrtBin, "LLRT binary", false);
-    if (o.runtime === "provided") await mustExist(join(o.codeDir, "bootstrap"), "bootstrap", false);
+    const o = await resolveOptions(opts);
     await Deno.mkdir(o.logDir, { recursive: true });
     const api = new LambdaApi({
       functionName: o.functionName,
@@ -232,9 +154,9 @@ export class Sandbox {
     }
     api.setHooks({
       onRegister: (name, events) =>
-        sb.#platform("platform.extension", { name, state: "Ready", events }),
+        sb.#out.platform("platform.extension", { name, state: "Ready", events }),
       onSubscribe: (name, types) =>
-        sb.#platform("platform.telemetrySubscription", { name, state: "Subscribed", types }),
+        sb.#out.platform("platform.telemetrySubscription", { name, state: "Subscribed", types }),
     });
     return sb;
   }
@@ -312,9 +234,7 @@ export class Sandbox {
     const prepared = await this.#nextRc?.catch(() => null);
     await prepared?.destroy();
     this.#nextRc = null;
-    this.#flush();
-    this.#log.close();
-    this.#tel.close();
+    this.#out.close();
   }
 
   /** Same as {@link shutdown}. */
@@ -322,39 +242,11 @@ export class Sandbox {
     return this.shutdown();
   }
 
-  // Lines are buffered and written at the end of each phase, so no file write sits between
-  // an invocation's event and its response.
-  #line(text: string): void {
-    this.#logBuf.push(`${new Date().toISOString()}\t${text}\n`);
-    this.#o.onLog?.(text);
-    if (this.#logBuf.length >= 256) this.#flush();
-  }
-
-  #platform(type: string, record: Record<string, unknown>): void {
-    const event: TelemetryEvent = { time: new Date().toISOString(), type, record };
-    this.#telBuf.push(JSON.stringify(event) + "\n");
-    this.#api.env.telemetry.publish(event);
-  }
-
-  #flush(): void {
-    for (const [buf, file] of [[this.#logBuf, this.#log], [this.#telBuf, this.#tel]] as const) {
-      if (buf.length === 0) continue;
-      const bytes = encoder.encode(buf.join(""));
-      buf.length = 0;
-      for (let off = 0; off < bytes.length;) off += file.writeSync(bytes.subarray(off));
-    }
-  }
-
-  #output(kind: Proc["kind"], line: string): void {
-    this.#line(line);
-    this.#api.env.telemetry.publish({ time: new Date().toISOString(), type: kind, record: line });
-  }
-
   async #invokeNow(payload: Uint8Array, opts: InvokeOptions): Promise<InvokeResult> {
     const calledAt = performance.now();
     const startedAt = new Date();
     let initMs: number | null = null;
-    const cold = this.#needsInit || this.#procs.some((p) => p.exit !== null);
+    const cold = this.#needsInit || this.#procs.firstExited() !== undefined;
     if (cold) {
       if (!this.#needsInit) await this.#teardown("failure");
       let init = await this.#init("init");
@@ -364,15 +256,15 @@ export class Sandbox {
       initMs = init.ms;
     }
     const rc = this.#rc!;
-    const env = this.#api.env;
+    const state = this.#api.state;
     const oomBase = this.#oomBase;
     const requestId = crypto.randomUUID();
     const traceId = newTraceId(Date.now());
     const tracing = { type: "X-Amzn-Trace-Id" as const, value: traceId };
     const t0 = performance.now();
     const limit = t0 + this.#o.timeoutS * 1000;
-    this.#platform("platform.start", { requestId, version: "$LATEST", tracing });
-    this.#line(startLine(requestId));
+    this.#out.platform("platform.start", { requestId, version: "$LATEST", tracing });
+    this.#report.start(requestId);
     this.#api.deliverInvoke({
       requestId,
       payload,
@@ -390,73 +282,54 @@ export class Sandbox {
       thawed = rc.thaw();
       this.#lastThawMs = performance.now() - before;
     } else this.#lastThawMs = 0;
-    const rt = env.runtime;
-    const crashed = () => this.#procs.find((p) => p.exit !== null);
-    const resumed = thawed.then(() => env.telemetry.resume());
+    const rt = state.runtime;
+    const crashed = () => this.#procs.firstExited();
+    const resumed = thawed.then(() => state.telemetry.resume());
     await this.#api.until(() => rt.outcome !== null || crashed() !== undefined, limit);
-    const outcome = rt.outcome;
+    const answer = rt.outcome;
     let runtimeDoneMs: number | null = null;
-    if (outcome) {
-      runtimeDoneMs = outcome.at - t0;
+    if (answer) {
+      runtimeDoneMs = answer.at - t0;
       const span = (name: string, durationMs: number) => ({
         name,
         start: new Date(Date.now() - (performance.now() - t0)).toISOString(),
         durationMs: round3(durationMs),
       });
-      this.#platform("platform.runtimeDone", {
+      this.#out.platform("platform.runtimeDone", {
         requestId,
-        status: outcome.kind === "response" ? "success" : "error",
-        ...(outcome.errorType === null ? {} : { errorType: outcome.errorType }),
-        metrics: { durationMs: round3(runtimeDoneMs), producedBytes: outcome.body.length },
+        status: answer.kind === "response" ? "success" : "error",
+        ...(answer.errorType === null ? {} : { errorType: answer.errorType }),
+        metrics: { durationMs: round3(runtimeDoneMs), producedBytes: answer.body.length },
         spans: [span("responseLatency", runtimeDoneMs), span("responseDuration", 0)],
         tracing,
       });
-      await this.#api.until(() => env.allWaiting() || crashed() !== undefined, limit);
+      await this.#api.until(() => state.allWaiting() || crashed() !== undefined, limit);
     }
     const end = performance.now();
     await resumed;
-    let status: Status = "success";
-    let errorType: string | null = null;
-    let response = outcome?.body ?? new Uint8Array();
-    let platformFailure = false;
     const dead = crashed();
-    if (dead) {
-      platformFailure = true;
-      status = "error";
-      const oom = (await rc.oomEvents()) > oomBase;
-      // An extension that said why through /exit/error keeps its own error type.
-      const reported = [...env.extensions.values()].find((e) => e.name === dead.name)
-        ?.reportedError;
-      errorType = oom
-        ? "Runtime.OutOfMemory"
-        : dead.kind === "function"
-        ? "Runtime.ExitError"
-        : reported ?? "Extension.Crash";
-      const how = dead.exit?.signal
-        ? `signal: ${dead.exit.signal}`
-        : `exit status ${dead.exit?.code}`;
-      const message = `RequestId: ${requestId} Error: ${
-        dead.kind === "function" ? "Runtime" : `Extension ${dead.name}`
-      } exited with error: ${how}`;
-      this.#line(message);
-      this.#line(errorType);
-      if (!outcome) response = encoder.encode(JSON.stringify({ errorType, errorMessage: message }));
-    } else if (!outcome || !env.allWaiting()) {
-      platformFailure = true;
-      status = "timeout";
-      errorType = "Sandbox.Timedout";
-      const message = `${new Date().toISOString()} ${requestId} Task timed out after ${
-        this.#o.timeoutS.toFixed(2)
-      } seconds`;
-      this.#line(message);
-      if (!outcome) response = encoder.encode(JSON.stringify({ errorMessage: message }));
-    } else if (outcome.kind === "error") {
-      status = "error";
-      errorType = outcome.errorType;
-    } else if (rt.oversize) {
-      status = "error";
-      errorType = "Function.ResponseSizeTooLarge";
-    }
+    const outcome = classifyInvocation({
+      requestId,
+      answer,
+      crashed: dead === undefined ? null : {
+        kind: dead.kind,
+        name: dead.name,
+        code: dead.exit?.code ?? 0,
+        signal: dead.exit?.signal ?? null,
+        reportedError: [...state.extensions.values()].find((e) => e.name === dead.name)
+          ?.reportedError ?? null,
+      },
+      // Read only after a crash: the count is a file read, off the success path.
+      oomKills: dead === undefined ? 0 : (await rc.oomEvents()) - oomBase,
+      timedOut: !state.allWaiting(),
+      oversize: rt.oversize,
+      timeoutS: this.#o.timeoutS,
+      now: new Date(),
+    });
+    const { status, errorType, platformFailure } = outcome;
+    for (const line of outcome.logLines) this.#out.line(line);
+    const response = answer?.body ??
+      encoder.encode(outcome.errorDocument === null ? "" : JSON.stringify(outcome.errorDocument));
     const durationMs = end - t0;
     const peak = await rc.peakMemoryBytes();
     const facts = {
@@ -471,17 +344,12 @@ export class Sandbox {
       status,
       errorType,
     };
-    this.#line(endLine(requestId));
-    // Lambda's REPORT names no Error Type for timeouts.
-    this.#line(
-      reportLine(status === "timeout" ? { ...facts, errorType: null } : facts, platformFailure),
-    );
-    this.#platform("platform.report", reportRecord(facts, tracing));
-    this.#flush();
+    this.#report.end(facts, { showStatus: platformFailure, tracing });
+    this.#out.flush();
     if (platformFailure) {
       await this.#teardown(status === "timeout" ? "timeout" : "failure");
     } else {
-      env.telemetry.pause();
+      state.telemetry.pause();
       if (this.#o.freeze) await rc.freeze();
       // Start the next invocation's peak window now, off the next invocation's critical path
       // (a frozen group's usage does not move).
@@ -493,7 +361,7 @@ export class Sandbox {
       errorType,
       response,
       cold,
-      clientRttMs: (outcome?.at ?? end) - calledAt,
+      clientRttMs: (answer?.at ?? end) - calledAt,
       startedAt,
       durationMs,
       billedMs: facts.billedMs,
@@ -511,7 +379,7 @@ export class Sandbox {
   #failedInit(init: InitOutcome, calledAt: number, startedAt: Date): InvokeResult {
     const requestId = crypto.randomUUID();
     const status: Status = init.status === "timeout" ? "timeout" : "error";
-    const errorType = init.errorType ?? "Sandbox.Timedout";
+    const errorType = init.errorType ?? TIMED_OUT;
     const facts = {
       requestId,
       durationMs: init.ms,
@@ -522,11 +390,9 @@ export class Sandbox {
       status,
       errorType,
     };
-    this.#line(startLine(requestId));
-    this.#line(endLine(requestId));
-    this.#line(reportLine(status === "timeout" ? { ...facts, errorType: null } : facts, true));
-    this.#platform("platform.report", reportRecord(facts));
-    this.#flush();
+    this.#report.start(requestId);
+    this.#report.end(facts, { showStatus: true });
+    this.#out.flush();
     return {
       requestId,
       status,
@@ -559,192 +425,87 @@ export class Sandbox {
     const prepared = this.#nextRc;
     this.#nextRc = null;
     this.#rc ??= await (prepared ?? newControls(this.#o, ++this.#envSeq));
-    this.#inForce = this.#rc.inForce;
+    const rc = this.#rc;
+    this.#inForce = rc.inForce;
     const t0 = performance.now();
     const deadline = t0 + this.#o.initLimitMs;
-    const env = this.#api.newEnvironment();
+    const state = this.#api.newEnvironment();
     this.#needsInit = true;
-    const [version, arn] = this.#runtimeVersion();
+    const { version, arn } = runtimeVersion(this.#o.runtime);
     const base = { initializationType: "on-demand", phase };
-    this.#line(initStartLine(version, arn));
-    this.#platform("platform.initStart", {
+    this.#out.line(initStartLine(version, arn));
+    this.#out.platform("platform.initStart", {
       ...base,
       runtimeVersion: version,
       runtimeVersionArn: arn,
       functionName: this.#o.functionName,
       functionVersion: "$LATEST",
     });
-    const envVars = this.#baseEnv();
-    const extDir = this.#o.optDir === undefined ? null : join(this.#o.optDir, "extensions");
+    const env = sharedEnv({ ...this.#o, apiAddress: this.#api.address });
+    const optDir = this.#o.optDir;
+    const extDir = optDir === undefined ? null : join(optDir, "extensions");
     const extensions = extDir === null ? [] : await listExecutables(extDir);
     await Promise.all(
       extensions.map((name) =>
-        this.#spawn("extension", name, join(extDir!, name), [], {
-          env: envVars,
-          cwd: this.#o.optDir!,
+        this.#procs.spawn(rc, {
+          kind: "extension",
+          name,
+          command: join(extDir!, name),
+          args: [],
+          env,
+          cwd: optDir!,
         })
       ),
     );
-    const registered = (name: string) => [...env.extensions.values()].some((e) => e.name === name);
-    const failure = () => this.#initFailure(env);
+    const registered = (name: string) =>
+      [...state.extensions.values()].some((e) => e.name === name);
+    const failure = () =>
+      initFailure({
+        runtimeInitError: state.runtime.initError,
+        extensionErrors: [...state.extensions.values()].map((e) => e.reportedError),
+        processes: this.#procs.processes,
+      });
     let ok = await this.#api.until(
       () =>
         failure() !== null ||
-        this.#procs.every((p) => p.exit !== null || registered(p.name)),
+        this.#procs.processes.every((p) => p.exit !== null || registered(p.name)),
       deadline,
     );
     if (ok && failure() === null) {
-      const [command, args] = this.#runtimeCommand();
-      await this.#spawn("function", "runtime", command, args, {
-        env: { ...envVars, ...this.#runtimeEnv() },
+      await this.#procs.spawn(rc, {
+        kind: "function",
+        name: "runtime",
+        ...this.#o.runtimeCommand,
+        env: { ...env, ...runtimeEnv(this.#o) },
         cwd: this.#o.codeDir,
       });
-      ok = await this.#api.until(() => failure() !== null || env.allWaiting(), deadline);
+      ok = await this.#api.until(() => failure() !== null || state.allWaiting(), deadline);
     }
-    env.initDone = true;
+    state.initDone = true;
     const ms = performance.now() - t0;
-    await Promise.all(this.#adding.splice(0));
+    await this.#procs.placed();
     const failed = failure();
-    const status: Status = failed ? "error" : ok ? "success" : "timeout";
-    const errorType = failed?.errorType ?? null;
+    const { status, errorType } = classifyInit(failed, ok);
     const statusFields = { status, ...(errorType === null ? {} : { errorType }) };
-    this.#platform("platform.initRuntimeDone", { ...base, ...statusFields, spans: [] });
-    this.#platform("platform.initReport", {
+    this.#out.platform("platform.initRuntimeDone", { ...base, ...statusFields, spans: [] });
+    this.#out.platform("platform.initReport", {
       ...base,
       ...statusFields,
       metrics: { durationMs: round3(ms) },
       spans: [],
     });
-    env.telemetry.endBacklog();
-    this.#flush();
+    state.telemetry.endBacklog();
+    this.#out.flush();
     if (status !== "success") {
-      this.#line(initReportLine({ durationMs: ms, phase, status, errorType }));
+      this.#out.line(initReportLine({ durationMs: ms, phase, status, errorType }));
       await this.#teardown(status === "timeout" ? "timeout" : "failure");
-      return { ms, status, errorType: errorType ?? "Sandbox.Timedout", body: failed?.body ?? null };
+      return { ms, status, errorType: errorType ?? TIMED_OUT, body: failed?.body ?? null };
     }
     // Extensions that exited cleanly without registering are not part of the environment.
-    this.#procs = this.#procs.filter((p) => p.exit === null);
-    this.#oomBase = await this.#rc.oomEvents();
+    this.#procs.forgetExited();
+    this.#oomBase = await rc.oomEvents();
     this.#needsInit = false;
     return { ms, status, errorType: null, body: null };
-  }
-
-  #initFailure(env: Environment): { errorType: string; body: Uint8Array | null } | null {
-    if (env.runtime.initError) return env.runtime.initError;
-    for (const e of env.extensions.values()) {
-      if (e.reportedError) return { errorType: e.reportedError, body: null };
-    }
-    for (const p of this.#procs) {
-      if (p.exit === null) continue;
-      if (p.kind === "function") return { errorType: "Runtime.ExitError", body: null };
-      if (!p.exit.success) return { errorType: "Extension.Crash", body: null };
-    }
-    return null;
-  }
-
-  #runtimeVersion(): [string, string] {
-    const name = this.#o.runtime === "node"
-      ? "nodejs:20.sandbox"
-      : `provided:al2023.sandbox-${this.#o.runtime}`;
-    return [name, `arn:aws:lambda:us-east-1::runtime:sandbox-${this.#o.runtime}`];
-  }
-
-  #runtimeCommand(): [string, string[]] {
-    switch (this.#o.runtime) {
-      case "node":
-        return ["node", [NODE_BOOTSTRAP]];
-      case "llrt":
-        return [this.#o.llrtBin, []];
-      case "provided":
-        return [join(this.#o.codeDir, "bootstrap"), []];
-    }
-  }
-
-  #baseEnv(): Record<string, string> {
-    const o = this.#o;
-    const day = new Date().toISOString().slice(0, 10).replaceAll("-", "/");
-    const stream = `${day}/[$LATEST]${crypto.randomUUID().replaceAll("-", "")}`;
-    const region = o.env.AWS_REGION ?? "us-east-1";
-    const path = [o.optDir ? join(o.optDir, "bin") : null, Deno.env.get("PATH") ?? "/usr/bin:/bin"]
-      .filter((p) => p !== null).join(":");
-    return {
-      PATH: path,
-      LANG: "en_US.UTF-8",
-      TZ: "UTC",
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      AWS_LAMBDA_RUNTIME_API: this.#api.address,
-      AWS_LAMBDA_FUNCTION_NAME: o.functionName,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(o.memoryMb),
-      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${o.functionName}`,
-      AWS_LAMBDA_LOG_STREAM_NAME: stream,
-      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-      ...o.env,
-    };
-  }
-
-  #runtimeEnv(): Record<string, string> {
-    const o = this.#o;
-    const env: Record<string, string> = {
-      _HANDLER: o.handler,
-      LAMBDA_TASK_ROOT: o.codeDir,
-      LAMBDA_RUNTIME_DIR: o.codeDir,
-    };
-    if (o.runtime === "node") {
-      env.AWS_EXECUTION_ENV = "AWS_Lambda_nodejs20.x";
-      if (o.optDir) env.NODE_PATH = join(o.optDir, "nodejs", "node_modules");
-    }
-    return env;
-  }
-
-  async #spawn(
-    kind: Proc["kind"],
-    name: string,
-    command: string,
-    args: string[],
-    opts: { env: Record<string, string>; cwd: string },
-  ): Promise<void> {
-    const rc = this.#rc!;
-    const wrapped = rc.wrapCommand(command, args);
-    // Each process leads its own session and process group, so signals reach its children.
-    // setsid(1) execs in place (the child is no group leader); Deno's own `detached` forks
-    // the whole Deno process instead of spawning, which costs tens of milliseconds.
-    const viaSetsid = await setsidPath();
-    const child = new Deno.Command(viaSetsid ?? wrapped.command, {
-      args: viaSetsid ? [wrapped.command, ...wrapped.args] : wrapped.args,
-      env: opts.env,
-      clearEnv: true,
-      cwd: opts.cwd,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      detached: viaSetsid === null,
-    }).spawn();
-    const proc: Proc = { kind, name, child, exit: null, drained: Promise.resolve() };
-    proc.drained = Promise.all([
-      this.#pump(kind, child.stdout),
-      this.#pump(kind, child.stderr),
-      child.status.then((s) => {
-        proc.exit = s;
-        this.#api.notify();
-      }),
-    ]).then(() => {});
-    this.#procs.push(proc);
-    // The command wrapper already put the process into the groups; addProcess also tracks it
-    // for the fallback. It runs alongside the start-up rather than in front of it.
-    this.#adding.push(rc.addProcess(child.pid).catch(() => {}));
-  }
-
-  async #pump(kind: Proc["kind"], stream: ReadableStream<Uint8Array>): Promise<void> {
-    let rest = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) this.#output(kind, line);
-    }
-    if (rest !== "") this.#output(kind, rest);
   }
 
   async #teardown(reason: "spindown" | "timeout" | "failure"): Promise<void> {
@@ -752,38 +513,32 @@ export class Sandbox {
     const rc = this.#rc;
     this.#needsInit = true;
     if (rc === null) return;
-    if (procs.length > 0) {
+    if (procs.processes.length > 0) {
       await rc.thaw();
-      const env = this.#api.env;
-      const hasExtensions = procs.some((p) => p.kind === "extension" && p.exit === null);
+      const state = this.#api.state;
       // Lambda's limits: 2,000 ms with external extensions, 500 ms with internal ones only.
-      const limitMs = hasExtensions
+      const limitMs = procs.isRunning("extension")
         ? SHUTDOWN_LIMIT_MS
-        : env.extensions.size > 0
+        : state.extensions.size > 0
         ? INTERNAL_SHUTDOWN_LIMIT_MS
         : 0;
       const deadline = performance.now() + limitMs;
-      for (const p of procs) {
-        if (p.kind === "function" && p.exit === null) signalGroup(p.child.pid, "SIGTERM");
-      }
+      procs.signal("function", "SIGTERM");
       // Subscribers get what is buffered before SHUTDOWN, within the same time limit.
-      await withinMs(env.telemetry.flush(), limitMs / 2);
+      await withinMs(state.telemetry.flush(), limitMs / 2);
       this.#api.deliverShutdown(reason, Date.now() + limitMs);
       // Shutdown is over when every process has exited, or every extension has handled
       // SHUTDOWN and is back in /next (the crates' run loops do that instead of exiting).
       await this.#api.until(
         () =>
-          procs.every((p) => p.exit !== null) ||
-          (env.extensions.size > 0 &&
-            [...env.extensions.values()].every((e) => e.state === "waiting")),
+          procs.allExited() ||
+          (state.extensions.size > 0 &&
+            [...state.extensions.values()].every((e) => e.state === "waiting")),
         deadline,
       );
-      for (const p of procs) signalGroup(p.child.pid, "SIGKILL");
-      await rc.killAll("SIGKILL");
-      await Promise.all(procs.map((p) => p.drained));
     }
-    this.#flush();
-    this.#procs = [];
+    await procs.killAll(rc);
+    this.#out.flush();
     this.#api.newEnvironment();
     await rc.destroy();
     this.#rc = null;
@@ -795,20 +550,6 @@ export class Sandbox {
   }
 }
 
-let setsid: Promise<string | null> | null = null;
-
-/** Where setsid(1) is, or null where there is none (then Deno's `detached` is used). */
-function setsidPath(): Promise<string | null> {
-  setsid ??= (async () => {
-    for (const dir of ["/usr/bin", "/bin", "/usr/local/bin"]) {
-      const path = join(dir, "setsid");
-      if (await Deno.stat(path).then((i) => i.isFile, () => false)) return path;
-    }
-    return null;
-  })();
-  return setsid;
-}
-
 /** Waits for `p`, but at most `ms` milliseconds. */
 async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -816,15 +557,7 @@ async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-function signalGroup(pid: number, signal: Deno.Signal): void {
-  try {
-    Deno.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
-  }
-}
-
-async function newControls(o: Resolved, seq: number): Promise<ResourceControls> {
+async function newControls(o: ResolvedOptions, seq: number): Promise<ResourceControls> {
   const name = `${o.functionName}-${seq}-${crypto.randomUUID().slice(0, 8)}`;
   return await createControls({
     name,
@@ -836,30 +569,4 @@ async function newControls(o: Resolved, seq: number): Promise<ResourceControls> 
     // counts, whoever else on this host read the file first (see cgroup/create.ts).
     peak: "rss+kernel",
   });
-}
-
-async function mustExist(path: string, what: string, dir: boolean): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch {
-    throw new Deno.errors.NotFound(`The ${what} does not exist: ${path}`);
-  }
-  if (dir !== info.isDirectory) {
-    throw new Deno.errors.NotFound(`The ${what} is not a ${dir ? "folder" : "file"}: ${path}`);
-  }
-}
-
-async function listExecutables(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile && !entry.isSymlink) continue;
-      const info = await Deno.stat(join(dir, entry.name));
-      if (info.isFile && ((info.mode ?? 0) & 0o111) !== 0) names.push(entry.name);
-    }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  return names.sort();
 }

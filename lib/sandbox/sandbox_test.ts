@@ -354,6 +354,11 @@ Deno.test("Sandbox.create() names the offending option", async () => {
     (e) => e instanceof Deno.errors.NotFound && /\/nonexistent\/x/.test(e.message),
   );
   await assert.rejects(() => Sandbox.create({ ...base, runtime: "provided" }), /bootstrap/);
+  // The sandbox knows no build layout: the caller names the LLRT binary.
+  await assert.rejects(
+    () => Sandbox.create({ ...base, runtime: "llrt" }),
+    (e) => e instanceof TypeError && /"llrt".*llrtBin/.test(e.message),
+  );
 });
 
 Deno.test("Sandbox sends SHUTDOWN with reason timeout when it resets after a timeout", async () => {

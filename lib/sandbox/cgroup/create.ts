@@ -58,13 +58,7 @@ import {
   readOrNull,
   writeControl,
 } from "./_fs.ts";
-import {
-  accountingV1,
-  accountingV2,
-  limitV1,
-  limitV2,
-  type MemoryAccounting,
-} from "./_memory.ts";
+import { accountingV1, accountingV2, limitV1, limitV2, type MemoryAccounting } from "./_memory.ts";
 import { type Placed, Placer } from "./_place.ts";
 import { PARENT_NAME } from "./_dirs.ts";
 import { Controls } from "./_controls.ts";

@@ -1,0 +1,116 @@
+/**
+ * The options of `Sandbox.create()`: what each means, its default, and the checks that name
+ * the offending value before anything is started.
+ *
+ * @example
+ * ```ts
+ * const o = await resolveOptions({ codeDir: "/tmp", runtime: "node", logDir: "/tmp/logs" });
+ * o.memoryMb; // 128
+ * ```
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import { DEFAULT_CPU_PERIOD_US } from "./cgroup/mod.ts";
+import { runtimeCommand, type RuntimeName, RUNTIMES } from "./runtimes.ts";
+
+/** Lambda's on-demand Init limit. */
+export const INIT_LIMIT_MS = 10_000;
+
+/** Options of `Sandbox.create()`. */
+export interface SandboxOptions {
+  /** The function's code (`LAMBDA_TASK_ROOT`). */
+  codeDir: string;
+  /** A folder laid out like `/opt`; its `extensions/` executables start at Init. Default none. */
+  optDir?: string;
+  runtime: RuntimeName;
+  /** Default `index.handler`. */
+  handler?: string;
+  /** 128–10,240; default 128. Also sets the CPU share (1,769 MB = one vCPU). */
+  memoryMb?: number;
+  /** Function timeout in seconds; default 3. */
+  timeoutS?: number;
+  /** Extra environment variables for the runtime and extensions. */
+  env?: Record<string, string>;
+  /** Default: the code folder's name. */
+  functionName?: string;
+  /** Where `<functionName>.log` and `<functionName>.telemetry.jsonl` go (appended). */
+  logDir: string;
+  /** The LLRT binary; required for runtime `llrt` (e.g. `LLRT_BIN` of lib/paths.ts). */
+  llrtBin?: string;
+  /** Called with every Lambda log line (without the timestamp prefix) as it is written. */
+  onLog?: (line: string) => void;
+  /** Freeze the environment between invocations, as Lambda does; default true. */
+  freeze?: boolean;
+  /** `fallback` skips cgroups (SIGSTOP freezer, RSS sampling, no limits); default `auto`. */
+  controls?: "auto" | "fallback";
+  /** Init time limit in ms; default Lambda's 10,000 for on-demand functions. */
+  initLimitMs?: number;
+  /**
+   * CFS period of the CPU quota in µs; default 20,000 (Lambda's observed granularity, see
+   * `DEFAULT_CPU_PERIOD_US` in cgroup/create.ts). The quota is memory/1,769 of it.
+   */
+  cpuPeriodUs?: number;
+}
+
+/** {@link SandboxOptions} with every default filled in and the runtime's command. */
+export type ResolvedOptions =
+  & Required<Omit<SandboxOptions, "optDir" | "onLog" | "llrtBin">>
+  & SandboxOptions
+  & { runtimeCommand: { command: string; args: string[] } };
+
+/**
+ * Fills in the defaults and checks the options and the files they name. The CPU period is
+ * checked where the controls are made.
+ *
+ * @param opts the caller's options
+ * @returns the options with defaults and the runtime's command
+ * @throws {RangeError} for a memory size, timeout, function name or runtime out of range
+ * @throws {TypeError} for runtime `llrt` without `llrtBin`
+ * @throws {Deno.errors.NotFound} when the code folder, opt folder, bootstrap or LLRT binary is
+ *   missing
+ */
+export async function resolveOptions(opts: SandboxOptions): Promise<ResolvedOptions> {
+  const o = {
+    handler: "index.handler",
+    memoryMb: 128,
+    timeoutS: 3,
+    env: {},
+    functionName: basename(opts.codeDir).replace(/[^A-Za-z0-9_-]/g, "-") || "function",
+    freeze: true,
+    controls: "auto" as const,
+    initLimitMs: INIT_LIMIT_MS,
+    cpuPeriodUs: DEFAULT_CPU_PERIOD_US,
+    ...opts,
+  };
+  if (!(RUNTIMES as readonly string[]).includes(o.runtime)) {
+    throw new RangeError(`Unknown runtime "${o.runtime}" (expected ${RUNTIMES.join(", ")})`);
+  }
+  const command = runtimeCommand(o);
+  if (!Number.isInteger(o.memoryMb) || o.memoryMb < 128 || o.memoryMb > 10240) {
+    throw new RangeError(`memoryMb must be an integer in 128..10240, got ${o.memoryMb}`);
+  }
+  if (!(o.timeoutS > 0 && o.timeoutS <= 900)) {
+    throw new RangeError(`timeoutS must be in (0, 900], got ${o.timeoutS}`);
+  }
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.functionName)) {
+    throw new RangeError(`Bad function name "${o.functionName}"`);
+  }
+  await mustExist(o.codeDir, "code folder", true);
+  if (o.optDir !== undefined) await mustExist(o.optDir, "opt folder", true);
+  if (o.runtime === "llrt") await mustExist(command.command, "LLRT binary", false);
+  if (o.runtime === "provided") await mustExist(command.command, "bootstrap", false);
+  return { ...o, runtimeCommand: command };
+}
+
+async function mustExist(path: string, what: string, dir: boolean): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch {
+    throw new Deno.errors.NotFound(`The ${what} does not exist: ${path}`);
+  }
+  if (dir !== info.isDirectory) {
+    throw new Deno.errors.NotFound(`The ${what} is not a ${dir ? "folder" : "file"}: ${path}`);
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The process tree of one execution environment: starts the runtime and extension processes,
+ * each in its own session and process group, inside the environment's resource controls; pumps
+ * their stdout and stderr line by line; records how each exited; signals and kills whole
+ * process groups at teardown. It knows nothing of Lambda's APIs: the sandbox decides when.
+ *
+ * @example
+ * ```ts
+ * const sup = new Supervisor({ onOutput: (kind, line) => console.log(kind, line), onExit: () => {} });
+ * const controls = { wrapCommand: (command: string, args: readonly string[]) =>
+ *   ({ command, args: [...args] }), addProcess: async () => {}, killAll: async () => {} };
+ * await sup.spawn(controls, { kind: "function", name: "runtime", command: "/bin/echo",
+ *   args: ["hi"], env: {}, cwd: "/" });
+ * await sup.killAll(controls);
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { ResourceControls } from "./cgroup/mod.ts";
+
+/** A runtime (`function`, its output is function log) or an extension process. */
+export type ProcessKind = "function" | "extension";
+
+/** One process the supervisor started. */
+export interface SupervisedProcess {
+  readonly kind: ProcessKind;
+  /** The extension's executable name, `runtime` for the function. */
+  readonly name: string;
+  /** Its pid, which is also its process group's id. */
+  readonly pid: number;
+  /** How it exited; null while it runs. */
+  readonly exit: Deno.CommandStatus | null;
+}
+
+/** What the supervisor needs of the environment's resource controls. */
+export type ProcessControls = Pick<ResourceControls, "wrapCommand" | "addProcess" | "killAll">;
+
+/** Callbacks of a {@link Supervisor}. */
+export interface SupervisorOptions {
+  /** Every line a process writes to stdout or stderr, without its newline. */
+  onOutput(kind: ProcessKind, line: string): void;
+  /** A process exited (its `exit` is set). */
+  onExit(): void;
+}
+
+/** What to start. */
+export interface SpawnOptions {
+  kind: ProcessKind;
+  name: string;
+  command: string;
+  args: string[];
+  /** The whole environment of the process (nothing is inherited). */
+  env: Record<string, string>;
+  cwd: string;
+}
+
+interface Proc {
+  kind: ProcessKind;
+  name: string;
+  pid: number;
+  exit: Deno.CommandStatus | null;
+  drained: Promise<void>;
+}
+
+/** The processes of one environment. See the module doc. */
+export class Supervisor {
+  readonly #opts: SupervisorOptions;
+  #procs: Proc[] = [];
+  /** `addProcess` calls still running. */
+  #adding: Promise<void>[] = [];
+
+  /** @param opts where output and exits are reported */
+  constructor(opts: SupervisorOptions) {
+    this.#opts = opts;
+  }
+
+  /** Every process started since the last {@link killAll}, in start order. */
+  get processes(): readonly SupervisedProcess[] {
+    return this.#procs;
+  }
+
+  /**
+   * Starts a process in its own session inside the resource controls.
+   *
+   * @param controls the environment's controls (wraps the command, tracks the pid)
+   * @param opts what to start
+   * @returns the process
+   * @throws {Deno.errors.NotFound} when the command cannot be started
+   */
+  async spawn(controls: ProcessControls, opts: SpawnOptions): Promise<SupervisedProcess> {
+    const wrapped = controls.wrapCommand(opts.command, opts.args);
+    // Each process leads its own session and process group, so signals reach its children.
+    // setsid(1) execs in place (the child is no group leader); Deno's own `detached` forks
+    // the whole Deno process instead of spawning, which costs tens of milliseconds.
+    const viaSetsid = await setsidPath();
+    const child = new Deno.Command(viaSetsid ?? wrapped.command, {
+      args: viaSetsid ? [wrapped.command, ...wrapped.args] : wrapped.args,
+      env: opts.env,
+      clearEnv: true,
+      cwd: opts.cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      detached: viaSetsid === null,
+    }).spawn();
+    const proc: Proc = {
+      kind: opts.kind,
+      name: opts.name,
+      pid: child.pid,
+      exit: null,
+      drained: Promise.resolve(),
+    };
+    proc.drained = Promise.all([
+      this.#pump(opts.kind, child.stdout),
+      this.#pump(opts.kind, child.stderr),
+      child.status.then((s) => {
+        proc.exit = s;
+        this.#opts.onExit();
+      }),
+    ]).then(() => {});
+    this.#procs.push(proc);
+    // The command wrapper already put the process into the groups; addProcess also tracks it
+    // for the fallback. It runs alongside the start-up rather than in front of it.
+    this.#adding.push(controls.addProcess(child.pid).catch(() => {}));
+    return proc;
+  }
+
+  /** @returns when every process started so far is tracked by the controls */
+  async placed(): Promise<void> {
+    await Promise.all(this.#adding.splice(0));
+  }
+
+  /** @returns the first process (in start order) that has exited, if any */
+  firstExited(): SupervisedProcess | undefined {
+    return this.#procs.find((p) => p.exit !== null);
+  }
+
+  /**
+   * @param kind which processes
+   * @returns whether a process of that kind still runs
+   */
+  isRunning(kind: ProcessKind): boolean {
+    return this.#procs.some((p) => p.kind === kind && p.exit === null);
+  }
+
+  /** @returns whether every process has exited */
+  allExited(): boolean {
+    return this.#procs.every((p) => p.exit !== null);
+  }
+
+  /** Forgets processes that have exited (extensions that left without registering). */
+  forgetExited(): void {
+    this.#procs = this.#procs.filter((p) => p.exit === null);
+  }
+
+  /**
+   * Sends a signal to the process group of every process of a kind that still runs.
+   *
+   * @param kind which processes
+   * @param signal e.g. `SIGTERM`
+   */
+  signal(kind: ProcessKind, signal: Deno.Signal): void {
+    for (const p of this.#procs) if (p.kind === kind && p.exit === null) signalGroup(p.pid, signal);
+  }
+
+  /**
+   * Kills every process group and whatever else is in the controls' groups, waits until all
+   * output is read, and forgets the processes.
+   *
+   * @param controls the environment's controls
+   * @returns when every process is gone and its output written
+   */
+  async killAll(controls: ProcessControls): Promise<void> {
+    const procs = this.#procs;
+    for (const p of procs) signalGroup(p.pid, "SIGKILL");
+    // A process that started a session of its own escapes the group signal but not the
+    // cgroup (or the fallback's tree); killAll also waits until none is left.
+    if (procs.length > 0) await controls.killAll("SIGKILL");
+    await Promise.all(procs.map((p) => p.drained));
+    this.#procs = [];
+  }
+
+  async #pump(kind: ProcessKind, stream: ReadableStream<Uint8Array>): Promise<void> {
+    let rest = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) this.#opts.onOutput(kind, line);
+    }
+    if (rest !== "") this.#opts.onOutput(kind, rest);
+  }
+}
+
+/**
+ * The names of the executable files (or links to them) in a folder, as Lambda starts the
+ * executables in `/opt/extensions`.
+ *
+ * @param dir the folder
+ * @returns the names, sorted; none when the folder does not exist
+ * @throws {Deno.errors.PermissionDenied} when the folder cannot be read
+ */
+export async function listExecutables(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile && !entry.isSymlink) continue;
+      const info = await Deno.stat(join(dir, entry.name));
+      if (info.isFile && ((info.mode ?? 0) & 0o111) !== 0) names.push(entry.name);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return names.sort();
+}
+
+let setsid: Promise<string | null> | null = null;
+
+/** Where setsid(1) is, or null where there is none (then Deno's `detached` is used). */
+function setsidPath(): Promise<string | null> {
+  setsid ??= (async () => {
+    for (const dir of ["/usr/bin", "/bin", "/usr/local/bin"]) {
+      const path = join(dir, "setsid");
+      if (await Deno.stat(path).then((i) => i.isFile, () => false)) return path;
+    }
+    return null;
+  })();
+  return setsid;
+}
+
+function signalGroup(pid: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
