@@ -7,6 +7,7 @@
  */
 import type { PlatformStatus, ReportRecord } from "./records.ts";
 import type { ReportFields } from "./text.ts";
+import { checkReport, TEXT_LABELS } from "./limits.ts";
 
 /** Status codes of {@link ReportTable.status}, in order. */
 export const STATUS_CODES: readonly PlatformStatus[] = ["success", "error", "timeout", "failure"];
@@ -205,8 +206,14 @@ export class ReportTable {
    * Appends a REPORT. A repeated request id is merged into its first entry by {@link dedupe}.
    *
    * @param r The fields of one REPORT (a {@link ReportRecord} or the parser's scratch fields).
+   * @throws {RangeError} When a value is one Lambda cannot report (`checkReport`): the parser
+   *   rejects such REPORTs, so only a REPORT built by hand gets here.
    */
   add(r: ReportFields | ReportRecord): void {
+    const impossible = checkReport(r, TEXT_LABELS);
+    if (impossible !== null) {
+      throw new RangeError(`Cannot keep REPORT ${r.requestId}: ${impossible.slice(8)}`);
+    }
     const i = this.length;
     if (i === this.time.length) this.#grow();
     const id = r.requestId;

@@ -316,3 +316,30 @@ Deno.test("parseExport() rejects a cut-off first JSONL line once", () => {
   assert.equal(r.stats.rejected, 1);
   assert.equal(r.records.length, 1);
 });
+
+Deno.test("parseExport() rejects impossible REPORTs and reads spaced ones in filter-log-events", async () => {
+  const text = await Deno.readTextFile(
+    new URL("./testdata/filter-log-events.json", import.meta.url),
+  );
+  const page = JSON.parse(text) as { events: Array<{ message?: string }> };
+  const messages = page.events.map((e) => e.message ?? "");
+  const cold = messages.findIndex((m) => m.includes("Init Duration"));
+  const warm = messages.findIndex((m) => m.startsWith("REPORT") && !m.includes("Init Duration"));
+  assert.ok(cold >= 0 && warm >= 0);
+  // The cold REPORT with tabs turned to spaces, and the warm one with an impossible Duration.
+  page.events[cold]!.message = messages[cold]!.replaceAll("\t", " ");
+  page.events[warm]!.message = messages[warm]!.replace(
+    /\tDuration: [\d.]+ ms/,
+    "\tDuration: 1000000.00 ms",
+  );
+  const before = await fixture("filter-log-events.json");
+  const after = parseExport(JSON.stringify(page));
+  assert.equal(after.stats.rejected, before.stats.rejected + 1);
+  assert.deepEqual(after.stats.rejectedByReason, {
+    ...before.stats.rejectedByReason,
+    'REPORT: "Duration" has a too-large value': 1,
+  });
+  const rows = joinInvocations({ records: after.records, meta: META }).rows;
+  assert.equal(rows.length, before.joined.rows.length - 1);
+  check(rows[0], { cold: true, init_ms: 119.87, duration_ms: 31.62, billed_ms: 152 });
+});

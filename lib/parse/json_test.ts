@@ -166,3 +166,117 @@ Deno.test("parsePlatformEvent() falls back to the given time when time is missin
   assert.ok(r !== null && typeof r === "object" && r.kind === "start");
   assert.equal(r.time, 99);
 });
+
+/** A `platform.report` event with the given metrics and record fields changed. */
+function reportEvent(metrics: Record<string, unknown>, record: Record<string, unknown> = {}) {
+  return {
+    time: TIME,
+    type: "platform.report",
+    record: {
+      requestId: ID,
+      metrics: {
+        durationMs: 30.884,
+        billedDurationMs: 227,
+        memorySizeMB: 128,
+        maxMemoryUsedMB: 77,
+        ...metrics,
+      },
+      status: "success",
+      ...record,
+    },
+  };
+}
+
+Deno.test("parsePlatformEvent() rejects platform.report values Lambda cannot report", () => {
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ durationMs: -30 }, 'platform.report: "metrics.durationMs" has a negative value "-30"'],
+    [
+      { billedDurationMs: -1 },
+      'platform.report: "metrics.billedDurationMs" has a negative value "-1"',
+    ],
+    [
+      { memorySizeMB: -128 },
+      'platform.report: "metrics.memorySizeMB" has an out-of-range value "-128" (128–10,240 MB)',
+    ],
+    [
+      { memorySizeMB: 4294967296 },
+      'platform.report: "metrics.memorySizeMB" has an out-of-range value "4294967296" (128–10,240 MB)',
+    ],
+    [
+      { maxMemoryUsedMB: 200 },
+      'platform.report: "metrics.maxMemoryUsedMB" has a too-large value "200" (above Memory Size 128 MB)',
+    ],
+    [
+      { durationMs: JSON.parse("1e400") },
+      'platform.report: "metrics.durationMs" has a non-finite value "Infinity"',
+    ],
+    [
+      { durationMs: 1e20 },
+      'platform.report: "metrics.durationMs" has a too-large value "100000000000000000000" (limit 901,000 ms)',
+    ],
+    [{ initDurationMs: -5 }, 'platform.report: "metrics.initDurationMs" has a negative value "-5"'],
+  ];
+  for (const [metrics, reason] of cases) {
+    assert.equal(parsePlatformEvent(reportEvent(metrics), 1, null), reason);
+  }
+});
+
+Deno.test("parsePlatformEvent() rejects a platform.report whose Init or status is damaged", () => {
+  const cases: Array<[Record<string, unknown>, Record<string, unknown>, string]> = [
+    [
+      { initDurationMs: "195.3" },
+      {},
+      'platform.report: "metrics.initDurationMs" has a bad value "195.3"',
+    ],
+    [
+      { initDuratonMs: 195.3 },
+      {},
+      'platform.report: "metrics.initDurationMs" has a damaged field "initDuratonMs"',
+    ],
+    [
+      { InitDurationMs: 195.3 },
+      {},
+      'platform.report: "metrics.initDurationMs" has a damaged field "InitDurationMs"',
+    ],
+    [
+      { restoreDurationMs: true },
+      {},
+      'platform.report: "metrics.restoreDurationMs" has a bad value "true"',
+    ],
+    [{}, { status: "sucess" }, 'platform.report: "status" has a bad value "sucess"'],
+    [{}, { status: 1 }, 'platform.report: "status" has a bad value "1"'],
+    [{}, { stauts: "timeout" }, 'platform.report: "status" has a damaged field "stauts"'],
+  ];
+  for (const [metrics, record, reason] of cases) {
+    assert.equal(parsePlatformEvent(reportEvent(metrics, record), 1, null), reason);
+  }
+  // Absent (or null) optional metrics are warm invocations; unknown, unlike fields are skipped.
+  for (const metrics of [{}, { initDurationMs: null }, { cpuMs: 3 }]) {
+    const r = parsePlatformEvent(reportEvent(metrics, { spans: [] }), 1, null);
+    assert.ok(r !== null && typeof r === "object" && r.kind === "report", JSON.stringify(metrics));
+    assert.equal(r.initDurationMs, null);
+  }
+});
+
+Deno.test("parsePlatformEvent() rejects impossible runtimeDone, initReport and restore durations", () => {
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    [
+      "platform.runtimeDone",
+      { requestId: ID, metrics: { durationMs: -1 } },
+      'platform.runtimeDone: "metrics.durationMs" has a negative value "-1"',
+    ],
+    [
+      "platform.initReport",
+      { metrics: { durationMs: 1e9 } },
+      'platform.initReport: "metrics.durationMs" has a too-large value "1000000000" (limit 901,000 ms)',
+    ],
+    [
+      "platform.restoreReport",
+      { metrics: { durationMs: JSON.parse("-1e400") } },
+      'platform.restoreReport: "metrics.durationMs" has a negative value "-Infinity"',
+    ],
+  ];
+  for (const [type, record, reason] of cases) {
+    assert.equal(parsePlatformEvent({ time: TIME, type, record }, 1, null), reason);
+  }
+});

@@ -6,6 +6,15 @@
  */
 export * from "./records.ts";
 export {
+  checkDuration,
+  type CheckedFields,
+  checkReport,
+  type FieldLabels,
+  JSON_LABELS,
+  LAMBDA_LIMITS,
+  TEXT_LABELS,
+} from "./limits.ts";
+export {
   parseTextLine,
   readReportLine,
   type ReportFields,

@@ -6,7 +6,13 @@
  * @module
  */
 import { parsePlatformEvent } from "./json.ts";
-import type { ParseResult, ParseStats, PlatformRecord, ReportRecord } from "./records.ts";
+import {
+  type ParseResult,
+  type ParseStats,
+  type PlatformRecord,
+  rejectionKind,
+  type ReportRecord,
+} from "./records.ts";
 import { ReportTable } from "./columns.ts";
 import { parseTextLine, readReportLine, reportFields } from "./text.ts";
 
@@ -31,6 +37,7 @@ export class LogParser {
     platform: 0,
     noise: 0,
     rejected: 0,
+    rejectedByReason: {},
     rejectedSamples: [],
     unknownTypes: {},
   };
@@ -182,7 +189,8 @@ export class LogParser {
   }
 
   /**
-   * Counts a rejected line and keeps it as a sample while there is room.
+   * Counts a rejected line (in total and by {@link rejectionKind}) and keeps it as a sample
+   * while there is room.
    *
    * @param lineNo 1-based line or event number.
    * @param text The line.
@@ -190,6 +198,9 @@ export class LogParser {
    */
   reject(lineNo: number, text: string, reason: string): void {
     this.stats.rejected++;
+    const kind = rejectionKind(reason);
+    const byReason = this.stats.rejectedByReason;
+    byReason[kind] = (byReason[kind] ?? 0) + 1;
     if (this.stats.rejectedSamples.length < this.#maxSamples) {
       this.stats.rejectedSamples.push({ line: lineNo, text: text.slice(0, 300), reason });
     }

@@ -74,3 +74,60 @@ Deno.test("LogParser.event() reads parsed Telemetry API events", () => {
   assert.equal(p.stats.rejected, 1);
   assert.match(p.stats.rejectedSamples[0]?.text ?? "", /platform\.report/);
 });
+
+Deno.test("LogParser counts rejections by reason, the offending values left out", () => {
+  const warm = (duration: string, used = "60") =>
+    `REPORT RequestId: ${ID}\tDuration: ${duration} ms\tBilled Duration: 25 ms\tMemory Size: 128 MB\tMax Memory Used: ${used} MB\t`;
+  const report = (metrics: Record<string, unknown>) => ({
+    type: "platform.report",
+    record: {
+      requestId: ID,
+      metrics: {
+        durationMs: 1,
+        billedDurationMs: 1,
+        memorySizeMB: 128,
+        maxMemoryUsedMB: 60,
+        ...metrics,
+      },
+    },
+  });
+  const lines = [
+    warm("12."),
+    warm("abc"),
+    warm("100000000000000000000"),
+    warm("2000000"),
+    warm("1.5", "129"),
+    `${warm("1.5")}Init Duraton: 12.3 ms`,
+    JSON.stringify(report({ durationMs: -1 })),
+    JSON.stringify([report({ memorySizeMB: 1e10 }), report({ initDurationMs: "x" })]),
+  ];
+  for (const columnar of [false, true]) {
+    const { stats } = parseLines(lines, { columnar });
+    assert.equal(stats.rejected, 9);
+    assert.deepEqual(stats.rejectedByReason, {
+      'REPORT: "Duration" has a bad value': 2,
+      'REPORT: "Duration" has a too-large value': 2,
+      'REPORT: "Max Memory Used" has a too-large value': 1,
+      'REPORT: "Init Duration" has a damaged field': 1,
+      'platform.report: "metrics.durationMs" has a negative value': 1,
+      'platform.report: "metrics.memorySizeMB" has an out-of-range value': 1,
+      'platform.report: "metrics.initDurationMs" has a bad value': 1,
+    });
+    assert.equal(stats.platform, 0);
+  }
+});
+
+Deno.test("LogParser rejects impossible REPORTs in Telemetry API events", () => {
+  const p = new LogParser({ columnar: true });
+  const metrics = { durationMs: 1, billedDurationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: 60 };
+  p.event({ type: "platform.report", record: { requestId: "a", metrics } }, 1);
+  p.event({
+    type: "platform.report",
+    record: { requestId: "b", metrics: { ...metrics, maxMemoryUsedMB: 4096 } },
+  }, 2);
+  assert.equal(p.reports!.length, 1);
+  assert.equal(p.reports!.id(0), "a");
+  assert.deepEqual(p.stats.rejectedByReason, {
+    'platform.report: "metrics.maxMemoryUsedMB" has a too-large value': 1,
+  });
+});

@@ -4,10 +4,11 @@
  *
  * @module
  */
+import type { InvocationStatus } from "../schema.ts";
 import type { ReportTable } from "./columns.ts";
 
 /** Status as Lambda states it (`REPORT ... Status:`, `record.status`). */
-export type PlatformStatus = "success" | "error" | "timeout" | "failure";
+export type PlatformStatus = InvocationStatus;
 
 /** Which log format a record came from. */
 export type RecordSource = "text" | "json";
@@ -153,13 +154,38 @@ export interface ParseStats {
   platform: number;
   /** Application output and other lines that are not platform lines. */
   noise: number;
-  /** Malformed or truncated platform lines. */
+  /** Malformed or truncated platform lines, and records with values Lambda cannot report. */
   rejected: number;
+  /**
+   * {@link ParseStats.rejected} by reason, the offending value left out (see
+   * {@link rejectionKind}), e.g. `{ 'REPORT: "Duration" has a too-large value': 2 }`.
+   */
+  rejectedByReason: Record<string, number>;
   /** The first rejected lines, for the summary. */
   rejectedSamples: RejectedLine[];
   /** JSON events with a `platform.*` type the parser does not know, by type. */
   unknownTypes: Record<string, number>;
 }
+
+/**
+ * A rejection reason without the offending value: the key of
+ * {@link ParseStats.rejectedByReason}. Reasons quote that value last, after the word `value`
+ * or `field` (`REPORT: "Duration" has a bad value "12."`), and anything from that quote on is
+ * left out.
+ *
+ * @param reason A rejection reason.
+ * @returns The reason without its value.
+ * @example
+ * ```ts
+ * rejectionKind('REPORT: "Duration" has a bad value "12."'); // 'REPORT: "Duration" has a bad value'
+ * ```
+ */
+export function rejectionKind(reason: string): string {
+  const m = VALUE_QUOTE.exec(reason);
+  return m === null ? reason : reason.slice(0, m.index + m[0].length - 2);
+}
+
+const VALUE_QUOTE = / (?:value|field) "/;
 
 /** What a parse returns. */
 export interface ParseResult {

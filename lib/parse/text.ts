@@ -1,11 +1,16 @@
 /**
  * Lambda's text log lines (`START`, `END`, `REPORT`, `INIT_START`, `INIT_REPORT`, ...), with any
- * prefix before them (as `aws logs tail` prints). Hot path: plain `indexOf`, no regex per line.
+ * prefix before them (as `aws logs tail` prints), tab-separated as Lambda writes them or with
+ * spaces for tabs (console copy-paste, some log shippers). Hot path: plain `indexOf`, no regex
+ * per line; spaced lines take a slower path. REPORT values Lambda cannot report (see
+ * `checkReport`) and damaged names of optional fields are rejected.
  *
  * @module
  */
 import { readDecimal } from "./_number.ts";
 import { prefixTime } from "./_time.ts";
+import { damagedName, type DamageTarget, tabSeparate } from "./_fields.ts";
+import { checkDuration, checkReport, LAMBDA_LIMITS, TEXT_LABELS } from "./limits.ts";
 import {
   type PlatformRecord,
   type PlatformStatus,
@@ -75,10 +80,8 @@ export function parseTextLine(text: string, lineNo: number, time: number | null)
   }
   k = text.indexOf("XRAY TraceId: ");
   if (k >= 0 && atWordStart(text, k)) {
-    let end = text.indexOf("\t", k + 14);
-    if (end < 0) end = text.length;
-    const traceId = text.slice(k + 14, end).trim();
-    return traceId ? { kind: "xray", traceId } : "XRAY: the trace id is missing";
+    const traceId = readRequestId(text, k + 14); // ends at a tab or space, as an id does
+    return traceId !== null ? { kind: "xray", traceId } : "XRAY: the trace id is missing";
   }
   k = text.indexOf("RESTORE_");
   if (k >= 0 && atWordStart(text, k)) return parseRestore(text, k, lineNo, time);
@@ -95,7 +98,7 @@ const NAMED_LINES: ReadonlyArray<readonly [string, "extension" | "telemetrySubsc
   ["LOGS\tName: ", "telemetrySubscription"],
 ];
 
-/** The request id from `at` up to a tab, space or the end; null when empty. */
+/** The request id (or trace id) from `at` up to a tab, space or the end; null when empty. */
 function readRequestId(text: string, at: number): string | null {
   let end = at;
   const n = text.length;
@@ -193,14 +196,26 @@ function parseReport(
   };
 }
 
-/** Reads the REPORT fields after `RequestId: ` into {@link reportFields}; a string on failure. */
-function readReport(text: string, at: number, time: number | null): string | null {
+/**
+ * Reads the REPORT fields after `RequestId: ` into {@link reportFields} and checks them against
+ * what Lambda can report ({@link checkReport}); a string on failure. Fields separated by spaces
+ * instead of tabs are read once they are rewritten with tabs.
+ */
+function readReport(
+  text: string,
+  at: number,
+  time: number | null,
+  respaced = false,
+): string | null {
   const n = text.length;
   let pos = text.indexOf("\t", at);
   if (pos < 0) pos = n;
   const requestId = text.slice(at, pos).trim();
   if (requestId === "") return "REPORT: the request id is missing";
-  if (requestId.includes(" ")) return "REPORT: fields are not tab-separated";
+  if (requestId.includes(" ")) {
+    if (respaced) return `REPORT: the request id has a bad value "${requestId}"`;
+    return readReport(tabSeparate(text, at, 1), 0, time, true);
+  }
   let duration = NaN;
   let billed = NaN;
   let memory = NaN;
@@ -224,6 +239,7 @@ function readReport(text: string, at: number, time: number | null): string | nul
     switch (text.charCodeAt(s)) {
       case 68: // D
         if (isKey(text, s, e, "Duration")) {
+          if (!Number.isNaN(duration)) return twice("Duration");
           const v = s + 10;
           duration = readMeasure(text, v, e, " ms");
           if (Number.isNaN(duration)) return badValue("Duration", text, v, e);
@@ -232,11 +248,13 @@ function readReport(text: string, at: number, time: number | null): string | nul
         break;
       case 66: // B
         if (isKey(text, s, e, "Billed Duration")) {
+          if (!Number.isNaN(billed)) return twice("Billed Duration");
           const v = s + 17;
           billed = readMeasure(text, v, e, " ms");
           if (Number.isNaN(billed)) return badValue("Billed Duration", text, v, e);
           continue;
         } else if (isKey(text, s, e, "Billed Restore Duration")) {
+          if (billedRestore !== null) return twice("Billed Restore Duration");
           const v = s + 25;
           billedRestore = value = readMeasure(text, v, e, " ms");
           if (Number.isNaN(value)) return badValue("Billed Restore Duration", text, v, e);
@@ -245,11 +263,13 @@ function readReport(text: string, at: number, time: number | null): string | nul
         break;
       case 77: // M
         if (isKey(text, s, e, "Memory Size")) {
+          if (!Number.isNaN(memory)) return twice("Memory Size");
           const v = s + 13;
           memory = readMeasure(text, v, e, " MB");
           if (Number.isNaN(memory)) return badValue("Memory Size", text, v, e);
           continue;
         } else if (isKey(text, s, e, "Max Memory Used")) {
+          if (!Number.isNaN(maxUsed)) return twice("Max Memory Used");
           const v = s + 17;
           maxUsed = readMeasure(text, v, e, " MB");
           if (Number.isNaN(maxUsed)) return badValue("Max Memory Used", text, v, e);
@@ -258,6 +278,7 @@ function readReport(text: string, at: number, time: number | null): string | nul
         break;
       case 73: // I
         if (isKey(text, s, e, "Init Duration")) {
+          if (init !== null) return twice("Init Duration");
           const v = s + 15;
           init = value = readMeasure(text, v, e, " ms");
           if (Number.isNaN(value)) return badValue("Init Duration", text, v, e);
@@ -266,6 +287,7 @@ function readReport(text: string, at: number, time: number | null): string | nul
         break;
       case 82: // R
         if (isKey(text, s, e, "Restore Duration")) {
+          if (restore !== null) return twice("Restore Duration");
           const v = s + 18;
           restore = value = readMeasure(text, v, e, " ms");
           if (Number.isNaN(value)) return badValue("Restore Duration", text, v, e);
@@ -274,6 +296,7 @@ function readReport(text: string, at: number, time: number | null): string | nul
         break;
       case 83: // S
         if (isKey(text, s, e, "Status")) {
+          if (status !== "success") return twice("Status");
           const raw = text.slice(s + 8, e);
           status = toPlatformStatus(raw);
           // Unknown words are refused, so a cut-off `Status: time` cannot pass as a failure.
@@ -283,6 +306,7 @@ function readReport(text: string, at: number, time: number | null): string | nul
         break;
       case 69: // E
         if (isKey(text, s, e, "Error Type")) {
+          if (errorType !== null) return twice("Error Type");
           errorType = text.slice(s + 12, e);
           continue;
         }
@@ -296,17 +320,22 @@ function readReport(text: string, at: number, time: number | null): string | nul
       default:
         break;
     }
-    // An unknown field (or a known name not followed by `: `): skipped when it is `k: v`.
+    // An unknown field (or a known name not followed by `: `): skipped when it is `k: v`,
+    // unless its name is a damaged copy of an optional field's (SegmentId and Sampled of
+    // X-Ray are the unknown fields of real lines).
     const colon = text.indexOf(": ", s);
     if (colon < 0 || colon >= e) return `REPORT: cannot read field "${text.slice(s, e)}"`;
+    if (!text.startsWith("SegmentId", s) && !text.startsWith("Sampled", s)) {
+      const damaged = damagedName(text.slice(s, colon), TEXT_DAMAGE);
+      if (damaged !== null) return `${damaged} has a damaged field "${text.slice(s, e)}"`;
+    }
   }
   if (Number.isNaN(duration)) return missing("Duration");
   if (Number.isNaN(billed)) return missing("Billed Duration");
   if (Number.isNaN(memory)) return missing("Memory Size");
   if (Number.isNaN(maxUsed)) return missing("Max Memory Used");
   const f = reportFields;
-  f.requestId = requestId;
-  f.time = time;
+  // The shared fields are read only after a success, so they can hold values being checked.
   f.durationMs = duration;
   f.billedDurationMs = billed;
   f.memorySizeMb = memory;
@@ -314,17 +343,35 @@ function readReport(text: string, at: number, time: number | null): string | nul
   f.initDurationMs = init;
   f.restoreDurationMs = restore;
   f.billedRestoreDurationMs = billedRestore;
+  const impossible = checkReport(f, TEXT_LABELS);
+  if (impossible !== null) return impossible;
+  f.requestId = requestId;
+  f.time = time;
   f.status = status;
   f.errorType = errorType;
   f.traceId = traceId;
   return null;
 }
 
+/** The optional REPORT fields whose damaged names are refused rather than skipped. */
+const TEXT_DAMAGE: readonly DamageTarget[] = [
+  { folded: "initduration", label: 'REPORT: "Init Duration"', maxEdits: 2, prefix: "init" },
+  { folded: "restoreduration", label: 'REPORT: "Restore Duration"', maxEdits: 2 },
+  { folded: "billedrestoreduration", label: 'REPORT: "Billed Restore Duration"', maxEdits: 2 },
+  { folded: "status", label: 'REPORT: "Status"', maxEdits: 1 },
+  { folded: "errortype", label: 'REPORT: "Error Type"', maxEdits: 1 },
+];
+
 /** True where `text[s..]` is `key: ` inside the field that ends at `e`. */
 function isKey(text: string, s: number, e: number, key: string): boolean {
   const c = s + key.length;
   return c < e && text.charCodeAt(c) === 58 && text.charCodeAt(c + 1) === 32 &&
     text.startsWith(key, s);
+}
+
+/** A field stated twice: a damaged line (two lines run together, a mangled name) to refuse. */
+function twice(field: string): string {
+  return `REPORT: "${field}" appears twice`;
 }
 
 function missing(field: string): string {
@@ -335,10 +382,18 @@ function badValue(field: string, text: string, from: number, to: number): string
   return `REPORT: "${field}" has a bad value "${text.slice(from, to)}"`;
 }
 
-/** Splits `Key: value\tKey: value` from `at`; a string names the first unreadable field. */
+/**
+ * Splits `Key: value\tKey: value` from `at` (spaces for tabs too: see {@link tabSeparate}); a
+ * string names the first unreadable field.
+ */
 function readFields(text: string, at: number): Map<string, string> | string {
   const fields = new Map<string, string>();
-  for (const raw of text.slice(at).split("\t")) {
+  let rest = text.slice(at);
+  const colon = rest.indexOf(": ");
+  if (rest.indexOf("\t") < 0 && colon >= 0 && rest.indexOf(": ", colon + 2) >= 0) {
+    rest = tabSeparate(rest, 0, 0);
+  }
+  for (const raw of rest.split("\t")) {
     const part = raw.trim();
     if (part === "") continue;
     const colon = part.indexOf(": ");
@@ -385,6 +440,8 @@ function parseInitReport(
   if (raw === undefined) return `INIT_REPORT: "Init Duration" is missing`;
   const ms = readMeasure(raw, 0, raw.length, " ms");
   if (Number.isNaN(ms)) return `INIT_REPORT: "Init Duration" has a bad value "${raw}"`;
+  const impossible = checkDuration('INIT_REPORT: "Init Duration"', ms, LAMBDA_LIMITS.maxInitMs);
+  if (impossible !== null) return impossible;
   const rawStatus = fields.get("Status");
   const status = rawStatus === undefined ? "success" : toPlatformStatus(rawStatus);
   if (rawStatus !== undefined && status !== rawStatus.toLowerCase()) {
@@ -417,6 +474,12 @@ function parseRestore(
   if (raw !== undefined) {
     durationMs = readMeasure(raw, 0, raw.length, " ms");
     if (Number.isNaN(durationMs)) return `RESTORE_REPORT: "Restore Duration" has a bad value`;
+    const impossible = checkDuration(
+      'RESTORE_REPORT: "Restore Duration"',
+      durationMs,
+      LAMBDA_LIMITS.maxRestoreMs,
+    );
+    if (impossible !== null) return impossible;
   }
   return {
     kind: "restore",

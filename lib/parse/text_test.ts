@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseTextLine } from "./text.ts";
+import { parseTextLine, readReportLine, reportFields } from "./text.ts";
 import { prefixTime } from "./_time.ts";
 import type { ReportRecord } from "./records.ts";
 
@@ -78,6 +78,10 @@ for (const [name, line, want] of REPORT_CASES) {
   });
 }
 
+/** A warm REPORT without its trailing tab, to append fields to. */
+const WARM =
+  `REPORT RequestId: ${ID}\tDuration: 6.17 ms\tBilled Duration: 7 ms\tMemory Size: 128 MB\tMax Memory Used: 72 MB`;
+
 const REJECTED: Array<[string, string, string]> = [
   [
     "cut off in a number",
@@ -116,9 +120,76 @@ const REJECTED: Array<[string, string, string]> = [
     'REPORT: "Status" has a bad value "time"',
   ],
   [
-    "spaces instead of tabs",
+    "spaces instead of tabs, a field missing",
     `REPORT RequestId: ${ID} Duration: 1.00 ms Billed Duration: 1 ms`,
-    "REPORT: fields are not tab-separated",
+    'REPORT: "Memory Size" is missing',
+  ],
+  [
+    "spaces instead of tabs, two words where the request id should be",
+    `REPORT RequestId: ${ID} x Duration: 1.00 ms Billed Duration: 1 ms`,
+    `REPORT: the request id has a bad value "${ID} x"`,
+  ],
+  [
+    "a damaged Init Duration name",
+    `${WARM}\tInit Duraton: 12.3 ms`,
+    'REPORT: "Init Duration" has a damaged field "Init Duraton: 12.3 ms"',
+  ],
+  [
+    "a damaged Init Duration value",
+    `${WARM}\tInit Duration: x ms`,
+    'REPORT: "Init Duration" has a bad value "x ms"',
+  ],
+  [
+    "a cut-off Init Duration name",
+    `${WARM}\tInit Dura: 12.3 ms`,
+    'REPORT: "Init Duration" has a damaged field "Init Dura: 12.3 ms"',
+  ],
+  [
+    "a damaged Init Duration name, spaces instead of tabs",
+    `${WARM.replaceAll("\t", " ")} Inlt Duration: 12.3 ms`,
+    'REPORT: "Init Duration" has a damaged field "Inlt Duration: 12.3 ms"',
+  ],
+  [
+    "a damaged Status name",
+    `${WARM}\tStatsu: timeout`,
+    'REPORT: "Status" has a damaged field "Statsu: timeout"',
+  ],
+  [
+    "a field stated twice",
+    `${WARM}\tInit Duration: 1.00 ms\tInit Duration: 2.00 ms`,
+    'REPORT: "Init Duration" appears twice',
+  ],
+  [
+    "a Duration above the 900 s limit",
+    `REPORT RequestId: ${ID}\tDuration: 100000000000000000000 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB`,
+    'REPORT: "Duration" has a too-large value "100000000000000000000" (limit 901,000 ms)',
+  ],
+  [
+    "a number too long to be finite",
+    `REPORT RequestId: ${ID}\tDuration: ${
+      "9".repeat(400)
+    } ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB`,
+    'REPORT: "Duration" has a non-finite value "Infinity"',
+  ],
+  [
+    "a Memory Size too large for the column",
+    `REPORT RequestId: ${ID}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 3000000000 MB\tMax Memory Used: 70 MB`,
+    'REPORT: "Memory Size" has an out-of-range value "3000000000" (128–10,240 MB)',
+  ],
+  [
+    "Max Memory Used above Memory Size",
+    `REPORT RequestId: ${ID}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 129 MB`,
+    'REPORT: "Max Memory Used" has a too-large value "129" (above Memory Size 128 MB)',
+  ],
+  [
+    "an Init Duration above its limit",
+    `${WARM}\tInit Duration: 1000000.00 ms`,
+    'REPORT: "Init Duration" has a too-large value "1000000" (limit 901,000 ms)',
+  ],
+  [
+    "INIT_REPORT with an impossible duration",
+    "INIT_REPORT Init Duration: 9999999 ms\tPhase: init\tStatus: timeout",
+    'INIT_REPORT: "Init Duration" has a too-large value "9999999" (limit 901,000 ms)',
   ],
   ["START without id", "START RequestId: ", "START: the request id is missing"],
   [
@@ -280,4 +351,96 @@ Deno.test("parseTextLine() never misreads a cut-off line: rejected, or the same 
       if (r.status !== "success") assert.equal(r.status, whole.status);
     }
   }
+});
+
+const SPACED_CASES: Array<[string, string, Partial<ReportRecord>]> = [
+  [
+    "cold start as the console shows it",
+    `REPORT RequestId: ${ID} Duration: 12.34 ms Billed Duration: 13 ms Memory Size: 128 MB Max Memory Used: 60 MB Init Duration: 150.20 ms`,
+    {
+      durationMs: 12.34,
+      billedDurationMs: 13,
+      memorySizeMb: 128,
+      maxMemoryUsedMb: 60,
+      initDurationMs: 150.2,
+      status: "success",
+    },
+  ],
+  [
+    "double spaces, a prefix and a trailing space",
+    `${PREFIX}REPORT RequestId: ${ID}  Duration: 6.17 ms  Billed Duration: 7 ms  Memory Size: 1024 MB  Max Memory Used: 72 MB `,
+    { durationMs: 6.17, memorySizeMb: 1024, initDurationMs: null, time: T },
+  ],
+  [
+    "Status, Error Type and X-Ray on the same line",
+    `REPORT RequestId: ${ID} Duration: 20.55 ms Billed Duration: 21 ms Memory Size: 128 MB Max Memory Used: 128 MB Status: error Error Type: Runtime.OutOfMemory XRAY TraceId: 1-66321a11-0a1b SegmentId: 7f6e5d4c Sampled: true`,
+    { status: "error", errorType: "Runtime.OutOfMemory", traceId: "1-66321a11-0a1b" },
+  ],
+  [
+    "SnapStart restore",
+    `REPORT RequestId: ${ID} Duration: 44.25 ms Billed Duration: 45 ms Memory Size: 1024 MB Max Memory Used: 140 MB Restore Duration: 312.50 ms Billed Restore Duration: 108 ms`,
+    { restoreDurationMs: 312.5, billedRestoreDurationMs: 108 },
+  ],
+  [
+    "tabs after the first field only",
+    `REPORT RequestId: ${ID} Duration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 256 MB\tMax Memory Used: 60 MB\t`,
+    { durationMs: 1.5, billedDurationMs: 2, memorySizeMb: 256 },
+  ],
+];
+
+for (const [name, line, want] of SPACED_CASES) {
+  Deno.test(`parseTextLine() reads a REPORT with spaces instead of tabs: ${name}`, () => {
+    const r = report(line);
+    assert.equal(r.requestId, ID);
+    for (const [k, v] of Object.entries(want)) {
+      assert.equal(r[k as keyof ReportRecord], v, k);
+    }
+    // The columnar path reads the same values.
+    assert.equal(readReportLine(line, null), null);
+    for (const [k, v] of Object.entries(want)) {
+      assert.equal(reportFields[k as keyof typeof reportFields], v, `columnar ${k}`);
+    }
+  });
+}
+
+Deno.test("parseTextLine() reads a REPORT the same with tabs or spaces", async () => {
+  const text = await Deno.readTextFile(new URL("./testdata/tail.txt", import.meta.url));
+  let reports = 0;
+  for (const line of text.split("\n")) {
+    const tabbed = parseTextLine(line, 1, null);
+    if (tabbed === null || typeof tabbed !== "object" || tabbed.kind !== "report") continue;
+    reports++;
+    const lambda = line.indexOf("REPORT ");
+    const spaced = line.slice(0, lambda) + line.slice(lambda).replaceAll("\t", " ");
+    assert.deepEqual(parseTextLine(spaced, 1, null), tabbed, spaced);
+  }
+  assert.equal(reports, 5);
+});
+
+Deno.test("parseTextLine() reads INIT_START, INIT_REPORT and XRAY lines with spaces for tabs", () => {
+  const init = parseTextLine(
+    "INIT_START Runtime Version: nodejs:20.v22 Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:da57",
+    1,
+    null,
+  );
+  assert.ok(init !== null && typeof init === "object" && init.kind === "initStart");
+  assert.equal(init.runtimeVersion, "nodejs:20.v22");
+  assert.equal(init.runtimeVersionArn, "arn:aws:lambda:us-east-1::runtime:da57");
+  const failed = parseTextLine(
+    "INIT_REPORT Init Duration: 1203.45 ms Phase: invoke Status: error Error Type: Runtime.ExitError",
+    1,
+    null,
+  );
+  assert.ok(failed !== null && typeof failed === "object" && failed.kind === "initReport");
+  assert.deepEqual(
+    [failed.initDurationMs, failed.phase, failed.status, failed.errorType],
+    [1203.45, "invoke", "error", "Runtime.ExitError"],
+  );
+  assert.deepEqual(
+    parseTextLine("XRAY TraceId: 1-6632-5b2d SegmentId: 2a3b Sampled: true", 1, null),
+    {
+      kind: "xray",
+      traceId: "1-6632-5b2d",
+    },
+  );
 });
