@@ -1,14 +1,33 @@
 /**
  * A test double of the Lambda Extensions API (`/2020-01-01/extension/...`) on loopback: it takes
  * registrations, hands out the events a test pushes, and records every call with its time so a
- * test can assert what an extension did before it asked for the next event.
+ * test can assert what an extension did before it asked for the next event. It refuses bad
+ * requests as Lambda does (the checks of `lib/lambda/requests.ts`, which the sandbox shares).
  *
  * @module
  */
+import {
+  acceptsAccountId,
+  API_ERRORS,
+  type ApiError,
+  checkErrorType,
+  checkIdentifier,
+  EVENT_TYPES,
+  EXTENSION_ERROR_STATUS,
+  EXTENSION_HEADERS,
+  EXTENSION_ROUTES,
+  EXTENSIONS_API_BASE,
+  isApiError,
+  parseRegister,
+  SANDBOX_ACCOUNT_ID,
+  type ShutdownReason,
+  TRACING_TYPE,
+  unknownIdentifier,
+} from "../lambda/mod.ts";
 
 /** The `INVOKE` event as the Extensions API sends it. */
 export interface InvokeEvent {
-  eventType: "INVOKE";
+  eventType: typeof EVENT_TYPES.invoke;
   /** Epoch milliseconds. */
   deadlineMs: number;
   requestId: string;
@@ -18,10 +37,10 @@ export interface InvokeEvent {
 
 /** The `SHUTDOWN` event as the Extensions API sends it. */
 export interface ShutdownEvent {
-  eventType: "SHUTDOWN";
+  eventType: typeof EVENT_TYPES.shutdown;
   /** Epoch milliseconds. */
   deadlineMs: number;
-  shutdownReason: "spindown" | "timeout" | "failure";
+  shutdownReason: ShutdownReason;
 }
 
 /** Either event. */
@@ -39,19 +58,24 @@ export interface Registration {
   at: number;
 }
 
-/** One `POST /init/error` or `POST /exit/error`. */
+/** One accepted `POST /init/error` or `POST /exit/error` (refused ones are not recorded). */
 export interface ErrorReport {
   kind: "init" | "exit";
-  /** `Lambda-Extension-Identifier`, if sent. */
-  id: string | null;
-  /** `Lambda-Extension-Function-Error-Type`, if sent. */
-  errorType: string | null;
+  /** `Lambda-Extension-Identifier`: a registered extension's. */
+  id: string;
+  /** `Lambda-Extension-Function-Error-Type`. */
+  errorType: string;
   body: string;
   at: number;
 }
 
-const BASE = "/2020-01-01/extension";
-const ARN = "arn:aws:lambda:us-east-1:000000000000:function:contract";
+const ARN = `arn:aws:lambda:us-east-1:${SANDBOX_ACCOUNT_ID}:function:contract`;
+
+/** An answer `/event/next` gives instead of an event (see {@linkcode ExtensionsApi.failNext}). */
+interface NextFailure {
+  status: number;
+  error: ApiError;
+}
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -93,8 +117,8 @@ export class ExtensionsApi implements AsyncDisposable {
   readonly errors: ErrorReport[] = [];
   /** Every event handed out, with `performance.now()` of the hand-out. */
   readonly delivered: { event: ExtensionEvent; at: number }[] = [];
-  #queue: ExtensionEvent[] = [];
-  #waiters: ((event: ExtensionEvent | null) => void)[] = [];
+  #queue: (ExtensionEvent | NextFailure)[] = [];
+  #waiters: ((event: ExtensionEvent | NextFailure | null) => void)[] = [];
   #listeners = new Set<() => void>();
   #server: Deno.HttpServer<Deno.NetAddr>;
   #seq = 0;
@@ -120,12 +144,12 @@ export class ExtensionsApi implements AsyncDisposable {
   invoke(options: Partial<Omit<InvokeEvent, "eventType">> = {}): InvokeEvent {
     const requestId = options.requestId ?? crypto.randomUUID();
     const event: InvokeEvent = {
-      eventType: "INVOKE",
+      eventType: EVENT_TYPES.invoke,
       deadlineMs: options.deadlineMs ?? Date.now() + 30_000,
       requestId,
       invokedFunctionArn: options.invokedFunctionArn ?? ARN,
       tracing: options.tracing ??
-        { type: "X-Amzn-Trace-Id", value: `Root=1-00000000-${requestId.replaceAll("-", "")}` },
+        { type: TRACING_TYPE, value: `Root=1-00000000-${requestId.replaceAll("-", "")}` },
     };
     this.#push(event);
     return event;
@@ -140,12 +164,26 @@ export class ExtensionsApi implements AsyncDisposable {
    */
   shutdown(options: Partial<Omit<ShutdownEvent, "eventType">> = {}): ShutdownEvent {
     const event: ShutdownEvent = {
-      eventType: "SHUTDOWN",
+      eventType: EVENT_TYPES.shutdown,
       deadlineMs: options.deadlineMs ?? Date.now() + 2_000,
       shutdownReason: options.shutdownReason ?? "spindown",
     };
     this.#push(event);
     return event;
+  }
+
+  /**
+   * Answers the extension's next (or pending) `/next` with an error instead of an event, as
+   * Lambda does when the environment is broken ("Container error. Non-recoverable state.").
+   *
+   * @param options Status (default 500) and error body (default Lambda's InternalServerError).
+   */
+  failNext(options: Partial<NextFailure> = {}): void {
+    this.#push({
+      status: options.status ?? 500,
+      error: options.error ??
+        { errorType: API_ERRORS.internalServerError, errorMessage: "Internal Server Error" },
+    });
   }
 
   /**
@@ -200,7 +238,7 @@ export class ExtensionsApi implements AsyncDisposable {
     for (const l of [...this.#listeners]) l();
   }
 
-  #push(event: ExtensionEvent): void {
+  #push(event: ExtensionEvent | NextFailure): void {
     const waiter = this.#waiters.shift();
     if (waiter) waiter(event);
     else this.#queue.push(event);
@@ -208,72 +246,73 @@ export class ExtensionsApi implements AsyncDisposable {
 
   async #handle(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname;
-    const id = req.headers.get("lambda-extension-identifier");
-    if (path === `${BASE}/register` && req.method === "POST") return this.#register(req);
-    if (path === `${BASE}/event/next` && req.method === "GET") {
-      if (!this.registrations.some((r) => r.id === id)) {
-        await req.body?.cancel();
-        return json(403, {
-          errorMessage: `Unknown extension identifier: "${id}"`,
-          errorType: "Extension.UnknownExtensionIdentifier",
-        });
-      }
-      return this.#next();
+    const route = path.startsWith(`${EXTENSIONS_API_BASE}/`)
+      ? path.slice(EXTENSIONS_API_BASE.length + 1)
+      : null;
+    if (route === EXTENSION_ROUTES.register && req.method === "POST") return this.#register(req);
+    const kind = route === EXTENSION_ROUTES.initError
+      ? "init"
+      : route === EXTENSION_ROUTES.exitError
+      ? "exit"
+      : null;
+    const isNext = route === EXTENSION_ROUTES.next && req.method === "GET";
+    if (!isNext && !(kind && req.method === "POST")) {
+      await req.body?.cancel();
+      return json(404, { errorMessage: `No route ${req.method} ${path}`, errorType: "NotFound" });
     }
-    const error = /^\/2020-01-01\/extension\/(init|exit)\/error$/.exec(path);
-    if (error && req.method === "POST") {
-      this.errors.push({
-        kind: error[1] as "init" | "exit",
-        id,
-        errorType: req.headers.get("lambda-extension-function-error-type"),
-        body: await req.text(),
-        at: performance.now(),
-      });
-      this.#changed();
-      return json(202, { status: "OK" });
+    const id = req.headers.get(EXTENSION_HEADERS.identifier);
+    const refused = checkIdentifier(id) ??
+      (kind ? checkErrorType(req.headers.get(EXTENSION_HEADERS.functionErrorType)) : null) ??
+      (this.registrations.some((r) => r.id === id) ? null : unknownIdentifier());
+    if (refused) {
+      await req.body?.cancel();
+      return json(EXTENSION_ERROR_STATUS, refused);
     }
-    await req.body?.cancel();
-    return json(404, { errorMessage: `No route ${req.method} ${path}`, errorType: "NotFound" });
+    if (isNext) return this.#next();
+    this.errors.push({
+      kind: kind!,
+      id: id!,
+      errorType: req.headers.get(EXTENSION_HEADERS.functionErrorType)!,
+      body: await req.text(),
+      at: performance.now(),
+    });
+    this.#changed();
+    return json(202, { status: "OK" });
   }
 
   async #register(req: Request): Promise<Response> {
-    const name = req.headers.get("lambda-extension-name");
-    let events: unknown;
-    try {
-      events = (await req.json() as { events?: unknown }).events;
-    } catch {
-      events = undefined;
-    }
-    if (
-      !name || !Array.isArray(events) ||
-      !events.every((e) => e === "INVOKE" || e === "SHUTDOWN")
-    ) {
-      return json(400, {
-        errorMessage: `Invalid registration: name ${JSON.stringify(name)}, events ${
-          JSON.stringify(events)
-        }`,
-        errorType: "InvalidRequest",
+    const parsed = parseRegister(req.headers.get(EXTENSION_HEADERS.name), await req.text());
+    if (isApiError(parsed)) return json(EXTENSION_ERROR_STATUS, parsed);
+    const { name, events } = parsed;
+    if (this.registrations.some((r) => r.name === name)) {
+      return json(EXTENSION_ERROR_STATUS, {
+        errorType: API_ERRORS.invalidExtensionState,
+        errorMessage: "Extension with this name already registered",
       });
     }
     const id = crypto.randomUUID();
     this.registrations.push({ name, events, id, at: performance.now() });
     this.#changed();
+    const accountId = acceptsAccountId(req.headers.get(EXTENSION_HEADERS.acceptFeature));
     return json(200, {
       functionName: "contract",
       functionVersion: "$LATEST",
       handler: "index.handler",
-      accountId: "000000000000",
-    }, { "lambda-extension-identifier": id });
+      ...(accountId ? { accountId: SANDBOX_ACCOUNT_ID } : {}),
+    }, { [EXTENSION_HEADERS.identifier]: id });
   }
 
   async #next(): Promise<Response> {
     this.nextCalls.push(performance.now());
     this.#changed();
     const event = this.#queue.shift() ??
-      await new Promise<ExtensionEvent | null>((resolve) => this.#waiters.push(resolve));
+      await new Promise<ExtensionEvent | NextFailure | null>((resolve) =>
+        this.#waiters.push(resolve)
+      );
     if (!event) return json(503, { errorMessage: "Closing", errorType: "ServiceUnavailable" });
+    if ("error" in event) return json(event.status, event.error);
     this.delivered.push({ event, at: performance.now() });
-    return json(200, event, { "lambda-extension-event-identifier": String(++this.#seq) });
+    return json(200, event, { [EXTENSION_HEADERS.eventIdentifier]: String(++this.#seq) });
   }
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { connect } from "node:net";
+import { CONTRACT } from "../../extensions/src/contract.ts";
 import { DUMMY_CREDENTIALS, type ElasticMQ, LOCAL_REGION } from "../elasticmq/mod.ts";
 import { type ExtensionsApi, startExtensionsApi } from "./extensions_api.ts";
 import { type SqsProxy, startSqsProxy } from "./sqs_proxy.ts";
@@ -28,10 +29,12 @@ export interface HarnessOptions {
   waitForInit?: boolean;
   /** How long Init may take; default 10 s (Lambda's limit). */
   initTimeoutMs?: number;
+  /** The extension's port (`BATTLE_EXTENSION_PORT`); default a free one. */
+  port?: number;
 }
 
 /** The header a function tags its message with: the invocation's request id. */
-export const REQUEST_ID_HEADER = "Lambda-Runtime-Aws-Request-Id";
+export const REQUEST_ID_HEADER: string = CONTRACT.requestIdHeader;
 
 /** Options of {@linkcode Harness.invoke}. */
 export interface InvokeOptions {
@@ -138,7 +141,7 @@ export class Harness implements AsyncDisposable {
     body: string | Uint8Array | null,
     options: { path?: string; method?: string; headers?: Record<string, string> } = {},
   ): Promise<PostResult> {
-    const res = await fetch(`${this.url}${options.path ?? "/messages"}`, {
+    const res = await fetch(`${this.url}${options.path ?? CONTRACT.paths.messages}`, {
       method: options.method ?? "POST",
       ...(options.headers ? { headers: options.headers } : {}),
       ...(body === null ? {} : { body: body as BodyInit }),
@@ -170,7 +173,10 @@ export class Harness implements AsyncDisposable {
    * @returns The answer (204 expected).
    */
   end(requestId: string): Promise<PostResult> {
-    return this.post(null, { path: `/invocations/${encodeURIComponent(requestId)}/end` });
+    const { invocationsPrefix, endSuffix } = CONTRACT.paths;
+    return this.post(null, {
+      path: `${invocationsPrefix}${encodeURIComponent(requestId)}${endSuffix}`,
+    });
   }
 
   /**
@@ -259,7 +265,7 @@ export async function startHarness(
   const queueUrl = await sqs.createQueue(`contract-${Deno.pid}-${++queueSeq}`);
   const api = startExtensionsApi();
   const proxy = startSqsProxy(sqs.endpoint);
-  const port = freePort();
+  const port = options.port ?? freePort();
   // The queue URL names the proxy too: SDKs that route by queue URL still pass through it.
   const extensionQueueUrl = proxy.endpoint + new URL(queueUrl).pathname;
   const env: Record<string, string> = {
@@ -279,8 +285,8 @@ export async function startHarness(
     AWS_CONFIG_FILE: "/dev/null",
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
     AWS_ENDPOINT_URL_SQS: proxy.endpoint,
-    BATTLE_EXTENSION_PORT: String(port),
-    BATTLE_QUEUE_URL: extensionQueueUrl,
+    [CONTRACT.port.variable]: String(port),
+    [CONTRACT.queueUrlVariable]: extensionQueueUrl,
     ...extension.env,
   };
   for (const name of options.unset ?? []) delete env[name];

@@ -3,7 +3,8 @@
  * "The extension's contract", checked against a real SQS (ElasticMQ) and a test Extensions API,
  * including the end-of-invocation protocol: on INVOKE R the extension waits for a message tagged
  * `Lambda-Runtime-Aws-Request-Id: R` or `POST /invocations/R/end` (bounded by the deadline),
- * delivers everything accepted, then calls `/next`.
+ * delivers everything accepted, then calls `/next`. Its numbers and error types come from
+ * `extensions/contract.json`, the file the implementations follow.
  *
  * @example
  * ```ts ignore
@@ -15,14 +16,22 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { CONTRACT } from "../../extensions/src/contract.ts";
 import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
-import { canConnect, type ExtensionCommand, type Harness, startHarness } from "./harness.ts";
+import {
+  canConnect,
+  type ExtensionCommand,
+  type Harness,
+  type HarnessOptions,
+  startHarness,
+} from "./harness.ts";
 
 /** The largest message body an extension accepts (SQS's classic limit); one byte more is 413. */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
+export const MAX_MESSAGE_BYTES: number = CONTRACT.maxMessageBytes;
 /** SQS's limits on one `SendMessageBatch`. */
-export const MAX_BATCH_ENTRIES = 10;
-export const MAX_BATCH_BYTES = 256 * 1024;
+export const MAX_BATCH_ENTRIES: number = CONTRACT.batch.maxEntries;
+export const MAX_BATCH_BYTES: number = CONTRACT.batch.maxBytes;
+const { errorTypes } = CONTRACT;
 
 /** Options of {@linkcode runContractSuite}. */
 export interface ContractSuiteOptions extends ExtensionCommand {
@@ -139,7 +148,8 @@ export function runContractSuite(options: ContractSuiteOptions): void {
   const test = (
     name: string,
     fn: (h: Harness, sqs: ElasticMQ) => Promise<void>,
-    harnessOptions: Parameters<typeof startHarness>[2] = {},
+    /** The harness's options, or a function making them when the case starts. */
+    harnessOptions: HarnessOptions | (() => HarnessOptions) = {},
   ) =>
     Deno.test({
       name: `contract(${options.name}): ${name}`,
@@ -149,7 +159,11 @@ export function runContractSuite(options: ContractSuiteOptions): void {
       sanitizeResources: false,
       fn: async () => {
         const server = await sqs();
-        const h = await startHarness(command, server, harnessOptions);
+        const h = await startHarness(
+          command,
+          server,
+          typeof harnessOptions === "function" ? harnessOptions() : harnessOptions,
+        );
         try {
           await fn(h, server);
         } catch (err) {
@@ -246,8 +260,10 @@ export function runContractSuite(options: ContractSuiteOptions): void {
     const deadlineMs = Date.now() + 1_500;
     const { invokedAt, nextAt } = await h.invoke({ deadlineMs, end: false, timeoutMs: 3_000 });
     const took = nextAt - invokedAt;
+    // It waits until the deadline minus the contract's margin; 300 ms of slack for start-up.
+    const waits = 1_500 - CONTRACT.deadlineMarginMs;
     assert.ok(took <= 1_500, `called /next ${Math.round(took - 1_500)} ms after the deadline`);
-    assert.ok(took >= 1_000, `called /next after ${Math.round(took)} ms: it did not wait`);
+    assert.ok(took >= waits - 300, `called /next after ${Math.round(took)} ms: it did not wait`);
     assert.equal(h.proxy.calls.length, 0, "no SQS request");
   });
 
@@ -397,14 +413,45 @@ export function runContractSuite(options: ContractSuiteOptions): void {
     },
   );
 
-  test("without BATTLE_QUEUE_URL reports /init/error and exits non-zero", async (h) => {
+  /** Waits for a non-zero exit and checks the one error report it made. */
+  async function assertReported(h: Harness, kind: "init" | "exit", errorType: string) {
     const exit = await h.waitForExit(10_000);
-    assert.ok(exit, "still running without BATTLE_QUEUE_URL");
+    assert.ok(exit, `still running after it should have reported ${errorType}`);
     assert.notEqual(exit.code, 0);
-    const [error] = h.api.errors;
-    assert.equal(error?.kind, "init");
-    assert.equal(error?.id, h.api.registrations[0]?.id);
-    assert.ok(error?.errorType, "Lambda-Extension-Function-Error-Type header");
-    assert.equal(h.api.nextCalls.length, 0);
-  }, { unset: ["BATTLE_QUEUE_URL"], waitForInit: false });
+    assert.deepEqual(
+      h.api.errors.map((e) => ({ kind: e.kind, id: e.id, errorType: e.errorType })),
+      [{ kind, id: h.api.registrations[0]?.id, errorType }],
+    );
+  }
+
+  test(
+    `without ${CONTRACT.queueUrlVariable} reports /init/error ${errorTypes.configInvalid} and exits non-zero`,
+    async (h) => {
+      await assertReported(h, "init", errorTypes.configInvalid);
+      assert.equal(h.api.nextCalls.length, 0);
+    },
+    { unset: [CONTRACT.queueUrlVariable], waitForInit: false },
+  );
+
+  let squatter: Deno.TcpListener | null = null;
+  test(
+    `with its port taken reports /init/error ${errorTypes.listenFailed} and exits non-zero`,
+    async (h) => {
+      try {
+        await assertReported(h, "init", errorTypes.listenFailed);
+        assert.equal(h.api.nextCalls.length, 0);
+      } finally {
+        squatter?.close();
+      }
+    },
+    () => {
+      squatter = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      return { waitForInit: false, port: squatter.addr.port };
+    },
+  );
+
+  test(`when /event/next fails reports /exit/error ${errorTypes.fatal} and exits non-zero`, async (h) => {
+    h.api.failNext();
+    await assertReported(h, "exit", errorTypes.fatal);
+  });
 }
