@@ -2,7 +2,10 @@
  * A memory sweep in the manner of AWS Lambda Power Tuning: cost and speed per memory size for
  * each variant, the cheapest and the fastest memory, and the cost–latency Pareto front across
  * variants. Inputs are means over successful invocations of a run (means, not medians: the
- * bill is a sum).
+ * bill is a sum). A cell without a successful cold start (none ran, or all failed) can only be
+ * priced with Init as 0 and its cold invocations as warm ones: it stays in the sweep, flagged
+ * ({@link CostPoint.noColdSample}), and is left out of {@link bestMemory} and
+ * {@link paretoFront} wherever the cold share is above 0, where it would win unfairly.
  *
  * @module
  */
@@ -23,8 +26,12 @@ export interface CellMeans {
   variant: string;
   memoryMb: number;
   arch: Arch;
+  /** Successful warm invocations. */
   warmN: number;
+  /** Successful cold starts (with an Init Duration). */
   coldN: number;
+  /** Cold starts that did not succeed (error, timeout, failure). */
+  coldFailedN: number;
   warmBilledMs: number | null;
   coldBilledMs: number | null;
   initBilledMs: number | null;
@@ -45,6 +52,24 @@ export interface CostPoint {
   latencyMs: number;
   warmN: number;
   coldN: number;
+  coldFailedN: number;
+  /**
+   * True where the cell has no successful cold start: Init is priced as 0 and cold invocations
+   * as warm ones, so at a cold share above 0 the point is not comparable (see
+   * {@link isComparable}).
+   */
+  noColdSample: boolean;
+}
+
+/**
+ * Whether a point may be compared with others (cheapest, fastest, Pareto front): it was priced
+ * from measured cold starts, or the cold share is 0 and cold starts do not count.
+ *
+ * @param p A cost point.
+ * @returns False for a point priced without any successful cold start at a cold share above 0.
+ */
+export function isComparable(p: CostPoint): boolean {
+  return p.coldShare === 0 || !p.noColdSample;
 }
 
 /** Options of {@link memorySweep}. */
@@ -68,9 +93,15 @@ export interface SweepOptions {
  * @returns One entry per variant × memory × arch, in variant order.
  */
 export function cellMeans(frame: pl.DataFrame): CellMeans[] {
-  const ok = frame.filter(
-    pl.col("status").eq(pl.lit("success")).and(pl.col("variant").isNotNull()),
-  );
+  const known = frame.filter(pl.col("variant").isNotNull());
+  const failedCold = new Map<string, number>();
+  for (
+    const r of known.filter(pl.col("cold").and(pl.col("status").neq(pl.lit("success"))))
+      .groupBy(["variant", "memory_mb", "arch"]).len().toRecords()
+  ) {
+    failedCold.set(`${r.variant}|${r.memory_mb}|${r.arch}`, Number(r.len));
+  }
+  const ok = known.filter(pl.col("status").eq(pl.lit("success")));
   const warm = pl.col("cold").not();
   const cold = pl.col("cold").and(pl.col("init_ms").isNotNull());
   const initBilled = pl.col("init_ms").ceil();
@@ -99,6 +130,7 @@ export function cellMeans(frame: pl.DataFrame): CellMeans[] {
     arch: String(r.arch) as Arch,
     warmN: Number(r.warm_n),
     coldN: Number(r.cold_n),
+    coldFailedN: failedCold.get(`${r.variant}|${r.memory_mb}|${r.arch}`) ?? 0,
     warmBilledMs: num(r.warm_billed),
     coldBilledMs: num(r.cold_billed),
     initBilledMs: num(r.init_billed),
@@ -111,7 +143,8 @@ export function cellMeans(frame: pl.DataFrame): CellMeans[] {
 
 /**
  * Prices every cell at every cold-start share. A cell with no successful warm invocation is
- * left out; one with no cold start prices Init as 0 (its `coldN` says so).
+ * left out; one with no successful cold start prices Init as 0 and cold invocations as warm
+ * ones, and is flagged ({@link CostPoint.noColdSample}).
  *
  * @param frame Invocation rows.
  * @param options Cold shares, prices, payload size.
@@ -151,6 +184,8 @@ export function memorySweep(frame: pl.DataFrame, options: SweepOptions = {}): Co
           coldShare * (c.coldTotalMs ?? c.warmDurationMs),
         warmN: c.warmN,
         coldN: c.coldN,
+        coldFailedN: c.coldFailedN,
+        noColdSample: c.coldBilledMs === null || c.initBilledMs === null || c.coldTotalMs === null,
       });
     }
   }
@@ -164,13 +199,17 @@ export interface BestMemory {
   coldShare: number;
   cheapest: CostPoint;
   fastest: CostPoint;
+  /** Memory sizes of this variant × arch left out: priced without a successful cold start. */
+  excluded: CostPoint[];
 }
 
 /**
- * The cheapest and the fastest memory per variant × arch × cold share (ties go to less memory).
+ * The cheapest and the fastest memory per variant × arch × cold share (ties go to less memory),
+ * among the comparable points ({@link isComparable}): a memory size without a successful cold
+ * start is left out (and listed in `excluded`); a variant × arch with none left is omitted.
  *
  * @param points Output of {@link memorySweep}.
- * @returns One entry per variant × arch × cold share.
+ * @returns One entry per variant × arch × cold share that has a comparable point.
  */
 export function bestMemory(points: readonly CostPoint[]): BestMemory[] {
   const groups = new Map<string, CostPoint[]>();
@@ -178,8 +217,8 @@ export function bestMemory(points: readonly CostPoint[]): BestMemory[] {
     const key = `${p.coldShare}|${p.variant}|${p.arch}`;
     groups.set(key, [...(groups.get(key) ?? []), p]);
   }
-  return [...groups.values()].map((g) => {
-    const byMemory = [...g].sort((a, b) => a.memoryMb - b.memoryMb);
+  return [...groups.values()].filter((g) => g.some(isComparable)).map((g) => {
+    const byMemory = g.filter(isComparable).sort((a, b) => a.memoryMb - b.memoryMb);
     const pick = (score: (p: CostPoint) => number) =>
       byMemory.reduce((best, p) => (score(p) < score(best) ? p : best));
     const first = byMemory[0]!;
@@ -189,6 +228,7 @@ export function bestMemory(points: readonly CostPoint[]): BestMemory[] {
       coldShare: first.coldShare,
       cheapest: pick((p) => p.cost.total),
       fastest: pick((p) => p.latencyMs),
+      excluded: g.filter((p) => !isComparable(p)).sort((a, b) => a.memoryMb - b.memoryMb),
     };
   });
 }
@@ -209,7 +249,8 @@ export function deliveringPoints(points: readonly CostPoint[]): CostPoint[] {
 }
 
 /**
- * The cost–latency Pareto front: points no other point beats on both cost and latency.
+ * The cost–latency Pareto front: comparable points ({@link isComparable}) no other beats on both
+ * cost and latency. A point priced without a successful cold start is never on it.
  *
  * @param points Points at one cold share (mixing shares compares unlike things).
  * @returns The front, from cheapest to fastest.
@@ -220,7 +261,7 @@ export function paretoFront(points: readonly CostPoint[]): CostPoint[] {
   if (shares.size > 1) {
     throw new RangeError(`Pareto front needs one cold share, got ${[...shares].join(", ")}`);
   }
-  const sorted = [...points].sort((a, b) =>
+  const sorted = points.filter(isComparable).sort((a, b) =>
     a.cost.total - b.cost.total || a.latencyMs - b.latencyMs
   );
   const front: CostPoint[] = [];

@@ -8,6 +8,7 @@ import {
   cellMeans,
   type CostPoint,
   deliveringPoints,
+  isComparable,
   memorySweep,
   paretoFront,
 } from "./sweep.ts";
@@ -83,4 +84,65 @@ Deno.test("deliveringPoints() leaves out variants that do not send, keeps unknow
   const point = (variant: string) => ({ variant }) as unknown as CostPoint;
   const kept = deliveringPoints(["none", "direct", "rust", "node", "llrt", "bun"].map(point));
   assert.deepEqual(kept.map((p) => p.variant), ["direct", "rust", "node", "llrt", "bun"]);
+});
+
+/** rust at 512 and 1024 MB with cold starts that succeed; at 2048 MB every cold start failed. */
+function failedColdFrame() {
+  const rows = [];
+  for (const memory_mb of [512, 1024, 2048]) {
+    for (let i = 0; i < 4; i++) rows.push(row({ memory_mb, billed_ms: 10, duration_ms: 10 }));
+    for (let i = 0; i < 2; i++) {
+      const cold = { memory_mb, cold: true, init_ms: 150, duration_ms: 20, billed_ms: 171 };
+      rows.push(row(memory_mb === 2048 ? { ...cold, status: "error" } : cold));
+    }
+  }
+  // The failing cell looks cheapest and fastest when its cold starts are priced as warm ones.
+  for (let i = 0; i < 4; i++) rows.push(row({ memory_mb: 2048, billed_ms: 1, duration_ms: 1 }));
+  return invocationFrame(rows);
+}
+
+Deno.test("cellMeans() counts failed cold starts apart", () => {
+  const cells = cellMeans(failedColdFrame());
+  assert.deepEqual(cells.map((c) => [c.memoryMb, c.coldN, c.coldFailedN, c.warmN]), [
+    [512, 2, 0, 4],
+    [1024, 2, 0, 4],
+    [2048, 0, 2, 8],
+  ]);
+});
+
+Deno.test("memorySweep() flags a cell whose cold starts all failed; best and Pareto skip it", () => {
+  const points = memorySweep(failedColdFrame(), { coldShares: [0, 0.1] });
+  const failed = points.filter((p) => p.memoryMb === 2048);
+  assert.deepEqual(failed.map((p) => [p.coldShare, p.noColdSample, isComparable(p)]), [
+    [0, true, true],
+    [0.1, true, false],
+  ]);
+  assert.equal(failed[1]!.inputs.initBilledMs, 0, "priced, but with Init as 0");
+  const at10 = points.filter((p) => p.coldShare === 0.1);
+  // Without the flag it would be both the cheapest and the fastest.
+  const cheapest = [...at10].sort((a, b) => a.cost.total - b.cost.total)[0]!;
+  assert.equal(cheapest.memoryMb, 2048);
+  const [best] = bestMemory(at10);
+  assert.equal(best!.cheapest.memoryMb, 512);
+  assert.equal(best!.fastest.memoryMb, 512);
+  assert.deepEqual(best!.excluded.map((p) => p.memoryMb), [2048]);
+  assert.ok(paretoFront(at10).every((p) => p.memoryMb !== 2048));
+  assert.ok(paretoFront(at10).length > 0);
+  // At a cold share of 0 cold starts do not count, and the cell competes.
+  const [atZero] = bestMemory(points.filter((p) => p.coldShare === 0));
+  assert.equal(atZero!.fastest.memoryMb, 2048);
+  assert.deepEqual(atZero!.excluded, []);
+});
+
+Deno.test("bestMemory() omits a variant with no comparable memory size", () => {
+  const frame = invocationFrame([
+    row({ variant: "node", memory_mb: 512 }),
+    row({ variant: "node", memory_mb: 512, cold: true, init_ms: 90, status: "timeout" }),
+    row({ variant: "rust", memory_mb: 512 }),
+    row({ variant: "rust", memory_mb: 512, cold: true, init_ms: 90, billed_ms: 101 }),
+  ]);
+  const points = memorySweep(frame, { coldShares: [0.01] });
+  assert.equal(points.length, 2, "both stay in the sweep");
+  assert.deepEqual(bestMemory(points).map((b) => b.variant), ["rust"]);
+  assert.deepEqual(paretoFront(points).map((p) => p.variant), ["rust"]);
 });

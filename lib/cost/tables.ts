@@ -5,10 +5,38 @@
  */
 import { markdownTable } from "../analysis/format.ts";
 import type { PriceTable } from "./prices.ts";
-import { type BestMemory, type CostPoint, deliveringPoints, paretoFront } from "./sweep.ts";
+import {
+  type BestMemory,
+  type CostPoint,
+  deliveringPoints,
+  isComparable,
+  paretoFront,
+} from "./sweep.ts";
 
 const usd = (x: number) => `$${x.toFixed(4)}`;
 const pct = (share: number) => `${+(share * 100).toFixed(2)}%`;
+/** Sample counts of a point: successful cold starts (and failed ones), successful warm ones. */
+const samples = (p: CostPoint) =>
+  `${p.coldN}${p.coldFailedN > 0 ? ` (+${p.coldFailedN} failed)` : ""} / ${p.warmN}`;
+const cell = (p: CostPoint, manyArchs = true) =>
+  `${p.variant} ${p.memoryMb} MB${manyArchs ? ` ${p.arch}` : ""}`;
+
+const NO_COLD =
+  "no successful cold start: Init priced as 0 and cold invocations as warm ones, so it is " +
+  "left out of the cheapest/fastest memory and the Pareto front";
+
+const LEFT_OUT =
+  "Left out for want of a successful cold start (Init would be priced as 0 and cold " +
+  "invocations as warm ones)";
+
+/** A note naming the points priced without a successful cold start, or "" when none is. */
+function leftOutNote(points: readonly CostPoint[]): string {
+  const out = points.filter((p) => !isComparable(p));
+  if (out.length === 0) return "";
+  const archs = new Set(points.map((p) => p.arch)).size > 1;
+  const names = [...new Set(out.map((p) => cell(p, archs)))].join(", ");
+  return `\n\n${LEFT_OUT}: ${names}.`;
+}
 
 /**
  * The price table as Markdown.
@@ -34,13 +62,16 @@ export function priceTableMarkdown(prices: PriceTable): string {
 }
 
 /**
- * Cost per million invocations for every configuration at one cold-start share.
+ * Cost per million invocations for every configuration at one cold-start share. A
+ * configuration priced without a successful cold start is kept, marked † and explained below.
  *
  * @param points Output of `memorySweep()`.
  * @param coldShare The share to show.
- * @returns The table.
+ * @returns The table, and a note when a row is marked.
  */
 export function costTable(points: readonly CostPoint[], coldShare: number): string {
+  const atShare = points.filter((p) => p.coldShare === coldShare);
+  const marked = atShare.some((p) => !isComparable(p));
   return markdownTable(
     [
       "variant",
@@ -52,10 +83,10 @@ export function costTable(points: readonly CostPoint[], coldShare: number): stri
       "SQS",
       "total per 1M",
       "expected duration (ms)",
-      "n warm / cold",
+      "n cold / warm",
     ],
-    points.filter((p) => p.coldShare === coldShare).map((p) => [
-      p.variant,
+    atShare.map((p) => [
+      isComparable(p) ? p.variant : `${p.variant} †`,
       String(p.memoryMb),
       p.arch,
       usd(p.cost.invoke),
@@ -64,27 +95,31 @@ export function costTable(points: readonly CostPoint[], coldShare: number): stri
       usd(p.cost.sqs),
       `**${usd(p.cost.total)}**`,
       p.latencyMs.toFixed(1),
-      `${p.warmN} / ${p.coldN}`,
+      samples(p),
     ]),
-  );
+  ) + (marked ? `\n\n† ${NO_COLD}.` : "");
 }
 
 /**
- * The cheapest and the fastest memory per variant and arch.
+ * The cheapest and the fastest memory per variant and arch, with the sample counts behind each
+ * (successful cold starts / warm invocations), and a note naming the memory sizes left out for
+ * want of a successful cold start.
  *
  * @param best Output of `bestMemory()`.
- * @returns The table.
+ * @returns The table, and the note when something was left out.
  */
 export function bestMemoryTable(best: readonly BestMemory[]): string {
-  return markdownTable(
+  const table = markdownTable(
     [
       "cold share",
       "variant",
       "arch",
       "cheapest memory",
       "cost per 1M",
+      "n cold / warm",
       "fastest memory",
       "expected duration (ms)",
+      "n cold / warm",
     ],
     best.map((b) => [
       pct(b.coldShare),
@@ -92,29 +127,40 @@ export function bestMemoryTable(best: readonly BestMemory[]): string {
       b.arch,
       `${b.cheapest.memoryMb} MB`,
       usd(b.cheapest.cost.total),
+      samples(b.cheapest),
       `${b.fastest.memoryMb} MB`,
       b.fastest.latencyMs.toFixed(1),
+      samples(b.fastest),
     ]),
   );
+  const out = best.filter((b) => b.excluded.length > 0).map((b) =>
+    `${b.variant} ${b.arch} ${b.excluded.map((p) => `${p.memoryMb} MB`).join(", ")} at ${
+      pct(b.coldShare)
+    }`
+  );
+  return out.length === 0 ? table : `${table}\n\n${LEFT_OUT}: ${out.join("; ")}.`;
 }
 
 /**
  * The cost–latency Pareto front at one cold-start share, over the variants that deliver the
- * payload (`none` does less and is not compared).
+ * payload (`none` does less and is not compared), with sample counts, and a note naming the
+ * configurations left out for want of a successful cold start.
  *
  * @param points Output of `memorySweep()`.
  * @param coldShare The share to show.
- * @returns The table, cheapest first.
+ * @returns The table, cheapest first, and the note when something was left out.
  */
 export function paretoTable(points: readonly CostPoint[], coldShare: number): string {
+  const candidates = deliveringPoints(points.filter((p) => p.coldShare === coldShare));
   return markdownTable(
-    ["variant", "memory (MB)", "arch", "cost per 1M", "expected duration (ms)"],
-    paretoFront(deliveringPoints(points.filter((p) => p.coldShare === coldShare))).map((p) => [
+    ["variant", "memory (MB)", "arch", "cost per 1M", "expected duration (ms)", "n cold / warm"],
+    paretoFront(candidates).map((p) => [
       p.variant,
       String(p.memoryMb),
       p.arch,
       usd(p.cost.total),
       p.latencyMs.toFixed(1),
+      samples(p),
     ]),
-  );
+  ) + leftOutNote(candidates);
 }
