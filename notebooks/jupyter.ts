@@ -1,169 +1,62 @@
 /**
- * Jupyter tooling for the notebooks: a Python venv at `.cache/venv` with pinned nbclient
- * (`notebooks/requirements.txt`), a Deno kernelspec at `.cache/jupyter/kernels/deno` that runs
- * the Deno executing this code, and headless execution of notebooks.
+ * `deno task notebooks setup|execute [NOTEBOOK...]`, the command line of `lib/jupyter.ts`:
+ * - `setup` — venv + pip install + project kernelspec; also `deno jupyter --install --force`
+ *   so an interactive Jupyter finds the Deno kernel.
+ * - `execute [NOTEBOOK...]` — runs notebooks (default: all) into `build/notebooks/` and fails
+ *   on any cell error.
  *
- * Commands:
- * - `deno run -A notebooks/jupyter.ts setup` — venv + pip install + project kernelspec; also
- *   `deno jupyter --install --force` so an interactive Jupyter finds the Deno kernel.
- * - `deno run -A notebooks/jupyter.ts execute [NOTEBOOK...]` — runs notebooks (default: all)
- *   into `build/notebooks/` and fails on any cell error.
+ * Exits 2 on a bad command line, 1 when a step fails.
  *
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { BUILD_DIR, CACHE_DIR, ROOT } from "../lib/paths.ts";
+import { parseFlags, runCommand } from "../lib/cli/_flags.ts";
+import {
+  allNotebooks,
+  ensureNotebookTools,
+  executeNotebooks,
+  installUserKernel,
+  JUPYTER_DIR,
+  VENV_DIR,
+} from "../lib/jupyter.ts";
 
-/** The notebooks' Python venv. */
-export const VENV_DIR: string = join(CACHE_DIR, "venv");
-/** Holds the project's Deno kernelspec (`kernels/deno/kernel.json`); goes into JUPYTER_PATH. */
-export const JUPYTER_DIR: string = join(CACHE_DIR, "jupyter");
-/** Pinned Python packages. */
-export const REQUIREMENTS: string = join(ROOT, "notebooks", "requirements.txt");
-/** Where executed copies of the notebooks go. */
-export const EXECUTED_DIR: string = join(BUILD_DIR, "notebooks");
-/** The notebooks folder. */
-export const NOTEBOOKS_DIR: string = join(ROOT, "notebooks");
-
-const PYTHON = join(VENV_DIR, "bin", "python");
-const STAMP = join(VENV_DIR, ".battle-requirements");
-
-async function run(cmd: string, args: string[], env?: Record<string, string>): Promise<void> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    ...(env ? { env } : {}),
-  }).output();
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
-    throw new Error(`${cmd} ${args.join(" ")} failed (exit ${out.code}): ${err}`);
-  }
-}
+/** Parsed command line. */
+export type JupyterCommand =
+  | { command: "setup" }
+  | { command: "execute"; notebooks: string[] };
 
 /**
- * Makes sure the venv, the pinned packages and the project kernelspec exist. Fast when they do.
+ * Reads the command line.
  *
- * @param log Progress lines (default: stderr).
- * @returns Resolves when ready.
- * @throws {Error} When python3 -m venv or pip fails (the message says which).
+ * @param args For example `["execute", "notebooks/05_cost.ipynb"]`.
+ * @returns The command.
+ * @throws {RangeError} When the command is neither `setup` nor `execute`.
+ * @throws {TypeError} On a flag (there are none) or arguments after `setup`.
  */
-export async function ensureNotebookTools(
-  log: (line: string) => void = (l) => console.error(l),
-): Promise<void> {
-  const wanted = readFileSync(REQUIREMENTS, "utf8");
-  if (!existsSync(PYTHON)) {
-    log(`notebooks: creating ${VENV_DIR}`);
-    await run("python3", ["-m", "venv", VENV_DIR]);
+export function parseJupyterArgs(args: string[]): JupyterCommand {
+  const { positionals } = parseFlags({ args, options: {}, allowPositionals: true });
+  const [command, ...rest] = positionals;
+  if (command === "setup" && rest.length === 0) return { command };
+  if (command === "execute") return { command, notebooks: rest };
+  if (command === "setup") throw new TypeError(`setup takes no arguments, got "${rest.join(" ")}"`);
+  throw new RangeError(`Unknown command "${command ?? ""}": expected setup or execute`);
+}
+
+async function run(parsed: JupyterCommand): Promise<number> {
+  await ensureNotebookTools();
+  if (parsed.command === "setup") {
+    await installUserKernel();
+    console.log(`notebooks: ready (${VENV_DIR}, kernelspec ${JUPYTER_DIR}/kernels/deno)`);
+    return 0;
   }
-  if (!existsSync(STAMP) || readFileSync(STAMP, "utf8") !== wanted) {
-    log(`notebooks: pip install -r notebooks/requirements.txt`);
-    await run(PYTHON, [
-      "-m",
-      "pip",
-      "install",
-      "--quiet",
-      "--disable-pip-version-check",
-      "-r",
-      REQUIREMENTS,
-    ]);
-    writeFileSync(STAMP, wanted);
-  }
-  const kernelDir = join(JUPYTER_DIR, "kernels", "deno");
-  mkdirSync(kernelDir, { recursive: true });
-  const spec = {
-    argv: [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
-    display_name: "Deno",
-    language: "typescript",
-  };
-  writeFileSync(join(kernelDir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
-}
-
-/**
- * Registers the Deno kernel for the user's own Jupyter (`deno jupyter --install --force`),
- * pointing at the Deno running this code.
- *
- * @returns Resolves when installed.
- * @throws {Error} When the command fails.
- */
-export async function installUserKernel(): Promise<void> {
-  await run(Deno.execPath(), ["jupyter", "--install", "--force"]);
-}
-
-/** Every notebook in `notebooks/`, in name order. */
-export function allNotebooks(): string[] {
-  return readdirSync(NOTEBOOKS_DIR).filter((n) => n.endsWith(".ipynb")).sort()
-    .map((n) => join(NOTEBOOKS_DIR, n));
-}
-
-/** What {@link executeNotebooks} reports. */
-export interface ExecutionResult {
-  ok: boolean;
-  /** `ok|FAILED NAME SECONDS` lines. */
-  lines: string[];
-  stderr: string;
-  seconds: number;
-}
-
-/**
- * Executes notebooks headless on the project's Deno kernel.
- *
- * @param notebooks Paths (default: every notebook).
- * @param options `outDir` (default `build/notebooks`), extra `env` for the kernel (e.g.
- * `BATTLE_NOTEBOOK_SMOKE`, `BATTLE_RUN_DIR`).
- * @returns Per-notebook lines and whether all passed.
- */
-export async function executeNotebooks(
-  notebooks: readonly string[] = allNotebooks(),
-  options: { outDir?: string; env?: Record<string, string> } = {},
-): Promise<ExecutionResult> {
-  const outDir = options.outDir ?? EXECUTED_DIR;
-  mkdirSync(outDir, { recursive: true });
-  const started = performance.now();
-  const out = await new Deno.Command(PYTHON, {
-    args: [join(NOTEBOOKS_DIR, "execute.py"), outDir, ...notebooks],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: {
-      JUPYTER_PATH: JUPYTER_DIR,
-      // The kernel runs `deno task ...` with Deno.execPath(); PATH still gets our Deno first.
-      PATH: `${join(Deno.execPath(), "..")}:${Deno.env.get("PATH") ?? ""}`,
-      NO_COLOR: "1",
-      ...options.env,
-    },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    ok: out.success,
-    lines: decode(out.stdout).split("\n").filter((l) => l.trim() !== ""),
-    stderr: decode(out.stderr),
-    seconds: (performance.now() - started) / 1000,
-  };
+  const result = await executeNotebooks(
+    parsed.notebooks.length > 0 ? parsed.notebooks : allNotebooks(),
+  );
+  for (const line of result.lines) console.log(line);
+  if (result.ok) return 0;
+  console.error(result.stderr.trim());
+  throw new Error("a notebook failed");
 }
 
 if (import.meta.main) {
-  const [command, ...rest] = Deno.args;
-  try {
-    if (command === "setup") {
-      await ensureNotebookTools();
-      await installUserKernel();
-      console.log(`notebooks: ready (${VENV_DIR}, kernelspec ${JUPYTER_DIR}/kernels/deno)`);
-    } else if (command === "execute") {
-      await ensureNotebookTools();
-      const result = await executeNotebooks(rest.length > 0 ? rest : allNotebooks());
-      for (const line of result.lines) console.log(line);
-      if (!result.ok) {
-        console.error(result.stderr.trim());
-        throw new Error("a notebook failed");
-      }
-    } else {
-      throw new Error(`Unknown command "${command ?? ""}": expected setup or execute`);
-    }
-  } catch (e) {
-    console.error(`notebooks: ${(e as Error).message.split("\n")[0]}`);
-    Deno.exit(1);
-  }
+  Deno.exit(await runCommand("notebooks", Deno.args, { parse: parseJupyterArgs, run }));
 }

@@ -16,7 +16,7 @@ import { variantByName } from "../lib/variants.ts";
 import { LocalBackend } from "../lib/bench/local.ts";
 import { runBench } from "../lib/bench/run.ts";
 import { hostArch } from "../lib/bench/matrix.ts";
-import { allNotebooks, ensureNotebookTools, executeNotebooks } from "./jupyter.ts";
+import { allNotebooks, ensureNotebookTools, executeNotebooks } from "../lib/jupyter.ts";
 import { stripNotebook } from "./strip.ts";
 import { PLOTLY_MIME } from "../lib/charts/display.ts";
 

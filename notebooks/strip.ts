@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { allNotebooks } from "./jupyter.ts";
+import { allNotebooks } from "../lib/jupyter.ts";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

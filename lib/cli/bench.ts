@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { numberFlag, parseFlags, runCommand } from "./_flags.ts";
 import { parseVariantList } from "../variants.ts";
 import { hostArch, parseArchList, parseMemoryList } from "../bench/matrix.ts";
 import type { CellPlan } from "../bench/types.ts";
@@ -32,11 +32,7 @@ export interface BenchArgs {
 }
 
 function wholeNumber(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min) {
-    throw new RangeError(`Invalid --${name} "${value}": expected a whole number ≥ ${min}`);
-  }
-  return n;
+  return numberFlag(name, value, { integer: true, min });
 }
 
 /**
@@ -45,7 +41,7 @@ function wholeNumber(name: string, value: string, min: number): number {
  * @throws {RangeError} On any bad value, naming it.
  */
 export function parseBenchArgs(args: string[]): BenchArgs {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       backend: { type: "string", default: "local" },
@@ -126,34 +122,26 @@ async function makeBackend(args: BenchArgs): Promise<PlatformAdapter> {
   return await createAwsBackend({ ...(args.region ? { region: args.region } : {}) });
 }
 
+async function bench(args: BenchArgs): Promise<number> {
+  const backend = await makeBackend(args);
+  const summary = await runBench(backend, {
+    variants: args.variants,
+    memoryMb: args.memoryMb,
+    archs: args.archs,
+    plan: args.plan,
+    functionSettings: args.functionSettings,
+    concurrency: args.concurrency,
+    ...(args.out ? { out: args.out } : {}),
+  });
+  console.error(
+    `bench: ${summary.rows} invocations in ${summary.parquetPath}` +
+      (summary.skipped.length ? `; ${summary.skipped.length} cells skipped` : "") +
+      (summary.failedCells.length ? `; ${summary.failedCells.length} cells failed` : ""),
+  );
+  console.log(summary.runDir);
+  return summary.rows === 0 ? 1 : 0;
+}
+
 if (import.meta.main) {
-  let args: BenchArgs;
-  try {
-    args = parseBenchArgs(Deno.args);
-  } catch (error) {
-    console.error(`bench: ${error instanceof Error ? error.message : error}`);
-    Deno.exit(2);
-  }
-  try {
-    const backend = await makeBackend(args);
-    const summary = await runBench(backend, {
-      variants: args.variants,
-      memoryMb: args.memoryMb,
-      archs: args.archs,
-      plan: args.plan,
-      functionSettings: args.functionSettings,
-      concurrency: args.concurrency,
-      ...(args.out ? { out: args.out } : {}),
-    });
-    console.error(
-      `bench: ${summary.rows} invocations in ${summary.parquetPath}` +
-        (summary.skipped.length ? `; ${summary.skipped.length} cells skipped` : "") +
-        (summary.failedCells.length ? `; ${summary.failedCells.length} cells failed` : ""),
-    );
-    console.log(summary.runDir);
-    if (summary.rows === 0) Deno.exit(1);
-  } catch (error) {
-    console.error(`bench: ${error instanceof Error ? error.message : error}`);
-    Deno.exit(1);
-  }
+  Deno.exit(await runCommand("bench", Deno.args, { parse: parseBenchArgs, run: bench }));
 }

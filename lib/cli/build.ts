@@ -1,118 +1,29 @@
 /**
- * `deno task build`: builds every artifact a run needs — the Rust extension, LLRT (release,
- * `LLRT_BIN`, or the llrt_core crate build), the JS bundles, and the per-variant layer and
- * function folders — then writes `build/build.json` and prints the size of each artifact.
- * A part that cannot be built is reported with its reason; the rest still builds.
+ * `deno task build`: builds every artifact a run needs with `lib/build/all.ts` — the Rust
+ * extension, LLRT, the JS bundles, the per-variant layer and function folders — writes
+ * `build/build.json` and prints the size of each artifact. A part that cannot be built is
+ * reported with its reason and the rest still builds; then the command exits 1. No flags.
  *
  * @module
  */
-import { relative } from "node:path";
-import { BUILD_DIR, BUILD_MANIFEST, ROOT } from "../paths.ts";
-import { writeTextAtomic } from "../store/mod.ts";
-import { type Artifact, buildJsBundles } from "../build/js.ts";
-import { assembleLayers, describeAssembled } from "../build/layers.ts";
-import { buildRustExtension } from "../build/rust.ts";
-import { stageHostRustForLambda } from "../build/lambda_rust.ts";
-import { hostArch } from "../bench/matrix.ts";
-import { ensureLlrt } from "../llrt/mod.ts";
-
-/** What `build/build.json` holds. */
-export interface BuildManifest {
-  builtAt: string;
-  artifacts: Artifact[];
-  variants: { variant: string; status: "ready" | "skipped"; reason: string | null }[];
-  llrt: unknown;
-  failures: { part: string; error: string }[];
-}
-
-/**
- * Builds everything and writes the manifest.
- *
- * @param log Progress lines; default stderr.
- * @returns The manifest written to `build/build.json`.
- */
-export async function buildAll(
-  log: (line: string) => void = (l) => console.error(l),
-): Promise<BuildManifest> {
-  await Deno.mkdir(BUILD_DIR, { recursive: true });
-  const artifacts: Artifact[] = [];
-  const failures: BuildManifest["failures"] = [];
-  const attempt = async <T>(part: string, fn: () => Promise<T>): Promise<T | null> => {
-    const t0 = performance.now();
-    log(`build: ${part}...`);
-    try {
-      const value = await fn();
-      log(`build: ${part} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      return value;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      failures.push({ part, error: message });
-      log(`build: ${part} FAILED: ${message}`);
-      return null;
-    }
-  };
-  const rust = await attempt("Rust extension (cargo build --release)", () => buildRustExtension());
-  if (rust) {
-    artifacts.push({ name: "RUST_EXTENSION", path: rust.path, bytes: rust.bytes });
-    const staged = await stageHostRustForLambda({ hostBinary: rust.path, arch: hostArch() });
-    log(
-      staged.staged
-        ? `build: the host build serves Lambda on ${hostArch()} (glibc ${staged.glibc}): ${
-          relative(ROOT, staged.path)
-        }`
-        : `build: no Lambda build of the Rust extension from the host build: ${staged.reason}`,
-    );
-  }
-  const llrt = await attempt("LLRT", () => ensureLlrt());
-  const js = await attempt("JS bundles (esbuild)", () => buildJsBundles());
-  if (js) artifacts.push(...js);
-  const assembled = await attempt("layers and function folders", () => assembleLayers()) ?? [];
-  const manifest: BuildManifest = {
-    builtAt: new Date().toISOString(),
-    artifacts,
-    variants: assembled.map((v) => ({
-      variant: v.variant,
-      status: v.status,
-      reason: v.status === "skipped" ? v.reason : null,
-    })),
-    llrt,
-    failures,
-  };
-  await writeTextAtomic(BUILD_MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
-  console.log("artifact                         bytes  path");
-  for (const a of artifacts) {
-    console.log(
-      `${a.name.padEnd(24)} ${a.bytes.toLocaleString("en-US").padStart(13)}  ${
-        relative(ROOT, a.path)
-      }`,
-    );
-  }
-  if (llrt && typeof llrt === "object" && "available" in llrt && llrt.available) {
-    const info = llrt as { path?: string; source?: string; version?: string };
-    try {
-      const bytes = info.path ? (await Deno.stat(info.path)).size : 0;
-      console.log(
-        `${"LLRT".padEnd(24)} ${bytes.toLocaleString("en-US").padStart(13)}  ${
-          info.path ? relative(ROOT, info.path) : "?"
-        } (${info.source}, ${info.version})`,
-      );
-    } catch {
-      // the size line is informational only
-    }
-  }
-  console.log("");
-  for (const v of assembled) console.log(describeAssembled(v));
-  return manifest;
-}
+import { buildAll } from "../build/all.ts";
+import { parseFlags, runCommand } from "./_flags.ts";
 
 if (import.meta.main) {
-  const manifest = await buildAll();
-  if (manifest.failures.length > 0) {
-    console.error(
-      `build: ${manifest.failures.length} part(s) failed: ${
-        manifest.failures.map((f) => f.part).join(", ")
-      }`,
-    );
-    Deno.exit(1);
-  }
+  Deno.exit(
+    await runCommand("build", Deno.args, {
+      parse: (args) => parseFlags({ args, options: {} }),
+      run: async () => {
+        const { manifest, summary } = await buildAll();
+        for (const line of summary) console.log(line);
+        if (manifest.failures.length === 0) return 0;
+        console.error(
+          `build: ${manifest.failures.length} part(s) failed: ${
+            manifest.failures.map((f) => f.part).join(", ")
+          }`,
+        );
+        return 1;
+      },
+    }),
+  );
 }

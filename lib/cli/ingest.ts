@@ -1,258 +1,66 @@
 /**
- * `deno task ingest FILE... --out FILE.parquet`: parses Lambda log exports into the invocation
- * schema. Each file's shape is detected on its own: plain text (one event per line, any prefix,
- * as `aws logs tail` prints), the JSON of `aws logs filter-log-events`, JSON-format Lambda logs
- * (JSONL), a Telemetry API batch, or the JSON of `aws logs get-query-results`; `.gz` files are
- * decompressed.
- *
- * All files join into one run: a REPORT in one file and its START in another still meet, and a
- * request id seen in several files gives one row. Columns the logs cannot know (`backend`,
- * `variant`, `arch`, `client_rtt_ms`) are null; `memory_mb` comes from `Memory Size`; `run_id`
- * is `--run-id` or `ingest-<UTC time>-<4 hex>`. Unreadable lines are counted and sampled, never
- * fatal. `--merge` merges into an existing output (re-ingesting is idempotent) instead of
- * replacing it.
+ * `deno task ingest FILE... --out FILE.parquet [--run-id ID] [--merge] [--samples N]`: parses
+ * Lambda log exports into the invocation schema with `lib/ingest/` (plain text as
+ * `aws logs tail` prints it, filter-log-events or Logs Insights JSON, JSON-format Lambda logs,
+ * Telemetry API batches; `.gz` decompressed). All files join into one run. Unreadable lines are
+ * counted and sampled, never fatal. `--merge` merges into an existing output instead of
+ * replacing it. Prints the summary, the output path last; exits 2 on a bad command line, 1 when
+ * a file cannot be read or written.
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { basename, dirname } from "node:path";
-import {
-  ExportReader,
-  type ExportResult,
-  type ExportShape,
-  joinInvocationColumns,
-  joinInvocations,
-  ReportTable,
-} from "../parse/mod.ts";
-import type { PlatformRecord, RejectedLine } from "../parse/mod.ts";
-import { mergeInvocations, newRunId, writeInvocationColumns } from "../store/mod.ts";
-
-/** Options of {@link ingest}. */
-export interface IngestOptions {
-  files: readonly string[];
-  out: string;
-  /** Default `ingest-<UTC time>-<4 hex>`. */
-  runId?: string;
-  /** Merge into an existing `out` instead of replacing it. Default false. */
-  merge?: boolean;
-  /** Rejected lines to keep per file as samples. Default 5. */
-  samples?: number;
-}
-
-/** Counts for one input file. */
-export interface FileSummary {
-  file: string;
-  shape: ExportShape;
-  lines: number;
-  platform: number;
-  noise: number;
-  rejected: number;
-  rejectedSamples: RejectedLine[];
-  unknownTypes: Record<string, number>;
-}
-
-/** What {@link ingest} did. */
-export interface IngestSummary {
-  runId: string;
-  out: string;
-  files: FileSummary[];
-  lines: number;
-  records: number;
-  invocations: number;
-  cold: number;
-  rejected: number;
-  unknownTypes: Record<string, number>;
-  /** Request ids with START/END/runtimeDone but no REPORT. */
-  orphans: number;
-  initFailures: number;
-}
-
-/** Streams one file (gunzipped where it ends in `.gz`) through an {@link ExportReader}. */
-async function parseFile(
-  path: string,
-  maxSamples: number,
-  reports: ReportTable | null,
-): Promise<ExportResult> {
-  const reader = new ExportReader({ maxSamples, ...(reports ? { columnar: reports } : {}) });
-  const file = await Deno.open(path);
-  try {
-    let bytes: ReadableStream<Uint8Array<ArrayBuffer>> = file.readable;
-    if (path.endsWith(".gz")) bytes = bytes.pipeThrough(new DecompressionStream("gzip"));
-    for await (const chunk of bytes.pipeThrough(new TextDecoderStream())) reader.push(chunk);
-  } catch (err) {
-    const what = path.endsWith(".gz") ? "not gzip" : "unreadable";
-    throw new TypeError(`Cannot read "${path}": ${what} (${(err as Error).message})`);
-  } finally {
-    try {
-      file.close();
-    } catch {
-      // The stream closed it already.
-    }
-  }
-  return reader.end();
-}
-
-/**
- * Parses the files, joins them into rows and writes the Parquet file.
- *
- * @param options See {@link IngestOptions}.
- * @returns Counts for the summary.
- * @throws {Deno.errors.NotFound} An input file is missing (nothing is written).
- */
-export async function ingest(options: IngestOptions): Promise<IngestSummary> {
-  for (const file of options.files) {
-    const info = await Deno.stat(file).catch(() => null);
-    if (info === null) throw new Deno.errors.NotFound(`Cannot read "${file}": no such file`);
-    if (!info.isFile) throw new TypeError(`Cannot read "${file}": not a file`);
-  }
-  const outInfo = await Deno.stat(options.out).catch(() => null);
-  if (outInfo?.isDirectory) {
-    throw new TypeError(`Cannot write "${options.out}": it is a directory, not a .parquet file`);
-  }
-  const runId = options.runId ?? `ingest-${newRunId()}`;
-  const records: PlatformRecord[] = [];
-  const files: FileSummary[] = [];
-  const unknownTypes: Record<string, number> = {};
-  // Without --merge, REPORTs go to one column table shared by every file: no object per line
-  // or per row (the bulk path of `deno task bench:parse`). Merging needs rows.
-  const reports = options.merge ? null : new ReportTable();
-  for (const file of options.files) {
-    const parsed = await parseFile(file, options.samples ?? 5, reports);
-    for (const r of parsed.records) records.push(r);
-    for (const [type, n] of Object.entries(parsed.stats.unknownTypes)) {
-      unknownTypes[type] = (unknownTypes[type] ?? 0) + n;
-    }
-    files.push({ file, shape: parsed.shape, ...parsed.stats });
-  }
-  const meta = { run_id: runId, backend: null, variant: null, arch: null, memory_mb: null };
-  await Deno.mkdir(dirname(options.out), { recursive: true });
-  let joined: { orphans: unknown[]; initFailures: number };
-  let invocations: number;
-  let cold: number;
-  const recordCount = records.length + (reports?.length ?? 0);
-  if (reports === null) {
-    const byRows = joinInvocations({ records, meta });
-    records.length = 0; // the rows hold what is needed; let the records go before the write
-    await mergeInvocations(options.out, byRows.rows);
-    joined = byRows;
-    invocations = byRows.rows.length;
-    cold = byRows.rows.filter((r) => r.cold).length;
-  } else {
-    const byColumns = joinInvocationColumns({ reports, records, meta });
-    records.length = 0;
-    await writeInvocationColumns(options.out, byColumns.columns, { unique: true });
-    joined = byColumns;
-    invocations = byColumns.columns.length;
-    cold = byColumns.columns.cold.reduce((n, c) => n + c, 0);
-  }
-  return {
-    runId,
-    out: options.out,
-    files,
-    lines: files.reduce((n, f) => n + f.lines, 0),
-    records: recordCount,
-    invocations,
-    cold,
-    rejected: files.reduce((n, f) => n + f.rejected, 0),
-    unknownTypes,
-    orphans: joined.orphans.length,
-    initFailures: joined.initFailures,
-  };
-}
-
-/**
- * The human summary, one fact per line, the output path last.
- *
- * @param s What {@link ingest} returned.
- * @returns Lines to print.
- */
-export function formatSummary(s: IngestSummary): string[] {
-  const unknown = Object.values(s.unknownTypes).reduce((a, b) => a + b, 0);
-  const lines = [
-    `ingest: ${s.files.length} file(s), ${s.lines} lines read, ${s.records} platform records, ` +
-    `${s.invocations} invocations (${s.cold} cold), ${s.rejected} rejected lines, ` +
-    `${unknown} unknown-type events`,
-  ];
-  for (const f of s.files) {
-    lines.push(
-      `  ${f.file} (${f.shape}): ${f.lines} lines, ${f.platform} platform, ${f.noise} noise, ` +
-        `${f.rejected} rejected`,
-    );
-    for (const r of f.rejectedSamples) {
-      lines.push(
-        `    rejected ${basename(f.file)}:${r.line}: ${r.reason}: ${
-          JSON.stringify(r.text.slice(0, 120))
-        }`,
-      );
-    }
-  }
-  for (const [type, n] of Object.entries(s.unknownTypes)) {
-    lines.push(`  unknown type ${type}: ${n}`);
-  }
-  if (s.orphans > 0) lines.push(`  ${s.orphans} request id(s) without a REPORT (no row)`);
-  if (s.initFailures > 0) lines.push(`  ${s.initFailures} failed Init phase(s) (INIT_REPORT)`);
-  lines.push(`run_id ${s.runId}`, s.out);
-  return lines;
-}
+import { formatSummary, ingest, type IngestOptions } from "../ingest/mod.ts";
+import { numberFlag, parseFlags, runCommand } from "./_flags.ts";
 
 const USAGE = "usage: deno task ingest FILE... --out FILE.parquet [--run-id ID] [--merge]";
+
+/**
+ * Reads the command line.
+ *
+ * @param args Command-line arguments.
+ * @returns What to ingest.
+ * @throws {TypeError} An unknown flag, no `--out`, or no input file.
+ * @throws {RangeError} A bad `--samples`.
+ */
+export function parseIngestArgs(args: string[]): IngestOptions {
+  const { values, positionals } = parseFlags({
+    args,
+    allowPositionals: true,
+    options: {
+      out: { type: "string", short: "o" },
+      "run-id": { type: "string" },
+      merge: { type: "boolean", default: false },
+      samples: { type: "string" },
+    },
+  });
+  if (values.out === undefined || values.out === "") {
+    throw new TypeError("--out FILE.parquet is required");
+  }
+  if (positionals.length === 0) throw new TypeError("no input files");
+  return {
+    files: positionals,
+    out: values.out,
+    merge: values.merge,
+    samples: values.samples === undefined
+      ? 5
+      : numberFlag("samples", values.samples, { integer: true, min: 0 }),
+    ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] }),
+  };
+}
 
 /**
  * The command line. Prints a one-line error and returns non-zero on bad input.
  *
  * @param args Command-line arguments.
- * @returns The exit code.
+ * @returns The exit code: 0, 2 for a bad command line, 1 when ingesting failed.
  */
 export async function main(args: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        out: { type: "string", short: "o" },
-        "run-id": { type: "string" },
-        merge: { type: "boolean", default: false },
-        samples: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    console.error(`ingest: ${(err as Error).message} (${USAGE})`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (values.out === undefined || values.out === "") {
-    console.error(`ingest: --out FILE.parquet is required (${USAGE})`);
-    return 2;
-  }
-  if (positionals.length === 0) {
-    console.error(`ingest: no input files (${USAGE})`);
-    return 2;
-  }
-  const samples = values.samples === undefined ? 5 : Number(values.samples);
-  if (!Number.isInteger(samples) || samples < 0) {
-    console.error(`ingest: --samples must be a whole number, got "${values.samples}"`);
-    return 2;
-  }
-  try {
-    const summary = await ingest({
-      files: positionals,
-      out: values.out,
-      merge: values.merge,
-      samples,
-      ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] }),
-    });
-    for (const line of formatSummary(summary)) console.log(line);
-    return 0;
-  } catch (err) {
-    console.error(`ingest: ${(err as Error).message}`);
-    return 1;
-  }
+  return await runCommand("ingest", args, {
+    parse: parseIngestArgs,
+    run: async (options) => {
+      for (const line of formatSummary(await ingest(options))) console.log(line);
+    },
+  }, { usage: USAGE });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,171 +1,23 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { ChartRenderer, findChromium } from "../charts/chromium.ts";
-import { FIXTURE_RUN, FIXTURE_RUN_X86 } from "../analysis/testdata/make_fixture.ts";
-import { invocationFrame } from "../analysis/frame.ts";
-import { formatControls, main, writeReport } from "./report.ts";
+import { FIXTURE_RUN } from "../analysis/testdata/make_fixture.ts";
+import { main, parseReportArgs } from "./report.ts";
 
-const chromium = findChromium();
-if (chromium === null) {
-  console.log("report_test: Chromium not found (apt-get install -y chromium): image test skipped");
-}
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "report-test-"));
-}
-
-const CHARTS = [
-  "cold_start_init",
-  "cold_start_round_trip",
-  "init_ecdf",
-  "init_vs_memory",
-  "warm_and_overhead",
-  "memory_used",
-  "cost_vs_memory",
-  "pareto_1pct",
-  "pareto_10pct",
-];
-
-Deno.test({
-  name: "writeReport() renders every chart as a real PNG, SVG and offline HTML",
-  ignore: chromium === null,
-  async fn() {
-    const renderer = await ChartRenderer.start();
-    const out = tempDir();
-    try {
-      const result = await writeReport({
-        runDirs: [FIXTURE_RUN],
-        outDir: out,
-        log: () => {},
-        renderer,
-      });
-      assert.equal(result.imagesSkipped, null);
-      for (const name of CHARTS) {
-        const png = readFileSync(join(out, `${name}.png`));
-        assert.deepEqual(
-          [...png.subarray(0, 8)],
-          [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-          name,
-        );
-        // IHDR: width and height at bytes 16–23, rendered at scale 2.
-        assert.equal(png.readUInt32BE(16), 2000, `${name} width`);
-        assert.equal(png.readUInt32BE(20), 1200, `${name} height`);
-        assert.ok(png.length > 30_000, `${name}.png is ${png.length} bytes`);
-        const svg = readFileSync(join(out, `${name}.svg`), "utf8");
-        assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/, name);
-        assert.match(svg, /<\/svg>$/);
-        assert.ok(svg.length > 5_000, `${name}.svg is ${svg.length} chars`);
-        assert.match(svg, /Source: run fixture-arm64/);
-        const html = readFileSync(join(out, `${name}.html`), "utf8");
-        assert.match(html, /<script src="plotly\.min\.js"><\/script>/);
-        assert.doesNotMatch(html, /https?:\/\/cdn/);
-      }
-      assert.ok(statSync(join(out, "plotly.min.js")).size > 1_000_000);
-      // The HTML draws offline, from plotly.min.js beside it.
-      const drawn = await renderer.waitInPage(
-        pathToFileURL(join(out, "pareto_1pct.html")).href,
-        "document.querySelectorAll('#chart .main-svg .scatterlayer .trace').length",
-      );
-      assert.equal(drawn, 6, "Pareto front + 5 variants");
-    } finally {
-      await renderer.close();
-      rmSync(out, { recursive: true, force: true });
-    }
-  },
-});
-
-Deno.test("writeReport() writes summary.md with intervals, costs, backend and LLRT label", async () => {
-  const out = tempDir();
-  try {
-    const result = await writeReport({
-      runDirs: [FIXTURE_RUN, FIXTURE_RUN_X86],
-      outDir: out,
-      images: false,
-      inlinePlotly: true,
-      log: () => {},
-    });
-    assert.equal(result.imagesSkipped, "images turned off");
-    assert.ok(!existsSync(join(out, "plotly.min.js")), "inlined, not beside");
-    assert.ok(statSync(join(out, "init_ecdf.html")).size > 1_000_000);
-    const md = readFileSync(join(out, "summary.md"), "utf8");
-    assert.match(md, /^# Battle of the Extensions: fixture-arm64, fixture-x86/);
-    assert.match(
-      md,
-      /\| fixture-arm64 \| local \| LLRT v0\.7\.0-beta \(fixture\) \| cpuLimit memory-proportional \(fixture\), freeze true \|/,
-    );
-    assert.match(md, /\| node \| 128 \| arm64 \| 44 \| 12 \| 30 \| 2 error \|/);
-    assert.match(md, /\| llrt \| 512 \| x86_64 \| 4 \| \d+ \(n=4: too few for a 95% interval\) \|/);
-    assert.match(md, /llrt vs node: 0\.\d\d× \[0\.\d\d, 0\.\d\d\]/);
-    assert.match(md, /## Headlines\n\n- Init Duration at 1024 MB arm64: rust vs node: 0\.\d\d× \[/);
-    assert.match(
-      md,
-      /- Extension overhead per warm invocation \(median post-runtime ms\) at 1024 MB arm64: rust /,
-    );
-    assert.match(
-      md,
-      /- Cheapest memory per variant at 1% cold starts: none \(arm64\) 128 MB \$0\.\d{4}; /,
-    );
-    assert.match(md, /### 1% cold starts/);
-    assert.match(md, /### 10% cold starts/);
-    assert.match(md, /us-east-1 \/ 2025-08-01/);
-    assert.match(md, /Pareto front/);
-    assert.match(md, /\[PNG\]\(pareto_1pct\.png\)/);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-});
-
-Deno.test("writeReport() copes with failed-only cells and rows of unknown variant", async () => {
-  const dir = tempDir();
-  try {
-    const base = {
-      run_id: "edge",
-      backend: null,
-      arch: null,
-      memory_mb: 256,
-      init_ms: null,
-      restore_ms: null,
-      duration_ms: 5,
-      billed_ms: 5,
-      max_memory_mb: 50,
-      runtime_done_ms: null,
-      post_runtime_ms: null,
-      client_rtt_ms: null,
-      error_type: null,
-      timestamp: null,
-    } as const;
-    invocationFrame([
-      { ...base, variant: null, request_id: "a", cold: true, init_ms: 100, status: "success" },
-      { ...base, variant: "rust", request_id: "b", cold: true, init_ms: 90, status: "error" },
-      { ...base, variant: "rust", request_id: "c", cold: false, status: "timeout" },
-    ]).writeParquet(join(dir, "invocations.parquet"));
-    const out = join(dir, "report");
-    await writeReport({ runDirs: [dir], outDir: out, images: false, log: () => {} });
-    const md = readFileSync(join(out, "summary.md"), "utf8");
-    assert.match(md, /\| rust \| 256 \| unknown \| 2 \| 0 \| 0 \| 1 error, 1 timeout \|/);
-    assert.match(
-      md,
-      /\| unknown \| 256 \| unknown \| 1 \| 100 \(n=1: too few for a 95% interval\)/,
-    );
-    assert.match(
-      md,
-      new RegExp(`\\| edge \\| unknown \\| not recorded \\| not recorded \\| ${dir}`),
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-Deno.test("formatControls() keeps short settings and drops long details", () => {
-  assert.equal(
-    formatControls({ memoryLimit: "cgroup-v1", freezer: "cgroup-v1", detail: "long text" }),
-    "memoryLimit cgroup-v1, freezer cgroup-v1",
-  );
-  assert.equal(formatControls(null), "not recorded");
-  assert.equal(formatControls("sigstop"), "sigstop");
+Deno.test("parseReportArgs() reads shares as fractions or percentages", () => {
+  const a = parseReportArgs([
+    "--run",
+    "a",
+    "--run",
+    "b",
+    "--cold-share",
+    "0.5%, 0.1",
+    "--no-images",
+  ]);
+  assert.deepEqual(a.runDirs, ["a", "b"]);
+  assert.deepEqual(a.coldShares, [0.005, 0.1]);
+  assert.equal(a.images, false);
+  assert.equal(a.inlinePlotly, false);
+  assert.equal(parseReportArgs(["--payload-bytes", "65536"]).payloadBytes, 65536);
 });
 
 Deno.test("main() rejects bad input with a message naming the value", async () => {
@@ -177,19 +29,31 @@ Deno.test("main() rejects bad input with a message naming the value", async () =
     message: '--cold-share: "2" is not a share in [0, 1] (or 0%–100%)',
   });
   await assert.rejects(() => main(["--run", FIXTURE_RUN, "--payload-bytes", "x"]), {
-    message: '--payload-bytes: "x" is not a whole number ≥ 0',
+    message: 'Invalid --payload-bytes "x": expected a whole number ≥ 0',
   });
   await assert.rejects(() => main(["--bogus"]), { message: /bogus/ });
 });
 
-Deno.test("report CLI prints one line and exits 1 on a bad run folder", async () => {
+async function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(import.meta.dirname!, "report.ts"), "--run", "/nonexistent/run"],
+    args: ["run", "-A", join(import.meta.dirname!, "report.ts"), ...args],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).output();
-  assert.equal(out.code, 1);
-  const stderr = new TextDecoder().decode(out.stderr).trim();
-  assert.equal(stderr, 'report: No invocations.parquet in run folder "/nonexistent/run"');
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim() };
+}
+
+Deno.test("report CLI prints one line and exits 1 on a bad run folder", async () => {
+  assert.deepEqual(await runCli(["--run", "/nonexistent/run"]), {
+    code: 1,
+    stderr: 'report: No invocations.parquet in run folder "/nonexistent/run"',
+  });
+});
+
+Deno.test("report CLI prints one line and exits 2 on a bad flag", async () => {
+  assert.deepEqual(await runCli(["--run", FIXTURE_RUN, "--cold-sahre", "0.1"]), {
+    code: 2,
+    stderr: "report: Unknown option '--cold-sahre'",
+  });
 });

@@ -12,10 +12,10 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { LLRT_BIN, RUNS_DIR } from "../paths.ts";
 import { type RuntimeName, RUNTIMES, Sandbox } from "../sandbox/sandbox.ts";
+import { numberFlag, parseFlags, runCommand } from "./_flags.ts";
 
 /** Parsed command line. */
 export interface SandboxArgs {
@@ -42,7 +42,7 @@ export interface SandboxArgs {
  * @throws {RangeError} for numbers out of range, an unknown runtime or a bad `--env`
  */
 export function parseSandboxArgs(args: string[]): SandboxArgs {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       code: { type: "string" },
@@ -60,11 +60,6 @@ export function parseSandboxArgs(args: string[]): SandboxArgs {
     strict: true,
   });
   if (values.code === undefined) throw new TypeError("--code DIR is required");
-  const number = (flag: string, raw: string, ok: (n: number) => boolean) => {
-    const n = Number(raw);
-    if (raw.trim() === "" || !ok(n)) throw new RangeError(`--${flag} is out of range: "${raw}"`);
-    return n;
-  };
   const runtime = values.runtime ?? null;
   if (runtime !== null && !(RUNTIMES as readonly string[]).includes(runtime)) {
     throw new RangeError(`--runtime must be one of ${RUNTIMES.join(", ")}, got "${runtime}"`);
@@ -80,17 +75,19 @@ export function parseSandboxArgs(args: string[]): SandboxArgs {
     extensions: values.extensions === undefined ? null : resolve(values.extensions),
     runtime: runtime as RuntimeName | null,
     handler: values.handler,
-    memoryMb: number("memory", values.memory, (n) => Number.isInteger(n) && n >= 128 && n <= 10240),
-    timeoutS: number("timeout", values.timeout, (n) => n > 0 && n <= 900),
-    invocations: number("invoke", values.invoke, (n) => Number.isInteger(n) && n >= 1),
+    memoryMb: numberFlag("memory", values.memory, { integer: true, min: 128, max: 10240 }),
+    timeoutS: numberFlag("timeout", values.timeout, { above: 0, max: 900 }),
+    invocations: numberFlag("invoke", values.invoke, { integer: true, min: 1 }),
     eventFile: values.event ?? null,
     env,
     logDir: resolve(values["log-dir"]),
-    cpuPeriodUs: values["cpu-period"] === undefined ? null : number(
-      "cpu-period",
-      values["cpu-period"],
-      (n) => Number.isInteger(n) && n >= 1_000 && n <= 1_000_000,
-    ),
+    cpuPeriodUs: values["cpu-period"] === undefined
+      ? null
+      : numberFlag("cpu-period", values["cpu-period"], {
+        integer: true,
+        min: 1_000,
+        max: 1_000_000,
+      }),
   };
 }
 
@@ -171,10 +168,10 @@ async function main(args: SandboxArgs): Promise<number> {
 }
 
 if (import.meta.main) {
-  try {
-    Deno.exit(await main(parseSandboxArgs(Deno.args)));
-  } catch (e) {
-    console.error(`sandbox: ${e instanceof Error ? e.message : String(e)}`);
-    Deno.exit(2);
-  }
+  // A missing event file or code folder is bad input too: every failure before a run exits 2.
+  Deno.exit(
+    await runCommand("sandbox", Deno.args, { parse: parseSandboxArgs, run: main }, {
+      failureCode: 2,
+    }),
+  );
 }

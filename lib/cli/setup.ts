@@ -8,11 +8,11 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { CACHE_DIR } from "../paths.ts";
 import { ensureElasticMQ } from "../elasticmq/mod.ts";
-import { ensureNotebookTools } from "../../notebooks/jupyter.ts";
-import { buildAll } from "./build.ts";
+import { ensureNotebookTools } from "../jupyter.ts";
+import { buildAll } from "../build/all.ts";
+import { parseFlags, runCommand } from "./_flags.ts";
 
 /** AWS's Python runtime interface client, for the sandbox's conformance suite. */
 export const AWSLAMBDARIC_VERSION = "4.2.2";
@@ -58,14 +58,31 @@ async function chromiumPath(): Promise<string | null> {
   return null;
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
+/** Parsed command line of `deno task setup`. */
+export interface SetupArgs {
+  notebooks: boolean;
+  build: boolean;
+}
+
+/**
+ * Reads the command line.
+ *
+ * @param args `--no-notebooks`, `--no-build`.
+ * @returns Which optional steps run.
+ * @throws {TypeError} On any other flag.
+ */
+export function parseSetupArgs(args: string[]): SetupArgs {
+  const { values } = parseFlags({
+    args,
     options: {
       "no-notebooks": { type: "boolean", default: false },
       "no-build": { type: "boolean", default: false },
     },
   });
+  return { notebooks: !values["no-notebooks"], build: !values["no-build"] };
+}
+
+async function setup(args: SetupArgs): Promise<number> {
   const failures: string[] = [];
   const step = async (name: string, fn: () => Promise<unknown>) => {
     const t0 = performance.now();
@@ -84,10 +101,11 @@ if (import.meta.main) {
   });
   await step("ElasticMQ", () => ensureElasticMQ());
   await step("awslambdaric (conformance client)", () => ensureAwsLambdaRic());
-  if (!values["no-notebooks"]) await step("Jupyter (notebooks)", () => ensureNotebookTools());
-  if (!values["no-build"]) {
+  if (args.notebooks) await step("Jupyter (notebooks)", () => ensureNotebookTools());
+  if (args.build) {
     await step("build", async () => {
-      const manifest = await buildAll();
+      const { manifest, summary } = await buildAll();
+      for (const line of summary) console.log(line);
       if (manifest.failures.length > 0) {
         throw new Error(manifest.failures.map((f) => `${f.part}: ${f.error}`).join("; "));
       }
@@ -100,8 +118,11 @@ if (import.meta.main) {
       "setup: Chromium not found: chart export (PNG/SVG) needs it — apt-get install chromium",
     );
   }
-  if (failures.length > 0) {
-    console.error(`setup: failed: ${failures.join(", ")}`);
-    Deno.exit(1);
-  }
+  if (failures.length === 0) return 0;
+  console.error(`setup: failed: ${failures.join(", ")}`);
+  return 1;
+}
+
+if (import.meta.main) {
+  Deno.exit(await runCommand("setup", Deno.args, { parse: parseSetupArgs, run: setup }));
 }

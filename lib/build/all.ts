@@ -1,0 +1,114 @@
+/**
+ * Builds every artifact a run needs — the Rust extension, LLRT (release, `LLRT_BIN`, or the
+ * llrt_core crate build), the JS bundles, and the per-variant layer and function folders — then
+ * writes `build/build.json` (`deno task build`, and a step of `deno task setup`). A part that
+ * cannot be built is reported with its reason; the rest still builds.
+ *
+ * @module
+ */
+import { relative } from "node:path";
+import { BUILD_DIR, BUILD_MANIFEST, ROOT } from "../paths.ts";
+import { writeTextAtomic } from "../store/mod.ts";
+import { type Artifact, buildJsBundles } from "./js.ts";
+import { assembleLayers, describeAssembled } from "./layers.ts";
+import { buildRustExtension } from "./rust.ts";
+import { stageHostRustForLambda } from "./lambda_rust.ts";
+import { hostArch } from "../bench/matrix.ts";
+import { ensureLlrt } from "../llrt/mod.ts";
+
+/** What `build/build.json` holds. */
+export interface BuildManifest {
+  builtAt: string;
+  artifacts: Artifact[];
+  variants: { variant: string; status: "ready" | "skipped"; reason: string | null }[];
+  llrt: unknown;
+  failures: { part: string; error: string }[];
+}
+
+/** What {@link buildAll} did. */
+export interface BuildResult {
+  /** What was written to `build/build.json`. */
+  manifest: BuildManifest;
+  /** The size of each artifact and the state of each variant, as lines to print. */
+  summary: string[];
+}
+
+/**
+ * Builds everything and writes the manifest.
+ *
+ * @param log Progress lines; default stderr.
+ * @returns The manifest written to `build/build.json` and the summary lines.
+ */
+export async function buildAll(
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<BuildResult> {
+  await Deno.mkdir(BUILD_DIR, { recursive: true });
+  const artifacts: Artifact[] = [];
+  const failures: BuildManifest["failures"] = [];
+  const attempt = async <T>(part: string, fn: () => Promise<T>): Promise<T | null> => {
+    const t0 = performance.now();
+    log(`build: ${part}...`);
+    try {
+      const value = await fn();
+      log(`build: ${part} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return value;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push({ part, error: message });
+      log(`build: ${part} FAILED: ${message}`);
+      return null;
+    }
+  };
+  const rust = await attempt("Rust extension (cargo build --release)", () => buildRustExtension());
+  if (rust) {
+    artifacts.push({ name: "RUST_EXTENSION", path: rust.path, bytes: rust.bytes });
+    const staged = await stageHostRustForLambda({ hostBinary: rust.path, arch: hostArch() });
+    log(
+      staged.staged
+        ? `build: the host build serves Lambda on ${hostArch()} (glibc ${staged.glibc}): ${
+          relative(ROOT, staged.path)
+        }`
+        : `build: no Lambda build of the Rust extension from the host build: ${staged.reason}`,
+    );
+  }
+  const llrt = await attempt("LLRT", () => ensureLlrt());
+  const js = await attempt("JS bundles (esbuild)", () => buildJsBundles());
+  if (js) artifacts.push(...js);
+  const assembled = await attempt("layers and function folders", () => assembleLayers()) ?? [];
+  const manifest: BuildManifest = {
+    builtAt: new Date().toISOString(),
+    artifacts,
+    variants: assembled.map((v) => ({
+      variant: v.variant,
+      status: v.status,
+      reason: v.status === "skipped" ? v.reason : null,
+    })),
+    llrt,
+    failures,
+  };
+  await writeTextAtomic(BUILD_MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
+  const summary = ["artifact                         bytes  path"];
+  for (const a of artifacts) {
+    summary.push(
+      `${a.name.padEnd(24)} ${a.bytes.toLocaleString("en-US").padStart(13)}  ${
+        relative(ROOT, a.path)
+      }`,
+    );
+  }
+  if (llrt && typeof llrt === "object" && "available" in llrt && llrt.available) {
+    const info = llrt as { path?: string; source?: string; version?: string };
+    try {
+      const bytes = info.path ? (await Deno.stat(info.path)).size : 0;
+      summary.push(
+        `${"LLRT".padEnd(24)} ${bytes.toLocaleString("en-US").padStart(13)}  ${
+          info.path ? relative(ROOT, info.path) : "?"
+        } (${info.source}, ${info.version})`,
+      );
+    } catch {
+      // the size line is informational only
+    }
+  }
+  summary.push("");
+  for (const v of assembled) summary.push(describeAssembled(v));
+  return { manifest, summary };
+}

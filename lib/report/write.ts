@@ -1,0 +1,109 @@
+/**
+ * Writes a report folder: every chart as PNG, SVG and standalone HTML, and `summary.md`.
+ * HTML pages use `plotly.min.js` written beside them (or inlined), so they work offline; PNG
+ * and SVG need Chromium.
+ *
+ * @module
+ */
+import { copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { loadRuns } from "../analysis/load.ts";
+import { summarize } from "../analysis/summary.ts";
+import { ChartRenderer } from "../charts/chromium.ts";
+import { figureHtml, PLOTLY_FILE, plotlyPath } from "../charts/html.ts";
+import { reportFigures } from "../charts/report.ts";
+import { type PriceTable, US_EAST_1 } from "../cost/prices.ts";
+import { memorySweep } from "../cost/sweep.ts";
+import { ROOT } from "../paths.ts";
+import { summaryMarkdown } from "./summary.ts";
+
+/** Where reports go by default: `reports/<run-id>/`. */
+export const REPORTS_DIR: string = join(ROOT, "reports");
+
+/** Cold-start shares a report prices unless told otherwise. */
+export const DEFAULT_COLD_SHARES: readonly number[] = [0.01, 0.1];
+
+/** Options of {@link writeReport}. */
+export interface ReportOptions {
+  /** Run folders (at least one). */
+  runDirs: readonly string[];
+  /** Output folder (default `reports/<run-id>/`, run ids joined by `+`). */
+  outDir?: string;
+  /** Price table (default us-east-1). */
+  prices?: PriceTable;
+  /** Cold-start shares to price (default [0.01, 0.1]). */
+  coldShares?: readonly number[];
+  /** Payload bytes per message (default: the first run's `config.payloadBytes`, else 1024). */
+  payloadBytes?: number;
+  /** Render PNG and SVG with Chromium (default true). */
+  images?: boolean;
+  /** Inline plotly.js into every HTML page instead of writing it beside them (default false). */
+  inlinePlotly?: boolean;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+  /** A started renderer to reuse (left open); default: one started and closed here. */
+  renderer?: ChartRenderer;
+}
+
+/** What {@link writeReport} wrote. */
+export interface ReportResult {
+  outDir: string;
+  files: string[];
+  /** Why images were not rendered, when they were not. */
+  imagesSkipped: string | null;
+}
+
+/**
+ * Writes the report of one or more runs.
+ *
+ * @param options Runs, output folder, prices, cold shares.
+ * @returns The folder and files written.
+ * @throws {Error} Bad runs (see `loadRuns`), or Chromium missing when `images` is true (after
+ * the HTML pages and `summary.md` were written).
+ */
+export async function writeReport(options: ReportOptions): Promise<ReportResult> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const loaded = loadRuns(options.runDirs);
+  const outDir = options.outDir ?? join(REPORTS_DIR, loaded.runs.map((r) => r.runId).join("+"));
+  mkdirSync(outDir, { recursive: true });
+  const prices = options.prices ?? US_EAST_1;
+  const coldShares = options.coldShares ?? DEFAULT_COLD_SHARES;
+  const payloadBytes = options.payloadBytes ?? loaded.runs[0]?.payloadBytes ?? 1024;
+  const points = memorySweep(loaded.frame, { prices, coldShares, payloadBytes });
+  const figures = reportFigures({ ...loaded, summaries: summarize(loaded.frame), points, prices });
+  const files: string[] = [];
+  const write = (name: string, data: string | Uint8Array) => {
+    const path = join(outDir, name);
+    if (typeof data === "string") Deno.writeTextFileSync(path, data);
+    else Deno.writeFileSync(path, data);
+    files.push(path);
+  };
+  if (!options.inlinePlotly) {
+    copyFileSync(plotlyPath(), join(outDir, PLOTLY_FILE));
+    files.push(join(outDir, PLOTLY_FILE));
+  }
+  for (const f of figures) {
+    write(
+      `${f.name}.html`,
+      figureHtml(f.figure, { plotly: options.inlinePlotly ? "inline" : { src: PLOTLY_FILE } }),
+    );
+  }
+  write(
+    "summary.md",
+    summaryMarkdown({ loaded, points, prices, coldShares, payloadBytes, figures }),
+  );
+  log(`report: ${figures.length} charts (HTML) and summary.md → ${outDir}`);
+  if (options.images === false) return { outDir, files, imagesSkipped: "images turned off" };
+  const renderer = options.renderer ?? await ChartRenderer.start();
+  try {
+    for (const f of figures) {
+      const { png, svg } = await renderer.render(f.figure);
+      write(`${f.name}.png`, png);
+      write(`${f.name}.svg`, svg);
+    }
+  } finally {
+    if (renderer !== options.renderer) await renderer.close();
+  }
+  log(`report: ${figures.length} charts as PNG and SVG`);
+  return { outDir, files, imagesSkipped: null };
+}
