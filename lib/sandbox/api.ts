@@ -2,19 +2,42 @@
  * The Runtime API (`/2018-06-01`), Extensions API (`/2020-01-01/extension`) and Telemetry API
  * (`PUT /2022-07-01/telemetry`) of one sandbox, served on one loopback port. It keeps the state
  * of the runtime and of every extension of the current environment (one Init to the next
- * reset) and rejects calls made in the wrong state with 403 `InvalidStateTransition`. The
- * sandbox drives it (`deliverInvoke`, `deliverShutdown`) and waits on its state with `until`.
+ * reset) and rejects calls made in the wrong state with 403 `InvalidStateTransition`; bad
+ * Extensions API requests get Lambda's 403 error types (`lib/lambda/requests.ts`, shared with
+ * the contract suite's test double). The sandbox drives it (`deliverInvoke`, `deliverShutdown`)
+ * and waits on its state with `until`.
  *
  * @module
  */
+import {
+  acceptsAccountId,
+  API_ERRORS,
+  checkErrorType,
+  checkIdentifier,
+  EVENT_TYPES,
+  EXTENSION_ERROR_STATUS,
+  EXTENSION_HEADERS,
+  EXTENSION_ROUTES,
+  EXTENSIONS_API_BASE,
+  isApiError,
+  LOGS_API_PATH,
+  MAX_EXTENSIONS,
+  MAX_RESPONSE_BYTES,
+  parseRegister,
+  PLATFORM_ERRORS,
+  RUNTIME_API_BASE,
+  RUNTIME_HEADERS,
+  RUNTIME_ROUTES,
+  SANDBOX_ACCOUNT_ID,
+  TELEMETRY_API_PATH,
+  TRACING_TYPE,
+  unknownIdentifier,
+} from "../lambda/mod.ts";
 import { parseSubscription, TelemetryHub } from "./telemetry.ts";
 
-/** Largest response or error body the Runtime API accepts: 6 MiB. */
-export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
-/** Most extensions one function may register. */
-export const MAX_EXTENSIONS = 10;
+export { MAX_EXTENSIONS, MAX_RESPONSE_BYTES };
 /** The account id the sandbox reports (function ARNs, `accountId` on registration). */
-export const ACCOUNT_ID = "000000000000";
+export const ACCOUNT_ID = SANDBOX_ACCOUNT_ID;
 
 /** One invocation as handed to the runtime. */
 export interface InvokeEvent {
@@ -119,7 +142,8 @@ function fail(status: number, errorType: string, errorMessage: string): Response
   return json(status, { errorMessage, errorType });
 }
 
-const invalidState = () => fail(403, "InvalidStateTransition", "State transition is not allowed");
+const invalidState = () =>
+  fail(403, API_ERRORS.invalidStateTransition, "State transition is not allowed");
 
 /** The HTTP server of one sandbox. */
 export class LambdaApi {
@@ -247,13 +271,13 @@ export class LambdaApi {
     }
     let extEvent: string | null = null;
     for (const e of this.state.extensions.values()) {
-      if (!e.events.has("INVOKE")) continue;
+      if (!e.events.has(EVENT_TYPES.invoke)) continue;
       extEvent ??= JSON.stringify({
-        eventType: "INVOKE",
+        eventType: EVENT_TYPES.invoke,
         deadlineMs: event.deadlineMs,
         requestId: event.requestId,
         invokedFunctionArn: event.functionArn,
-        tracing: { type: "X-Amzn-Trace-Id", value: event.traceId },
+        tracing: { type: TRACING_TYPE, value: event.traceId },
       });
       this.#sendToExtension(e, extEvent);
     }
@@ -268,9 +292,13 @@ export class LambdaApi {
    */
   deliverShutdown(reason: string, deadlineMs: number): number {
     let count = 0;
-    const body = JSON.stringify({ eventType: "SHUTDOWN", deadlineMs, shutdownReason: reason });
+    const body = JSON.stringify({
+      eventType: EVENT_TYPES.shutdown,
+      deadlineMs,
+      shutdownReason: reason,
+    });
     for (const e of this.state.extensions.values()) {
-      if (!e.events.has("SHUTDOWN")) continue;
+      if (!e.events.has(EVENT_TYPES.shutdown)) continue;
       this.#sendToExtension(e, body);
       count += 1;
     }
@@ -291,14 +319,14 @@ export class LambdaApi {
   #invocationResponse(ev: InvokeEvent): Response {
     const headers: Record<string, string> = {
       ...JSON_HEADERS,
-      "Lambda-Runtime-Aws-Request-Id": ev.requestId,
-      "Lambda-Runtime-Deadline-Ms": String(ev.deadlineMs),
-      "Lambda-Runtime-Invoked-Function-Arn": ev.functionArn,
-      "Lambda-Runtime-Trace-Id": ev.traceId,
+      [RUNTIME_HEADERS.requestId]: ev.requestId,
+      [RUNTIME_HEADERS.deadlineMs]: String(ev.deadlineMs),
+      [RUNTIME_HEADERS.invokedFunctionArn]: ev.functionArn,
+      [RUNTIME_HEADERS.traceId]: ev.traceId,
     };
-    if (ev.clientContext !== undefined) headers["Lambda-Runtime-Client-Context"] = ev.clientContext;
+    if (ev.clientContext !== undefined) headers[RUNTIME_HEADERS.clientContext] = ev.clientContext;
     if (ev.cognitoIdentity !== undefined) {
-      headers["Lambda-Runtime-Cognito-Identity"] = ev.cognitoIdentity;
+      headers[RUNTIME_HEADERS.cognitoIdentity] = ev.cognitoIdentity;
     }
     return new Response(ev.payload as Uint8Array<ArrayBuffer>, { headers });
   }
@@ -307,20 +335,24 @@ export class LambdaApi {
     const state = this.state;
     const path = new URL(req.url).pathname;
     try {
-      if (path.startsWith("/2018-06-01/runtime/")) {
-        return await this.#runtime(state, req, path.slice("/2018-06-01/runtime/".length));
+      if (path.startsWith(`${RUNTIME_API_BASE}/`)) {
+        return await this.#runtime(state, req, path.slice(RUNTIME_API_BASE.length + 1));
       }
-      if (path.startsWith("/2020-01-01/extension/")) {
-        return await this.#extension(state, req, path.slice("/2020-01-01/extension/".length));
+      if (path.startsWith(`${EXTENSIONS_API_BASE}/`)) {
+        return await this.#extension(state, req, path.slice(EXTENSIONS_API_BASE.length + 1));
       }
-      if (path === "/2022-07-01/telemetry" || path === "/2020-08-15/logs") {
-        const api = path === "/2020-08-15/logs" ? "logs" : "telemetry";
+      if (path === TELEMETRY_API_PATH || path === LOGS_API_PATH) {
+        const api = path === LOGS_API_PATH ? "logs" : "telemetry";
         return await this.#subscribe(state, req, api);
       }
       return fail(404, "NotFound", `no such API: ${req.method} ${path}`);
     } catch (e) {
       // A client that went away mid-body, or a body that is not what the route expects.
-      return fail(400, "InvalidRequestFormat", e instanceof Error ? e.message : String(e));
+      return fail(
+        400,
+        API_ERRORS.invalidRequestFormat,
+        e instanceof Error ? e.message : String(e),
+      );
     } finally {
       this.notify();
     }
@@ -328,17 +360,17 @@ export class LambdaApi {
 
   async #runtime(state: Environment, req: Request, route: string): Promise<Response> {
     const rt = state.runtime;
-    if (route === "invocation/next" && req.method === "GET") {
+    if (route === RUNTIME_ROUTES.next && req.method === "GET") {
       if (state.live && rt.state === "invoking" && rt.oversize) {
         // The response was refused with 413; moving on counts as the invocation's error.
         rt.outcome = {
           kind: "error",
           body: new TextEncoder().encode(JSON.stringify({
-            errorType: "Function.ResponseSizeTooLarge",
+            errorType: PLATFORM_ERRORS.responseSizeTooLarge,
             errorMessage:
               `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
           })),
-          errorType: "Function.ResponseSizeTooLarge",
+          errorType: PLATFORM_ERRORS.responseSizeTooLarge,
           at: performance.now(),
         };
         rt.state = "responded";
@@ -355,23 +387,23 @@ export class LambdaApi {
     }
     if (req.method !== "POST") return fail(405, "MethodNotAllowed", `${req.method} ${route}`);
     const body = new Uint8Array(await req.arrayBuffer());
-    if (route === "init/error") {
+    if (route === RUNTIME_ROUTES.initError) {
       if (!state.live || rt.state !== "starting") return invalidState();
       rt.state = "initError";
-      rt.initError = { errorType: errorTypeOf(req, body, "Runtime.Unknown"), body };
+      rt.initError = { errorType: errorTypeOf(req, body, PLATFORM_ERRORS.runtimeUnknown), body };
       return json(202, { status: "OK" });
     }
-    const m = /^invocation\/([^/]+)\/(response|error)$/.exec(route);
+    const m = RUNTIME_ROUTES.invocation.exec(route);
     if (!m) return fail(404, "NotFound", `no such runtime route: ${route}`);
     if (!state.live || rt.state !== "invoking" || rt.current === null) return invalidState();
     if (m[1] !== rt.current.requestId) {
-      return fail(400, "InvalidRequestID", `Invalid request ID: ${m[1]}`);
+      return fail(400, API_ERRORS.invalidRequestId, `Invalid request ID: ${m[1]}`);
     }
     if (body.length > MAX_RESPONSE_BYTES) {
       rt.oversize = true;
       return fail(
         413,
-        "RequestEntityTooLarge",
+        API_ERRORS.requestEntityTooLarge,
         `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
       );
     }
@@ -381,28 +413,25 @@ export class LambdaApi {
       : {
         kind: "error",
         body,
-        errorType: errorTypeOf(req, body, "Runtime.Unknown"),
+        errorType: errorTypeOf(req, body, PLATFORM_ERRORS.runtimeUnknown),
         at: performance.now(),
       };
     return json(202, { status: "OK" });
   }
 
   async #extension(state: Environment, req: Request, route: string): Promise<Response> {
-    if (route === "register" && req.method === "POST") return await this.#register(state, req);
-    const id = req.headers.get("Lambda-Extension-Identifier");
-    if (id === null) {
-      return fail(403, "Extension.MissingExtensionIdentifier", "Missing extension identifier");
+    if (route === EXTENSION_ROUTES.register && req.method === "POST") {
+      return await this.#register(state, req);
     }
-    const ext = state.extensions.get(id);
-    if (!ext || !state.live) {
-      return fail(403, "Extension.UnknownExtensionIdentifier", `Unknown extension ${id}`);
-    }
+    const found = await this.#caller(state, req);
+    if (found instanceof Response) return found;
+    const ext = found;
     // "After Lambda receives the error, no further API calls succeed."
     if (ext.reportedError !== null) {
       await req.body?.cancel();
       return invalidState();
     }
-    if (route === "event/next" && req.method === "GET") {
+    if (route === EXTENSION_ROUTES.next && req.method === "GET") {
       if (ext.pending) return invalidState();
       if (ext.queued !== null) {
         const body = ext.queued;
@@ -416,56 +445,85 @@ export class LambdaApi {
         this.notify();
       });
     }
-    if ((route === "init/error" || route === "exit/error") && req.method === "POST") {
+    const { initError, exitError } = EXTENSION_ROUTES;
+    if ((route === initError || route === exitError) && req.method === "POST") {
       await req.body?.cancel();
-      if (route === "init/error" && state.initDone) return invalidState();
-      ext.reportedError = req.headers.get("Lambda-Extension-Function-Error-Type") ??
-        "Extension.Unknown";
+      const errorType = req.headers.get(EXTENSION_HEADERS.functionErrorType);
+      const missing = checkErrorType(errorType);
+      if (missing) return json(EXTENSION_ERROR_STATUS, missing);
+      if (route === initError && state.initDone) return invalidState();
+      ext.reportedError = errorType;
       return json(202, { status: "OK" });
     }
     return fail(404, "NotFound", `no such extension route: ${req.method} ${route}`);
   }
 
+  /**
+   * The extension making a call, or the 403 Lambda answers: no identifier, one that is not a
+   * UUID, one this environment did not hand out, or one whose extension reported an error
+   * ("After Lambda receives the error, no further API calls succeed.").
+   */
+  async #caller(state: Environment, req: Request): Promise<ExtensionState | Response> {
+    const id = req.headers.get(EXTENSION_HEADERS.identifier);
+    const malformed = checkIdentifier(id);
+    const ext = id === null ? undefined : state.extensions.get(id);
+    if (malformed || !ext || !state.live) {
+      await req.body?.cancel();
+      return json(EXTENSION_ERROR_STATUS, malformed ?? unknownIdentifier());
+    }
+    if (ext.reportedError !== null) {
+      await req.body?.cancel();
+      return invalidState();
+    }
+    return ext;
+  }
+
   async #register(state: Environment, req: Request): Promise<Response> {
-    const name = req.headers.get("Lambda-Extension-Name");
-    if (!name) return fail(400, "Extension.MissingExtensionName", "Missing extension name");
-    let events: unknown;
-    try {
-      events = (await req.json()).events;
-    } catch {
-      return fail(400, "InvalidRequestFormat", "Cannot parse the request body as JSON");
+    const parsed = parseRegister(req.headers.get(EXTENSION_HEADERS.name), await req.text());
+    if (isApiError(parsed)) return json(EXTENSION_ERROR_STATUS, parsed);
+    const { name, events } = parsed;
+    if (!state.live) return invalidState();
+    if (state.initDone) {
+      return fail(
+        EXTENSION_ERROR_STATUS,
+        API_ERRORS.registrationClosed,
+        "Extension registration closed already",
+      );
     }
-    if (
-      !Array.isArray(events) || events.some((e) => e !== "INVOKE" && e !== "SHUTDOWN")
-    ) {
-      return fail(400, "Extension.InvalidEventType", `Invalid events: ${JSON.stringify(events)}`);
-    }
-    if (!state.live || state.initDone) return invalidState();
     for (const e of state.extensions.values()) {
-      if (e.name === name) return fail(409, "Extension.AlreadyRegistered", `${name} registered`);
+      if (e.name === name) {
+        return fail(
+          EXTENSION_ERROR_STATUS,
+          API_ERRORS.invalidExtensionState,
+          "Extension with this name already registered",
+        );
+      }
     }
     if (state.extensions.size >= MAX_EXTENSIONS) {
-      return fail(400, "Extension.TooManyExtensions", `At most ${MAX_EXTENSIONS} extensions`);
+      return fail(
+        EXTENSION_ERROR_STATUS,
+        API_ERRORS.tooManyExtensions,
+        `Extension limit (${MAX_EXTENSIONS}) reached`,
+      );
     }
     const id = crypto.randomUUID();
     state.extensions.set(id, {
       id,
       name,
-      events: new Set(events as string[]),
+      events: new Set(events),
       state: "registered",
       pending: null,
       queued: null,
       reportedError: null,
     });
-    this.#hooks.onRegister?.(name, events as string[]);
-    const accountId = (req.headers.get("Lambda-Extension-Accept-Feature") ?? "")
-      .split(",").some((f) => f.trim() === "accountId");
+    this.#hooks.onRegister?.(name, events);
+    const accountId = acceptsAccountId(req.headers.get(EXTENSION_HEADERS.acceptFeature));
     return json(200, {
       functionName: this.#opts.functionName,
       functionVersion: this.#opts.functionVersion,
       handler: this.#opts.handler,
       ...(accountId ? { accountId: ACCOUNT_ID } : {}),
-    }, { "Lambda-Extension-Identifier": id });
+    }, { [EXTENSION_HEADERS.identifier]: id });
   }
 
   async #subscribe(
@@ -474,15 +532,9 @@ export class LambdaApi {
     api: "telemetry" | "logs",
   ): Promise<Response> {
     if (req.method !== "PUT") return fail(405, "MethodNotAllowed", `${req.method} telemetry`);
-    const id = req.headers.get("Lambda-Extension-Identifier");
-    const ext = id === null ? undefined : state.extensions.get(id);
-    if (!ext || !state.live) {
-      return fail(403, "Extension.UnknownExtensionIdentifier", `Unknown extension ${id}`);
-    }
-    if (ext.reportedError !== null) {
-      await req.body?.cancel();
-      return invalidState();
-    }
+    const found = await this.#caller(state, req);
+    if (found instanceof Response) return found;
+    const ext = found;
     try {
       const sub = parseSubscription(await req.json(), api);
       state.telemetry.subscribe(ext.name, sub);
@@ -503,5 +555,5 @@ function errorTypeOf(req: Request, body: Uint8Array, dflt: string): string {
   } catch {
     // Not JSON: fall back to the header.
   }
-  return req.headers.get("Lambda-Runtime-Function-Error-Type") || dflt;
+  return req.headers.get(RUNTIME_HEADERS.functionErrorType) || dflt;
 }

@@ -161,7 +161,7 @@ Deno.test("LambdaApi registers extensions, delivers INVOKE and refuses late regi
     await rtNext;
     const late = await register(base, "late");
     assert.equal(late.status, 403);
-    assert.equal(late.body.errorType, "InvalidStateTransition");
+    assert.equal(late.body.errorType, "Extension.RegistrationClosed");
     const noId = await call(`${base}${EXT}/event/next`);
     assert.equal(noId.status, 403);
     assert.equal(noId.body.errorType, "Extension.MissingExtensionIdentifier");
@@ -180,10 +180,64 @@ Deno.test("LambdaApi accepts at most 10 extensions", async () => {
       assert.equal((await register(base, `e${i}`)).status, 200);
     }
     const res = await register(base, "eleventh");
-    assert.equal(res.status, 400);
+    assert.equal(res.status, 403);
     assert.equal(res.body.errorType, "Extension.TooManyExtensions");
-    const badEvents = await register(base, "bad", ["INVOKE", "RESTORE"]);
-    assert.equal(badEvents.status, 400);
+  });
+});
+
+Deno.test("LambdaApi returns accountId only when Lambda-Extension-Accept-Feature asks", async () => {
+  await withApi(async (_api, base) => {
+    const plain = await register(base, "plain");
+    assert.deepEqual(plain.body, {
+      functionName: "fn",
+      functionVersion: "$LATEST",
+      handler: "i.h",
+    });
+  });
+});
+
+Deno.test("LambdaApi refuses bad registrations with Lambda's 403 error types", async () => {
+  await withApi(async (api, base) => {
+    const post = (headers: Record<string, string>, body: string) =>
+      call(`${base}${EXT}/register`, { method: "POST", headers, body });
+    const name = { "Lambda-Extension-Name": "ext" };
+    const cases: [Record<string, string>, string, string][] = [
+      [{}, '{"events":["INVOKE"]}', "Extension.InvalidExtensionName"],
+      [name, "not json", "InvalidRequestFormat"],
+      [name, '{"events":"INVOKE"}', "InvalidRequestFormat"],
+      [name, '{"events":["INVOKE","RESTORE"]}', "Extension.InvalidEventType"],
+    ];
+    for (const [headers, body, errorType] of cases) {
+      const res = await post(headers, body);
+      assert.equal(res.status, 403, body);
+      assert.equal(res.body.errorType, errorType, body);
+    }
+    assert.equal(api.state.extensions.size, 0);
+    assert.equal((await register(base, "ext")).status, 200);
+    const twice = await register(base, "ext");
+    assert.equal(twice.status, 403);
+    assert.equal(twice.body.errorType, "Extension.InvalidExtensionState");
+  });
+});
+
+Deno.test("LambdaApi checks the extension identifier and the error type header", async () => {
+  await withApi(async (_api, base) => {
+    const id = (await register(base, "ext")).headers.get("Lambda-Extension-Identifier")!;
+    const next = (headers: Record<string, string>) =>
+      call(`${base}${EXT}/event/next`, { headers, signal: AbortSignal.timeout(2000) });
+    const invalid = await next({ "Lambda-Extension-Identifier": "nobody" });
+    assert.equal(invalid.status, 403);
+    assert.equal(invalid.body.errorType, "Extension.InvalidExtensionIdentifier");
+    const unknown = await next({ "Lambda-Extension-Identifier": crypto.randomUUID() });
+    assert.equal(unknown.status, 403);
+    assert.equal(unknown.body.errorType, "Extension.UnknownExtensionIdentifier");
+    const noType = await call(`${base}${EXT}/exit/error`, {
+      method: "POST",
+      headers: { "Lambda-Extension-Identifier": id },
+      body: "{}",
+    });
+    assert.equal(noType.status, 403);
+    assert.equal(noType.body.errorType, "Extension.MissingHeader");
   });
 });
 
