@@ -45,6 +45,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import { CONTRACT } from "../extensions/src/contract.ts";
 import type { Arch } from "../lib/schema.ts";
 import { functionEnvironment } from "../lib/function_env.ts";
 import type { DeploymentPlan, PlannedFunction } from "./builds.ts";
@@ -53,8 +54,8 @@ import type { InfraSettings } from "./settings.ts";
 /** The tag every resource carries. */
 export const PROJECT_TAG = { key: "project", value: "battle-of-the-extensions" } as const;
 /** The port the extensions listen on, and the URL the handler posts to. */
-export const EXTENSION_PORT = 4243;
-export const EXTENSION_URL = `http://127.0.0.1:${EXTENSION_PORT}/messages`;
+export const EXTENSION_PORT: number = CONTRACT.port.default;
+export const EXTENSION_URL = `http://127.0.0.1:${EXTENSION_PORT}${CONTRACT.paths.messages}`;
 /** Log retention of every function's log group. */
 export const LOG_RETENTION = logs.RetentionDays.TWO_WEEKS;
 

@@ -5,6 +5,12 @@
  *
  * @module
  */
+import {
+  RUNTIME_API_BASE as BASE,
+  RUNTIME_HEADERS,
+  RUNTIME_ROUTES,
+  SANDBOX_ACCOUNT_ID,
+} from "../lambda/wire.ts";
 
 /** One request the runtime made, as the fake recorded it. */
 export interface RecordedCall {
@@ -24,8 +30,6 @@ export interface FakeRuntimeApi {
   waitUntil(done: (calls: RecordedCall[]) => boolean, timeoutMs?: number): Promise<RecordedCall[]>;
   close(): Promise<void>;
 }
-
-const BASE = "/2018-06-01/runtime";
 
 /**
  * Starts the fake on an ephemeral loopback port.
@@ -52,17 +56,17 @@ export function startFakeRuntimeApi(events: unknown[]): FakeRuntimeApi {
       };
       calls.push(call);
       notify();
-      if (request.method === "GET" && url.pathname === `${BASE}/invocation/next`) {
+      if (request.method === "GET" && url.pathname === `${BASE}/${RUNTIME_ROUTES.next}`) {
         if (served < events.length) {
           served += 1;
           return new Response(JSON.stringify(events[served - 1]), {
             headers: {
               "content-type": "application/json",
-              "lambda-runtime-aws-request-id": `req-${served}`,
-              "lambda-runtime-deadline-ms": String(Date.now() + 30_000),
-              "lambda-runtime-invoked-function-arn":
-                "arn:aws:lambda:us-east-1:000000000000:function:battle-test",
-              "lambda-runtime-trace-id": `Root=1-00000000-00000000000000000000000${served}`,
+              [RUNTIME_HEADERS.requestId]: `req-${served}`,
+              [RUNTIME_HEADERS.deadlineMs]: String(Date.now() + 30_000),
+              [RUNTIME_HEADERS.invokedFunctionArn]:
+                `arn:aws:lambda:us-east-1:${SANDBOX_ACCOUNT_ID}:function:battle-test`,
+              [RUNTIME_HEADERS.traceId]: `Root=1-00000000-00000000000000000000000${served}`,
             },
           });
         }
