@@ -14,13 +14,13 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { existsSync, rmSync } from "node:fs";
+import { parseFlags } from "../lib/cli/_flags.ts";
 import { ROOT } from "../lib/paths.ts";
 import { requireAwsCredentials } from "../lib/aws/credentials.ts";
 import { describeSkip, locationsFor, planDeployment } from "./builds.ts";
-import { OUTPUTS_FILE } from "./outputs.ts";
+import { OUTPUTS_FILE } from "../lib/aws/outputs.ts";
 import { resolveSettings } from "./settings.ts";
 
 /** The AWS CDK CLI release this app is run with (it reads aws-cdk-lib 2.276.0's assemblies). */
@@ -53,7 +53,7 @@ const COMMANDS = ["synth", "deploy", "destroy"] as const;
  * @throws {TypeError} When a flag is unknown or lacks its value.
  */
 export function parseCli(args: string[]): CliRequest {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CDK_CLI_VERSION, cdkInvocations, parseCli, preflight } from "./cli.ts";
-import { OUTPUTS_FILE } from "./outputs.ts";
+import { OUTPUTS_FILE } from "../lib/aws/outputs.ts";
 
 const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("./testdata/build-fixture", import.meta.url));

@@ -14,7 +14,7 @@ import {
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
-import type { DeployedFunction } from "../../infra/outputs.ts";
+import type { DeployedFunction } from "../aws/outputs.ts";
 import { cellLabel } from "./matrix.ts";
 import type { Cell } from "./matrix.ts";
 import type { CellPlan, ClientRecord } from "./types.ts";

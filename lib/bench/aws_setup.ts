@@ -5,7 +5,7 @@
  * @module
  */
 import { requireAwsCredentials } from "../aws/credentials.ts";
-import { readStackOutputs } from "../../infra/outputs.ts";
+import { readStackOutputs } from "../aws/outputs.ts";
 import { createLogsClient } from "../aws/collect.ts";
 import { cloudWatchFetcher } from "./aws_logs.ts";
 import { AwsBackend } from "./aws.ts";

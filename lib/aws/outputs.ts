@@ -4,14 +4,15 @@
  * backend of `deno task bench` uses it to know what to invoke and where its logs are.
  *
  * The file is `{ "<stack name>": { "<output key>": "<value>", ... } }`; each function output's
- * value is a JSON object (see `functionOutputKey` in `stack.ts`).
+ * value is a JSON object (see `functionOutputKey` in `infra/stack.ts`). The CDK app in `infra/`
+ * writes the file; this reader lives in `lib/` so the runner does not import `infra/`.
  *
  * @module
  */
 import { join } from "node:path";
-import { ROOT } from "../lib/paths.ts";
-import type { Arch } from "../lib/schema.ts";
-import { VARIANT_NAMES } from "../lib/variants.ts";
+import { ROOT } from "../paths.ts";
+import type { Arch } from "../schema.ts";
+import { VARIANT_NAMES } from "../variants.ts";
 
 /** Where `deno task deploy` writes the stack outputs. */
 export const OUTPUTS_FILE: string = join(ROOT, "infra", "outputs.json");
@@ -72,7 +73,15 @@ function parseFunction(key: string, value: unknown, file: string): DeployedFunct
  * @example
  * ```ts
  * import { readStackOutputs } from "./outputs.ts";
- * const { functions, queueUrl } = await readStackOutputs();
+ * // What `cdk deploy --outputs-file` writes; `readStackOutputs()` reads infra/outputs.json.
+ * const fn = { functionName: "f", variant: "rust", memoryMb: 128, arch: "arm64", logGroupName: "/aws/lambda/f" };
+ * const file = await Deno.makeTempFile({ suffix: ".json" });
+ * await Deno.writeTextFile(file, JSON.stringify({
+ *   Battle: { Region: "eu-west-1", QueueUrl: "q", DeadLetterQueueUrl: "dlq", FunctionRust: JSON.stringify(fn) },
+ * }));
+ * const { functions, queueUrl } = await readStackOutputs({ file });
+ * console.assert(functions[0]?.variant === "rust" && queueUrl === "q");
+ * await Deno.remove(file);
  * ```
  */
 export async function readStackOutputs(
