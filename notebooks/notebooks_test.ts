@@ -1,6 +1,7 @@
 /**
- * Notebook checks: committed without outputs, one parameters cell first, and every notebook
- * executes headless on the Deno kernel (nbclient from `.cache/venv`) without a cell error.
+ * Notebook checks: committed without outputs, one parameters cell first and tagged
+ * `parameters` (so papermill-style runners can inject values), and every notebook executes
+ * headless on the Deno kernel (nbclient from `.cache/venv`) without a cell error.
  *
  * The execution runs in smoke mode (`BATTLE_NOTEBOOK_SMOKE=1`: no benchmark of its own, no AWS)
  * against a small real local run that the test makes first with the local backend (the sandbox,
@@ -23,6 +24,7 @@ import { PLOTLY_MIME } from "../lib/charts/display.ts";
 interface Cell {
   cell_type: string;
   source: string[] | string;
+  metadata?: { tags?: string[] };
   outputs?: Array<{ output_type: string; data?: Record<string, unknown> }>;
 }
 
@@ -75,6 +77,15 @@ Deno.test("every notebook opens with exactly one parameters cell", () => {
     const code = cells(path).filter((c) => c.cell_type === "code");
     assert.match(source(code[0]!), /^\/\/ Parameters/, path);
     assert.equal(code.filter((c) => /^\/\/ Parameters/.test(source(c))).length, 1, path);
+  }
+});
+
+Deno.test("every notebook tags exactly its parameters cell `parameters`, for papermill", () => {
+  for (const path of allNotebooks()) {
+    const tagged = cells(path).filter((c) => c.metadata?.tags?.includes("parameters"));
+    assert.equal(tagged.length, 1, `${path}: one cell tagged "parameters"`);
+    assert.equal(tagged[0]!.cell_type, "code", path);
+    assert.match(source(tagged[0]!), /^\/\/ Parameters/, path);
   }
 });
 
