@@ -1,6 +1,8 @@
 /**
  * `deno task test`: every test, Rust included. Runs setup (idempotent), `cargo test` over the
- * workspace, then `deno test`, and ends with one line `N passed, N failed` that counts both.
+ * workspace, then `deno test --doc` (the tests, and every ```ts example in a doc comment or a
+ * Markdown file, type-checked and run), and ends with one line `N passed, N failed` that counts
+ * all of them.
  *
  * Flags: `--no-setup` skips setup; `--rust-only`, `--deno-only`; anything after `--` goes to
  * `deno test` (for example a file filter).
@@ -85,7 +87,13 @@ if (import.meta.main) {
     total.failed += t.failed;
   }
   if (!values["rust-only"]) {
-    const deno = await run(Deno.execPath(), ["test", "-A", "--no-check=remote", ...positionals]);
+    const deno = await run(Deno.execPath(), [
+      "test",
+      "-A",
+      "--doc",
+      "--no-check=remote",
+      ...positionals,
+    ]);
     const t = tallyDeno(deno.out);
     if (deno.code !== 0 && t.failed === 0) t.failed = 1;
     total.passed += t.passed;

@@ -257,8 +257,17 @@ export interface CellSelection {
  * @param selection Lists to keep (empty: all).
  * @returns The filtered rows.
  * @example
- * ```ts ignore
- * selectCells(frame, { variants: ["llrt", "node"], memoryMb: [512] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ * import { selectCells } from "./summary.ts";
+ * const frame = pl.DataFrame({
+ *   variant: ["llrt", "node", "rust", "llrt"],
+ *   memory_mb: [512, 512, 512, 128],
+ *   arch: ["arm64", "arm64", "arm64", "arm64"],
+ * });
+ * const picked = selectCells(frame, { variants: ["llrt", "node"], memoryMb: [512] });
+ * assert.equal(picked.height, 2);
  * ```
  */
 export function selectCells(frame: pl.DataFrame, selection: CellSelection): pl.DataFrame {

@@ -162,8 +162,17 @@ export function findAwsRegion(options: AwsLookupOptions = {}): string | null {
  * setting and how to provide it.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { requireAwsCredentials } from "./credentials.ts";
- * const { region } = requireAwsCredentials({ region: "eu-west-1" });
+ * const env = { AWS_ACCESS_KEY_ID: "AKIA...", AWS_SECRET_ACCESS_KEY: "x" };
+ * const { region, credentials } = requireAwsCredentials({ env, region: "eu-west-1" });
+ * assert.equal(region, "eu-west-1");
+ * assert.equal(credentials.kind, "env");
+ * try {
+ *   requireAwsCredentials({ env: { HOME: "/nonexistent" } });
+ * } catch (e) {
+ *   assert.ok((e as Error).message.startsWith("Cannot use AWS: no AWS credentials"));
+ * }
  * ```
  */
 export function requireAwsCredentials(options: AwsLookupOptions = {}): AwsSetup {

@@ -72,6 +72,7 @@ function parseFunction(key: string, value: unknown, file: string): DeployedFunct
  * @throws {SyntaxError} When the file or a function output is not JSON.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readStackOutputs } from "./outputs.ts";
  * // What `cdk deploy --outputs-file` writes; `readStackOutputs()` reads infra/outputs.json.
  * const fn = { functionName: "f", variant: "rust", memoryMb: 128, arch: "arm64", logGroupName: "/aws/lambda/f" };
@@ -80,7 +81,8 @@ function parseFunction(key: string, value: unknown, file: string): DeployedFunct
  *   Battle: { Region: "eu-west-1", QueueUrl: "q", DeadLetterQueueUrl: "dlq", FunctionRust: JSON.stringify(fn) },
  * }));
  * const { functions, queueUrl } = await readStackOutputs({ file });
- * console.assert(functions[0]?.variant === "rust" && queueUrl === "q");
+ * assert.equal(functions[0]?.variant, "rust");
+ * assert.equal(queueUrl, "q");
  * await Deno.remove(file);
  * ```
  */

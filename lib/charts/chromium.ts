@@ -99,13 +99,17 @@ async function readDevToolsUrl(
  * {@link ChartRenderer.start}, render any number of figures, then {@link ChartRenderer.close}.
  *
  * @example
- * ```ts ignore
- * import { ChartRenderer } from "./chromium.ts";
- * const renderer = await ChartRenderer.start();
- * try {
- *   const { png, svg } = await renderer.render({ data: [], layout: {} });
- * } finally {
- *   await renderer.close();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChartRenderer, findChromium } from "./chromium.ts";
+ * if (findChromium() !== null) {
+ *   const renderer = await ChartRenderer.start();
+ *   try {
+ *     const { png, svg } = await renderer.render({ data: [], layout: {} });
+ *     assert.ok(png.length > 0 && svg.startsWith("<svg"));
+ *   } finally {
+ *     await renderer.close();
+ *   }
  * }
  * ```
  */

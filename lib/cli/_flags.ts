@@ -21,9 +21,10 @@ export type ParsedFlags<T extends ParseArgsConfig> = ReturnType<typeof parseArgs
  * message, for example `Unknown option '--bogus'`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags } from "./_flags.ts";
  * const { values } = parseFlags({ args: ["--out", "x"], options: { out: { type: "string" } } });
- * console.assert(values.out === "x");
+ * assert.equal(values.out, "x");
  * ```
  */
 export function parseFlags<T extends ParseArgsConfig>(config: T): ParsedFlags<T> {
@@ -71,8 +72,9 @@ function describeRule(rule: NumberRule): string {
  * `Invalid --cold "-1": expected a whole number ≥ 0`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { numberFlag } from "./_flags.ts";
- * console.assert(numberFlag("memory", "512", { integer: true, min: 128 }) === 512);
+ * assert.equal(numberFlag("memory", "512", { integer: true, min: 128 }), 512);
  * ```
  */
 export function numberFlag(flag: string, text: string, rule: NumberRule = {}): number {
@@ -96,8 +98,9 @@ export function numberFlag(flag: string, text: string, rule: NumberRule = {}): n
  * @throws {RangeError} When the list is empty.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { commaList } from "./_flags.ts";
- * console.assert(commaList("arch", "arm64, x86_64,").join("|") === "arm64|x86_64");
+ * assert.equal(commaList("arch", "arm64, x86_64,").join("|"), "arm64|x86_64");
  * ```
  */
 export function commaList<T = string>(
@@ -136,12 +139,13 @@ function firstLine(error: unknown): string {
  * @returns The exit code.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags, runCommand } from "./_flags.ts";
  * const code = await runCommand("demo", ["--bogus"], {
  *   parse: (args) => parseFlags({ args, options: {} }),
  *   run: () => 0,
  * }); // prints "demo: Unknown option '--bogus'" on stderr
- * console.assert(code === 2);
+ * assert.equal(code, 2);
  * ```
  */
 export async function runCommand<T>(

@@ -61,8 +61,21 @@ export function hostArch(): LlrtArch {
  * @returns The record that was written.
  * @example
  * ```ts
- * const info = await ensureLlrt();
- * console.log(info.available ? info.path : info.reason);
+ * import assert from "node:assert/strict";
+ * import { ensureLlrt } from "./ensure.ts";
+ * // `await ensureLlrt()` installs into build/llrt/. Here, into a temporary folder and offline:
+ * // no LLRT_BIN, a download that fails and no crate build leave a record saying why.
+ * const dir = await Deno.makeTempDir();
+ * const info = await ensureLlrt({
+ *   env: () => undefined,
+ *   binPath: `${dir}/llrt`,
+ *   infoPath: `${dir}/llrt.json`,
+ *   fetch: () => Promise.reject(new TypeError("offline")),
+ *   buildFromCrate: false,
+ *   log: () => {},
+ * });
+ * assert.ok(!info.available && info.reason.startsWith("No LLRT binary: release: "));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function ensureLlrt(options: EnsureLlrtOptions = {}): Promise<LlrtInfo> {

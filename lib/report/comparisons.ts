@@ -38,10 +38,11 @@ export const METRICS_VS_NONE: readonly MetricKey[] = ["initMs", "coldRttMs", "wa
  * @returns The pairs whose both sides are present.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { comparisonPairs } from "./comparisons.ts";
  * const pairs = comparisonPairs(["none", "llrt", "node"]);
- * console.assert(pairs[0]?.variant === "llrt" && pairs[0]?.baseline === "node");
- * console.assert(!pairs.some((p) => p.baseline === "none" && p.metric === "postRuntimeMs"));
+ * assert.ok(pairs[0]?.variant === "llrt" && pairs[0]?.baseline === "node");
+ * assert.ok(!pairs.some((p) => p.baseline === "none" && p.metric === "postRuntimeMs"));
  * ```
  */
 export function comparisonPairs(present: Iterable<string | null>): ComparisonPair[] {
@@ -82,8 +83,9 @@ export function summaryComparisons(frame: pl.DataFrame): Comparison[] {
  * @returns Markdown sections, each ending in a newline.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ratioSections } from "./comparisons.ts";
- * console.assert(ratioSections([])[0] === "No pair of variants to compare.\n");
+ * assert.equal(ratioSections([])[0], "No pair of variants to compare.\n");
  * ```
  */
 export function ratioSections(comparisons: readonly Comparison[]): string[] {

@@ -29,8 +29,9 @@ export interface HeadlineInput {
  * @returns Markdown list items; none without rows.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headlines } from "./headlines.ts";
- * console.assert(
+ * assert.ok(
  *   headlines({ summaries: [], comparisons: [], points: [], coldShares: [0.01] }).length === 0,
  * );
  * ```

@@ -24,8 +24,9 @@ import { headlines } from "./headlines.ts";
  * @returns One line of text.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatControls } from "./summary.ts";
- * console.assert(formatControls({ freezer: "cgroup-v2", detail: "…" }) === "freezer cgroup-v2");
+ * assert.equal(formatControls({ freezer: "cgroup-v2", detail: "…" }), "freezer cgroup-v2");
  * ```
  */
 export function formatControls(controls: unknown): string {
@@ -75,8 +76,10 @@ export function metricSections(summaries: readonly GroupSummary[]): string[] {
  * @returns For example `1%`, `0.5%`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatShare } from "./summary.ts";
- * console.assert(formatShare(0.1) === "10%" && formatShare(0.005) === "0.5%");
+ * assert.equal(formatShare(0.1), "10%");
+ * assert.equal(formatShare(0.005), "0.5%");
  * ```
  */
 export function formatShare(share: number): string {
