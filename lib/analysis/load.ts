@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import pl from "nodejs-polars";
 import { llrtLabel } from "../llrt/mod.ts";
-import type { ControlsInForce } from "../sandbox/mod.ts";
+import type { SandboxControls } from "../sandbox/mod.ts";
 import { readRunManifest, type RunManifest, runPaths } from "../store/mod.ts";
 import { conformFrame } from "./frame.ts";
 
@@ -25,7 +25,7 @@ export interface RunInfo {
   /** Payload size the functions sent (bytes), for the SQS cost; null when not recorded. */
   payloadBytes: number | null;
   /** Sandbox controls in force; null on AWS or without a manifest. */
-  controls: ControlsInForce | null;
+  controls: SandboxControls | null;
   /** The run's manifest; null for a folder without `run.json`. */
   manifest: RunManifest | null;
 }

@@ -14,7 +14,7 @@ import { needsLlrt } from "../variants.ts";
 import { functionEnvironment } from "../function_env.ts";
 import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
 import { type LlrtInfo, llrtLabel, readLlrtInfo } from "../llrt/mod.ts";
-import { type ControlsInForce, Sandbox } from "../sandbox/mod.ts";
+import { Sandbox, type SandboxControls } from "../sandbox/mod.ts";
 import type { FunctionSettings, LocalBackendFacts } from "../store/run_manifest.ts";
 import { type Cell, cellLabel, hostArch } from "./matrix.ts";
 import type { CellContext, PlatformAdapter, PreparedCell } from "./protocol.ts";
@@ -40,7 +40,7 @@ export function freePort(): Promise<number> {
 export class LocalBackend implements PlatformAdapter {
   readonly name = "local" as const;
   #sqs: ElasticMQ;
-  #controls: ControlsInForce | null = null;
+  #controls: SandboxControls | null = null;
   #llrt: LlrtInfo;
   #settings: FunctionSettings;
 

@@ -11,6 +11,7 @@ export {
   type RuntimeName,
   RUNTIMES,
   Sandbox,
+  type SandboxControls,
   type SandboxOptions,
   SHUTDOWN_LIMIT_MS,
 } from "./sandbox.ts";

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { DEFAULT_CPU_PERIOD_US } from "./cgroup/mod.ts";
 import { runtimeCommand, type RuntimeName, RUNTIMES } from "./runtimes.ts";
 
@@ -51,11 +51,44 @@ export interface SandboxOptions {
    * `DEFAULT_CPU_PERIOD_US` in cgroup/create.ts). The quota is memory/1,769 of it.
    */
   cpuPeriodUs?: number;
+  /**
+   * CPUs the environment gets during Init (extensions start and register, the runtime starts,
+   * until all have called `/next`); the Invoke phase then returns to memory/1,769. Default
+   * {@link defaultInitCpus}: two vCPUs or the memory share, whichever is more, as measured on
+   * Lambda (see the sandbox README), capped at this host's cores.
+   */
+  initCpus?: number;
+  /**
+   * `evict`: before each cold start, drop the function's code, its layers and a custom
+   * runtime's binary from the page cache, so Init reads them from disk as a fresh Lambda
+   * environment reads them from storage; `cached`: leave the page cache alone. Default `evict`
+   * where the host can (see page_cache.ts).
+   */
+  codeLoading?: "evict" | "cached";
+}
+
+/** vCPUs of Init on Lambda below about 3 GB, as measured (see the sandbox README). */
+export const LAMBDA_INIT_VCPUS = 2;
+
+/**
+ * The default Init CPU budget: {@link LAMBDA_INIT_VCPUS} or the memory share, whichever is more
+ * (the controls cap it at the host's cores).
+ *
+ * @example
+ * ```ts
+ * import { defaultInitCpus } from "./options.ts";
+ * defaultInitCpus(128); // 2
+ * defaultInitCpus(10240) > 5; // true
+ * ```
+ */
+export function defaultInitCpus(memoryMb: number): number {
+  return Math.max(LAMBDA_INIT_VCPUS, memoryMb / 1769);
 }
 
 /** {@link SandboxOptions} with every default filled in and the runtime's command. */
 export type ResolvedOptions =
-  & Required<Omit<SandboxOptions, "optDir" | "onLog" | "llrtBin">>
+  & Required<Omit<SandboxOptions, "optDir" | "onLog" | "llrtBin" | "initCpus">>
+  & { initCpus: number }
   & SandboxOptions
   & { runtimeCommand: { command: string; args: string[] } };
 
@@ -74,6 +107,7 @@ export async function resolveOptions(opts: SandboxOptions): Promise<ResolvedOpti
   const o = {
     handler: "index.handler",
     memoryMb: 128,
+    codeLoading: "evict" as const,
     timeoutS: 3,
     env: {},
     functionName: basename(opts.codeDir).replace(/[^A-Za-z0-9_-]/g, "-") || "function",
@@ -82,6 +116,11 @@ export async function resolveOptions(opts: SandboxOptions): Promise<ResolvedOpti
     initLimitMs: INIT_LIMIT_MS,
     cpuPeriodUs: DEFAULT_CPU_PERIOD_US,
     ...opts,
+    // Processes start with the code folder as their working directory, so a relative path
+    // would point elsewhere for them.
+    codeDir: resolve(opts.codeDir),
+    ...(opts.optDir === undefined ? {} : { optDir: resolve(opts.optDir) }),
+    ...(opts.llrtBin === undefined ? {} : { llrtBin: resolve(opts.llrtBin) }),
   };
   if (!(RUNTIMES as readonly string[]).includes(o.runtime)) {
     throw new RangeError(`Unknown runtime "${o.runtime}" (expected ${RUNTIMES.join(", ")})`);
@@ -96,11 +135,18 @@ export async function resolveOptions(opts: SandboxOptions): Promise<ResolvedOpti
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.functionName)) {
     throw new RangeError(`Bad function name "${o.functionName}"`);
   }
+  const initCpus = o.initCpus ?? defaultInitCpus(o.memoryMb);
+  if (!(Number.isFinite(initCpus) && initCpus > 0)) {
+    throw new RangeError(`initCpus must be above 0, got ${o.initCpus}`);
+  }
+  if (o.codeLoading !== "evict" && o.codeLoading !== "cached") {
+    throw new RangeError(`codeLoading must be evict or cached, got ${o.codeLoading}`);
+  }
   await mustExist(o.codeDir, "code folder", true);
   if (o.optDir !== undefined) await mustExist(o.optDir, "opt folder", true);
   if (o.runtime === "llrt") await mustExist(command.command, "LLRT binary", false);
   if (o.runtime === "provided") await mustExist(command.command, "bootstrap", false);
-  return { ...o, runtimeCommand: command };
+  return { ...o, initCpus, runtimeCommand: command };
 }
 
 async function mustExist(path: string, what: string, dir: boolean): Promise<void> {

@@ -4,9 +4,10 @@
  *
  * @module
  */
+import type { InvocationStatus } from "../schema.ts";
 
 /** How an invocation or Init ended, as Lambda's telemetry spells it. */
-export type Status = "success" | "error" | "timeout" | "failure";
+export type Status = InvocationStatus;
 
 /** One telemetry event as the Telemetry API delivers it. */
 export interface TelemetryEvent {

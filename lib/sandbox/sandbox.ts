@@ -9,17 +9,28 @@
  *
  * @example
  * ```ts
- * await using sb = await Sandbox.create({ codeDir: "fn", runtime: "node", logDir: "/tmp/logs" });
- * const result = await sb.invoke(new TextEncoder().encode("{}"));
- * console.log(result.status, result.durationMs, result.maxMemoryMb);
+ * const codeDir = new URL("./testdata/shell_fn", import.meta.url).pathname; // a bootstrap in sh
+ * const logDir = await Deno.makeTempDir();
+ * {
+ *   await using sb = await Sandbox.create({ codeDir, runtime: "provided", logDir });
+ *   const result = await sb.invoke(new TextEncoder().encode("{}"));
+ *   console.log(result.status, result.durationMs, result.maxMemoryMb);
+ * }
+ * await Deno.remove(logDir, { recursive: true });
  * ```
  *
  * @module
  */
 import { join } from "node:path";
 import { ACCOUNT_ID, LambdaApi, MAX_RESPONSE_BYTES } from "./api.ts";
-import { type ControlsInForce, createControls, type ResourceControls } from "./cgroup/mod.ts";
+import {
+  type ControlsInForce,
+  createControls,
+  MB_PER_VCPU,
+  type ResourceControls,
+} from "./cgroup/mod.ts";
 import { LogFiles } from "./log_files.ts";
+import { canEvict, evictFromPageCache } from "./page_cache.ts";
 import { type ResolvedOptions, resolveOptions, type SandboxOptions } from "./options.ts";
 import { classifyInit, classifyInvocation, initFailure, TIMED_OUT } from "./outcome.ts";
 import {
@@ -36,6 +47,14 @@ import { listExecutables, Supervisor } from "./supervisor.ts";
 
 export { type RuntimeName, RUNTIMES } from "./runtimes.ts";
 export { INIT_LIMIT_MS, type SandboxOptions } from "./options.ts";
+
+/** The controls in force, and the sandbox's models of Lambda's Init CPU and code loading. */
+export interface SandboxControls extends ControlsInForce {
+  /** CPUs Init ran with (null without a CPU quota: then Init is not limited either). */
+  initCpus: number | null;
+  /** `evict`: code and layers dropped from the page cache before each cold start. */
+  codeLoading: "evict" | "cached" | `cached (${string})`;
+}
 
 /** How long external extensions get after SHUTDOWN before SIGKILL. */
 export const SHUTDOWN_LIMIT_MS = 2_000;
@@ -69,6 +88,11 @@ export interface InvokeResult {
   maxMemoryMb: number;
   /** platform.runtimeDone durationMs; null when the runtime never answered. */
   runtimeDoneMs: number | null;
+  /**
+   * CPU time the environment's processes used, in ms: during this invocation on a warm one,
+   * Init and this invocation on a cold one. Null where it cannot be read.
+   */
+  cpuMs: number | null;
 }
 
 interface InitOutcome {
@@ -99,6 +123,8 @@ export class Sandbox {
   #chain: Promise<unknown> = Promise.resolve();
   #closed = false;
   #lastThawMs = 0;
+  /** The environment's CPU time when the current invocation's window began. */
+  #cpuBase: number | null = null;
   /** `<logDir>/<functionName>.log`. */
   readonly logFile: string;
   /** `<logDir>/<functionName>.telemetry.jsonl`. */
@@ -161,9 +187,34 @@ export class Sandbox {
     return sb;
   }
 
-  /** Which resource-control mechanisms are in force (for run.json). */
-  get controls(): ControlsInForce {
-    return this.#inForce;
+  /** Which resource-control mechanisms and models are in force (for run.json). */
+  get controls(): SandboxControls {
+    return {
+      ...this.#inForce,
+      initCpus: this.#inForce.cpuQuota === "none"
+        ? null
+        : Math.min(this.#o.initCpus, navigator.hardwareConcurrency || 1),
+      codeLoading: this.#codeLoading,
+    };
+  }
+
+  /** What cold starts do about code loading, for run.json. */
+  get #codeLoading(): SandboxControls["codeLoading"] {
+    if (this.#o.codeLoading === "cached") return "cached";
+    return canEvict() ? "evict" : "cached (this host cannot evict files from its page cache)";
+  }
+
+  /**
+   * A fresh Lambda environment has none of its code in memory: drop the function's code, its
+   * layers and a custom runtime's own binary from the page cache, so Init reads them again.
+   * Runs before Init's clock starts; a file that cannot be advised stays cached.
+   */
+  async #loadCodeCold(): Promise<void> {
+    if (this.#o.codeLoading !== "evict" || !canEvict()) return;
+    const paths = [this.#o.codeDir];
+    if (this.#o.optDir !== undefined) paths.push(this.#o.optDir);
+    if (this.#o.runtime !== "node") paths.push(this.#o.runtimeCommand.command);
+    await evictFromPageCache(paths);
   }
 
   /**
@@ -331,7 +382,8 @@ export class Sandbox {
     const response = answer?.body ??
       encoder.encode(outcome.errorDocument === null ? "" : JSON.stringify(outcome.errorDocument));
     const durationMs = end - t0;
-    const peak = await rc.peakMemoryBytes();
+    const [peak, cpuNow] = await Promise.all([rc.peakMemoryBytes(), cpuUsage(rc)]);
+    const cpuMs = cpuNow === null || this.#cpuBase === null ? null : cpuNow - this.#cpuBase;
     const facts = {
       requestId,
       durationMs,
@@ -353,7 +405,11 @@ export class Sandbox {
       if (this.#o.freeze) await rc.freeze();
       // Start the next invocation's peak window now, off the next invocation's critical path
       // (a frozen group's usage does not move).
-      [, this.#oomBase] = await Promise.all([rc.resetPeak(), rc.oomEvents()]);
+      [, this.#oomBase, this.#cpuBase] = await Promise.all([
+        rc.resetPeak(),
+        rc.oomEvents(),
+        cpuUsage(rc),
+      ]);
     }
     return {
       requestId,
@@ -368,6 +424,7 @@ export class Sandbox {
       initMs,
       maxMemoryMb: facts.maxMemoryMb,
       runtimeDoneMs,
+      cpuMs,
     };
   }
 
@@ -407,6 +464,7 @@ export class Sandbox {
       initMs: null,
       maxMemoryMb: 1,
       runtimeDoneMs: null,
+      cpuMs: null,
     };
   }
 
@@ -427,6 +485,8 @@ export class Sandbox {
     this.#rc ??= await (prepared ?? newControls(this.#o, ++this.#envSeq));
     const rc = this.#rc;
     this.#inForce = rc.inForce;
+    await this.#loadCodeCold();
+    this.#cpuBase = await cpuUsage(rc);
     const t0 = performance.now();
     const deadline = t0 + this.#o.initLimitMs;
     const state = this.#api.newEnvironment();
@@ -503,6 +563,9 @@ export class Sandbox {
     }
     // Extensions that exited cleanly without registering are not part of the environment.
     this.#procs.forgetExited();
+    // Init ran on its own CPU budget; invocations get the memory share (a fresh period, so
+    // what Init used does not throttle the first invocation).
+    await rc.setCpuFraction(this.#o.memoryMb / MB_PER_VCPU);
     this.#oomBase = await rc.oomEvents();
     this.#needsInit = false;
     return { ms, status, errorType: null, body: null };
@@ -557,12 +620,22 @@ async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The environment's CPU time so far in ms, or null where the controls cannot say. */
+async function cpuUsage(rc: ResourceControls): Promise<number | null> {
+  try {
+    return await rc.cpuUsageMs();
+  } catch {
+    return null;
+  }
+}
+
 async function newControls(o: ResolvedOptions, seq: number): Promise<ResourceControls> {
   const name = `${o.functionName}-${seq}-${crypto.randomUUID().slice(0, 8)}`;
   return await createControls({
     name,
     memoryMb: o.memoryMb,
-    cpuFraction: o.memoryMb / 1769,
+    // Made for the next Init: the quota starts at the Init budget.
+    cpuFraction: o.initCpus,
     cpuPeriodUs: o.cpuPeriodUs,
     prefer: o.controls,
     // Lambda runs each environment in its own microVM, so every page the environment maps

@@ -233,6 +233,12 @@ function signalGroup(pid: number, signal: Deno.Signal): void {
   try {
     Deno.kill(-pid, signal);
   } catch {
-    // The group is already gone.
+    // No such group: either it is gone, or the child has not reached setsid(1)'s exec yet and
+    // still sits in the parent's group. Then the process itself gets the signal.
+    try {
+      Deno.kill(pid, signal);
+    } catch {
+      // The process is gone too.
+    }
   }
 }

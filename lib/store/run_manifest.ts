@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ControlsInForce } from "../sandbox/mod.ts";
+import type { SandboxControls } from "../sandbox/mod.ts";
 import type { LlrtInfo } from "../llrt/mod.ts";
 import {
   type Arch,
@@ -66,7 +66,7 @@ export interface LocalBackendFacts {
   sqsEndpoint: string;
   sqsServer: string;
   /** The sandbox controls in force (null until a cell ran). */
-  sandboxControls: ControlsInForce | null;
+  sandboxControls: SandboxControls | null;
   llrt: LlrtInfo;
   /** For example `LLRT 0.8.1-beta (crate)`. */
   llrtLabel: string;

@@ -161,6 +161,8 @@ export function writeFixtures(outDir: string = FIXTURE_DIR): string[] {
           cpuQuota: "cgroup-v1",
           freezer: "cgroup-v2",
           peakMemory: "rss+cgroup-v1",
+          initCpus: 2,
+          codeLoading: "evict",
         },
         llrt: { available: false, reason: "fixture" },
         llrtLabel: "LLRT v0.7.0-beta (fixture)",
