@@ -14,7 +14,7 @@ import { needsLlrt } from "../variants.ts";
 import { functionEnvironment } from "../function_env.ts";
 import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
 import { type LlrtInfo, llrtLabel, readLlrtInfo } from "../llrt/mod.ts";
-import { Sandbox, type SandboxControls } from "../sandbox/mod.ts";
+import { Sandbox, type SandboxControls, type SandboxOptions } from "../sandbox/mod.ts";
 import type { FunctionSettings, LocalBackendFacts } from "../store/run_manifest.ts";
 import { type Cell, cellLabel, hostArch } from "./matrix.ts";
 import type { CellContext, PlatformAdapter, PreparedCell } from "./protocol.ts";
@@ -36,6 +36,9 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** How the sandbox models Lambda's Init CPU and code loading (see `SandboxOptions`). */
+export type LocalModels = Pick<SandboxOptions, "initCpus" | "codeLoading">;
+
 /** Runs cells in local sandboxes. Create with `LocalBackend.start()`. */
 export class LocalBackend implements PlatformAdapter {
   readonly name = "local" as const;
@@ -43,21 +46,32 @@ export class LocalBackend implements PlatformAdapter {
   #controls: SandboxControls | null = null;
   #llrt: LlrtInfo;
   #settings: FunctionSettings;
+  #models: LocalModels;
 
-  private constructor(sqs: ElasticMQ, llrt: LlrtInfo, settings: FunctionSettings) {
+  private constructor(
+    sqs: ElasticMQ,
+    llrt: LlrtInfo,
+    settings: FunctionSettings,
+    models: LocalModels,
+  ) {
     this.#sqs = sqs;
     this.#llrt = llrt;
     this.#settings = settings;
+    this.#models = models;
   }
 
   /**
    * Starts ElasticMQ on a free loopback port and reads which LLRT the build made.
    *
    * @param settings What every function runs with (default {@link DEFAULT_LOCAL_SETTINGS}).
+   * @param models The sandbox's Init CPU budget and code loading (default: its own defaults).
    */
-  static async start(settings: FunctionSettings = DEFAULT_LOCAL_SETTINGS): Promise<LocalBackend> {
+  static async start(
+    settings: FunctionSettings = DEFAULT_LOCAL_SETTINGS,
+    models: LocalModels = {},
+  ): Promise<LocalBackend> {
     const llrt = await readLlrtInfo();
-    return new LocalBackend(await startElasticMQ({ port: 0 }), llrt, settings);
+    return new LocalBackend(await startElasticMQ({ port: 0 }), llrt, settings, models);
   }
 
   describe(): LocalBackendFacts {
@@ -90,6 +104,7 @@ export class LocalBackend implements PlatformAdapter {
     const queueUrl = await this.#sqs.createQueue(`battle-${label}`.replace(/[^A-Za-z0-9_-]/g, "-"));
     const settings = this.#settings;
     const sandbox = await Sandbox.create({
+      ...this.#models,
       codeDir: functionDir(v.name),
       ...(v.extension ? { optDir: layerDir(v.name) } : {}),
       runtime: v.functionRuntime === "llrt" ? "llrt" : "node",

@@ -1,7 +1,8 @@
 /**
  * `deno task bench [--backend local|aws] [--variants rust,node,...] [--memory 128,512,...]
  * [--arch x86_64,arm64] [--cold N] [--warm M] [--out DIR] [--payload-bytes B]
- * [--work-iterations I] [--concurrency C] [--timeout S] [--region R]`
+ * [--work-iterations I] [--concurrency C] [--timeout S] [--region R] [--init-cpus C]
+ * [--code-loading evict|cached]`
  *
  * Runs the matrix, writes `invocations.parquet` and `run.json` into the run folder and prints
  * that folder last.
@@ -9,6 +10,7 @@
  * @module
  */
 import { numberFlag, parseFlags, runCommand } from "./_flags.ts";
+import { type LambdaModels, MODEL_FLAGS, parseModelFlags } from "./_models.ts";
 import { parseVariantList } from "../variants.ts";
 import { hostArch, parseArchList, parseMemoryList } from "../bench/matrix.ts";
 import type { CellPlan } from "../bench/types.ts";
@@ -26,6 +28,8 @@ export interface BenchArgs {
   plan: CellPlan;
   /** What local functions run with; null on AWS, where they are deploy-time settings. */
   functionSettings: FunctionSettings | null;
+  /** The sandbox's Init CPU budget and code loading (local only); empty for its defaults. */
+  models: LambdaModels;
   concurrency: number;
   out?: string;
   region?: string;
@@ -56,6 +60,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       concurrency: { type: "string", default: "1" },
       timeout: { type: "string" },
       region: { type: "string" },
+      ...MODEL_FLAGS,
     },
     strict: true,
     allowPositionals: false,
@@ -78,6 +83,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       payloadBytes: wholeNumber("payload-bytes", values["payload-bytes"], 0),
     },
     functionSettings: null,
+    models: parseModelFlags(values),
     concurrency: wholeNumber("concurrency", values.concurrency, 1),
   };
   if (parsed.plan.cold + parsed.plan.warm === 0) {
@@ -86,6 +92,9 @@ export function parseBenchArgs(args: string[]): BenchArgs {
   if (backend === "aws") {
     // On AWS the function runs with what was deployed; a bench flag would be recorded but
     // not in force.
+    if (Object.keys(parsed.models).length > 0) {
+      throw new RangeError("--init-cpus and --code-loading shape the local sandbox only");
+    }
     for (const flag of ["work-iterations", "timeout"] as const) {
       if (values[flag] !== undefined) {
         throw new RangeError(
@@ -116,7 +125,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
 async function makeBackend(args: BenchArgs): Promise<PlatformAdapter> {
   if (args.backend === "local") {
     const { LocalBackend } = await import("../bench/local.ts");
-    return await LocalBackend.start(args.functionSettings ?? undefined);
+    return await LocalBackend.start(args.functionSettings ?? undefined, args.models);
   }
   const { createAwsBackend } = await import("../bench/aws_setup.ts");
   return await createAwsBackend({ ...(args.region ? { region: args.region } : {}) });

@@ -104,3 +104,19 @@ Deno.test("deno task bench --backend aws stops at once without credentials", asy
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("parseBenchArgs() reads the sandbox's Lambda models, for the local backend only", () => {
+  assert.deepEqual(parseBenchArgs([]).models, {});
+  assert.deepEqual(parseBenchArgs(["--init-cpus", "1", "--code-loading", "cached"]).models, {
+    initCpus: 1,
+    codeLoading: "cached",
+  });
+  assert.throws(() => parseBenchArgs(["--code-loading", "lazy"]), {
+    name: "RangeError",
+    message: 'Invalid --code-loading "lazy": expected evict or cached',
+  });
+  assert.throws(() => parseBenchArgs(["--init-cpus", "0"]), { message: /--init-cpus "0"/ });
+  assert.throws(() => parseBenchArgs(["--backend", "aws", "--init-cpus", "2"]), {
+    message: "--init-cpus and --code-loading shape the local sandbox only",
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * `deno task fidelity [--runtimes rust,go,llrt,python,nodejs] [--memory 128,512,1024]
- * [--cold N] [--warm M] [--init-cpus C] [--no-code-loading]`
+ * [--cold N] [--warm M] [--init-cpus C] [--code-loading evict|cached]`
  *
  * Cold-starts the hello function of every function runtime in the sandbox and prints the local
  * medians against published real-Lambda figures (Init ratios between runtimes, Init across
@@ -10,7 +10,6 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { parseMemoryList } from "../bench/matrix.ts";
 import { hostArch } from "../bench/matrix.ts";
 import { hostFacts } from "../bench/run_info.ts";
@@ -25,6 +24,8 @@ import {
   type FidelityResult,
 } from "../fidelity/report.ts";
 import { writeTextAtomic } from "../store/mod.ts";
+import { commaList, numberFlag, parseFlags, runCommand } from "./_flags.ts";
+import { type LambdaModels, MODEL_FLAGS, parseModelFlags } from "./_models.ts";
 
 /** Parsed command line. */
 export interface FidelityArgs {
@@ -32,89 +33,76 @@ export interface FidelityArgs {
   memoryMb: number[];
   cold: number;
   warm: number;
-  initCpus?: number;
-  codeLoading: boolean;
+  /** Init CPU budget and code loading; empty for the sandbox's defaults. */
+  models: LambdaModels;
 }
 
 /**
  * Reads the command line.
  *
+ * @param args The arguments after the task name.
+ * @returns The parsed arguments.
+ * @throws {TypeError} For an unknown flag.
  * @throws {RangeError} On a bad value, naming it.
  */
 export function parseFidelityArgs(args: string[]): FidelityArgs {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       runtimes: { type: "string", default: FIDELITY_RUNTIMES.join(",") },
       memory: { type: "string", default: "128,512,1024" },
       cold: { type: "string", default: "10" },
       warm: { type: "string", default: "5" },
-      "init-cpus": { type: "string" },
-      "no-code-loading": { type: "boolean", default: false },
+      ...MODEL_FLAGS,
     },
-    strict: true,
-    allowPositionals: false,
   });
-  const runtimes = values.runtimes.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  for (const r of runtimes) {
+  const runtimes = commaList("runtimes", values.runtimes, (r) => {
     if (!(FIDELITY_RUNTIMES as readonly string[]).includes(r)) {
       throw new RangeError(
         `Invalid runtime "${r}": expected one of ${FIDELITY_RUNTIMES.join(", ")}`,
       );
     }
-  }
-  const count = (name: string, v: string, min: number) => {
-    if (!/^\d+$/.test(v) || Number(v) < min) {
-      throw new RangeError(`Invalid --${name} "${v}": expected a whole number ≥ ${min}`);
-    }
-    return Number(v);
-  };
-  const parsed: FidelityArgs = {
-    runtimes: runtimes as FidelityRuntime[],
+    return r as FidelityRuntime;
+  });
+  return {
+    runtimes: [...new Set(runtimes)],
     memoryMb: parseMemoryList(values.memory),
-    cold: count("cold", values.cold, 1),
-    warm: count("warm", values.warm, 0),
-    codeLoading: !values["no-code-loading"],
+    cold: numberFlag("cold", values.cold, { integer: true, min: 1 }),
+    warm: numberFlag("warm", values.warm, { integer: true, min: 0 }),
+    models: parseModelFlags(values),
   };
-  if (values["init-cpus"] !== undefined) {
-    const c = Number(values["init-cpus"]);
-    if (!(c > 0 && c <= 64)) {
-      throw new RangeError(`Invalid --init-cpus "${values["init-cpus"]}": expected 0 < C ≤ 64`);
-    }
-    parsed.initCpus = c;
-  }
-  return parsed;
 }
 
-if (import.meta.main) {
-  let args: FidelityArgs;
-  try {
-    args = parseFidelityArgs(Deno.args);
-  } catch (error) {
-    console.error(`fidelity: ${error instanceof Error ? error.message : error}`);
-    Deno.exit(2);
-  }
-  const log = (line: string) => console.error(line);
+/**
+ * Runs the check and writes `data/fidelity/latest.json`.
+ *
+ * @param args What to run.
+ * @param log Progress lines.
+ * @returns The result.
+ * @throws {Error} When no runtime can run here.
+ */
+export async function runFidelity(
+  args: FidelityArgs,
+  log: (line: string) => void = (line) => console.error(line),
+): Promise<FidelityResult> {
   const { functions, skipped } = await prepareHelloFunctions(args.runtimes, log);
   for (const s of skipped) log(`fidelity: skipped ${s.runtime}: ${s.reason}`);
-  if (functions.length === 0) {
-    console.error("fidelity: no runtime could run");
-    Deno.exit(1);
-  }
+  if (functions.length === 0) throw new Error("no runtime could run here");
   const logDir = await Deno.makeTempDir({ prefix: "battle-fidelity-" });
-  const sandboxOptions = {
-    ...(args.initCpus === undefined ? {} : { initCpus: args.initCpus }),
-    codeLoading: args.codeLoading ? "evict" as const : "cached" as const,
-  };
-  const { cells } = await measureHello(functions, {
-    memoryMb: args.memoryMb,
-    cold: args.cold,
-    warm: args.warm,
-    logDir,
-    sandbox: sandboxOptions,
-    log,
-  });
-  await Deno.remove(logDir, { recursive: true });
+  let cells;
+  let controls;
+  try {
+    ({ cells, controls } = await measureHello(functions, {
+      memoryMb: args.memoryMb,
+      cold: args.cold,
+      warm: args.warm,
+      logDir,
+      sandbox: args.models,
+      log,
+    }));
+  } finally {
+    await Deno.remove(logDir, { recursive: true });
+  }
   const figures = readPublished();
   const arch = hostArch();
   const host = hostFacts();
@@ -123,7 +111,7 @@ if (import.meta.main) {
     at: new Date().toISOString(),
     arch,
     host: { cpuModel: host.cpuModel, cores: host.cores },
-    sandbox: sandboxOptions,
+    sandbox: { ...controls },
     versions: Object.fromEntries(functions.map((f) => [f.runtime, f.localVersion])),
     cold: args.cold,
     warm: args.warm,
@@ -142,6 +130,18 @@ if (import.meta.main) {
   const text = `${JSON.stringify(result, null, 2)}\n`;
   await writeTextAtomic(join(FIDELITY_DIR, `${result.at.replace(/[-:.]/g, "")}.json`), text);
   await writeTextAtomic(FIDELITY_LATEST, text);
-  console.log(fidelityMarkdown(result));
-  console.log(FIDELITY_LATEST);
+  return result;
+}
+
+if (import.meta.main) {
+  Deno.exit(
+    await runCommand("fidelity", Deno.args, {
+      parse: parseFidelityArgs,
+      run: async (args) => {
+        const result = await runFidelity(args);
+        console.log(fidelityMarkdown(result));
+        console.log(FIDELITY_LATEST);
+      },
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 /**
  * `deno task sandbox --code DIR [--extensions DIR] [--runtime node|llrt|provided]
  * [--handler NAME] [--memory MB] [--timeout S] [--invoke N] [--event FILE] [--env K=V]...
- * [--log-dir DIR] [--cpu-period US]`
+ * [--log-dir DIR] [--cpu-period US] [--init-cpus C] [--code-loading evict|cached]`
  *
  * Runs any function, with any extensions, in the local Lambda sandbox and prints its Lambda log
  * lines as they happen; the text log and the `platform.*` records (JSON lines) are kept in
@@ -16,6 +16,7 @@ import { join, resolve } from "node:path";
 import { LLRT_BIN, RUNS_DIR } from "../paths.ts";
 import { type RuntimeName, RUNTIMES, Sandbox } from "../sandbox/sandbox.ts";
 import { numberFlag, parseFlags, runCommand } from "./_flags.ts";
+import { type LambdaModels, MODEL_FLAGS, parseModelFlags } from "./_models.ts";
 
 /** Parsed command line. */
 export interface SandboxArgs {
@@ -31,6 +32,8 @@ export interface SandboxArgs {
   logDir: string;
   /** CFS period of the CPU quota, µs; null for the sandbox's default. */
   cpuPeriodUs: number | null;
+  /** Init's CPU budget and the code-loading model; empty for the sandbox's defaults. */
+  models: LambdaModels;
 }
 
 /**
@@ -56,6 +59,7 @@ export function parseSandboxArgs(args: string[]): SandboxArgs {
       env: { type: "string", multiple: true, default: [] },
       "log-dir": { type: "string", default: join(RUNS_DIR, "..", "sandbox") },
       "cpu-period": { type: "string" },
+      ...MODEL_FLAGS,
     },
     strict: true,
   });
@@ -81,6 +85,7 @@ export function parseSandboxArgs(args: string[]): SandboxArgs {
     eventFile: values.event ?? null,
     env,
     logDir: resolve(values["log-dir"]),
+    models: parseModelFlags(values),
     cpuPeriodUs: values["cpu-period"] === undefined
       ? null
       : numberFlag("cpu-period", values["cpu-period"], {
@@ -143,6 +148,7 @@ async function main(args: SandboxArgs): Promise<number> {
       env: args.env,
       logDir: args.logDir,
       ...(args.cpuPeriodUs === null ? {} : { cpuPeriodUs: args.cpuPeriodUs }),
+      ...args.models,
       onLog: (line) => console.log(line),
     });
     let failed = 0;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Sandbox, type SandboxOptions } from "../sandbox/mod.ts";
+import { Sandbox, type SandboxControls, type SandboxOptions } from "../sandbox/mod.ts";
 import { medianSorted } from "../analysis/stats.ts";
 
 const median = (xs: number[]) => medianSorted([...xs].sort((a, b) => a - b)) ?? NaN;
@@ -46,13 +46,14 @@ export interface HelloSamples {
 export async function measureHello(
   functions: readonly HelloFunction[],
   o: MeasureOptions,
-): Promise<{ cells: LocalCell[]; samples: HelloSamples[] }> {
+): Promise<{ cells: LocalCell[]; samples: HelloSamples[]; controls: SandboxControls | null }> {
   const cold = o.cold ?? 10;
   const warm = o.warm ?? 5;
   const log = o.log ?? (() => {});
   const cells: LocalCell[] = [];
   const samples: HelloSamples[] = [];
   const event = new TextEncoder().encode("{}");
+  let controls: SandboxControls | null = null;
   for (const fn of functions) {
     for (const memoryMb of o.memoryMb) {
       const s: HelloSamples = {
@@ -77,6 +78,7 @@ export async function measureHello(
         ...(fn.llrtBin ? { llrtBin: fn.llrtBin } : {}),
       });
       try {
+        controls ??= sandbox.controls;
         for (let i = 0; i < cold; i++) {
           if (i > 0) await sandbox.reset();
           const r = await sandbox.invoke(event);
@@ -118,5 +120,5 @@ export async function measureHello(
       );
     }
   }
-  return { cells, samples };
+  return { cells, samples, controls };
 }

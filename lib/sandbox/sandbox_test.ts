@@ -488,3 +488,73 @@ Deno.test("Sandbox bills Init on cold starts: Billed Duration covers Init Durati
     );
   });
 });
+
+Deno.test("Sandbox gives Init its own CPU budget, then invocations the memory share", async () => {
+  const codeDir = join(TESTDATA, "cpu_fn");
+  const cold = async (initCpus?: number) => {
+    let r: InvokeResult | undefined;
+    await withSandbox({
+      codeDir,
+      runtime: "node",
+      memoryMb: 256,
+      timeoutS: 30,
+      ...(initCpus === undefined ? {} : { initCpus }),
+    }, async (sb) => {
+      r = await sb.invoke(enc({}));
+      if (sb.controls.cpuQuota !== "none") {
+        assert.equal(sb.controls.initCpus, initCpus ?? Math.min(2, navigator.hardwareConcurrency));
+      }
+    });
+    return r!;
+  };
+  const boosted = await cold();
+  assert.equal(boosted.status, "success");
+  const throttled = await cold(256 / 1769);
+  if (throttled.initMs === null || boosted.initMs === null) throw new Error("no Init Duration");
+  // The same work in Init and in the invocation: with the Init budget Init is far quicker than
+  // the throttled invocation; with the memory share for Init too, both take about as long.
+  assert.ok(
+    boosted.initMs * 3 < boosted.durationMs,
+    `Init ${boosted.initMs} ms vs invocation ${boosted.durationMs} ms`,
+  );
+  assert.ok(
+    throttled.initMs > throttled.durationMs * 0.5,
+    `memory-share Init ${throttled.initMs} ms vs invocation ${throttled.durationMs} ms`,
+  );
+});
+
+Deno.test("Sandbox drops the code from the page cache before each cold start", async () => {
+  const codeDir = await Deno.makeTempDir({ prefix: "sandbox_code_" });
+  try {
+    await Deno.copyFile(join(TESTDATA, "node_fn", "index.mjs"), join(codeDir, "index.mjs"));
+    const unread = join(codeDir, "asset.bin");
+    await Deno.writeFile(unread, new Uint8Array(2 * 1024 * 1024).fill(1));
+    const resident = async () => {
+      const out = await new Deno.Command("fincore", {
+        args: ["--bytes", "--noheadings", "--output", "PAGES", unread],
+        stdout: "piped",
+        stderr: "null",
+      }).output().catch(() => null);
+      return out?.success ? Number(new TextDecoder().decode(out.stdout).trim()) : null;
+    };
+    await withSandbox({ codeDir, runtime: "node" }, async (sb) => {
+      if (sb.controls.codeLoading !== "evict") return; // this host cannot evict
+      await new Deno.Command("sync").output();
+      await Deno.readFile(unread);
+      assert.notEqual(await resident(), 0, "read once: cached");
+      const r = await sb.invoke(enc({}));
+      assert.equal(r.cold, true);
+      const pages = await resident();
+      if (pages !== null) assert.equal(pages, 0, "the cold start dropped the code's pages");
+    });
+    await withSandbox({ codeDir, runtime: "node", codeLoading: "cached" }, async (sb) => {
+      await Deno.readFile(unread);
+      await sb.invoke(enc({}));
+      assert.equal(sb.controls.codeLoading, "cached");
+      const pages = await resident();
+      if (pages !== null) assert.ok(pages > 0, "left cached");
+    });
+  } finally {
+    await Deno.remove(codeDir, { recursive: true });
+  }
+});
