@@ -67,7 +67,15 @@ export function reportFigures(input: {
       caption: "Warm Duration and extension overhead",
       figure: warmAndOverhead(frame, { runs }),
     },
-    { name: "memory_used", caption: "Max Memory Used", figure: memoryUsed(frame, { runs }) },
+    {
+      name: "memory_used",
+      // The sandbox counts less than Lambda does for the same function (see the summary's
+      // "How far to trust these numbers"): the caption says so wherever a local run is shown.
+      caption: runs.some((r) => r.backend === "local")
+        ? "Max Memory Used (the local sandbox counts less than Lambda; compare variants, not with Lambda)"
+        : "Max Memory Used",
+      figure: memoryUsed(frame, { runs }),
+    },
   ];
   if (points.length > 0) {
     figures.push({

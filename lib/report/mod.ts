@@ -6,6 +6,7 @@
  * @module
  */
 export * from "./comparisons.ts";
+export * from "./fidelity.ts";
 export * from "./headlines.ts";
 export * from "./summary.ts";
 export * from "./write.ts";

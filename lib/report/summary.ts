@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { FidelityResult } from "../fidelity/report.ts";
+import { fidelitySection } from "./fidelity.ts";
 import { relative } from "node:path";
 import { countsTable, markdownTable, metricTable } from "../analysis/format.ts";
 import type { LoadedRuns } from "../analysis/load.ts";
@@ -128,6 +130,8 @@ export interface SummaryInput {
   payloadBytes: number;
   /** The charts written beside `summary.md`. */
   figures: readonly ReportFigure[];
+  /** The newest fidelity result on this machine, for local runs; null or absent: none. */
+  fidelity?: FidelityResult | null;
 }
 
 /**
@@ -154,6 +158,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     "",
     ...headlines({ summaries, comparisons, points, coldShares: input.coldShares }),
     "",
+    ...fidelitySection(loaded.runs, input.fidelity ?? null),
     "## Invocations",
     "",
     countsTable(summaries),

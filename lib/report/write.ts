@@ -15,6 +15,7 @@ import { reportFigures } from "../charts/report.ts";
 import { type PriceTable, US_EAST_1 } from "../cost/prices.ts";
 import { memorySweep } from "../cost/sweep.ts";
 import { ROOT } from "../paths.ts";
+import { type FidelityResult, readLatestFidelity } from "../fidelity/report.ts";
 import { summaryMarkdown } from "./summary.ts";
 
 /** Where reports go by default: `reports/<run-id>/`. */
@@ -43,6 +44,11 @@ export interface ReportOptions {
   log?: (line: string) => void;
   /** A started renderer to reuse (left open); default: one started and closed here. */
   renderer?: ChartRenderer;
+  /**
+   * The fidelity result quoted in "How far to trust these numbers" (default: the newest
+   * `deno task fidelity` result on this machine; null: none).
+   */
+  fidelity?: FidelityResult | null;
 }
 
 /** What {@link writeReport} wrote. */
@@ -90,7 +96,15 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   }
   write(
     "summary.md",
-    summaryMarkdown({ loaded, points, prices, coldShares, payloadBytes, figures }),
+    summaryMarkdown({
+      loaded,
+      points,
+      prices,
+      coldShares,
+      payloadBytes,
+      figures,
+      fidelity: options.fidelity === undefined ? readLatestFidelity() : options.fidelity,
+    }),
   );
   log(`report: ${figures.length} charts (HTML) and summary.md → ${outDir}`);
   if (options.images === false) return { outDir, files, imagesSkipped: "images turned off" };

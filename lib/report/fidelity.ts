@@ -1,0 +1,87 @@
+/**
+ * Every report's "How far to trust these numbers" section: for local runs, what the sandbox
+ * models of Lambda (Init CPU, CPU share, freezing, code loading) and where it still differs,
+ * from the newest `deno task fidelity` result on this machine; for AWS runs, that the numbers
+ * are Lambda's own.
+ *
+ * @module
+ */
+import type { RunInfo } from "../analysis/load.ts";
+import { fidelityMarkdown, type FidelityResult } from "../fidelity/report.ts";
+
+function pct(e: number): string {
+  return `${e >= 0 ? "+" : ""}${(e * 100).toFixed(0)}%`;
+}
+
+/** One line per runtime: local Max Memory Used against Lambda's, from the fidelity result. */
+export function memoryDifference(fidelity: FidelityResult): string | null {
+  const rows = fidelity.rows.filter((r) => r.check === "max_memory" && r.published !== null);
+  const byRuntime = new Map<string, { local: number; published: number }>();
+  for (const r of rows) {
+    if (!byRuntime.has(r.runtime)) {
+      byRuntime.set(r.runtime, { local: r.local, published: r.published! });
+    }
+  }
+  if (byRuntime.size === 0) return null;
+  return [...byRuntime].map(([runtime, m]) =>
+    `${runtime} ${m.local.toFixed(0)} MB here, ${m.published.toFixed(0)} MB on Lambda (${
+      pct(m.local / m.published - 1)
+    })`
+  ).join("; ");
+}
+
+/**
+ * The section's Markdown lines.
+ *
+ * @param runs The runs in the report.
+ * @param fidelity The newest fidelity result on this machine, or null.
+ * @returns Lines, starting with the heading.
+ */
+export function fidelitySection(
+  runs: readonly RunInfo[],
+  fidelity: FidelityResult | null,
+): string[] {
+  const lines = ["## How far to trust these numbers", ""];
+  const local = runs.filter((r) => r.backend === "local");
+  const aws = runs.filter((r) => r.backend === "aws");
+  if (aws.length > 0) {
+    lines.push(
+      `Runs ${aws.map((r) => r.runId).join(", ")} were measured on AWS Lambda: the figures are ` +
+        "Lambda's own REPORT lines and platform records.",
+      "",
+    );
+  }
+  if (local.length === 0) return lines;
+  const models = local.map((r) => r.controls).find((c) => c !== null) ?? null;
+  lines.push(
+    `Runs ${local.map((r) => r.runId).join(", ")} come from the local sandbox, which models ` +
+      "Lambda where the platform's behaviour is documented or measured: invocations get " +
+      "memory/1,769 of a vCPU (20 ms CFS period) and are frozen in between; " +
+      (models?.initCpus
+        ? `Init runs on ${models.initCpus} vCPUs (Lambda gives Init up to two unthrottled vCPUs); `
+        : "Init is not given extra CPU here (no CPU quota in force); ") +
+      (models?.codeLoading === "evict"
+        ? "each cold start reads the function's code and layers from disk, not from memory."
+        : `code loading is not modelled (${models?.codeLoading ?? "not recorded"}).`) +
+      " Numbers from this host also reflect its CPU, not Lambda's.",
+    "",
+  );
+  if (fidelity === null) {
+    lines.push(
+      "No fidelity check has been run on this machine, so how far these numbers are from " +
+        "Lambda's is not known here: run `deno task fidelity`.",
+      "",
+    );
+    return lines;
+  }
+  const memory = memoryDifference(fidelity);
+  if (memory !== null) {
+    lines.push(
+      `Max Memory Used is lower here than on Lambda for the same hello function: ${memory}. ` +
+        "Compare memory between variants of one run, not with Lambda's figures.",
+      "",
+    );
+  }
+  lines.push(fidelityMarkdown(fidelity, { brief: true }), "");
+  return lines;
+}
