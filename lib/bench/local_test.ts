@@ -87,6 +87,7 @@ Deno.test("local bench writes a Parquet run whose cold rows have Init Duration a
       assert.ok(typeof facts.llrtLabel === "string");
     }
     assert.ok(run.git.commit !== undefined);
+    assert.ok(run.host.cpuSpeed.sha256MBps > 0, "the host's CPU speed is recorded");
   } finally {
     await Deno.remove(out, { recursive: true });
   }

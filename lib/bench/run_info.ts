@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { BUILD_MANIFEST, LLRT_INFO, ROOT } from "../paths.ts";
 import { type LlrtInfo, parseLlrtInfo } from "../llrt/mod.ts";
@@ -67,6 +68,29 @@ export async function gitFacts(): Promise<{ commit: string | null; dirty: boolea
   return { commit, dirty: status === null ? null : status !== "" };
 }
 
+let speed: HostFacts["cpuSpeed"] | undefined;
+
+/**
+ * How fast one core of this host is, measured once per process: SHA-256 over 32 MiB with
+ * node:crypto, the best of three. Local numbers reflect this CPU, not Lambda's, so every run
+ * records it.
+ */
+export function cpuSpeed(): HostFacts["cpuSpeed"] {
+  if (speed !== undefined) return speed;
+  const data = new Uint8Array(32 * 1024 * 1024).fill(7);
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    createHash("sha256").update(data).digest();
+    best = Math.min(best, performance.now() - t0);
+  }
+  speed = {
+    sha256MBps: Math.round(32 / (best / 1000)),
+    method: "node:crypto SHA-256, 32 MiB, best of 3",
+  };
+  return speed;
+}
+
 /** The machine the run was made on. */
 export function hostFacts(): HostFacts {
   let cpuModel: string | null = null;
@@ -85,5 +109,6 @@ export function hostFacts(): HostFacts {
     cores: navigator.hardwareConcurrency,
     memoryBytes: memory.total,
     hostname: Deno.hostname(),
+    cpuSpeed: cpuSpeed(),
   };
 }

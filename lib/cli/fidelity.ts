@@ -110,7 +110,7 @@ export async function runFidelity(
     schemaVersion: 1,
     at: new Date().toISOString(),
     arch,
-    host: { cpuModel: host.cpuModel, cores: host.cores },
+    host: { cpuModel: host.cpuModel, cores: host.cores, sha256MBps: host.cpuSpeed.sha256MBps },
     sandbox: { ...controls },
     versions: Object.fromEntries(functions.map((f) => [f.runtime, f.localVersion])),
     cold: args.cold,

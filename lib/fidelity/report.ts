@@ -19,7 +19,7 @@ export interface FidelityResult {
   schemaVersion: 1;
   at: string;
   arch: "x86_64" | "arm64";
-  host: { cpuModel: string | null; cores: number };
+  host: { cpuModel: string | null; cores: number; sha256MBps?: number };
   /** The sandbox controls and models in force (Init CPU, code loading, period). */
   sandbox: Record<string, unknown>;
   versions: Record<string, string>;
@@ -81,6 +81,8 @@ export function fidelityMarkdown(r: FidelityResult, options: { brief?: boolean }
     `Hello functions in this sandbox against published real-Lambda figures (${r.arch}, ` +
       `${r.cold} cold starts per cell, checked ${r.at.slice(0, 10)} on ${
         r.host.cpuModel ?? "an unknown CPU"
+      }${
+        r.host.sha256MBps ? `, ${r.host.sha256MBps} MB/s SHA-256 per core` : ""
       }): ${within} of ${judged} checks within target.`,
     "",
     "| check | local | Lambda (published) | error | target | within |",

@@ -9,6 +9,14 @@
 import type { RunInfo } from "../analysis/load.ts";
 import { fidelityMarkdown, type FidelityResult } from "../fidelity/report.ts";
 
+function hostLine(runs: readonly RunInfo[]): string {
+  const host = runs.map((r) => r.manifest?.host).find((h) => h !== undefined);
+  if (!host) return "";
+  return ` (${
+    host.cpuModel ?? "unknown CPU"
+  }, ${host.cores} cores, ${host.cpuSpeed.sha256MBps} MB/s SHA-256 per core)`;
+}
+
 function pct(e: number): string {
   return `${e >= 0 ? "+" : ""}${(e * 100).toFixed(0)}%`;
 }
@@ -63,7 +71,7 @@ export function fidelitySection(
       (models?.codeLoading === "evict"
         ? "each cold start reads the function's code and layers from disk, not from memory."
         : `code loading is not modelled (${models?.codeLoading ?? "not recorded"}).`) +
-      " Numbers from this host also reflect its CPU, not Lambda's.",
+      ` Numbers from this host also reflect its CPU, not Lambda's${hostLine(local)}.`,
     "",
   );
   if (fidelity === null) {

@@ -130,6 +130,8 @@ export interface HostFacts {
   cores: number;
   memoryBytes: number;
   hostname: string;
+  /** One core's speed, measured at the start of the run (local numbers reflect this CPU). */
+  cpuSpeed: { sha256MBps: number; method: string };
 }
 
 /** The whole of `run.json`. */

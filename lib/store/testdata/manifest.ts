@@ -52,6 +52,7 @@ export function testManifest(overrides: Partial<RunManifest> = {}): RunManifest 
       cores: 2,
       memoryBytes: 1,
       hostname: "h",
+      cpuSpeed: { sha256MBps: 500, method: "test" },
     },
     skipped: [],
     cells: [],
