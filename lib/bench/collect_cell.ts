@@ -65,6 +65,7 @@ export async function collectCell(
   return {
     rows: joined.rows,
     rejectedLines: stats.rejected,
+    rejectedByReason: { ...stats.rejectedByReason },
     missingReport: joined.missingReport,
     coldMismatches,
     coldRetries: 0,

@@ -111,6 +111,7 @@ export async function runBench(
     cells: cellRecords,
     failedCells,
     rejectedLines: cellRecords.reduce((n, c) => n + c.rejectedLines, 0),
+    rejectedByReason: sumCounts(cellRecords.map((c) => c.rejectedByReason)),
     missingReport: cellRecords.reduce((n, c) => n + c.missingReport.length, 0),
     rows: rows.length,
   });
@@ -161,6 +162,7 @@ export async function runBench(
         cold: result.rows.filter((r) => r.cold).length,
         warm: result.rows.filter((r) => !r.cold).length,
         rejectedLines: result.rejectedLines,
+        rejectedByReason: result.rejectedByReason,
         missingReport: result.missingReport,
         coldMismatches: result.coldMismatches,
         coldRetries: result.coldRetries,
@@ -206,4 +208,11 @@ export async function runBench(
   const status: RunStatus = failedCells.length > 0 && rows.length === 0 ? "failed" : "complete";
   await writeRunManifest(runDir, manifest(status));
   return { runId, runDir, parquetPath, rows: rows.length, skipped, failedCells };
+}
+
+/** Adds up per-reason counts. */
+function sumCounts(counts: readonly Record<string, number>[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const c of counts) for (const [k, n] of Object.entries(c)) total[k] = (total[k] ?? 0) + n;
+  return total;
 }

@@ -34,6 +34,8 @@ export interface CellResult {
   rows: InvocationRow[];
   /** Platform lines that could not be read. */
   rejectedLines: number;
+  /** The same, by reason (the parser's `rejectedByReason`). */
+  rejectedByReason: Record<string, number>;
   /** Request ids the invoker saw that never got a REPORT line. */
   missingReport: string[];
   /** Rows meant to be cold that have no Init Duration (and warm rows that do). */

@@ -95,6 +95,8 @@ export interface CellRecord {
   cold: number;
   warm: number;
   rejectedLines: number;
+  /** Rejected lines by reason. */
+  rejectedByReason: Record<string, number>;
   /** Request ids the invoker saw without a REPORT. */
   missingReport: string[];
   /** Rows whose cold/warm state differs from the protocol's intent. */
@@ -153,6 +155,8 @@ export interface RunManifest {
   failedCells: { cell: string; error: string }[];
   /** Platform lines that could not be read, over all cells. */
   rejectedLines: number;
+  /** The same, by reason. */
+  rejectedByReason: Record<string, number>;
   /** Invocations without a REPORT, over all cells. */
   missingReport: number;
   /** Rows in `invocations.parquet`. */

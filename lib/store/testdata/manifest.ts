@@ -58,6 +58,7 @@ export function testManifest(overrides: Partial<RunManifest> = {}): RunManifest 
     cells: [],
     failedCells: [],
     rejectedLines: 0,
+    rejectedByReason: {},
     missingReport: 0,
     rows: 0,
     ...overrides,
