@@ -65,11 +65,23 @@ export interface DeliverOptions {
   random?: () => number;
   /** Where failures are reported. Default `console.error`. */
   log?: (line: string) => void;
+  /**
+   * Told after each attempt which entries it settled, by position in the batch: acknowledged
+   * (`delivered`) or refused as the sender's fault (`rejected`). Lets a caller count progress
+   * while later attempts are still under way.
+   */
+  onSettled?: (settled: { delivered: number[]; rejected: number[]; attempt: number }) => void;
 }
 
 /** What happened to one batch. */
 export interface DeliveryResult {
   delivered: number;
+  /**
+   * Of `delivered`, those acknowledged only on a later attempt. An earlier attempt that failed
+   * in transit may have reached SQS as well: each is a possible duplicate (SQS standard queues
+   * are at-least-once anyway).
+   */
+  deliveredOnRetry: number;
   /** Entries SQS refused as the sender's fault; retrying cannot help. */
   rejected: number;
   /** Bodies still unsent when retrying stopped, for a later attempt. */
@@ -112,6 +124,7 @@ export async function deliverBatch(
   const now = options.now ?? Date.now;
   let pending: BatchEntry[] = bodies.map((MessageBody, i) => ({ Id: String(i), MessageBody }));
   let delivered = 0;
+  let deliveredOnRetry = 0;
   let rejected = 0;
   let attempts = 0;
   let lastError = "";
@@ -122,12 +135,16 @@ export async function deliverBatch(
       const ok = new Set((outcome.Successful ?? []).map((s) => s.Id));
       const failed = new Map((outcome.Failed ?? []).map((f) => [f.Id, f]));
       const retry: BatchEntry[] = [];
+      const settled = { delivered: [] as number[], rejected: [] as number[], attempt: attempts };
       for (const entry of pending) {
         const failure = failed.get(entry.Id);
         if (ok.has(entry.Id)) {
           delivered += 1;
+          if (attempts > 1) deliveredOnRetry += 1;
+          settled.delivered.push(Number(entry.Id));
         } else if (failure?.SenderFault) {
           rejected += 1;
+          settled.rejected.push(Number(entry.Id));
           log(
             `SQS rejected a message (${failure.Code ?? "unknown"}: ${
               failure.Message ?? ""
@@ -141,6 +158,7 @@ export async function deliverBatch(
         }
       }
       pending = retry;
+      if (settled.delivered.length + settled.rejected.length > 0) options.onSettled?.(settled);
     } catch (e) {
       lastError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     }
@@ -153,5 +171,11 @@ export async function deliverBatch(
   if (pending.length > 0) {
     log(`${pending.length} message(s) still unsent after ${attempts} attempt(s): ${lastError}`);
   }
-  return { delivered, rejected, unsent: pending.map((e) => e.MessageBody), attempts };
+  return {
+    delivered,
+    deliveredOnRetry,
+    rejected,
+    unsent: pending.map((e) => e.MessageBody),
+    attempts,
+  };
 }

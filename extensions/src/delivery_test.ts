@@ -46,7 +46,13 @@ Deno.test("deliverBatch() sends once when every entry succeeds", async () => {
       return Promise.resolve(allOk(e));
     },
   });
-  assert.deepEqual(result, { delivered: 2, rejected: 0, unsent: [], attempts: 1 });
+  assert.deepEqual(result, {
+    delivered: 2,
+    deliveredOnRetry: 0,
+    rejected: 0,
+    unsent: [],
+    attempts: 1,
+  });
   assert.deepEqual(calls[0], [{ Id: "0", MessageBody: "a" }, { Id: "1", MessageBody: "b" }]);
   assert.deepEqual(q.sleeps, []);
 });
@@ -61,7 +67,13 @@ Deno.test("deliverBatch() retries only the entries that failed", async () => {
     { Successful: [{ Id: "1" }] },
   ]);
   const result = await deliverBatch(["a", "b", "c"], { ...q, send });
-  assert.deepEqual(result, { delivered: 3, rejected: 0, unsent: [], attempts: 2 });
+  assert.deepEqual(result, {
+    delivered: 3,
+    deliveredOnRetry: 1,
+    rejected: 0,
+    unsent: [],
+    attempts: 2,
+  });
   assert.deepEqual(calls[1], [{ Id: "1", MessageBody: "b" }]);
   assert.deepEqual(q.sleeps, [37.5]);
 });
@@ -75,7 +87,13 @@ Deno.test("deliverBatch() does not retry sender faults", async () => {
     },
   ]);
   const result = await deliverBatch(["a", "b"], { ...q, send });
-  assert.deepEqual(result, { delivered: 1, rejected: 1, unsent: [], attempts: 1 });
+  assert.deepEqual(result, {
+    delivered: 1,
+    deliveredOnRetry: 0,
+    rejected: 1,
+    unsent: [],
+    attempts: 1,
+  });
   assert.equal(calls.length, 1);
   assert.match(q.lines[0]!, /InvalidMessageContents: bad/);
 });
@@ -91,6 +109,7 @@ Deno.test("deliverBatch() without a deadline retries a thrown error maxAttempts 
   const result = await deliverBatch(["a", "b"], { ...q, send });
   assert.deepEqual(result, {
     delivered: 0,
+    deliveredOnRetry: 0,
     rejected: 0,
     unsent: ["a", "b"],
     attempts: DEFAULT_RETRY.maxAttempts,
@@ -105,6 +124,7 @@ Deno.test("deliverBatch() recovers when a later attempt succeeds", async () => {
   const { send } = recorder([new Error("reset"), { Successful: [{ Id: "0" }] }]);
   assert.deepEqual(await deliverBatch(["a"], { ...q, send }), {
     delivered: 1,
+    deliveredOnRetry: 1,
     rejected: 0,
     unsent: [],
     attempts: 2,
@@ -116,6 +136,7 @@ Deno.test("deliverBatch() treats an entry missing from the response as failed", 
   const { calls, send } = recorder([{ Successful: [] }, { Successful: [{ Id: "0" }] }]);
   assert.deepEqual(await deliverBatch(["a"], { ...q, send }), {
     delivered: 1,
+    deliveredOnRetry: 1,
     rejected: 0,
     unsent: [],
     attempts: 2,
@@ -127,7 +148,13 @@ Deno.test("deliverBatch() starts no retry that would end past the deadline", asy
   const q = quiet();
   const { calls, send } = recorder([new Error("slow"), { Successful: [{ Id: "0" }] }]);
   const result = await deliverBatch(["a"], { ...q, send, now: () => 1000, deadline: () => 1020 });
-  assert.deepEqual(result, { delivered: 0, rejected: 0, unsent: ["a"], attempts: 1 });
+  assert.deepEqual(result, {
+    delivered: 0,
+    deliveredOnRetry: 0,
+    rejected: 0,
+    unsent: ["a"],
+    attempts: 1,
+  });
   assert.equal(calls.length, 1);
 });
 
@@ -147,7 +174,13 @@ Deno.test("deliverBatch() with a deadline keeps retrying past maxAttempts until 
     },
     deadline: () => 60_000,
   });
-  assert.deepEqual(result, { delivered: 1, rejected: 0, unsent: [], attempts: 10 });
+  assert.deepEqual(result, {
+    delivered: 1,
+    deliveredOnRetry: 1,
+    rejected: 0,
+    unsent: [],
+    attempts: 10,
+  });
   assert.equal(calls.length, 10);
   assert.ok(clock < 60_000);
 });

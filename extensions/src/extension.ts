@@ -2,11 +2,11 @@
  * The extension's life: register, listen, then loop on `/event/next`. An INVOKE arrives at the
  * start of its invocation, so the loop first waits until the function is done with it (its
  * tagged message or `/invocations/<id>/end`, see {@linkcode InvocationTracker}), bounded by the
- * deadline. Before every call to `/event/next` it delivers everything accepted so far, so a
- * freeze or shutdown loses nothing;
- * while SQS fails it retries until just before the event's deadline (an INVOKE's is the
- * function's timeout), keeping what is still unsent for the next event. On SHUTDOWN it flushes
- * within the deadline, logs the counts and returns.
+ * deadline. Before every call to `/event/next` it delivers everything accepted so far, unless
+ * the event's deadline (minus the contract's margin) comes first: then what is still unsent
+ * stays in the outbox for the next INVOKE or SHUTDOWN, and requests in flight go on. While SQS
+ * fails it retries until that deadline. On SHUTDOWN it flushes within the deadline, stops
+ * sending, waits briefly for the requests in flight, logs the exact counts and returns.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { CONTRACT } from "./contract.ts";
 import type { ExtensionsClient } from "./extensions_api.ts";
 import type { InvocationTracker } from "./invocations.ts";
 import type { OutboxStats } from "./outbox.ts";
+import { invokeSummary, shutdownSummary } from "./summary.ts";
 
 /** What the run loop needs; each part is injected so it can be tested without a network. */
 export interface ExtensionDeps {
@@ -24,6 +25,7 @@ export interface ExtensionDeps {
   listen: () => Promise<{ close(): Promise<void> }>;
   outbox: {
     flush(deadline?: number): Promise<number>;
+    close(deadline: number): Promise<number>;
     readonly stats: OutboxStats;
     readonly outstanding: number;
   };
@@ -65,27 +67,48 @@ export async function runExtension(deps: ExtensionDeps): Promise<number> {
     await deps.api.initError(id, CONTRACT.errorTypes.listenFailed, message).catch(() => {});
     return 1;
   }
+  const margin = deps.deadlineMarginMs ?? CONTRACT.deadlineMarginMs;
   try {
     for (;;) {
       const event = await deps.api.next(id);
-      const until = Number.isFinite(event.deadlineMs)
-        ? event.deadlineMs - (deps.deadlineMarginMs ?? CONTRACT.deadlineMarginMs)
-        : undefined;
-      if (event.eventType === "INVOKE" && deps.invocations && until !== undefined) {
-        const ended = await deps.invocations.wait(event.requestId, until, now);
-        if (!ended) {
-          log(`[${deps.name}] invocation ${event.requestId}: no message or end by the deadline`);
-        }
-      }
-      await flushUntil(deps.outbox, until, now);
+      const until = Number.isFinite(event.deadlineMs) ? event.deadlineMs - margin : undefined;
       if (event.eventType === "INVOKE") {
+        if (deps.invocations && until !== undefined) {
+          const ended = await deps.invocations.wait(event.requestId, until, now);
+          if (!ended) {
+            log(
+              `[${deps.name}] invocation ${event.requestId}: no message or end by the deadline`,
+            );
+          }
+        }
+        const before = deps.outbox.stats;
         // Past the deadline the rest stays in the outbox for the next INVOKE or SHUTDOWN.
+        const pending = await deps.outbox.flush(until);
+        const after = deps.outbox.stats;
+        const onRetry = after.deliveredOnRetry - before.deliveredOnRetry;
+        if (pending > 0 || onRetry > 0) {
+          const delivered = after.delivered - before.delivered;
+          log(`[${deps.name}] ${invokeSummary(event.requestId, delivered, onRetry, pending)}`);
+        }
         continue;
       }
+      await deps.outbox.flush(until);
+      // No new request after the flush's deadline; those in flight get most of the margin.
+      const exitBy = until === undefined ? now() + margin : event.deadlineMs - margin / 4;
+      const inFlight = await deps.outbox.close(exitBy);
       const s = deps.outbox.stats;
-      const lost = s.accepted - s.delivered;
       log(
-        `[${deps.name}] shutdown (${event.shutdownReason}): accepted ${s.accepted}, delivered ${s.delivered}, undelivered ${lost}`,
+        `[${deps.name}] ${
+          shutdownSummary(event.shutdownReason, {
+            accepted: s.accepted,
+            delivered: s.delivered,
+            deliveredOnRetry: s.deliveredOnRetry,
+            unsent: deps.outbox.outstanding - inFlight,
+            refused: s.rejected,
+            inFlight,
+            turnedAway: s.turnedAway,
+          })
+        }`,
       );
       await server.close();
       return 0;
@@ -96,26 +119,5 @@ export async function runExtension(deps: ExtensionDeps): Promise<number> {
     await deps.api.exitError(id, CONTRACT.errorTypes.fatal, message).catch(() => {});
     await server.close();
     return 1;
-  }
-}
-
-/** Flushes, but stops waiting at `deadline` (epoch ms) even if a send is still in flight. */
-async function flushUntil(
-  outbox: ExtensionDeps["outbox"],
-  deadline: number | undefined,
-  now: () => number,
-) {
-  if (deadline === undefined) {
-    await outbox.flush();
-    return;
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, deadline - now()));
-  });
-  try {
-    await Promise.race([outbox.flush(deadline), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -3,7 +3,9 @@
  *
  * Environment: `AWS_LAMBDA_RUNTIME_API`, `BATTLE_EXTENSION_NAME` (set by the launcher to its own
  * file name), `BATTLE_EXTENSION_PORT` (default 4243, `extensions/contract.json`),
- * `BATTLE_QUEUE_URL`, `AWS_REGION`, `AWS_ENDPOINT_URL_SQS` and the AWS credential variables.
+ * `BATTLE_QUEUE_URL`, the outbox's bounds `BATTLE_OUTBOX_MAX_MESSAGES` and
+ * `BATTLE_OUTBOX_MAX_BYTES`, `BATTLE_SQS_CONCURRENCY`, `AWS_REGION`, `AWS_ENDPOINT_URL_SQS`
+ * and the AWS credential variables.
  *
  * @module
  */
@@ -18,6 +20,24 @@ import { createSqsClient, type Env, sqsBatchSender } from "./sqs.ts";
 
 /** Default port of the extension's HTTP endpoint. */
 export const DEFAULT_PORT: number = CONTRACT.port.default;
+
+/**
+ * Reads a positive whole number from the environment.
+ *
+ * @param env The environment.
+ * @param setting The variable and its default.
+ * @returns The number.
+ * @throws {RangeError} When the variable is set to anything else.
+ */
+export function positiveSetting(env: Env, setting: { variable: string; default: number }): number {
+  const raw = env[setting.variable];
+  if (raw === undefined || raw.trim() === "") return setting.default;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${setting.variable} "${raw}" is not a positive whole number`);
+  }
+  return value;
+}
 
 /**
  * Reads the configuration, wires the parts and runs the extension.
@@ -38,7 +58,13 @@ export async function main(env: Env): Promise<number> {
   }
   const api = new ExtensionsApi(runtimeApi);
   let send: SendBatch;
+  let bounds: { concurrency: number; maxMessages: number; maxBytes: number };
   try {
+    bounds = {
+      concurrency: positiveSetting(env, CONTRACT.batch.concurrency),
+      maxMessages: positiveSetting(env, CONTRACT.outbox.maxMessages),
+      maxBytes: positiveSetting(env, CONTRACT.outbox.maxBytes),
+    };
     if (!queueUrl) throw new TypeError(`${CONTRACT.queueUrlVariable} is not set`);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new RangeError(`${CONTRACT.port.variable} "${rawPort}" is not a port`);
@@ -54,7 +80,7 @@ export async function main(env: Env): Promise<number> {
     }
     return 1;
   }
-  const outbox = new Outbox({ send, log });
+  const outbox = new Outbox({ send, log, ...bounds });
   const invocations = new InvocationTracker();
   return await runExtension({
     name,
@@ -67,7 +93,8 @@ export async function main(env: Env): Promise<number> {
         port,
         onMessage: (body, requestId) => {
           // Accepted first, so the flush that the ending releases includes it.
-          outbox.accept(body);
+          const full = outbox.accept(body);
+          if (full) return { ...full, retryAfterSeconds: CONTRACT.outbox.retryAfterSeconds };
           if (requestId !== undefined) invocations.end(requestId);
         },
         onEnd: (requestId) => invocations.end(requestId),

@@ -1,9 +1,9 @@
 /**
  * The extension's HTTP endpoint, served on `node:net` (LLRT has no `node:http`) with
  * {@linkcode HttpRequestReader}: `POST /messages` takes one message (tagged with its invocation
- * by the `Lambda-Runtime-Aws-Request-Id` header); `POST /invocations/<id>/end` says the function
- * is done with an invocation without a message (204); everything else gets a clear status and a
- * JSON error body.
+ * by the `Lambda-Runtime-Aws-Request-Id` header), or answers 503 with `Retry-After` while the
+ * outbox is full; `POST /invocations/<id>/end` says the function is done with an invocation
+ * without a message (204); everything else gets a clear status and a JSON error body.
  *
  * @module
  */
@@ -40,8 +40,18 @@ export interface ServerOptions {
   onEnd?: EndHandler;
 }
 
-/** Takes an accepted message; `requestId` is its `Lambda-Runtime-Aws-Request-Id` tag. */
-export type MessageHandler = (body: string, requestId?: string) => void;
+/**
+ * Takes a message; `requestId` is its `Lambda-Runtime-Aws-Request-Id` tag. Returns nothing
+ * when it took the message (202), or a refusal when the outbox is full (503 with
+ * `Retry-After`).
+ */
+export type MessageHandler = (body: string, requestId?: string) => Refusal | null | void;
+
+/** Why a message was not taken now, and when to try again. */
+export interface Refusal {
+  reason: string;
+  retryAfterSeconds: number;
+}
 /** Takes the request id of an ended invocation. */
 export type EndHandler = (requestId: string) => void;
 
@@ -66,6 +76,7 @@ const REASONS: Record<number, string> = {
   413: "Content Too Large",
   431: "Request Header Fields Too Large",
   501: "Not Implemented",
+  503: "Service Unavailable",
   505: "HTTP Version Not Supported",
 };
 
@@ -114,7 +125,14 @@ export function route(
     };
   }
   const tag = req.headers.get(REQUEST_ID_HEADER.toLowerCase())?.trim();
-  onMessage(text, tag ? tag : undefined);
+  const refusal = onMessage(text, tag ? tag : undefined);
+  if (refusal) {
+    return {
+      status: 503,
+      body: { error: refusal.reason },
+      headers: { "Retry-After": String(refusal.retryAfterSeconds) },
+    };
+  }
   return { status: 202, body: { accepted: true } };
 }
 

@@ -60,7 +60,9 @@ async function withServer(
   const messages: string[] = [];
   const server = await startServer({
     port: 0,
-    onMessage: (m) => messages.push(m),
+    onMessage: (m) => {
+      messages.push(m);
+    },
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
   });
   try {
@@ -266,7 +268,12 @@ Deno.test("startServer() answers 400 to characters SQS does not allow", async ()
 
 Deno.test("startServer() passes the Lambda-Runtime-Aws-Request-Id tag with the message", async () => {
   const seen: [string, string | undefined][] = [];
-  const server = await startServer({ port: 0, onMessage: (m, id) => seen.push([m, id]) });
+  const server = await startServer({
+    port: 0,
+    onMessage: (m, id) => {
+      seen.push([m, id]);
+    },
+  });
   try {
     const base = `http://127.0.0.1:${server.port}/messages`;
     const tagged = await fetch(base, {

@@ -113,7 +113,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const files: FileSummary[] = [];
   const unknownTypes: Record<string, number> = {};
   // Without --merge, REPORTs go to one column table shared by every file: no object per line
-  // or per row (the bulk path of `deno task bench:parse`). Merging needs rows.
+  // or per row (the bulk path of `deno task perf:parse`). Merging needs rows.
   const reports = options.merge ? null : new ReportTable();
   for (const file of options.files) {
     const parsed = await parseFile(file, options.samples ?? 5, reports);

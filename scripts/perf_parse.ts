@@ -1,5 +1,5 @@
 /**
- * `deno task bench:parse [--lines N] [--repeat R] [--keep DIR] [--rows]`: how fast the pipeline
+ * `deno task perf:parse [--lines N] [--repeat R] [--keep DIR] [--rows]`: how fast the pipeline
  * reads Lambda logs. Generates N realistic REPORT lines (default 1,000,000: 1 in 10 cold with
  * Init Duration, trailing tabs, half with an `aws logs tail` prefix, a third with XRAY on the
  * same line and a third with XRAY on the next line) as ~1 MB chunks cut mid-line (as a streamed
@@ -149,7 +149,7 @@ async function columnarPass(chunks: readonly string[], out: string, count: numbe
   const store = since(m2);
   const total = since(m0);
   if (columns.length !== count || parsed.stats.rejected !== 0) {
-    throw new Error(`bench_parse: ${columns.length} rows, ${parsed.stats.rejected} rejected`);
+    throw new Error(`perf_parse: ${columns.length} rows, ${parsed.stats.rejected} rejected`);
   }
   return { parse, join, store, total };
 }
@@ -169,7 +169,7 @@ async function rowsPass(chunks: readonly string[], out: string, count: number): 
   const store = since(m2);
   const total = since(m0);
   if (rows.length !== count || parsed.stats.rejected !== 0) {
-    throw new Error(`bench_parse: ${rows.length} rows, ${parsed.stats.rejected} rejected`);
+    throw new Error(`perf_parse: ${rows.length} rows, ${parsed.stats.rejected} rejected`);
   }
   return { parse, join, store, total };
 }
@@ -187,17 +187,17 @@ if (import.meta.main) {
   const count = Number(values.lines);
   const repeat = Number(values.repeat);
   if (!Number.isInteger(count) || count <= 0 || !Number.isInteger(repeat) || repeat <= 0) {
-    console.error(`bench_parse: --lines and --repeat must be positive whole numbers`);
+    console.error(`perf_parse: --lines and --repeat must be positive whole numbers`);
     Deno.exit(2);
   }
   const { chunks, chars, cold, xrayNext } = generateReports(count);
   const path = values.rows ? "rows (record and row objects)" : "columnar";
   console.log(
-    `bench_parse: ${count.toLocaleString("en-US")} REPORT lines (${cold} cold, ${xrayNext} XRAY ` +
+    `perf_parse: ${count.toLocaleString("en-US")} REPORT lines (${cold} cold, ${xrayNext} XRAY ` +
       `next lines, ${(chars / 1e6).toFixed(0)} MB in ${chunks.length} chunks), ${path} path, ` +
       `best of ${repeat}, Deno ${Deno.version.deno}`,
   );
-  const dir = values.keep ?? await Deno.makeTempDir({ prefix: "bench_parse_" });
+  const dir = values.keep ?? await Deno.makeTempDir({ prefix: "perf_parse_" });
   const loadBefore = await loadAverage();
   try {
     const out = join(dir, "invocations.parquet");

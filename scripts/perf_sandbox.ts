@@ -1,5 +1,5 @@
 /**
- * `deno task bench:sandbox`: what the local sandbox itself costs.
+ * `deno task perf:sandbox`: what the local sandbox itself costs.
  *
  * - Warm: invoke → response of a no-op `provided` runtime (`noop-bootstrap` of rust/conformance:
  *   plain `std::net`, one keep-alive connection, no work of its own) beside a bare loopback HTTP
@@ -183,11 +183,11 @@ if (import.meta.main) {
   const memoryMb = Number(values.memory);
   for (const [name, v] of [["--warm", warmN], ["--cold", coldN], ["--memory", memoryMb]] as const) {
     if (!Number.isInteger(v) || v <= 0) {
-      console.error(`bench_sandbox: ${name} must be a positive integer, got ${v}`);
+      console.error(`perf_sandbox: ${name} must be a positive integer, got ${v}`);
       Deno.exit(2);
     }
   }
-  const root = await Deno.makeTempDir({ prefix: "bench_sandbox_" });
+  const root = await Deno.makeTempDir({ prefix: "perf_sandbox_" });
   const codeDir = join(root, "code");
   await Deno.mkdir(codeDir);
   const bin = await noopBootstrap();

@@ -4,16 +4,16 @@
  * `/event/next` (registered and listening), then read its RSS. A quick local comparison, not the
  * study's measurement (that is the sandbox run). Needs `deno task build` first.
  *
- * Usage: `deno run -A extensions/bench/init_time.ts [runs]` (default 10 runs per extension).
+ * Usage: `deno run -A scripts/perf_extension_init.ts [runs]` (default 10 runs per extension).
  *
  * @module
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { startExtensionsApi } from "../../lib/contract/extensions_api.ts";
-import { freePort } from "../../lib/contract/harness.ts";
-import { layerDir } from "../../lib/paths.ts";
-import { VARIANTS } from "../../lib/variants.ts";
+import { startExtensionsApi } from "../lib/contract/extensions_api.ts";
+import { freePort } from "../lib/contract/harness.ts";
+import { layerDir } from "../lib/paths.ts";
+import { VARIANTS } from "../lib/variants.ts";
 
 const runs = Number(Deno.args[0] ?? 10);
 
