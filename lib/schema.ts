@@ -1,6 +1,7 @@
 /**
  * The invocation schema: one row per invocation, as stored in `invocations.parquet`.
- * See DESIGN.md, "Invocation schema". Every writer and reader goes through this file.
+ * The README's "What you get" describes it for users. Every writer and reader goes through this
+ * file.
  *
  * @module
  */
