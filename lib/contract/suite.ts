@@ -1,7 +1,7 @@
 /**
  * The one contract every extension implementation (Rust, Node.js, LLRT) runs (written out in
- * extensions/README.md, "End-of-invocation protocol" and "Shared facts"), checked against a real SQS (ElasticMQ) and a test Extensions API,
- * including the end-of-invocation protocol: on INVOKE R the extension waits for a message tagged
+ * extensions/README.md, "End-of-invocation protocol" and "Shared facts"), checked against a
+ * real SQS (ElasticMQ) and a test Extensions API, including the end-of-invocation protocol: on INVOKE R the extension waits for a message tagged
  * `Lambda-Runtime-Aws-Request-Id: R` or `POST /invocations/R/end` (bounded by the deadline),
  * delivers everything accepted, then calls `/next`. Its numbers and error types come from
  * `extensions/contract.json`, the file the implementations follow.
