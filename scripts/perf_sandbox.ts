@@ -200,6 +200,8 @@ if (import.meta.main) {
     functionName: "noop",
     freeze: !values["no-freeze"],
     controls: values.fallback ? "fallback" : "auto",
+    // The sandbox's own cost: without the model of reading code from storage on cold starts.
+    codeLoading: "cached",
   });
   try {
     const payload = new TextEncoder().encode("{}");
