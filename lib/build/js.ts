@@ -47,8 +47,8 @@ export interface BundleSpec {
 }
 
 const EXTENSION_ENTRY = join(ROOT, "extensions", "src", "main.ts");
-const FUNCTION_ENTRY = join(ROOT, "extensions", "function", "index.ts");
-const FUNCTION_SQS_ENTRY = join(ROOT, "extensions", "function", "index_sqs.ts");
+const FUNCTION_ENTRY = join(ROOT, "functions", "nodejs", "index.ts");
+const FUNCTION_SQS_ENTRY = join(ROOT, "functions", "nodejs", "index_sqs.ts");
 
 /** Every bundle `buildJsBundles` makes. */
 export const JS_BUNDLES: readonly BundleSpec[] = [
