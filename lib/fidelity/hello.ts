@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { BUILD_DIR, CACHE_DIR, LLRT_BIN, ROOT, RUST_DIR, RUST_TARGET_DIR } from "../paths.ts";
 import type { RuntimeName } from "../sandbox/mod.ts";
 import type { FidelityRuntime } from "./published.ts";
+import { ensureLambdaPython } from "./python.ts";
 
 /** Where the hello functions' sources are. */
 export const HELLO_DIR: string = join(ROOT, "functions", "hello");
@@ -151,9 +152,9 @@ export async function prepareHelloFunctions(
   await attempt("python", async () => {
     const ric = join(CACHE_DIR, "awslambdaric");
     if (!existsSync(ric)) throw new Error(`no awslambdaric in ${ric} (run deno task setup)`);
-    const python = await output("python3", ["-c", "import sys; print(sys.executable)"]);
     const version = await output("python3", ["--version"]);
-    if (python === null) throw new Error("no python3");
+    if (version === null) throw new Error("no python3");
+    const python = await ensureLambdaPython();
     const minor = /Python 3\.(\d+)/.exec(version ?? "")?.[1];
     return {
       runtime: "python",
