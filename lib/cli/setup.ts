@@ -1,7 +1,7 @@
 /**
  * `deno task setup`: installs and builds what a run needs, idempotently (finished steps are
- * quick): npm packages, ElasticMQ (Maven Central), the notebooks' Jupyter venv and Deno kernel,
- * then `deno task build` (Rust extension, LLRT, JS bundles, layers). Checks that Chromium is
+ * quick): npm packages, ElasticMQ (Maven Central), dynalite (npm), the notebooks' Jupyter venv
+ * and Deno kernel, then `deno task build` (Rust extension, LLRT, JS bundles, layers). Checks that Chromium is
  * there for chart export. Flags: `--no-notebooks`, `--no-build`.
  *
  * @module
@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CACHE_DIR } from "../paths.ts";
 import { ensureElasticMQ } from "../elasticmq/mod.ts";
+import { ensureDynalite } from "../dynamodb/mod.ts";
 import { ensureNotebookTools } from "../jupyter.ts";
 import { buildAll } from "../build/all.ts";
 import { parseFlags, runCommand } from "./_flags.ts";
@@ -100,6 +101,7 @@ async function setup(args: SetupArgs): Promise<number> {
     if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).trim());
   });
   await step("ElasticMQ", () => ensureElasticMQ());
+  await step("dynalite (DynamoDB)", () => ensureDynalite());
   await step("awslambdaric (conformance client)", () => ensureAwsLambdaRic());
   if (args.notebooks) await step("Jupyter (notebooks)", () => ensureNotebookTools());
   if (args.build) {
