@@ -1,8 +1,11 @@
 /**
- * Jupyter tooling for the notebooks: a Python venv at `.cache/venv` with pinned nbclient
- * (`notebooks/requirements.txt`), a Deno kernelspec at `.cache/jupyter/kernels/deno` that runs
- * the Deno executing this code, and headless execution of notebooks. `deno task setup` installs
- * the tools; `notebooks/jupyter.ts` (`deno task notebooks setup|execute`) is the command line.
+ * Jupyter tooling for the notebooks: a Python venv at `.cache/venv` with the pinned packages of
+ * `notebooks/requirements.txt` (nbclient and nbconvert for headless runs, JupyterLab and the
+ * plotly renderer for people, pyarrow and pandas for reading the Parquet), a Deno kernelspec at
+ * `.cache/jupyter/kernels/deno` that runs the Deno executing this code, and headless execution
+ * of notebooks. `deno task setup` installs the tools; `notebooks/jupyter.ts`
+ * (`deno task notebooks setup|execute`, `deno task jupyter`) is the command line, and
+ * `lib/jupyter_lab.ts` starts JupyterLab.
  *
  * @module
  */
@@ -21,7 +24,8 @@ export const EXECUTED_DIR: string = join(BUILD_DIR, "notebooks");
 /** The notebooks folder. */
 export const NOTEBOOKS_DIR: string = join(ROOT, "notebooks");
 
-const PYTHON = join(VENV_DIR, "bin", "python");
+/** The venv's Python. */
+export const PYTHON: string = join(VENV_DIR, "bin", "python");
 const STAMP = join(VENV_DIR, ".battle-requirements");
 
 async function run(cmd: string, args: string[], env?: Record<string, string>): Promise<void> {
@@ -87,6 +91,30 @@ export async function installUserKernel(): Promise<void> {
   await run(Deno.execPath(), ["jupyter", "--install", "--force"]);
 }
 
+/**
+ * The environment Jupyter (headless or JupyterLab) runs with so that it finds the project's
+ * Deno kernel: `JUPYTER_PATH` at {@link JUPYTER_DIR}, this Deno first on `PATH`, no colours.
+ *
+ * @param extra Variables to add (they win), e.g. `BATTLE_NOTEBOOK_SMOKE`.
+ * @returns Variables to pass to the Jupyter process (merged into the inherited environment).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { JUPYTER_DIR, kernelEnv } from "./jupyter.ts";
+ * assert.equal(kernelEnv().JUPYTER_PATH, JUPYTER_DIR);
+ * assert.equal(kernelEnv({ NO_COLOR: "0" }).NO_COLOR, "0");
+ * ```
+ */
+export function kernelEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    JUPYTER_PATH: JUPYTER_DIR,
+    // The kernel runs `deno task ...` with Deno.execPath(); PATH still gets our Deno first.
+    PATH: `${join(Deno.execPath(), "..")}:${Deno.env.get("PATH") ?? ""}`,
+    NO_COLOR: "1",
+    ...extra,
+  };
+}
+
 /** Every notebook in `notebooks/`, in name order. */
 export function allNotebooks(): string[] {
   return readdirSync(NOTEBOOKS_DIR).filter((n) => n.endsWith(".ipynb")).sort()
@@ -122,13 +150,7 @@ export async function executeNotebooks(
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
-    env: {
-      JUPYTER_PATH: JUPYTER_DIR,
-      // The kernel runs `deno task ...` with Deno.execPath(); PATH still gets our Deno first.
-      PATH: `${join(Deno.execPath(), "..")}:${Deno.env.get("PATH") ?? ""}`,
-      NO_COLOR: "1",
-      ...options.env,
-    },
+    env: kernelEnv(options.env),
   }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return {

@@ -41,6 +41,18 @@ export const CHROMIUM_FLAGS = [
   "--allow-file-access-from-files",
 ];
 
+/** A tab opened with {@link ChartRenderer.openTab}. */
+export interface BrowserTab {
+  /** Evaluates JavaScript in the page (promises awaited) and returns its value as JSON. */
+  evaluate(expression: string): Promise<unknown>;
+  /** Evaluates `expression` until it is truthy (default 15 s), returning that value. */
+  waitFor(expression: string, timeoutMs?: number): Promise<unknown>;
+  /** The tab's viewport as PNG. */
+  screenshot(): Promise<Uint8Array>;
+  /** Closes the tab. */
+  close(): Promise<void>;
+}
+
 /** Images of one figure. */
 export interface RenderedFigure {
   png: Uint8Array;
@@ -200,31 +212,28 @@ export class ChartRenderer {
     }
   }
 
+  /** `session`: true for the current page, false for the browser, or a session id. */
   #send(
     method: string,
     params: Record<string, unknown> = {},
-    session = true,
+    session: boolean | string = true,
   ): Promise<Record<string, unknown>> {
     if (this.#closed) return Promise.reject(new Error("ChartRenderer is closed"));
     const id = this.#nextId++;
-    const message = {
-      id,
-      method,
-      params,
-      ...(session && this.#session ? { sessionId: this.#session } : {}),
-    };
+    const sessionId = typeof session === "string" ? session : session ? this.#session : "";
+    const message = { id, method, params, ...(sessionId ? { sessionId } : {}) };
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#socket.send(JSON.stringify(message));
     });
   }
 
-  async #evaluate(expression: string): Promise<unknown> {
+  async #evaluate(expression: string, session: boolean | string = true): Promise<unknown> {
     const result = await this.#send("Runtime.evaluate", {
       expression,
       awaitPromise: true,
       returnByValue: true,
-    }) as {
+    }, session) as {
       result?: { value?: unknown };
       exceptionDetails?: { exception?: { description?: string }; text?: string };
     };
@@ -329,6 +338,56 @@ export class ChartRenderer {
       this.#session = pageSession;
       await this.#send("Target.closeTarget", { targetId }, false).catch(() => {});
     }
+  }
+
+  /**
+   * Opens a page in a new tab for a caller that drives it (a browser test of JupyterLab, say):
+   * evaluate JavaScript there, wait for a condition, take a screenshot, close it.
+   *
+   * @param url The page.
+   * @param viewport CSS pixels of the tab (default 1280 × 900).
+   * @returns The tab.
+   */
+  async openTab(
+    url: string,
+    viewport: { width: number; height: number } = { width: 1280, height: 900 },
+  ): Promise<BrowserTab> {
+    const { targetId, sessionId } = await this.#newTab("about:blank");
+    await this.#send("Page.enable", {}, sessionId);
+    await this.#send(
+      "Emulation.setDeviceMetricsOverride",
+      { ...viewport, deviceScaleFactor: 1, mobile: false },
+      sessionId,
+    );
+    await this.#send("Page.navigate", { url }, sessionId);
+    const evaluate = (expression: string) => this.#evaluate(expression, sessionId);
+    return {
+      evaluate,
+      waitFor: async (expression, timeoutMs = 15_000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (true) {
+          const value = await evaluate(expression).catch(() => null);
+          if (value) return value;
+          if (Date.now() > deadline) {
+            throw new Error(`Page ${url}: "${expression.slice(0, 200)}" stayed false`);
+          }
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      },
+      screenshot: async () => {
+        const { data } = await this.#send(
+          "Page.captureScreenshot",
+          { format: "png" },
+          sessionId,
+        ) as {
+          data: string;
+        };
+        return Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      },
+      close: async () => {
+        await this.#send("Target.closeTarget", { targetId }, false).catch(() => {});
+      },
+    };
   }
 
   /** Closes the browser and removes its temporary profile. Safe to call twice. */
