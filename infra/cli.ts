@@ -8,7 +8,8 @@
  *   every variant or architecture it left out because a build is missing, and keeps the rest.
  * - `deploy` stops at once without credentials or region, refuses to start while a build it
  *   needs is missing (naming each), bootstraps the environment (idempotent), deploys, and writes
- *   the stack outputs to `infra/outputs.json` (read them with `readStackOutputs()`).
+ *   the stack outputs to `infra/outputs.json`, or to `BATTLE_OUTPUTS_FILE` when set (read them
+ *   with `readStackOutputs()`).
  * - `destroy` removes the stack: functions, layers, queues and log groups. The CDK bootstrap
  *   stack (`CDKToolkit`, shared by every CDK app of the account) stays.
  *
@@ -20,7 +21,7 @@ import { parseFlags } from "../lib/cli/_flags.ts";
 import { ROOT } from "../lib/paths.ts";
 import { requireAwsCredentials } from "../lib/aws/credentials.ts";
 import { describeSkip, locationsFor, planDeployment } from "./builds.ts";
-import { OUTPUTS_FILE } from "../lib/aws/outputs.ts";
+import { outputsFile } from "../lib/aws/outputs.ts";
 import { resolveSettings } from "./settings.ts";
 
 /** The AWS CDK CLI release this app is run with (it reads aws-cdk-lib 2.276.0's assemblies). */
@@ -140,7 +141,7 @@ export function cdkInvocations(
           "--require-approval",
           "never",
           "--outputs-file",
-          OUTPUTS_FILE,
+          outputsFile(),
           ...common,
         ],
       ];
@@ -214,8 +215,8 @@ if (import.meta.main) {
   if (request.command === "synth") {
     console.log(`CloudFormation templates written to ${request.output}`);
   } else if (request.command === "deploy") {
-    console.log(`stack outputs written to ${OUTPUTS_FILE}`);
-  } else if (existsSync(OUTPUTS_FILE)) {
-    rmSync(OUTPUTS_FILE);
+    console.log(`stack outputs written to ${outputsFile()}`);
+  } else if (existsSync(outputsFile())) {
+    rmSync(outputsFile());
   }
 }

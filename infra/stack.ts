@@ -48,6 +48,7 @@ import type { Construct } from "constructs";
 import { CONTRACT } from "../extensions/src/contract.ts";
 import type { Arch } from "../lib/schema.ts";
 import { functionEnvironment } from "../lib/function_env.ts";
+import { functionOutputKey as outputKey, stackFunctionName } from "../lib/aws/outputs.ts";
 import type { DeploymentPlan, PlannedFunction } from "./builds.ts";
 import type { InfraSettings } from "./settings.ts";
 
@@ -72,16 +73,14 @@ export function functionName(
   stackName: string,
   fn: Pick<PlannedFunction, "variant" | "arch" | "memoryMb">,
 ): string {
-  return `${stackName}-${fn.variant.name}-${fn.arch}-${fn.memoryMb}`;
+  return stackFunctionName(stackName, { ...fn, variant: fn.variant.name });
 }
 
 /** The stack output key that describes one function. */
 export function functionOutputKey(
   fn: Pick<PlannedFunction, "variant" | "arch" | "memoryMb">,
 ): string {
-  const pascal = (s: string) =>
-    s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, _sep, c) => c.toUpperCase());
-  return `Function${pascal(fn.variant.name)}${pascal(fn.arch)}M${fn.memoryMb}`;
+  return outputKey({ ...fn, variant: fn.variant.name });
 }
 
 const ARCHITECTURES: Record<Arch, lambda.Architecture> = {

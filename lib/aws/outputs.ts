@@ -9,13 +9,59 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ROOT } from "../paths.ts";
 import type { Arch } from "../schema.ts";
 import { VARIANT_NAMES } from "../variants.ts";
 
 /** Where `deno task deploy` writes the stack outputs. */
 export const OUTPUTS_FILE: string = join(ROOT, "infra", "outputs.json");
+
+/** The environment variable that names another outputs file (`deno task serve` writes one). */
+export const OUTPUTS_FILE_ENV = "BATTLE_OUTPUTS_FILE";
+
+/**
+ * The outputs file in use: `BATTLE_OUTPUTS_FILE` when set (a local endpoint's, a test's), else
+ * {@link OUTPUTS_FILE}.
+ *
+ * @param env The environment (default the real one).
+ * @returns The path.
+ */
+export function outputsFile(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): string {
+  return env[OUTPUTS_FILE_ENV] || OUTPUTS_FILE;
+}
+
+/** What names one function of the stack. */
+export interface FunctionCoordinates {
+  variant: string;
+  arch: Arch;
+  memoryMb: number;
+}
+
+/**
+ * The name of a function of the stack, for example `BattleOfTheExtensions-rust-arm64-1024`.
+ *
+ * @param stackName The stack.
+ * @param fn Variant name, architecture and memory.
+ * @returns The function name.
+ */
+export function stackFunctionName(stackName: string, fn: FunctionCoordinates): string {
+  return `${stackName}-${fn.variant}-${fn.arch}-${fn.memoryMb}`;
+}
+
+/**
+ * The stack output key that describes one function, for example `FunctionRustArm64M1024`.
+ *
+ * @param fn Variant name, architecture and memory.
+ * @returns The key.
+ */
+export function functionOutputKey(fn: FunctionCoordinates): string {
+  const pascal = (s: string) =>
+    s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, _sep, c) => c.toUpperCase());
+  return `Function${pascal(fn.variant)}${pascal(fn.arch)}M${fn.memoryMb}`;
+}
 
 /** One deployed function. */
 export interface DeployedFunction {
@@ -64,7 +110,8 @@ function parseFunction(key: string, value: unknown, file: string): DeployedFunct
 /**
  * Reads the deployed stack's outputs.
  *
- * @param options `file` (default `infra/outputs.json`) and `stackName` (default: the only stack
+ * @param options `file` (default {@link outputsFile}: `infra/outputs.json` unless
+ * `BATTLE_OUTPUTS_FILE` names another) and `stackName` (default: the only stack
  * in the file).
  * @returns The queue URLs, region and functions.
  * @throws {Deno.errors.NotFound} When the file is missing (nothing deployed yet).
@@ -89,7 +136,7 @@ function parseFunction(key: string, value: unknown, file: string): DeployedFunct
 export async function readStackOutputs(
   options: { file?: string; stackName?: string } = {},
 ): Promise<StackOutputs> {
-  const file = options.file ?? OUTPUTS_FILE;
+  const file = options.file ?? outputsFile();
   let text: string;
   try {
     text = await Deno.readTextFile(file);
@@ -136,4 +183,50 @@ export async function readStackOutputs(
     deadLetterQueueUrl: required("DeadLetterQueueUrl"),
     functions,
   };
+}
+
+/**
+ * The outputs file's content for a stack, in the shape `cdk deploy --outputs-file` writes:
+ * `{ "<stack>": { "Region", "QueueUrl", "DeadLetterQueueUrl", "Function...": "<JSON>" } }`.
+ *
+ * @param outputs The stack's outputs.
+ * @returns The object to write as JSON.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stackOutputsJson } from "./outputs.ts";
+ * const fn = { functionName: "S-none-x86_64-128", variant: "none", memoryMb: 128, arch: "x86_64" as const, logGroupName: "/aws/lambda/S-none-x86_64-128" };
+ * const json = stackOutputsJson({ stackName: "S", region: "us-east-1", queueUrl: "q", deadLetterQueueUrl: "d", functions: [fn] });
+ * assert.equal(Object.keys(json.S!).includes("FunctionNoneX8664M128"), true);
+ * ```
+ */
+export function stackOutputsJson(outputs: StackOutputs): Record<string, Record<string, string>> {
+  const values: Record<string, string> = {
+    Region: outputs.region,
+    QueueUrl: outputs.queueUrl,
+    DeadLetterQueueUrl: outputs.deadLetterQueueUrl,
+  };
+  for (const fn of outputs.functions) {
+    values[functionOutputKey(fn)] = JSON.stringify({
+      functionName: fn.functionName,
+      variant: fn.variant,
+      memoryMb: fn.memoryMb,
+      arch: fn.arch,
+      logGroupName: fn.logGroupName,
+    });
+  }
+  return { [outputs.stackName]: values };
+}
+
+/**
+ * Writes a stack's outputs file (atomically: a reader never sees half of it).
+ *
+ * @param file Where.
+ * @param outputs The stack's outputs.
+ */
+export async function writeStackOutputs(file: string, outputs: StackOutputs): Promise<void> {
+  await Deno.mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(stackOutputsJson(outputs), null, 2) + "\n");
+  await Deno.rename(tmp, file);
 }

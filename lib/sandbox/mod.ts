@@ -8,6 +8,7 @@ export {
   INIT_LIMIT_MS,
   type InvokeOptions,
   type InvokeResult,
+  type RuntimeAnswer,
   type RuntimeName,
   RUNTIMES,
   Sandbox,

@@ -68,6 +68,27 @@ export interface InvokeOptions {
   clientContext?: string;
   /** JSON, as `Lambda-Runtime-Cognito-Identity`. */
   cognitoIdentity?: string;
+  /** The invocation's request id (default a new UUID), for callers that hand it out first. */
+  requestId?: string;
+  /**
+   * Called the moment the runtime answers (response or error), before extensions finish: when
+   * Lambda hands a synchronous invocation's response to its caller.
+   */
+  onAnswer?: (answer: RuntimeAnswer) => void;
+  /**
+   * Called when the invocation is over (the runtime and every extension back in `/next`, or a
+   * failure), before the REPORT is written and the environment frozen: from then on Lambda
+   * would route the next event to this environment.
+   */
+  onEnd?: () => void;
+}
+
+/** What the runtime answered, as {@link InvokeOptions.onAnswer} sees it. */
+export interface RuntimeAnswer {
+  requestId: string;
+  kind: "response" | "error";
+  body: Uint8Array;
+  errorType: string | null;
 }
 
 /** What one invocation produced and measured. */
@@ -311,7 +332,7 @@ export class Sandbox {
     const rc = this.#rc!;
     const state = this.#api.state;
     const oomBase = this.#oomBase;
-    const requestId = crypto.randomUUID();
+    const requestId = opts.requestId ?? crypto.randomUUID();
     const traceId = newTraceId(Date.now());
     const tracing = { type: "X-Amzn-Trace-Id" as const, value: traceId };
     const t0 = performance.now();
@@ -342,6 +363,12 @@ export class Sandbox {
     const answer = rt.outcome;
     let runtimeDoneMs: number | null = null;
     if (answer) {
+      opts.onAnswer?.({
+        requestId,
+        kind: answer.kind,
+        body: answer.body,
+        errorType: answer.errorType,
+      });
       runtimeDoneMs = answer.at - t0;
       const span = (name: string, durationMs: number) => ({
         name,
@@ -359,6 +386,7 @@ export class Sandbox {
       await this.#api.until(() => state.allWaiting() || crashed() !== undefined, limit);
     }
     const end = performance.now();
+    opts.onEnd?.();
     await resumed;
     const dead = crashed();
     const outcome = classifyInvocation({
