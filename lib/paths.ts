@@ -23,6 +23,11 @@ export const RUST_TARGET_DIR: string = join(RUST_DIR, "target");
 
 /** The host build of the Rust extension. */
 export const RUST_EXTENSION_BIN: string = join(BUILD_DIR, "rust", "battle-ext-rust");
+/** The host build of the blank Rust extension (rust/blank). */
+export const RUST_BLANK_EXTENSION_BIN: string = join(BUILD_DIR, "rust", "battle-ext-blank");
+/** The blank JS extension's bundles (extensions/blank), for Node.js and for LLRT. */
+export const JS_BLANK_EXTENSION_NODE: string = join(BUILD_DIR, "js", "blank-extension-node.mjs");
+export const JS_BLANK_EXTENSION_LLRT: string = join(BUILD_DIR, "js", "blank-extension-llrt.mjs");
 /** The LLRT binary in use and the JSON file that says where it came from (`LlrtInfo`). */
 export const LLRT_BIN: string = join(BUILD_DIR, "llrt", "llrt");
 export const LLRT_INFO: string = join(BUILD_DIR, "llrt", "llrt.json");

@@ -11,7 +11,7 @@ import { BUILD_DIR, BUILD_MANIFEST, ROOT } from "../paths.ts";
 import { writeTextAtomic } from "../store/mod.ts";
 import { type Artifact, buildJsBundles } from "./js.ts";
 import { assembleLayers, describeAssembled } from "./layers.ts";
-import { buildRustExtension } from "./rust.ts";
+import { buildRustExtension, RUST_BLANK_EXTENSION_PACKAGE } from "./rust.ts";
 import { stageHostRustForLambda } from "./lambda_rust.ts";
 import { hostArch } from "../bench/matrix.ts";
 import { ensureLlrt } from "../llrt/mod.ts";
@@ -71,6 +71,11 @@ export async function buildAll(
         : `build: no Lambda build of the Rust extension from the host build: ${staged.reason}`,
     );
   }
+  const blank = await attempt(
+    "blank Rust extension (cargo build --release)",
+    () => buildRustExtension({ package: RUST_BLANK_EXTENSION_PACKAGE }),
+  );
+  if (blank) artifacts.push({ name: "RUST_BLANK_EXTENSION", path: blank.path, bytes: blank.bytes });
   const llrt = await attempt("LLRT", () => ensureLlrt());
   const js = await attempt("JS bundles (esbuild)", () => buildJsBundles());
   if (js) artifacts.push(...js);

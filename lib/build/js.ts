@@ -9,6 +9,9 @@
  *   is bundled in its browser configuration (fetch, Web Crypto or pure-JS hashes), since LLRT has
  *   `fetch` and `crypto` but no `node:http`.
  *
+ * Blank extension bundles (`extensions/blank/main.ts`, no SDK): `blank-extension-node.mjs` and
+ * `blank-extension-llrt.mjs`.
+ *
  * Handler bundles: `function-<node|llrt>.mjs` without the SDK (modes `none`, `extension`) and
  * `function-<node|llrt>-sqs.mjs` with the SQS client (mode `direct`).
  *
@@ -18,6 +21,8 @@ import * as esbuild from "esbuild";
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import {
+  JS_BLANK_EXTENSION_LLRT,
+  JS_BLANK_EXTENSION_NODE,
   JS_EXTENSION_LLRT,
   JS_EXTENSION_LLRT_SDK,
   JS_EXTENSION_NODE,
@@ -47,6 +52,7 @@ export interface BundleSpec {
 }
 
 const EXTENSION_ENTRY = join(ROOT, "extensions", "src", "main.ts");
+const BLANK_EXTENSION_ENTRY = join(ROOT, "extensions", "blank", "main.ts");
 const FUNCTION_ENTRY = join(ROOT, "functions", "nodejs", "index.ts");
 const FUNCTION_SQS_ENTRY = join(ROOT, "functions", "nodejs", "index_sqs.ts");
 
@@ -64,6 +70,18 @@ export const JS_BUNDLES: readonly BundleSpec[] = [
     name: "JS_EXTENSION_LLRT_SDK",
     entry: EXTENSION_ENTRY,
     outfile: JS_EXTENSION_LLRT_SDK,
+    target: "llrt",
+  },
+  {
+    name: "JS_BLANK_EXTENSION_NODE",
+    entry: BLANK_EXTENSION_ENTRY,
+    outfile: JS_BLANK_EXTENSION_NODE,
+    target: "node",
+  },
+  {
+    name: "JS_BLANK_EXTENSION_LLRT",
+    entry: BLANK_EXTENSION_ENTRY,
+    outfile: JS_BLANK_EXTENSION_LLRT,
     target: "llrt",
   },
   {

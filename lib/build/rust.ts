@@ -9,6 +9,8 @@ import { RUST_DIR, RUST_EXTENSION_BIN, RUST_TARGET_DIR } from "../paths.ts";
 
 /** The cargo package and binary name of the Rust extension. */
 export const RUST_EXTENSION_PACKAGE = "battle-ext-rust";
+/** The cargo package and binary name of the blank Rust extension (rust/blank). */
+export const RUST_BLANK_EXTENSION_PACKAGE = "battle-ext-blank";
 
 /** Options of {@linkcode buildRustExtension}. */
 export interface RustBuildOptions {
@@ -22,6 +24,8 @@ export interface RustBuildOptions {
   targetDir?: string;
   /** Where the binary is copied; default `RUST_EXTENSION_BIN`. */
   out?: string;
+  /** The cargo package (and binary) to build; default {@linkcode RUST_EXTENSION_PACKAGE}. */
+  package?: string;
 }
 
 /** What {@linkcode buildRustExtension} built. */
@@ -40,15 +44,20 @@ export interface RustBuild {
  *
  * @param profile `release` or `dev`.
  * @param targetDir Cargo's target folder.
+ * @param pkg The package; default {@linkcode RUST_EXTENSION_PACKAGE}.
  * @returns The arguments after `cargo`.
  */
-export function cargoBuildArgs(profile: "release" | "dev", targetDir: string): string[] {
+export function cargoBuildArgs(
+  profile: "release" | "dev",
+  targetDir: string,
+  pkg: string = RUST_EXTENSION_PACKAGE,
+): string[] {
   return [
     "build",
     "--profile",
     profile,
     "-p",
-    RUST_EXTENSION_PACKAGE,
+    pkg,
     "--target-dir",
     targetDir,
     "--color",
@@ -73,19 +82,21 @@ export async function buildRustExtension(options: RustBuildOptions = {}): Promis
   const profile = options.profile ?? "release";
   const cargo = options.cargo ?? "cargo";
   const targetDir = options.targetDir ?? RUST_TARGET_DIR;
-  const out = options.out ?? RUST_EXTENSION_BIN;
+  const pkg = options.package ?? RUST_EXTENSION_PACKAGE;
+  const out = options.out ??
+    (pkg === RUST_EXTENSION_PACKAGE ? RUST_EXTENSION_BIN : join(dirname(RUST_EXTENSION_BIN), pkg));
   const started = performance.now();
   let result: Deno.CommandOutput;
   try {
     result = await new Deno.Command(cargo, {
-      args: cargoBuildArgs(profile, targetDir),
+      args: cargoBuildArgs(profile, targetDir, pkg),
       cwd: options.rustDir ?? RUST_DIR,
       stdout: "piped",
       stderr: "piped",
     }).output();
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
-      throw new Error(`Cannot build the Rust extension: "${cargo}" is not installed (rustup.rs)`);
+      throw new Error(`Cannot build ${pkg}: "${cargo}" is not installed (rustup.rs)`);
     }
     throw err;
   }
@@ -93,10 +104,10 @@ export async function buildRustExtension(options: RustBuildOptions = {}): Promis
   if (!result.success) {
     const stderr = new TextDecoder().decode(result.stderr);
     throw new Error(
-      `Cannot build the Rust extension: cargo exited with ${result.code}\n${stderr.slice(-3000)}`,
+      `Cannot build ${pkg}: cargo exited with ${result.code}\n${stderr.slice(-3000)}`,
     );
   }
-  const built = join(targetDir, profile === "dev" ? "debug" : profile, RUST_EXTENSION_PACKAGE);
+  const built = join(targetDir, profile === "dev" ? "debug" : profile, pkg);
   await Deno.mkdir(dirname(out), { recursive: true });
   const staging = `${out}.${Deno.pid}.tmp`;
   await Deno.copyFile(built, staging);

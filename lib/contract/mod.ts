@@ -35,6 +35,7 @@ export {
   REQUEST_ID_HEADER,
   startHarness,
 } from "./harness.ts";
+export { type LifecycleSuiteOptions, runLifecycleSuite } from "./lifecycle.ts";
 export { parseSqsRequest, type SqsCall, SqsProxy, startSqsProxy } from "./sqs_proxy.ts";
 export {
   type ContractSuiteOptions,
