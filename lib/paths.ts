@@ -40,6 +40,10 @@ export const JS_EXTENSION_LLRT_SDK: string = join(BUILD_DIR, "js", "extension-ll
 export function jsFunctionBundle(runtime: "node" | "llrt", withSqs: boolean): string {
   return join(BUILD_DIR, "js", `function-${runtime}${withSqs ? "-sqs" : ""}.mjs`);
 }
+/** The application's handler bundle with the DynamoDB client (workload `dynamodb`), by runtime. */
+export function jsFunctionDynamoDbBundle(runtime: "node" | "llrt"): string {
+  return join(BUILD_DIR, "js", `function-${runtime}-dynamodb.mjs`);
+}
 /** Per variant, a folder laid out like `/opt` (an `extensions/` folder of executables). */
 export function layerDir(variant: string): string {
   return join(BUILD_DIR, "layers", variant);

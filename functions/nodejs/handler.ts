@@ -1,7 +1,10 @@
 /**
- * The application's handler, the same on every variant: some deterministic CPU work, a payload
- * of a configured size, then (by `BATTLE_MODE`) a POST to the extension, a direct `SendMessage`,
- * or nothing. Runs on the Node.js managed runtime and on LLRT.
+ * The application's handler, the same on every variant. Its work on each invocation is the
+ * cell's workload (`BATTLE_WORKLOAD`): `sqs` and `cpu` do some deterministic CPU work, `delay`
+ * sleeps a configured time (`BATTLE_DELAY_MS`, 500 ms by default), `dynamodb` puts one small item
+ * (keyed by the request id) into the table `BATTLE_TABLE_NAME`, `none` does nothing. Then, by
+ * `BATTLE_MODE`, it POSTs a payload of a configured size to the extension, sends it to SQS
+ * directly, or does nothing. Runs on the Node.js managed runtime and on LLRT.
  *
  * In mode `extension` the message carries the request id in `Lambda-Runtime-Aws-Request-Id`:
  * the extension waits for it before it flushes and ends its part of the invocation. When the
@@ -19,6 +22,21 @@ export type Env = Record<string, string | undefined>;
 /** What the handler does with its payload. */
 export type Mode = "none" | "direct" | "extension";
 
+/** The work of one invocation (`BATTLE_WORKLOAD`). */
+export const WORKLOADS = ["sqs", "dynamodb", "delay", "cpu", "none"] as const;
+/** One of {@linkcode WORKLOADS}. */
+export type Workload = typeof WORKLOADS[number];
+
+/** How long workload `delay` sleeps when `BATTLE_DELAY_MS` is not set. */
+export const DEFAULT_DELAY_MS = 500;
+
+/** The item workload `dynamodb` puts: the request id (the table's key), the payload, a time. */
+export interface RequestItem {
+  id: string;
+  payload: string;
+  sentAt: number;
+}
+
 /** The extension's endpoint when `BATTLE_EXTENSION_URL` is not set. */
 export const DEFAULT_EXTENSION_URL =
   `http://127.0.0.1:${CONTRACT.port.default}${CONTRACT.paths.messages}`;
@@ -26,6 +44,7 @@ export const DEFAULT_EXTENSION_URL =
 /** The handler's answer. */
 export interface HandlerResult {
   mode: Mode;
+  workload: Workload;
   payloadBytes: number;
   iterations: number;
   checksum: number;
@@ -36,6 +55,10 @@ export interface HandlerDeps {
   env: Env;
   /** Sends one message to SQS (mode `direct`); absent in bundles built without the SDK. */
   sendDirect?: (body: string) => Promise<void>;
+  /** Puts one item into the table (workload `dynamodb`); absent in bundles without the SDK. */
+  putItem?: (item: RequestItem) => Promise<void>;
+  /** Default a `setTimeout` sleep (workload `delay`). */
+  sleep?: (ms: number) => Promise<void>;
   /** Default the global `fetch`. */
   fetch?: typeof fetch;
 }
@@ -91,20 +114,44 @@ export function modeOf(env: Env): Mode {
 }
 
 /**
+ * Reads the workload from `BATTLE_WORKLOAD`.
+ *
+ * @param env The environment.
+ * @returns The workload; when unset, `sqs` in the modes that send and `cpu` in mode `none`.
+ * @throws {RangeError} When the value is not a workload.
+ */
+export function workloadOf(env: Env): Workload {
+  const workload = env.BATTLE_WORKLOAD ?? (modeOf(env) === "none" ? "cpu" : "sqs");
+  if ((WORKLOADS as readonly string[]).includes(workload)) return workload as Workload;
+  throw new RangeError(`BATTLE_WORKLOAD must be ${WORKLOADS.join(", ")}, got "${workload}"`);
+}
+
+/**
  * Builds the handler. Configuration is read once, at init, like a real function would.
  *
- * @param deps Environment, the direct sender and `fetch`.
+ * @param deps Environment, the direct sender, the item writer, `fetch` and `sleep`.
  * @returns `handler(event, context)`.
- * @throws {RangeError} When the configuration is invalid, or mode `direct` has no sender.
+ * @throws {RangeError} When the configuration is invalid, or mode `direct` has no sender, or
+ *   workload `dynamodb` no item writer.
  */
 export function createHandler(deps: HandlerDeps) {
   const mode = modeOf(deps.env);
-  const iterations = intFrom(deps.env.BATTLE_WORK_ITERATIONS, 0, "BATTLE_WORK_ITERATIONS");
+  const workload = workloadOf(deps.env);
+  const busy = workload === "sqs" || workload === "cpu";
+  const configured = intFrom(deps.env.BATTLE_WORK_ITERATIONS, 0, "BATTLE_WORK_ITERATIONS");
+  const iterations = busy ? configured : 0;
+  const delayMs = intFrom(deps.env.BATTLE_DELAY_MS, DEFAULT_DELAY_MS, "BATTLE_DELAY_MS");
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const defaultBytes = intFrom(deps.env.BATTLE_PAYLOAD_BYTES, 256, "BATTLE_PAYLOAD_BYTES");
   const url = deps.env.BATTLE_EXTENSION_URL || DEFAULT_EXTENSION_URL;
   const fetchFn = deps.fetch ?? globalThis.fetch;
   if (mode === "direct" && !deps.sendDirect) {
     throw new RangeError("BATTLE_MODE is direct but this bundle was built without the SQS client");
+  }
+  if (workload === "dynamodb" && !deps.putItem) {
+    throw new RangeError(
+      "BATTLE_WORKLOAD is dynamodb but this bundle was built without the DynamoDB client",
+    );
   }
   return async (event: unknown, context?: { awsRequestId?: string }): Promise<HandlerResult> => {
     const requestId = context?.awsRequestId ?? "";
@@ -117,7 +164,12 @@ export function createHandler(deps: HandlerDeps) {
         : undefined;
       const payloadBytes = intFrom(override, defaultBytes, "payloadBytes");
       const checksum = cpuWork(iterations);
-      const payload = buildPayload(payloadBytes, { requestId, sentAt: Date.now(), checksum });
+      if (workload === "delay") await sleep(delayMs);
+      const sentAt = Date.now();
+      const payload = buildPayload(payloadBytes, { requestId, sentAt, checksum });
+      if (workload === "dynamodb") {
+        await deps.putItem!({ id: requestId || crypto.randomUUID(), payload, sentAt });
+      }
       if (mode === "extension") {
         const res = await fetchFn(url, {
           method: "POST",
@@ -137,7 +189,7 @@ export function createHandler(deps: HandlerDeps) {
       } else if (mode === "direct") {
         await deps.sendDirect!(payload);
       }
-      return { mode, payloadBytes: payload.length, iterations, checksum };
+      return { mode, workload, payloadBytes: payload.length, iterations, checksum };
     } finally {
       if (mode === "extension" && !ended && requestId) {
         await endInvocation(fetchFn, url, requestId);

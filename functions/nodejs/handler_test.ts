@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { buildPayload, cpuWork, createHandler, modeOf } from "./handler.ts";
+import {
+  buildPayload,
+  cpuWork,
+  createHandler,
+  DEFAULT_DELAY_MS,
+  modeOf,
+  type RequestItem,
+  workloadOf,
+} from "./handler.ts";
 
 Deno.test("cpuWork() is deterministic and depends on the iterations", () => {
   assert.equal(cpuWork(1000), cpuWork(1000));
@@ -29,6 +37,7 @@ Deno.test("handler in mode extension POSTs the payload and checks for 202", asyn
   const result = await handler({}, { awsRequestId: "req-1" });
   assert.deepEqual(result, {
     mode: "extension",
+    workload: "sqs",
     payloadBytes: 300,
     iterations: 10,
     checksum: cpuWork(10),
@@ -112,5 +121,81 @@ Deno.test("createHandler() refuses mode direct without a sender and a bad mode",
   assert.throws(() => modeOf({ BATTLE_MODE: "carrier-pigeon" }), {
     name: "RangeError",
     message: 'BATTLE_MODE must be none, direct or extension, got "carrier-pigeon"',
+  });
+});
+
+Deno.test("workloadOf() reads BATTLE_WORKLOAD; unset, it follows the mode as before workloads", () => {
+  assert.equal(workloadOf({ BATTLE_WORKLOAD: "delay" }), "delay");
+  assert.equal(workloadOf({ BATTLE_MODE: "direct" }), "sqs");
+  assert.equal(workloadOf({ BATTLE_MODE: "extension" }), "sqs");
+  assert.equal(workloadOf({}), "cpu");
+  assert.throws(() => workloadOf({ BATTLE_WORKLOAD: "gpu" }), {
+    name: "RangeError",
+    message: 'BATTLE_WORKLOAD must be sqs, dynamodb, delay, cpu, none, got "gpu"',
+  });
+});
+
+Deno.test("workload delay sleeps BATTLE_DELAY_MS (500 ms by default) and does no CPU work", async () => {
+  const slept: number[] = [];
+  const sleep = (ms: number) => {
+    slept.push(ms);
+    return Promise.resolve();
+  };
+  const env = { BATTLE_WORKLOAD: "delay", BATTLE_WORK_ITERATIONS: "1000" };
+  const result = await createHandler({ env, sleep })({});
+  assert.equal(result.iterations, 0);
+  await createHandler({ env: { ...env, BATTLE_DELAY_MS: "20" }, sleep })({});
+  assert.deepEqual(slept, [DEFAULT_DELAY_MS, 20]);
+  const t0 = performance.now();
+  await createHandler({ env: { ...env, BATTLE_DELAY_MS: "50" } })({});
+  assert.ok(performance.now() - t0 >= 45, "the default sleep really waits");
+});
+
+Deno.test("workloads cpu and none: the configured work, and none at all", async () => {
+  const env = { BATTLE_WORK_ITERATIONS: "77" };
+  const cpu = await createHandler({ env: { ...env, BATTLE_WORKLOAD: "cpu" } })({});
+  assert.deepEqual([cpu.iterations, cpu.checksum], [77, cpuWork(77)]);
+  const none = await createHandler({ env: { ...env, BATTLE_WORKLOAD: "none" } })({});
+  assert.deepEqual([none.workload, none.iterations, none.mode], ["none", 0, "none"]);
+});
+
+Deno.test("workload dynamodb puts one item keyed by the request id, then posts in mode extension", async () => {
+  const items: RequestItem[] = [];
+  const posts: string[] = [];
+  const handler = createHandler({
+    env: { BATTLE_WORKLOAD: "dynamodb", BATTLE_MODE: "extension", BATTLE_PAYLOAD_BYTES: "100" },
+    putItem: (item) => {
+      items.push(item);
+      return Promise.resolve();
+    },
+    fetch: (input) => {
+      posts.push(String(input));
+      return Promise.resolve(new Response('{"accepted":true}', { status: 202 }));
+    },
+  });
+  const result = await handler({}, { awsRequestId: "req-7" });
+  assert.equal(result.workload, "dynamodb");
+  assert.equal(items.length, 1);
+  assert.equal(items[0]?.id, "req-7");
+  assert.equal(items[0]?.payload.length, 100);
+  assert.equal(JSON.parse(items[0]!.payload).requestId, "req-7");
+  assert.deepEqual(posts, ["http://127.0.0.1:4243/messages"]);
+});
+
+Deno.test("workload dynamodb: a failed put fails the invocation and ends it at the extension", async () => {
+  const calls: string[] = [];
+  const handler = createHandler({
+    env: { BATTLE_WORKLOAD: "dynamodb", BATTLE_MODE: "extension" },
+    putItem: () => Promise.reject(new Error("ResourceNotFoundException")),
+    fetch: recordingFetch(calls, 202),
+  });
+  await assert.rejects(() => handler({}, { awsRequestId: "r1" }), /ResourceNotFoundException/);
+  assert.deepEqual(calls, ["POST http://127.0.0.1:4243/invocations/r1/end"]);
+});
+
+Deno.test("createHandler() refuses workload dynamodb without the DynamoDB client", () => {
+  assert.throws(() => createHandler({ env: { BATTLE_WORKLOAD: "dynamodb" } }), {
+    name: "RangeError",
+    message: "BATTLE_WORKLOAD is dynamodb but this bundle was built without the DynamoDB client",
   });
 });

@@ -1,21 +1,13 @@
 /**
- * Handler entry without the AWS SDK (modes `none` and `extension`): `index.handler`.
+ * Handler entry without the AWS SDK (modes `none` and `extension`; workloads other than
+ * `dynamodb`): `index.handler`.
  *
  * @module
  */
 import { createHandler, type Env } from "./handler.ts";
-import { httpFetch } from "./node_http.ts";
+import { extensionFetch } from "./extension_fetch.ts";
 
-const proc = (globalThis as unknown as {
-  process: { env: Env; release?: { name?: string } };
-}).process;
-const env = proc.env;
-
-// On Node.js the POST to the extension goes over node:http (see node_http.ts); on LLRT, fetch.
-const onNode = proc.release?.name === "node";
-const fetchImpl = onNode && env.BATTLE_MODE === "extension"
-  ? httpFetch(await import("node:http"))
-  : undefined;
+const env = (globalThis as unknown as { process: { env: Env } }).process.env;
 
 /** The Lambda handler. */
-export const handler = createHandler({ env, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+export const handler = createHandler({ env, ...await extensionFetch(env) });

@@ -13,7 +13,8 @@
  * `blank-extension-llrt.mjs`.
  *
  * Handler bundles: `function-<node|llrt>.mjs` without the SDK (modes `none`, `extension`) and
- * `function-<node|llrt>-sqs.mjs` with the SQS client (mode `direct`).
+ * `function-<node|llrt>-sqs.mjs` with the SQS client (mode `direct`), and
+ * `function-<node|llrt>-dynamodb.mjs` with the DynamoDB client (workload `dynamodb`).
  *
  * @module
  */
@@ -27,6 +28,7 @@ import {
   JS_EXTENSION_LLRT_SDK,
   JS_EXTENSION_NODE,
   jsFunctionBundle,
+  jsFunctionDynamoDbBundle,
   ROOT,
 } from "../paths.ts";
 
@@ -55,6 +57,7 @@ const EXTENSION_ENTRY = join(ROOT, "extensions", "src", "main.ts");
 const BLANK_EXTENSION_ENTRY = join(ROOT, "extensions", "blank", "main.ts");
 const FUNCTION_ENTRY = join(ROOT, "functions", "nodejs", "index.ts");
 const FUNCTION_SQS_ENTRY = join(ROOT, "functions", "nodejs", "index_sqs.ts");
+const FUNCTION_DYNAMODB_ENTRY = join(ROOT, "functions", "nodejs", "index_dynamodb.ts");
 
 /** Every bundle `buildJsBundles` makes. */
 export const JS_BUNDLES: readonly BundleSpec[] = [
@@ -106,6 +109,18 @@ export const JS_BUNDLES: readonly BundleSpec[] = [
     name: "JS_FUNCTION_LLRT_SQS",
     entry: FUNCTION_SQS_ENTRY,
     outfile: jsFunctionBundle("llrt", true),
+    target: "llrt",
+  },
+  {
+    name: "JS_FUNCTION_NODE_DYNAMODB",
+    entry: FUNCTION_DYNAMODB_ENTRY,
+    outfile: jsFunctionDynamoDbBundle("node"),
+    target: "node",
+  },
+  {
+    name: "JS_FUNCTION_LLRT_DYNAMODB",
+    entry: FUNCTION_DYNAMODB_ENTRY,
+    outfile: jsFunctionDynamoDbBundle("llrt"),
     target: "llrt",
   },
 ];
