@@ -310,7 +310,12 @@ export class ServedFunction {
       mark = env.stream.events.length;
     }
     let onAnswer!: (a: RuntimeAnswer) => void;
-    const answered = new Promise<RuntimeAnswer>((resolve) => (onAnswer = resolve));
+    const answered = new Promise<RuntimeAnswer>((resolve) => {
+      onAnswer = (a) => {
+        lease.answered();
+        resolve(a);
+      };
+    });
     const run = env.sandbox.invoke(payload, {
       onAnswer,
       onEnd: () => lease.release(),

@@ -5,6 +5,11 @@
  * (asynchronous) invocations, waits for the next free one. A configuration change retires every
  * environment: idle ones go at once, busy ones when their invocation ends.
  *
+ * An environment whose function has already answered is about to be free (its runtime is on
+ * its way back to `/next`): an invocation that finds no idle one waits a few milliseconds for
+ * it before making a new one, so a client that invokes again the moment it has its response is
+ * served warm, as on Lambda, while slow post-response work (an extension's) still scales out.
+ *
  * Generic over what an environment is, so `deno task serve` and a load mode share it.
  *
  * @example
@@ -40,6 +45,11 @@ export interface PoolOptions<E> {
   maxEnvironments?: number;
   /** Hears of failed destroys (default: console.error). */
   onError?: (error: unknown) => void;
+  /**
+   * How long an invocation waits for an environment that has answered (see
+   * {@link Lease.answered}) before making a new one, in ms (default 10; 0 never waits).
+   */
+  reuseWaitMs?: number;
 }
 
 /** Thrown when every environment is busy and the bound is reached. */
@@ -59,6 +69,8 @@ export interface Lease<E> {
   release(): void;
   /** Drops the environment instead of handing it back (idempotent). */
   discard(): void;
+  /** Marks the invocation as answered: the environment is expected back soon. */
+  answered(): void;
 }
 
 /** Counters of the pool, for the command line and tests. */
@@ -84,9 +96,15 @@ interface Slot<E> {
   env: E;
   generation: number;
   busy: boolean;
+  answered: boolean;
 }
 
-type Waiter<E> = (lease: Lease<E> | Error) => void;
+/** An invocation waiting for a handed-back environment; `soft` ones give up after a while. */
+interface Waiter<E> {
+  soft: boolean;
+  /** A lease, an error (closed), or null: no environment came back, make one. */
+  give(lease: Lease<E> | Error | null): void;
+}
 
 /** The environments of one function. See the module doc. */
 export class EnvironmentPool<E> {
@@ -110,6 +128,7 @@ export class EnvironmentPool<E> {
     this.#o = {
       maxEnvironments: max,
       onError: (e) => console.error(e instanceof Error ? e.message : String(e)),
+      reuseWaitMs: 10,
       ...options,
     };
   }
@@ -135,6 +154,16 @@ export class EnvironmentPool<E> {
       this.#stats.reused++;
       return this.#lend(idle, false);
     }
+    if (this.#o.reuseWaitMs > 0 && [...this.#slots].some((s) => s.busy && s.answered)) {
+      const lease = await this.#waitFor(this.#o.reuseWaitMs);
+      if (lease instanceof Error) throw lease;
+      if (lease !== null) return lease;
+      const again = this.#idle.pop();
+      if (again) {
+        this.#stats.reused++;
+        return this.#lend(again, false);
+      }
+    }
     if (this.#slots.size + this.#creating < this.#o.maxEnvironments) {
       this.#creating++;
       const generation = this.#generation;
@@ -144,7 +173,7 @@ export class EnvironmentPool<E> {
       } finally {
         this.#creating--;
       }
-      const slot: Slot<E> = { env, generation, busy: false };
+      const slot: Slot<E> = { env, generation, busy: false, answered: false };
       this.#slots.add(slot);
       this.#stats.created++;
       return this.#lend(slot, true);
@@ -154,13 +183,35 @@ export class EnvironmentPool<E> {
       throw new ThrottledError(this.#o.maxEnvironments);
     }
     this.#stats.queued++;
-    const lease = await new Promise<Lease<E> | Error>((resolve) => this.#waiters.push(resolve));
+    const lease = await new Promise<Lease<E> | Error | null>((give) =>
+      this.#waiters.push({ soft: false, give })
+    );
     if (lease instanceof Error) throw lease;
-    return lease;
+    return lease ?? await this.acquire(options);
+  }
+
+  /** Waits at most `ms` for an environment handed back; null when none came. */
+  #waitFor(ms: number): Promise<Lease<E> | Error | null> {
+    return new Promise((resolve) => {
+      const waiter: Waiter<E> = {
+        soft: true,
+        give: (lease) => {
+          clearTimeout(timer);
+          resolve(lease);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i !== -1) this.#waiters.splice(i, 1);
+        resolve(null);
+      }, ms);
+      this.#waiters.push(waiter);
+    });
   }
 
   #lend(slot: Slot<E>, fresh: boolean): Lease<E> {
     slot.busy = true;
+    slot.answered = false;
     const busy = [...this.#slots].filter((s) => s.busy).length;
     this.#stats.peakBusy = Math.max(this.#stats.peakBusy, busy);
     let done = false;
@@ -179,6 +230,9 @@ export class EnvironmentPool<E> {
         this.#drop(slot);
         this.#wakeWaiter();
       },
+      answered: () => {
+        if (!done) slot.answered = true;
+      },
     };
   }
 
@@ -192,7 +246,7 @@ export class EnvironmentPool<E> {
     const waiter = this.#waiters.shift();
     if (waiter) {
       this.#stats.reused++;
-      waiter(this.#lend(slot, false));
+      waiter.give(this.#lend(slot, false));
       return;
     }
     this.#idle.push(slot);
@@ -202,8 +256,9 @@ export class EnvironmentPool<E> {
   #wakeWaiter(): void {
     const waiter = this.#waiters.shift();
     if (!waiter) return;
+    if (waiter.soft) return waiter.give(null);
     this.#stats.queued--; // counted again if it has to wait once more
-    this.acquire({ wait: true }).then(waiter, (e) => waiter(e as Error));
+    this.acquire({ wait: true }).then((l) => waiter.give(l), (e) => waiter.give(e as Error));
   }
 
   #drop(slot: Slot<E>): void {
@@ -240,7 +295,7 @@ export class EnvironmentPool<E> {
   async close(): Promise<void> {
     this.#closed = true;
     for (const w of this.#waiters.splice(0)) {
-      w(new Error("The function's environments are shut down"));
+      w.give(new Error("The function's environments are shut down"));
     }
     for (const slot of this.#idle.splice(0)) this.#drop(slot);
     const busy = () => [...this.#slots].some((s) => s.busy) || this.#creating > 0;
