@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { type ElasticMQInstall, JVM_FLAGS } from "./install.ts";
+import { startupFailure, StartupWatch } from "./_startup.ts";
 
 /** Options of {@linkcode launch}. */
 export interface LaunchOptions {
@@ -15,7 +16,7 @@ export interface LaunchOptions {
   queues: readonly string[];
   /** More JVM flags. */
   extraFlags?: readonly string[];
-  /** How long start-up may take; default 60 s (a cold JVM on a busy machine is slow). */
+  /** How long start-up may take; default {@linkcode DEFAULT_START_TIMEOUT_MS}. */
   startTimeoutMs?: number;
 }
 
@@ -30,6 +31,12 @@ export interface Launched {
   /** Stops the JVM (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. Idempotent. */
   terminate(): Promise<void>;
 }
+
+/**
+ * How long one start may take: a healthy one takes 1–5 s here, a cold JVM on a busy machine
+ * longer; the callers try once more after a failure.
+ */
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
@@ -59,8 +66,6 @@ while kill -0 "$jvm" 2>/dev/null; do wait "$jvm"; code=$?; done
 kill "$watch" 2>/dev/null
 exit "$code"
 `;
-const BOUND = /Started SQS rest server, bind address [^\s:]+:(\d+)/;
-const STARTED = /ElasticMQ server \([^)]*\) started in/;
 
 /** The HOCON config: REST SQS on loopback only, strict SQS limits, no stats server. */
 export function renderConfig(port: number, queues: readonly string[]): string {
@@ -87,7 +92,8 @@ export function renderConfig(port: number, queues: readonly string[]): string {
  * @param install What {@linkcode ensureElasticMQ} returned.
  * @param options Port, queues and flags.
  * @returns The running server.
- * @throws {Error} When the JVM exits or does not start in time; the message holds its output.
+ * @throws {Error} When the JVM exits or does not start in time; the message says why (see
+ * `startupFailure`) and holds its output.
  */
 export async function launch(install: ElasticMQInstall, options: LaunchOptions): Promise<Launched> {
   const dir = await Deno.makeTempDir({ prefix: "elasticmq-" });
@@ -110,9 +116,11 @@ export async function launch(install: ElasticMQInstall, options: LaunchOptions):
   }).spawn();
 
   const lines: string[] = [];
-  let port = 0;
+  const watch = new StartupWatch();
   let onReady = () => {};
   const ready = new Promise<void>((resolve) => onReady = resolve);
+  let onBindFailed = () => {};
+  const bindFailed = new Promise<void>((resolve) => onBindFailed = resolve);
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     let rest = "";
     const decoder = new TextDecoder();
@@ -122,9 +130,8 @@ export async function launch(install: ElasticMQInstall, options: LaunchOptions):
       for (const line of parts) {
         lines.push(line);
         if (lines.length > 200) lines.shift();
-        const bound = BOUND.exec(line);
-        if (bound) port = Number(bound[1]);
-        if (STARTED.test(line) && port > 0) onReady();
+        if (watch.read(line)) onReady();
+        if (watch.bindFailed) onBindFailed();
       }
     }
   };
@@ -140,19 +147,30 @@ export async function launch(install: ElasticMQInstall, options: LaunchOptions):
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
 
+  const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const outcome = await Promise.race([
     ready.then(() => "ready" as const),
     status.then(() => "exited" as const),
+    // A few more lines (the exception's cause) arrive just after the first.
+    bindFailed.then(() => new Promise((r) => setTimeout(r, 200))).then(() => "bind" as const),
     new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), options.startTimeoutMs ?? 60_000);
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
     }),
   ]);
   clearTimeout(timer);
   if (outcome !== "ready") {
+    const code = outcome === "exited" ? (await status).code : undefined;
     await terminate();
-    const why = outcome === "exited" ? "exited during start-up" : "did not start in time";
-    throw new Error(`ElasticMQ on port ${options.port} ${why}:\n${log().slice(-3000)}`);
+    throw new Error(
+      startupFailure({
+        port: options.port,
+        outcome,
+        ...(code === undefined ? {} : { code }),
+        timeoutMs,
+        log: log(),
+      }),
+    );
   }
-  return { port, pid: child.pid, log, terminate };
+  return { port: watch.port, pid: child.pid, log, terminate };
 }

@@ -11,7 +11,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { launch, type Launched } from "./_launch.ts";
+import { launch, type Launched, type LaunchOptions } from "./_launch.ts";
 import { type ElasticMQInstall, ensureElasticMQ } from "./install.ts";
 
 /** Credentials ElasticMQ accepts (it checks none); never real ones. */
@@ -132,11 +132,14 @@ export class ElasticMQ implements AsyncDisposable {
    * Starts the JVM again on the same port with the same queues (empty: ElasticMQ keeps
    * messages in memory). Used to end a simulated SQS outage.
    *
-   * @throws {Error} When it is running already or the JVM does not start.
+   * @throws {Error} When it is running already or the JVM does not start (tried twice).
    */
   async start(): Promise<void> {
     if (this.#server) throw new Error(`ElasticMQ on port ${this.port} is running already`);
-    this.#server = await launch(this.#install, { port: this.port, queues: [...this.#queues] });
+    this.#server = await launchWithRetry(this.#install, {
+      port: this.port,
+      queues: [...this.#queues],
+    });
   }
 
   /** Stops the JVM and waits for it to exit; a no-op when stopped. */
@@ -163,7 +166,8 @@ export class ElasticMQ implements AsyncDisposable {
  *
  * @param options Port (default a free one) and install.
  * @returns The running server.
- * @throws {Error} When Java or Maven is missing or the JVM does not start.
+ * @throws {Error} When Java or Maven is missing or the JVM does not start (tried twice; the
+ * message says why for each attempt: the port, a bind error, the JVM's exit and output).
  * @example
  * ```ts
  * await using sqs = await startElasticMQ();
@@ -173,6 +177,36 @@ export class ElasticMQ implements AsyncDisposable {
  */
 export async function startElasticMQ(options: StartOptions = {}): Promise<ElasticMQ> {
   const install = options.install ?? await ensureElasticMQ();
-  const server = await launch(install, { port: options.port ?? 0, queues: [] });
+  const server = await launchWithRetry(install, { port: options.port ?? 0, queues: [] });
   return new ElasticMQ(install, server);
+}
+
+/**
+ * Launches, and once more after a failed start (a JVM that was slow or crashed once usually
+ * starts the second time). The error of two failures gives both reasons.
+ *
+ * @param install What {@linkcode ensureElasticMQ} returned.
+ * @param options Port and queues.
+ * @param launcher The launch to use (tests replace it).
+ * @returns The running server.
+ * @throws {Error} When both attempts fail.
+ */
+export async function launchWithRetry(
+  install: ElasticMQInstall,
+  options: LaunchOptions,
+  launcher: typeof launch = launch,
+): Promise<Launched> {
+  try {
+    return await launcher(install, options);
+  } catch (first) {
+    const reason = (first as Error).message;
+    console.error(`ElasticMQ: start failed, trying once more: ${reason.split("\n")[0]}`);
+    try {
+      return await launcher(install, options);
+    } catch (second) {
+      throw new Error(
+        `Cannot start ElasticMQ (tried twice):\n1st: ${reason}\n2nd: ${(second as Error).message}`,
+      );
+    }
+  }
 }

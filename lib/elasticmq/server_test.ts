@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { startElasticMQ } from "./mod.ts";
+import { launchWithRetry } from "./server.ts";
 import { renderConfig } from "./_launch.ts";
 
 function portOpen(port: number): Promise<boolean> {
@@ -89,4 +90,54 @@ Deno.test("startElasticMQ(): the JVM dies with the process that started it", asy
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(await portOpen(port), false, `ElasticMQ on ${port} outlived its owner`);
+});
+
+Deno.test("launchWithRetry() tries once more, and gives both reasons when the second fails too", async () => {
+  const install = {
+    version: "test",
+    java: "java",
+    libDir: "/nonexistent",
+    classpath: "/nonexistent/*",
+    sharedArchive: null,
+  };
+  const launched = { port: 1, pid: 1, log: () => "", terminate: () => Promise.resolve() };
+  let calls = 0;
+  const flaky = () => {
+    calls += 1;
+    return calls === 1
+      ? Promise.reject(new Error("ElasticMQ was not ready after 30000 ms\n--- JVM output ---"))
+      : Promise.resolve(launched);
+  };
+  const quiet = console.error;
+  console.error = () => {};
+  try {
+    assert.equal(await launchWithRetry(install, { port: 0, queues: [] }, flaky), launched);
+    assert.equal(calls, 2);
+    let attempt = 0;
+    const broken = () => Promise.reject(new Error(`reason ${++attempt}`));
+    await assert.rejects(
+      launchWithRetry(install, { port: 9324, queues: [] }, broken),
+      (e: Error) =>
+        e.message === "Cannot start ElasticMQ (tried twice):\n1st: reason 1\n2nd: reason 2",
+    );
+  } finally {
+    console.error = quiet;
+  }
+});
+
+Deno.test("startElasticMQ() on a taken port fails saying the port is taken", async () => {
+  const squatter = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const quiet = console.error;
+  console.error = () => {};
+  try {
+    await assert.rejects(
+      startElasticMQ({ port: squatter.addr.port }),
+      (e: Error) =>
+        e.message.startsWith("Cannot start ElasticMQ (tried twice)") &&
+        e.message.includes(`could not bind 127.0.0.1:${squatter.addr.port}`),
+    );
+  } finally {
+    console.error = quiet;
+    squatter.close();
+  }
 });
