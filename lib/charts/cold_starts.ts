@@ -15,7 +15,7 @@ import {
   memoryAxis,
   metricPoints,
 } from "./_traces.ts";
-import { axis, baseLayout, colorOf, type Figure } from "./theme.ts";
+import { axis, baseLayout, colorOf, type Figure, valueAxis } from "./theme.ts";
 
 /**
  * Cold-start distribution: a box with every point, per variant, for each memory size.
@@ -47,6 +47,8 @@ export function coldStartBox(
     categoryorder: "array",
     categoryarray: categoryOrder(points, manyArchs),
   });
+  // A 128 MB Node.js cold start can be 50× a Rust one: on a linear axis the small boxes vanish.
+  layout.yaxis = valueAxis(METRICS[metric].label, points.map((p) => p.value)).axis;
   return { data: boxTraces(points, {}), layout };
 }
 
@@ -94,6 +96,7 @@ export function initEcdf(
     runs: context.runs,
   });
   layout.yaxis = axis("Share of cold starts", { tickformat: ".0%", range: [0, 1.02] });
+  layout.xaxis = valueAxis("Init Duration (ms)", points.map((p) => p.value)).axis;
   return { data, layout };
 }
 
@@ -114,5 +117,10 @@ export function initVsMemory(summaries: readonly GroupSummary[], context: ChartC
     runs: context.runs,
   });
   layout.xaxis = memoryAxis(summaries);
+  const shown = summaries.flatMap((s) => {
+    const e = s.metrics.initMs;
+    return e.n === 0 ? [] : [e.p50!, ...(e.ci ? [e.ci.lower, e.ci.upper] : [])];
+  });
+  layout.yaxis = valueAxis("Init Duration (ms)", shown).axis;
   return { data: medianLines(summaries, "initMs"), layout };
 }

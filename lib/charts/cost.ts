@@ -5,8 +5,20 @@
  */
 import type { CostPoint } from "../cost/sweep.ts";
 import { deliveringPoints, paretoFront } from "../cost/sweep.ts";
+import { placeLabels } from "./_labels.ts";
 import { byVariant, type ChartContext, memoryAxis } from "./_traces.ts";
-import { axis, baseLayout, colorOf, type Figure } from "./theme.ts";
+import {
+  axis,
+  baseLayout,
+  colorOf,
+  type Figure,
+  FIGURE_HEIGHT,
+  FIGURE_MARGIN,
+  FIGURE_WIDTH,
+  legend,
+  spansOrders,
+  valueAxis,
+} from "./theme.ts";
 
 function shareLabel(share: number): string {
   return `${+(share * 100).toFixed(2)}% cold`;
@@ -28,21 +40,26 @@ export function costVsMemory(
   const manyArchs = new Set(points.map((p) => p.arch)).size > 1;
   const data: Array<Record<string, unknown>> = [];
   const dashes = ["solid", "dash", "dot", "dashdot"];
+  const dashNames = ["solid", "dashed", "dotted", "dash-dot"];
   shares.forEach((share, i) => {
     const atShare = points.filter((p) => p.coldShare === share);
     for (const [variant, ps] of byVariant(atShare)) {
       for (const arch of [...new Set(ps.map((p) => p.arch))].sort()) {
         const line = ps.filter((p) => p.arch === arch).sort((a, b) => a.memoryMb - b.memoryMb);
+        // One legend entry per line colour; the dash (named in the subtitle) is the share.
         data.push({
           type: "scatter",
           mode: "lines+markers",
-          name: `${variant}${manyArchs ? ` (${arch})` : ""}, ${shareLabel(share)}`,
+          name: `${variant}${manyArchs ? ` (${arch})` : ""}`,
+          showlegend: i === 0,
           legendgroup: variant,
           x: line.map((p) => p.memoryMb),
           y: line.map((p) => p.cost.total),
           line: { color: colorOf(variant), width: 2.5, dash: dashes[i % dashes.length] },
           marker: { color: colorOf(variant), size: 7 },
-          hovertemplate: `${variant} %{x} MB: $%{y:.3f} per 1M<extra></extra>`,
+          hovertemplate: `${variant} %{x} MB, ${
+            shareLabel(share)
+          }: $%{y:.3f} per 1M<extra></extra>`,
         });
       }
     }
@@ -50,8 +67,8 @@ export function costVsMemory(
   const layout = baseLayout({
     title: "Cost per million invocations vs memory size",
     subtitle:
-      `Lambda compute + Init + requests + SQS; ${context.region} prices of ${context.priceDate}; ${
-        shares.map(shareLabel).join(" / ")
+      `Lambda compute + Init + requests + SQS, ${context.region} prices of ${context.priceDate}; ${
+        shares.map((s, i) => `${dashNames[i % dashNames.length]}: ${shareLabel(s)}`).join(", ")
       } starts`,
     xTitle: "Memory size (MB)",
     yTitle: "USD per million invocations",
@@ -59,7 +76,7 @@ export function costVsMemory(
   });
   layout.xaxis = memoryAxis(points);
   layout.yaxis = axis("USD per million invocations", { tickprefix: "$", rangemode: "tozero" });
-  layout.legend = { title: { text: "variant, cold share" }, bgcolor: "rgba(255,255,255,0.8)" };
+  layout.legend = legend("variant");
   return { data, layout };
 }
 
@@ -82,6 +99,37 @@ export function paretoChart(
   const front = paretoFront(deliveringPoints(atShare));
   const manyArchs = new Set(atShare.map((p) => p.arch)).size > 1;
   const label = (p: CostPoint) => `${p.memoryMb}${manyArchs ? ` ${p.arch}` : ""}`;
+  const size = (p: CostPoint) => (front.includes(p) ? 13 : 9);
+  // Explicit ranges, so that the labels can be placed where they collide with nothing.
+  const xs = atShare.map((p) => p.cost.total);
+  const ys = atShare.map((p) => p.latencyMs);
+  const yLog = spansOrders(ys);
+  const pad = (lo: number, hi: number, f: number): [number, number] => {
+    const span = hi - lo || Math.abs(hi) || 1;
+    return [lo - f * span, hi + f * span];
+  };
+  const xRange = pad(Math.min(...xs), Math.max(...xs), 0.07);
+  const yRange: [number, number] = yLog
+    ? pad(Math.log10(Math.min(...ys)), Math.log10(Math.max(...ys)), 0.1).map((v) => 10 ** v) as [
+      number,
+      number,
+    ]
+    : pad(Math.min(...ys), Math.max(...ys), 0.1);
+  const order = [...atShare].sort((a, b) =>
+    Number(front.includes(b)) - Number(front.includes(a)) || a.cost.total - b.cost.total
+  );
+  const positions = placeLabels(
+    order.map((p) => ({ x: p.cost.total, y: p.latencyMs, text: label(p), size: size(p) })),
+    {
+      x: xRange,
+      y: yRange,
+      yLog,
+      width: FIGURE_WIDTH - FIGURE_MARGIN.l - FIGURE_MARGIN.r,
+      height: FIGURE_HEIGHT - FIGURE_MARGIN.t - FIGURE_MARGIN.b,
+      fontSize: 11,
+    },
+  );
+  const positionOf = new Map(order.map((p, i) => [p, positions[i]!]));
   const data: Array<Record<string, unknown>> = [
     {
       type: "scatter",
@@ -100,11 +148,12 @@ export function paretoChart(
       x: ps.map((p) => p.cost.total),
       y: ps.map((p) => p.latencyMs),
       text: ps.map(label),
-      textposition: "top center",
+      textposition: ps.map((p) => positionOf.get(p) ?? "top center"),
       textfont: { size: 11, color: colorOf(variant) },
+      cliponaxis: false,
       marker: {
         color: colorOf(variant),
-        size: ps.map((p) => (front.includes(p) ? 13 : 9)),
+        size: ps.map(size),
         line: { color: ps.map((p) => (front.includes(p) ? "#000" : "#fff")), width: 1.5 },
       },
       hovertemplate: `${variant} %{text} MB: $%{x:.3f} per 1M, %{y:.1f} ms<extra></extra>`,
@@ -112,13 +161,16 @@ export function paretoChart(
   ];
   const layout = baseLayout({
     title: "Cost vs latency: the Pareto front",
-    subtitle: `Each dot is a variant at a memory size (MB), ${
+    subtitle: `Each dot is a variant at a memory size (labels: MB), ${
       shareLabel(share)
-    } starts; outlined dots are on the front of the variants that deliver to SQS`,
+    } starts; outlined: on the front of the variants that deliver to SQS`,
     xTitle: "USD per million invocations",
     yTitle: "Expected Duration per invocation (ms)",
     runs: context.runs,
   });
-  layout.xaxis = axis("USD per million invocations", { tickprefix: "$" });
+  layout.xaxis = axis("USD per million invocations", { tickprefix: "$", range: xRange });
+  layout.yaxis = valueAxis("Expected Duration per invocation (ms)", ys, {
+    range: yLog ? yRange.map(Math.log10) : yRange,
+  }).axis;
   return { data, layout };
 }

@@ -5,7 +5,7 @@
  */
 import type pl from "nodejs-polars";
 import { boxTraces, categoryOrder, type ChartContext, metricPoints } from "./_traces.ts";
-import { axis, baseLayout, type Figure } from "./theme.ts";
+import { axis, baseLayout, type Figure, valueAxis } from "./theme.ts";
 
 /**
  * Warm Duration and the extension's overhead (post-runtime time) side by side, per variant and
@@ -22,7 +22,7 @@ export function warmAndOverhead(frame: pl.DataFrame, context: ChartContext): Fig
   const layout = baseLayout({
     title: "Warm invocations: Duration and extension overhead",
     subtitle:
-      "Left: Duration, which is billed. Right: time after the runtime finished until every extension was done",
+      "Left: Duration, which is billed. Right: after the runtime's response, until every extension was done",
     xTitle: "Memory size",
     yTitle: "Warm Duration (ms)",
     runs: context.runs,
@@ -30,19 +30,22 @@ export function warmAndOverhead(frame: pl.DataFrame, context: ChartContext): Fig
   const order = categoryOrder([...warm, ...post], manyArchs);
   layout.boxmode = "group";
   layout.xaxis = axis("Memory size", {
-    domain: [0, 0.47],
+    domain: [0, 0.45],
     type: "category",
     categoryorder: "array",
     categoryarray: order,
   });
   layout.xaxis2 = axis("Memory size", {
-    domain: [0.55, 1],
+    domain: [0.57, 1],
     type: "category",
     categoryorder: "array",
     categoryarray: order,
     anchor: "y2",
   });
-  layout.yaxis2 = axis("Post-runtime overhead (ms)", { anchor: "x2" });
+  layout.yaxis = valueAxis("Warm Duration (ms)", warm.map((p) => p.value)).axis;
+  layout.yaxis2 = valueAxis("Post-runtime overhead (ms)", post.map((p) => p.value), {
+    anchor: "x2",
+  }).axis;
   return {
     data: [
       ...boxTraces(warm, {}),

@@ -44,27 +44,28 @@ export function reportFigures(input: {
   const figures: ReportFigure[] = [
     {
       name: "cold_start_init",
-      caption: "Init Duration per variant and memory size",
+      caption: "Init Duration (ms) per variant and memory size; every cold start is a dot",
       figure: coldStartBox(frame, { runs }),
     },
     {
       name: "cold_start_round_trip",
-      caption: "Cold round trip seen by the caller",
+      caption: "Cold round trip seen by the caller (ms) per variant and memory size",
       figure: coldStartBox(frame, { runs }, "coldRttMs"),
     },
     {
       name: "init_ecdf",
-      caption: "Cumulative distribution of Init Duration",
+      caption:
+        "Cumulative distribution of Init Duration (ms) at the memory size with the most cold starts",
       figure: initEcdf(frame, { runs }),
     },
     {
       name: "init_vs_memory",
-      caption: "Median Init Duration vs memory, with 95% intervals",
+      caption: "Median Init Duration (ms) vs memory size (MB), with 95% intervals",
       figure: initVsMemory(summaries, { runs }),
     },
     {
       name: "warm_and_overhead",
-      caption: "Warm Duration and extension overhead",
+      caption: "Warm Duration and post-runtime extension overhead (ms) per variant and memory size",
       figure: warmAndOverhead(frame, { runs }),
     },
     {
@@ -72,21 +73,23 @@ export function reportFigures(input: {
       // The sandbox counts less than Lambda does for the same function (see the summary's
       // "How far to trust these numbers"): the caption says so wherever a local run is shown.
       caption: runs.some((r) => r.backend === "local")
-        ? "Max Memory Used (the local sandbox counts less than Lambda; compare variants, not with Lambda)"
-        : "Max Memory Used",
+        ? "Max Memory Used (MB) (the local sandbox counts less than Lambda; compare variants, not with Lambda)"
+        : "Max Memory Used (MB) per variant and memory size",
       figure: memoryUsed(frame, { runs }),
     },
   ];
   if (points.length > 0) {
     figures.push({
       name: "cost_vs_memory",
-      caption: "Cost per million invocations vs memory",
+      caption: "Cost per million invocations (USD) vs memory size (MB)",
       figure: costVsMemory(points, { runs, region: prices.region, priceDate: prices.date }),
     });
     for (const share of shares) {
       figures.push({
         name: `pareto_${+(share * 100).toFixed(2)}pct`.replace(".", "_"),
-        caption: `Cost–latency Pareto front at ${+(share * 100).toFixed(2)}% cold starts`,
+        caption: `Cost (USD per million) vs expected latency (ms) at ${+(share * 100).toFixed(
+          2,
+        )}% cold starts: the Pareto front`,
         figure: paretoChart(points, { runs, coldShare: share }),
       });
     }

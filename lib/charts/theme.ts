@@ -12,9 +12,16 @@ export interface Figure {
   layout: Record<string, unknown>;
 }
 
-/** Default export size (CSS pixels); PNGs are rendered at twice this for sharp text. */
-export const FIGURE_WIDTH = 1000;
-export const FIGURE_HEIGHT = 600;
+/**
+ * Default export size (CSS pixels), sized for a blog post's column: readable at 800 px wide
+ * without scaling. PNGs are rendered at twice this for sharp text.
+ */
+export const FIGURE_WIDTH = 800;
+export const FIGURE_HEIGHT = 560;
+
+/** Margins of every figure (px): room for the title, subtitle and legend above the plot and
+ * the axis title and source note below it. */
+export const FIGURE_MARGIN = { l: 72, r: 24, t: 112, b: 92 } as const;
 
 const FONT_FAMILY = "Inter, 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif";
 const FALLBACK_COLORS = ["#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"];
@@ -75,20 +82,110 @@ export interface LayoutOptions {
  */
 export function baseLayout(options: LayoutOptions): Record<string, unknown> {
   const title = options.subtitle
-    ? `${options.title}<br><span style="font-size:14px;color:#555">${options.subtitle}</span>`
+    ? `${options.title}<br><span style="font-size:13px;color:#555">${options.subtitle}</span>`
     : options.title;
   return {
-    title: { text: title, x: 0.02, xanchor: "left", font: { size: 22 } },
-    font: { family: FONT_FAMILY, size: 15, color: "#222" },
+    title: {
+      text: title,
+      x: 0,
+      xref: "paper",
+      xanchor: "left",
+      // The first line's top 14 px under the figure's top edge (plotly anchors a multi-line
+      // title on its first line).
+      y: 1 - 34 / FIGURE_HEIGHT,
+      yref: "container",
+      yanchor: "bottom",
+      font: { size: 19 },
+    },
+    font: { family: FONT_FAMILY, size: 13, color: "#222" },
     width: FIGURE_WIDTH,
     height: FIGURE_HEIGHT,
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
-    margin: { l: 80, r: 30, t: options.subtitle ? 100 : 80, b: 110 },
+    margin: { ...FIGURE_MARGIN },
     xaxis: axis(options.xTitle),
     yaxis: axis(options.yTitle),
-    legend: { title: { text: "variant" }, bgcolor: "rgba(255,255,255,0.8)" },
+    legend: legend("variant"),
     annotations: [sourceAnnotation(options.runs)],
+  };
+}
+
+/**
+ * The shared legend: one row above the plot, under the title, so the plot keeps the full
+ * width of a post's column.
+ *
+ * @param title The legend's title, e.g. `variant`.
+ * @returns The plotly legend.
+ */
+export function legend(title: string): Record<string, unknown> {
+  return {
+    title: { text: title, side: "left" },
+    orientation: "h",
+    x: 0,
+    xanchor: "left",
+    y: 1.01,
+    yanchor: "bottom",
+    bgcolor: "rgba(255,255,255,0)",
+    font: { size: 12.5 },
+    itemwidth: 30,
+    tracegroupgap: 0,
+  };
+}
+
+/**
+ * True when positive values span an order of magnitude or more (max/min ≥ 10),
+ * where a linear axis would squash the small ones against zero.
+ *
+ * @param values The values the axis shows.
+ * @returns Whether to use a log axis.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { spansOrders } from "./theme.ts";
+ * assert.equal(spansOrders([40, 55, 2500]), true);
+ * assert.equal(spansOrders([40, 55, 300]), false);
+ * assert.equal(spansOrders([0, 1, 500]), false); // a zero cannot be shown on a log axis
+ * ```
+ */
+export function spansOrders(values: readonly number[]): boolean {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0 || finite.some((v) => v <= 0)) return false;
+  return Math.max(...finite) / Math.min(...finite) >= 10;
+}
+
+/**
+ * A value axis: log when the values span orders of magnitude ({@link spansOrders}), with
+ * labelled ticks at 1-2-5 steps, else linear.
+ *
+ * @param title Axis title with units.
+ * @param values The values shown.
+ * @param extra More axis settings.
+ * @returns The axis, and whether it is logarithmic (for the subtitle).
+ */
+export function valueAxis(
+  title: string,
+  values: readonly number[],
+  extra: Record<string, unknown> = {},
+): { axis: Record<string, unknown>; log: boolean } {
+  if (!spansOrders(values)) return { axis: axis(title, extra), log: false };
+  const finite = values.filter((v) => Number.isFinite(v));
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const t = m * 10 ** e;
+      if (t >= lo / 1.5 && t <= hi * 1.5) ticks.push(+t.toPrecision(3));
+    }
+  }
+  return {
+    axis: axis(`${title}, log scale`, {
+      type: "log",
+      tickvals: ticks,
+      ticktext: ticks.map((t) => t.toLocaleString("en-US")),
+      ...extra,
+    }),
+    log: true,
   };
 }
 
@@ -112,10 +209,11 @@ function sourceAnnotation(runs: readonly RunInfo[]): Record<string, unknown> {
     xref: "paper",
     yref: "paper",
     x: 0,
-    y: -0.2,
+    // Under the x-axis title, at the bottom edge of the figure whatever its plot height.
+    y: -(FIGURE_MARGIN.b - 8) / (FIGURE_HEIGHT - FIGURE_MARGIN.t - FIGURE_MARGIN.b),
     xanchor: "left",
-    yanchor: "top",
+    yanchor: "bottom",
     showarrow: false,
-    font: { size: 12, color: "#666" },
+    font: { size: 11, color: "#666" },
   };
 }

@@ -17,6 +17,8 @@ import { memorySweep } from "../cost/sweep.ts";
 import { ROOT } from "../paths.ts";
 import { type FidelityResult, readLatestFidelity } from "../fidelity/report.ts";
 import { summaryMarkdown } from "./summary.ts";
+import { writePost } from "./post_write.ts";
+import type { FigureImages } from "./post_html.ts";
 
 /** Where reports go by default: `reports/<run-id>/`. */
 export const REPORTS_DIR: string = join(ROOT, "reports");
@@ -94,30 +96,33 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
       figureHtml(f.figure, { plotly: options.inlinePlotly ? "inline" : { src: PLOTLY_FILE } }),
     );
   }
+  const fidelity = options.fidelity === undefined ? readLatestFidelity() : options.fidelity;
   write(
     "summary.md",
-    summaryMarkdown({
-      loaded,
-      points,
-      prices,
-      coldShares,
-      payloadBytes,
-      figures,
-      fidelity: options.fidelity === undefined ? readLatestFidelity() : options.fidelity,
-    }),
+    summaryMarkdown({ loaded, points, prices, coldShares, payloadBytes, figures, fidelity }),
   );
-  log(`report: ${figures.length} charts (HTML) and summary.md → ${outDir}`);
+  // The post (post.md, post.html, its open data): first without images, then with them.
+  const post = (images: ReadonlyMap<string, FigureImages> | null) =>
+    files.push(...writePost(
+      { loaded, points, prices, coldShares, payloadBytes, figures, fidelity },
+      { outDir, images },
+    ));
+  post(null);
+  log(`report: ${figures.length} charts (HTML), summary.md and post.md/post.html → ${outDir}`);
   if (options.images === false) return { outDir, files, imagesSkipped: "images turned off" };
   const renderer = options.renderer ?? await ChartRenderer.start();
+  const images = new Map<string, FigureImages>();
   try {
     for (const f of figures) {
       const { png, svg } = await renderer.render(f.figure);
       write(`${f.name}.png`, png);
       write(`${f.name}.svg`, svg);
+      images.set(f.name, { svg });
     }
   } finally {
     if (renderer !== options.renderer) await renderer.close();
   }
-  log(`report: ${figures.length} charts as PNG and SVG`);
-  return { outDir, files, imagesSkipped: null };
+  post(images);
+  log(`report: ${figures.length} charts as PNG and SVG, embedded in post.md and post.html`);
+  return { outDir, files: [...new Set(files)], imagesSkipped: null };
 }

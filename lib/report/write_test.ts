@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ChartRenderer, findChromium } from "../charts/chromium.ts";
+import { FIGURE_HEIGHT, FIGURE_WIDTH } from "../charts/theme.ts";
 import { FIXTURE_RUN, FIXTURE_RUN_X86 } from "../analysis/testdata/make_fixture.ts";
 import { invocationFrame } from "../analysis/frame.ts";
 import { writeReport } from "./write.ts";
@@ -51,8 +52,8 @@ Deno.test({
           name,
         );
         // IHDR: width and height at bytes 16–23, rendered at scale 2.
-        assert.equal(png.readUInt32BE(16), 2000, `${name} width`);
-        assert.equal(png.readUInt32BE(20), 1200, `${name} height`);
+        assert.equal(png.readUInt32BE(16), 2 * FIGURE_WIDTH, `${name} width`);
+        assert.equal(png.readUInt32BE(20), 2 * FIGURE_HEIGHT, `${name} height`);
         assert.ok(png.length > 30_000, `${name}.png is ${png.length} bytes`);
         const svg = readFileSync(join(out, `${name}.svg`), "utf8");
         assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/, name);
