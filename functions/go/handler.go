@@ -1,8 +1,9 @@
 // The application's handler on Go, with the semantics of every runtime's copy (see
-// functions/README.md): deterministic CPU work, a JSON payload of the configured size, then by
-// BATTLE_MODE nothing, a direct SQS SendMessage, or a POST to the extension tagged with the
-// request id (or, when the handler fails before the extension accepted it,
-// POST /invocations/<id>/end).
+// functions/README.md): the workload of BATTLE_WORKLOAD (sqs and cpu: deterministic CPU work;
+// delay: sleep BATTLE_DELAY_MS, 500 ms by default; dynamodb: one PutItem keyed by the request id;
+// none: nothing), a JSON payload of the configured size, then by BATTLE_MODE nothing, a direct
+// SQS SendMessage, or a POST to the extension tagged with the request id (or, when the handler
+// fails before the extension accepted it, POST /invocations/<id>/end).
 package main
 
 import (
@@ -25,9 +26,16 @@ const DefaultExtensionURL = "http://127.0.0.1:4243/messages"
 // RequestIDHeader tags a message with its invocation (extensions/contract.json).
 const RequestIDHeader = "Lambda-Runtime-Aws-Request-Id"
 
+// DefaultDelayMs is how long workload delay sleeps when BATTLE_DELAY_MS is not set.
+const DefaultDelayMs = 500
+
+// Workloads are the values BATTLE_WORKLOAD takes.
+var Workloads = []string{"sqs", "dynamodb", "delay", "cpu", "none"}
+
 // Result is the handler's answer.
 type Result struct {
 	Mode         string `json:"mode"`
+	Workload     string `json:"workload"`
 	PayloadBytes int    `json:"payloadBytes"`
 	Iterations   int    `json:"iterations"`
 	Checksum     uint32 `json:"checksum"`
@@ -36,6 +44,8 @@ type Result struct {
 // Config is read once, at init, like a real function would.
 type Config struct {
 	Mode         string
+	Workload     string
+	DelayMs      int
 	Iterations   int
 	DefaultBytes int
 	ExtensionURL string
@@ -43,6 +53,16 @@ type Config struct {
 
 // Sender delivers one message to SQS (mode direct).
 type Sender func(ctx context.Context, body string) error
+
+// Item is what workload dynamodb puts: the request id (the table's key), the payload, a time.
+type Item struct {
+	ID      string
+	Payload string
+	SentAt  int64
+}
+
+// Putter puts one item into the table (workload dynamodb).
+type Putter func(ctx context.Context, item Item) error
 
 // CPUWork runs `iterations` rounds of a 32-bit FNV-1a style mix and returns the hash.
 func CPUWork(iterations int) uint32 {
@@ -91,8 +111,9 @@ func intFrom(value string, fallback int, what string) (int, error) {
 	return n, nil
 }
 
-// ConfigFrom reads BATTLE_MODE, BATTLE_WORK_ITERATIONS, BATTLE_PAYLOAD_BYTES and
-// BATTLE_EXTENSION_URL.
+// ConfigFrom reads BATTLE_MODE, BATTLE_WORKLOAD, BATTLE_DELAY_MS, BATTLE_WORK_ITERATIONS,
+// BATTLE_PAYLOAD_BYTES and BATTLE_EXTENSION_URL. Without BATTLE_WORKLOAD the workload follows the
+// mode as before workloads: sqs in the modes that send, cpu in mode none.
 func ConfigFrom(getenv func(string) string) (Config, error) {
 	mode := getenv("BATTLE_MODE")
 	if mode == "" {
@@ -101,9 +122,30 @@ func ConfigFrom(getenv func(string) string) (Config, error) {
 	if mode != "none" && mode != "direct" && mode != "extension" {
 		return Config{}, fmt.Errorf("BATTLE_MODE must be none, direct or extension, got %q", mode)
 	}
+	workload := getenv("BATTLE_WORKLOAD")
+	if workload == "" {
+		workload = "sqs"
+		if mode == "none" {
+			workload = "cpu"
+		}
+	}
+	known := false
+	for _, w := range Workloads {
+		known = known || w == workload
+	}
+	if !known {
+		return Config{}, fmt.Errorf("BATTLE_WORKLOAD must be %s, got %q", strings.Join(Workloads, ", "), workload)
+	}
+	delayMs, err := intFrom(getenv("BATTLE_DELAY_MS"), DefaultDelayMs, "BATTLE_DELAY_MS")
+	if err != nil {
+		return Config{}, err
+	}
 	iterations, err := intFrom(getenv("BATTLE_WORK_ITERATIONS"), 0, "BATTLE_WORK_ITERATIONS")
 	if err != nil {
 		return Config{}, err
+	}
+	if workload != "sqs" && workload != "cpu" {
+		iterations = 0
 	}
 	defaultBytes, err := intFrom(getenv("BATTLE_PAYLOAD_BYTES"), 256, "BATTLE_PAYLOAD_BYTES")
 	if err != nil {
@@ -113,15 +155,20 @@ func ConfigFrom(getenv func(string) string) (Config, error) {
 	if extURL == "" {
 		extURL = DefaultExtensionURL
 	}
-	return Config{Mode: mode, Iterations: iterations, DefaultBytes: defaultBytes, ExtensionURL: extURL}, nil
+	return Config{
+		Mode: mode, Workload: workload, DelayMs: delayMs, Iterations: iterations,
+		DefaultBytes: defaultBytes, ExtensionURL: extURL,
+	}, nil
 }
 
 // Handler is the application's function for one configuration.
 type Handler struct {
 	cfg    Config
 	send   Sender
+	put    Putter
 	client *http.Client
 	now    func() time.Time
+	sleep  func(ctx context.Context, d time.Duration) error
 }
 
 // NewHandler builds the handler; mode direct needs a sender.
@@ -132,7 +179,24 @@ func NewHandler(cfg Config, send Sender, client *http.Client) (*Handler, error) 
 	if client == nil {
 		client = &http.Client{}
 	}
-	return &Handler{cfg: cfg, send: send, client: client, now: time.Now}, nil
+	return &Handler{cfg: cfg, send: send, client: client, now: time.Now, sleep: sleepCtx}, nil
+}
+
+// WithPutter gives the handler its item writer (workload dynamodb).
+func (h *Handler) WithPutter(put Putter) *Handler {
+	h.put = put
+	return h
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // payloadBytesOf reads the event's optional payloadBytes (a number or a numeric string).
@@ -169,7 +233,21 @@ func (h *Handler) Handle(ctx context.Context, requestID string, event json.RawMe
 		return Result{}, err
 	}
 	checksum := CPUWork(h.cfg.Iterations)
-	payload := BuildPayload(size, requestID, h.now().UnixMilli(), checksum)
+	if h.cfg.Workload == "delay" {
+		if err := h.sleep(ctx, time.Duration(h.cfg.DelayMs)*time.Millisecond); err != nil {
+			return Result{}, err
+		}
+	}
+	sentAt := h.now().UnixMilli()
+	payload := BuildPayload(size, requestID, sentAt, checksum)
+	if h.cfg.Workload == "dynamodb" {
+		if h.put == nil {
+			return Result{}, fmt.Errorf("BATTLE_WORKLOAD is dynamodb but no DynamoDB client was made")
+		}
+		if err := h.put(ctx, Item{ID: requestID, Payload: payload, SentAt: sentAt}); err != nil {
+			return Result{}, err
+		}
+	}
 	switch h.cfg.Mode {
 	case "extension":
 		if err := h.post(ctx, requestID, payload); err != nil {
@@ -181,7 +259,10 @@ func (h *Handler) Handle(ctx context.Context, requestID string, event json.RawMe
 			return Result{}, err
 		}
 	}
-	return Result{Mode: h.cfg.Mode, PayloadBytes: len(payload), Iterations: h.cfg.Iterations, Checksum: checksum}, nil
+	return Result{
+		Mode: h.cfg.Mode, Workload: h.cfg.Workload, PayloadBytes: len(payload),
+		Iterations: h.cfg.Iterations, Checksum: checksum,
+	}, nil
 }
 
 func (h *Handler) post(ctx context.Context, requestID, payload string) error {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The reference values come from the Node.js handler's cpuWork (functions/nodejs/handler.ts):
@@ -135,5 +136,70 @@ func TestModeDirectSendsAndNoneDoesNothing(t *testing.T) {
 	h, _ = NewHandler(Config{Mode: "none", DefaultBytes: 128}, nil, nil)
 	if res, err := h.Handle(context.Background(), "r", nil); err != nil || res.Mode != "none" || res.PayloadBytes != 128 {
 		t.Fatalf("none: %+v %v", res, err)
+	}
+}
+
+func TestConfigReadsTheWorkloadAndFollowsTheModeWithoutOne(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	cases := []struct {
+		env      map[string]string
+		workload string
+	}{
+		{map[string]string{}, "cpu"},
+		{map[string]string{"BATTLE_MODE": "direct"}, "sqs"},
+		{map[string]string{"BATTLE_MODE": "extension"}, "sqs"},
+		{map[string]string{"BATTLE_WORKLOAD": "dynamodb"}, "dynamodb"},
+	}
+	for _, c := range cases {
+		cfg, err := ConfigFrom(env(c.env))
+		if err != nil || cfg.Workload != c.workload || cfg.DelayMs != DefaultDelayMs {
+			t.Errorf("ConfigFrom(%v) = %+v, %v; want workload %s", c.env, cfg, err, c.workload)
+		}
+	}
+	cfg, _ := ConfigFrom(env(map[string]string{"BATTLE_WORKLOAD": "delay", "BATTLE_WORK_ITERATIONS": "99"}))
+	if cfg.Iterations != 0 {
+		t.Errorf("workload delay does no CPU work, got %d iterations", cfg.Iterations)
+	}
+	if _, err := ConfigFrom(env(map[string]string{"BATTLE_WORKLOAD": "gpu"})); err == nil ||
+		!strings.Contains(err.Error(), `BATTLE_WORKLOAD must be sqs, dynamodb, delay, cpu, none, got "gpu"`) {
+		t.Errorf("a bad workload: %v", err)
+	}
+}
+
+func TestWorkloadDelaySleepsTheConfiguredTime(t *testing.T) {
+	h, _ := NewHandler(Config{Mode: "none", Workload: "delay", DelayMs: 40, DefaultBytes: 64}, nil, nil)
+	var slept time.Duration
+	h.sleep = func(_ context.Context, d time.Duration) error { slept = d; return nil }
+	res, err := h.Handle(context.Background(), "r", nil)
+	if err != nil || slept != 40*time.Millisecond || res.Workload != "delay" || res.Iterations != 0 {
+		t.Fatalf("res = %+v, err = %v, slept %v", res, err, slept)
+	}
+	h.sleep = sleepCtx
+	started := time.Now()
+	if _, err := h.Handle(context.Background(), "r", nil); err != nil || time.Since(started) < 35*time.Millisecond {
+		t.Fatalf("the real sleep did not wait: %v after %v", err, time.Since(started))
+	}
+}
+
+func TestWorkloadDynamoDBPutsOneItemKeyedByTheRequestID(t *testing.T) {
+	srv, rec := extension(t, http.StatusAccepted)
+	var items []Item
+	put := func(_ context.Context, item Item) error { items = append(items, item); return nil }
+	h, _ := NewHandler(Config{Mode: "extension", Workload: "dynamodb", DefaultBytes: 100, ExtensionURL: srv.URL + "/messages"}, nil, nil)
+	if _, err := h.Handle(context.Background(), "r1", nil); err == nil {
+		t.Fatal("workload dynamodb without a putter must fail")
+	}
+	h.WithPutter(put)
+	res, err := h.Handle(context.Background(), "req-7", nil)
+	if err != nil || len(items) != 1 || items[0].ID != "req-7" || len(items[0].Payload) != 100 || res.Workload != "dynamodb" {
+		t.Fatalf("res = %+v, err = %v, items = %+v", res, err, items)
+	}
+	if got := strings.Join(rec.calls, ","); got != "POST /invocations/r1/end,POST /messages" {
+		t.Fatalf("calls = %s", got)
+	}
+	failing := func(context.Context, Item) error { return errors.New("ResourceNotFoundException") }
+	h.WithPutter(failing)
+	if _, err := h.Handle(context.Background(), "r2", nil); err == nil || !strings.Contains(err.Error(), "ResourceNotFound") {
+		t.Fatalf("a failed put must fail the invocation: %v", err)
 	}
 }
