@@ -1,5 +1,7 @@
 """The application's handler on Python, with the semantics of every runtime's copy (see
-functions/README.md): deterministic CPU work, a JSON payload of the configured size, then by
+functions/README.md): the workload of BATTLE_WORKLOAD (sqs and cpu: deterministic CPU work;
+delay: sleep BATTLE_DELAY_MS, 500 ms by default; dynamodb: one PutItem keyed by the request id,
+boto3 client made on first use; none: nothing), a JSON payload of the configured size, then by
 BATTLE_MODE nothing, a direct SQS SendMessage (boto3), or a POST to the extension tagged with
 the request id (or, when the handler fails before the extension accepted its message,
 POST /invocations/<id>/end).
@@ -19,6 +21,8 @@ import urllib.parse
 DEFAULT_EXTENSION_URL = "http://127.0.0.1:4243/messages"
 REQUEST_ID_HEADER = "Lambda-Runtime-Aws-Request-Id"
 MODES = ("none", "direct", "extension")
+WORKLOADS = ("sqs", "dynamodb", "delay", "cpu", "none")
+DEFAULT_DELAY_MS = 500
 
 
 def cpu_work(iterations):
@@ -56,6 +60,14 @@ def mode_of(env):
     return mode
 
 
+def workload_of(env):
+    """BATTLE_WORKLOAD; unset, it follows the mode: sqs in the modes that send, cpu in none."""
+    workload = env.get("BATTLE_WORKLOAD") or ("cpu" if mode_of(env) == "none" else "sqs")
+    if workload not in WORKLOADS:
+        raise ValueError(f'BATTLE_WORKLOAD must be {", ".join(WORKLOADS)}, got "{workload}"')
+    return workload
+
+
 class Extension:
     """POSTs to the extension on 127.0.0.1 over one kept-alive connection."""
 
@@ -83,19 +95,29 @@ class Extension:
         raise AssertionError("unreachable")
 
 
-def make_handler(env, send_direct=None, extension=None, cpu_work=cpu_work):
+def make_handler(
+    env, send_direct=None, extension=None, cpu_work=cpu_work, put_item=None, sleep=time.sleep
+):
     """Builds the handler. Configuration is read once, at init, like a real function would.
 
     env: the environment (a mapping); send_direct: sends one message to SQS (mode direct);
-    extension: an `Extension` (default one for BATTLE_EXTENSION_URL); cpu_work: the hot path.
-    Raises ValueError when the configuration is invalid, or mode direct has no sender.
+    extension: an `Extension` (default one for BATTLE_EXTENSION_URL); cpu_work: the hot path;
+    put_item: puts one item dict {id, payload, sentAt} (workload dynamodb); sleep: seconds.
+    Raises ValueError when the configuration is invalid, or mode direct has no sender, or
+    workload dynamodb no item writer.
     """
     mode = mode_of(env)
+    workload = workload_of(env)
     iterations = int_from(env.get("BATTLE_WORK_ITERATIONS"), 0, "BATTLE_WORK_ITERATIONS")
+    if workload not in ("sqs", "cpu"):
+        iterations = 0
+    delay_ms = int_from(env.get("BATTLE_DELAY_MS"), DEFAULT_DELAY_MS, "BATTLE_DELAY_MS")
     default_bytes = int_from(env.get("BATTLE_PAYLOAD_BYTES"), 256, "BATTLE_PAYLOAD_BYTES")
     ext = extension or Extension(env.get("BATTLE_EXTENSION_URL") or DEFAULT_EXTENSION_URL)
     if mode == "direct" and send_direct is None:
         raise ValueError("BATTLE_MODE is direct but no SQS client was made")
+    if workload == "dynamodb" and put_item is None:
+        raise ValueError("BATTLE_WORKLOAD is dynamodb but no DynamoDB client was made")
 
     def handler(event, context=None):
         request_id = getattr(context, "aws_request_id", "") or ""
@@ -104,10 +126,15 @@ def make_handler(env, send_direct=None, extension=None, cpu_work=cpu_work):
             override = event.get("payloadBytes") if isinstance(event, dict) else None
             payload_bytes = int_from(override, default_bytes, "payloadBytes")
             checksum = cpu_work(iterations)
+            if workload == "delay":
+                sleep(delay_ms / 1000)
+            sent_at = int(time.time() * 1000)
             payload = build_payload(
                 payload_bytes,
-                {"requestId": request_id, "sentAt": int(time.time() * 1000), "checksum": checksum},
+                {"requestId": request_id, "sentAt": sent_at, "checksum": checksum},
             )
+            if workload == "dynamodb":
+                put_item({"id": request_id, "payload": payload, "sentAt": sent_at})
             if mode == "extension":
                 headers = {"Content-Type": "application/json"}
                 if request_id:
@@ -122,6 +149,7 @@ def make_handler(env, send_direct=None, extension=None, cpu_work=cpu_work):
                 send_direct(payload)
             return {
                 "mode": mode,
+                "workload": workload,
                 "payloadBytes": len(payload),
                 "iterations": iterations,
                 "checksum": checksum,
@@ -158,7 +186,36 @@ def sqs_sender(env):
     return send
 
 
+def dynamodb_writer(env):
+    """Puts each item into BATTLE_TABLE_NAME with one boto3 client per environment, made on the
+    first invocation (lazily); boto3 honours AWS_ENDPOINT_URL_DYNAMODB."""
+    table = env.get("BATTLE_TABLE_NAME")
+    client = []
+
+    def put(item):
+        if not table:
+            raise ValueError("BATTLE_TABLE_NAME is not set")
+        if not client:
+            import boto3  # imported on first use: the import is part of that invocation
+            from botocore.config import Config
+
+            client.append(
+                boto3.client("dynamodb", config=Config(retries={"max_attempts": 3, "mode": "standard"}))
+            )
+        client[0].put_item(
+            TableName=table,
+            Item={
+                "id": {"S": item["id"]},
+                "payload": {"S": item["payload"]},
+                "sentAt": {"N": str(item["sentAt"])},
+            },
+        )
+
+    return put
+
+
 def handler_from_environment(cpu_work=cpu_work):
     env = os.environ
     sender = sqs_sender(env) if mode_of(env) == "direct" else None
-    return make_handler(env, send_direct=sender, cpu_work=cpu_work)
+    writer = dynamodb_writer(env) if workload_of(env) == "dynamodb" else None
+    return make_handler(env, send_direct=sender, cpu_work=cpu_work, put_item=writer)

@@ -63,7 +63,7 @@ def test_mode_extension_posts_the_tagged_payload():
     ext = FakeExtension(202)
     env = {"BATTLE_MODE": "extension", "BATTLE_PAYLOAD_BYTES": "300", "BATTLE_WORK_ITERATIONS": "10"}
     result = bh.make_handler(env, extension=ext)({}, Context("req-1"))
-    assert result == {"mode": "extension", "payloadBytes": 300, "iterations": 10, "checksum": NODE_CHECKSUMS[10]}
+    assert result == {"mode": "extension", "workload": "sqs", "payloadBytes": 300, "iterations": 10, "checksum": NODE_CHECKSUMS[10]}
     assert ext.calls == ["POST /messages"], "no /end after an accepted message"
     assert ext.tags == ["req-1"]
 
@@ -134,3 +134,37 @@ def test_extension_posts_over_real_http():
     finally:
         server.shutdown()
     assert seen == [("/messages", "req-0", 400), ("/messages", "req-1", 400)]
+
+
+def test_workload_follows_the_mode_without_battle_workload():
+    assert bh.workload_of({}) == "cpu"
+    assert bh.workload_of({"BATTLE_MODE": "direct"}) == "sqs"
+    assert bh.workload_of({"BATTLE_WORKLOAD": "delay"}) == "delay"
+    with pytest.raises(ValueError, match='BATTLE_WORKLOAD must be sqs, dynamodb, delay, cpu, none, got "gpu"'):
+        bh.workload_of({"BATTLE_WORKLOAD": "gpu"})
+
+
+def test_workload_delay_sleeps_the_configured_time_and_does_no_cpu_work():
+    slept = []
+    env = {"BATTLE_WORKLOAD": "delay", "BATTLE_WORK_ITERATIONS": "1000"}
+    result = bh.make_handler(env, sleep=slept.append)({}, Context("r"))
+    bh.make_handler({**env, "BATTLE_DELAY_MS": "20"}, sleep=slept.append)({}, Context("r"))
+    assert slept == [0.5, 0.02]
+    assert result["iterations"] == 0 and result["workload"] == "delay"
+
+
+def test_workload_dynamodb_puts_one_item_keyed_by_the_request_id():
+    items = []
+    handler = bh.make_handler(
+        {"BATTLE_WORKLOAD": "dynamodb", "BATTLE_PAYLOAD_BYTES": "100"}, put_item=items.append
+    )
+    handler({}, Context("req-7"))
+    assert [i["id"] for i in items] == ["req-7"]
+    assert len(items[0]["payload"]) == 100
+    with pytest.raises(ValueError, match="no DynamoDB client"):
+        bh.make_handler({"BATTLE_WORKLOAD": "dynamodb"})
+
+
+def test_dynamodb_writer_needs_a_table_name():
+    with pytest.raises(ValueError, match="BATTLE_TABLE_NAME is not set"):
+        bh.dynamodb_writer({})({"id": "x", "payload": "{}", "sentAt": 1})
