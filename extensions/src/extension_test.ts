@@ -80,7 +80,11 @@ Deno.test("runExtension() delivers everything accepted before it calls /event/ne
     "sent m2",
     "next ext-id", // only after both are delivered
   ]);
-  assert.match(logs.at(-1)!, /shutdown \(spindown\): accepted 2, delivered 2, undelivered 0/);
+  assert.equal(
+    logs.at(-1),
+    "[battle-ext-test] shutdown (spindown): accepted 2, delivered 2 (0 after a retry), " +
+      "undelivered 0 (0 unsent, 0 refused by SQS, 0 in flight at exit), turned away 0 (outbox full)",
+  );
 });
 
 Deno.test("runExtension() flushes on SHUTDOWN and logs what could not be delivered", async () => {
@@ -104,7 +108,10 @@ Deno.test("runExtension() flushes on SHUTDOWN and logs what could not be deliver
     listen: () => Promise.resolve({ close: () => Promise.resolve() }),
   });
   assert.equal(code, 0);
-  assert.match(logs.at(-1)!, /accepted 1, delivered 0, undelivered 1/);
+  assert.match(
+    logs.at(-1)!,
+    /accepted 1, delivered 0 \(0 after a retry\), undelivered 1 \(1 unsent,/,
+  );
 });
 
 Deno.test("runExtension() stops waiting for a hung send at the SHUTDOWN deadline", async () => {
@@ -126,7 +133,7 @@ Deno.test("runExtension() stops waiting for a hung send at the SHUTDOWN deadline
   });
   assert.equal(code, 0);
   assert.ok(Date.now() - started < 1000);
-  assert.match(logs.at(-1)!, /undelivered 1/);
+  assert.match(logs.at(-1)!, /undelivered 1 \(0 unsent, 0 refused by SQS, 1 in flight at exit\)/);
 });
 
 Deno.test("runExtension() reports /init/error when it cannot listen", async () => {
@@ -229,4 +236,61 @@ Deno.test("runExtension() stops waiting for the function at the INVOKE deadline"
   const waited = Date.now() - started;
   assert.ok(waited >= 90 && waited < 1_000, `waited ${waited} ms`);
   assert.ok(logs.some((l) => /silent: no message or end by the deadline/.test(l)), logs.join("\n"));
+});
+
+Deno.test("runExtension() calls /event/next by the INVOKE deadline with a backlog, keeping the rest", async () => {
+  const trace: string[] = [];
+  const logs: string[] = [];
+  const outbox = new Outbox({ ...quiet, send: () => new Promise(() => {}) });
+  outbox.accept("stuck");
+  const started = Date.now();
+  const code = await runExtension({
+    name: "e",
+    api: fakeApi([
+      { eventType: "INVOKE", deadlineMs: started + 150, requestId: "r1" },
+      { eventType: "SHUTDOWN", deadlineMs: started + 250, shutdownReason: "spindown" },
+    ], trace),
+    outbox,
+    deadlineMarginMs: 50,
+    log: (l) => logs.push(l),
+    listen: () => Promise.resolve({ close: () => Promise.resolve() }),
+  });
+  assert.equal(code, 0);
+  assert.ok(Date.now() - started < 1_000);
+  assert.deepEqual(trace, ["register e", "next ext-id", "next ext-id"]);
+  assert.ok(
+    logs.includes("[e] invoke r1: delivered 0 (0 after a retry), 1 pending"),
+    logs.join("\n"),
+  );
+});
+
+Deno.test("runExtension() logs an INVOKE line when a retry delivered messages", async () => {
+  let calls = 0;
+  const logs: string[] = [];
+  const outbox = new Outbox({
+    ...quiet,
+    eager: false,
+    send: (e) =>
+      ++calls === 1
+        ? Promise.reject(new Error("connection reset"))
+        : Promise.resolve({ Successful: e.map((x) => ({ Id: x.Id })) }),
+  });
+  outbox.accept("a");
+  outbox.accept("b");
+  const far = Date.now() + 60_000;
+  await runExtension({
+    name: "e",
+    api: fakeApi([
+      { eventType: "INVOKE", deadlineMs: far, requestId: "r1" },
+      { eventType: "SHUTDOWN", deadlineMs: far, shutdownReason: "SPINDOWN" },
+    ], []),
+    outbox,
+    log: (l) => logs.push(l),
+    listen: () => Promise.resolve({ close: () => Promise.resolve() }),
+  });
+  assert.deepEqual(logs, [
+    "[e] invoke r1: delivered 2 (2 after a retry), 0 pending",
+    "[e] shutdown (spindown): accepted 2, delivered 2 (2 after a retry), undelivered 0 " +
+    "(0 unsent, 0 refused by SQS, 0 in flight at exit), turned away 0 (outbox full)",
+  ]);
 });

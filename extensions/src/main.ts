@@ -16,28 +16,11 @@ import { InvocationTracker } from "./invocations.ts";
 import type { SendBatch } from "./delivery.ts";
 import { Outbox } from "./outbox.ts";
 import { startServer } from "./server.ts";
-import { createSqsClient, type Env, sqsBatchSender } from "./sqs.ts";
+import { positiveSetting } from "./settings.ts";
+import { createSqsClient, type Env, quietSdkNodeNotice, sqsBatchSender } from "./sqs.ts";
 
 /** Default port of the extension's HTTP endpoint. */
 export const DEFAULT_PORT: number = CONTRACT.port.default;
-
-/**
- * Reads a positive whole number from the environment.
- *
- * @param env The environment.
- * @param setting The variable and its default.
- * @returns The number.
- * @throws {RangeError} When the variable is set to anything else.
- */
-export function positiveSetting(env: Env, setting: { variable: string; default: number }): number {
-  const raw = env[setting.variable];
-  if (raw === undefined || raw.trim() === "") return setting.default;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${setting.variable} "${raw}" is not a positive whole number`);
-  }
-  return value;
-}
 
 /**
  * Reads the configuration, wires the parts and runs the extension.
@@ -69,6 +52,7 @@ export async function main(env: Env): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new RangeError(`${CONTRACT.port.variable} "${rawPort}" is not a port`);
     }
+    quietSdkNodeNotice(env);
     send = sqsBatchSender(createSqsClient(env), queueUrl);
   } catch (e) {
     // Register anyway, so the failure reaches Lambda as an Init error with its reason.

@@ -324,3 +324,22 @@ Deno.test("startServer() ends an invocation on POST /invocations/<id>/end with 2
     await server.close();
   }
 });
+
+Deno.test("startServer() answers 503 with Retry-After and a JSON error when the handler refuses", async () => {
+  const server = await startServer({
+    port: 0,
+    onMessage: () => ({ reason: "The outbox is full", retryAfterSeconds: 1 }),
+  });
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.port}/messages`, {
+      method: "POST",
+      body: "m",
+    });
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), "1");
+    assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+    assert.deepEqual(await res.json(), { error: "The outbox is full" });
+  } finally {
+    await server.close();
+  }
+});

@@ -95,3 +95,18 @@ export function sqsBatchSender(client: SQSClient, queueUrl: string): SendBatch {
   return (entries) =>
     client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
 }
+
+/** The SDK's own switch for its notice about Node.js versions it will stop supporting. */
+export const SDK_NODE_NOTICE_VARIABLE = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+
+/**
+ * Turns off the SDK's notice (9 lines on stderr, at every start on Node.js < 22) that releases
+ * from 2027 on will need a newer Node.js: the bundled release runs on Lambda's Node.js 20 and
+ * the lines would land in every function's log. Only that notice: the SDK reads the variable
+ * for nothing else, and real errors are logged as before. An explicit setting is kept.
+ *
+ * @param env The process environment (changed in place).
+ */
+export function quietSdkNodeNotice(env: Env): void {
+  env[SDK_NODE_NOTICE_VARIABLE] ??= "true";
+}

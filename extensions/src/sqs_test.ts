@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { mockClient } from "aws-sdk-client-mock";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { sqsBatchSender, sqsClientConfig } from "./sqs.ts";
+import {
+  quietSdkNodeNotice,
+  SDK_NODE_NOTICE_VARIABLE,
+  sqsBatchSender,
+  sqsClientConfig,
+} from "./sqs.ts";
 
 const env = {
   AWS_REGION: "eu-west-1",
@@ -61,4 +66,13 @@ Deno.test("sqsBatchSender() sends SendMessageBatch to the queue", async () => {
     QueueUrl: "http://q/1",
     Entries: [{ Id: "0", MessageBody: "hi" }],
   });
+});
+
+Deno.test("quietSdkNodeNotice() sets the SDK's switch for its Node.js notice, keeping an explicit one", () => {
+  const env: Record<string, string | undefined> = {};
+  quietSdkNodeNotice(env);
+  assert.equal(env[SDK_NODE_NOTICE_VARIABLE], "true");
+  const explicit: Record<string, string | undefined> = { [SDK_NODE_NOTICE_VARIABLE]: "false" };
+  quietSdkNodeNotice(explicit);
+  assert.equal(explicit[SDK_NODE_NOTICE_VARIABLE], "false");
 });

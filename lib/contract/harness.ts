@@ -31,6 +31,8 @@ export interface HarnessOptions {
   initTimeoutMs?: number;
   /** The extension's port (`BATTLE_EXTENSION_PORT`); default a free one. */
   port?: number;
+  /** More environment for this start (e.g. the outbox's bounds), over the command's. */
+  env?: Record<string, string>;
 }
 
 /** The header a function tags its message with: the invocation's request id. */
@@ -118,6 +120,11 @@ export class Harness implements AsyncDisposable {
       this.exit = { code: s.code, signal: s.signal, at: performance.now() };
       return s;
     });
+  }
+
+  /** The extension's process id. */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   /** The base URL of the extension's HTTP API. */
@@ -288,6 +295,7 @@ export async function startHarness(
     [CONTRACT.port.variable]: String(port),
     [CONTRACT.queueUrlVariable]: extensionQueueUrl,
     ...extension.env,
+    ...options.env,
   };
   for (const name of options.unset ?? []) delete env[name];
   let child: Deno.ChildProcess;

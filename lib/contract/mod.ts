@@ -35,9 +35,19 @@ export {
   REQUEST_ID_HEADER,
   startHarness,
 } from "./harness.ts";
+export {
+  type BacklogOptions,
+  type BacklogResult,
+  lastSummary,
+  shutdownWithBacklog,
+  summaryPattern,
+  waitForSummary,
+  warmUp,
+} from "./backlog.ts";
 export { type LifecycleSuiteOptions, runLifecycleSuite } from "./lifecycle.ts";
 export { parseSqsRequest, type SqsCall, SqsProxy, startSqsProxy } from "./sqs_proxy.ts";
 export {
+  BACKLOG_RUNS,
   type ContractSuiteOptions,
   MAX_BATCH_BYTES,
   MAX_BATCH_ENTRIES,

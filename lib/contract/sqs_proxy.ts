@@ -65,6 +65,8 @@ export class SqsProxy implements AsyncDisposable {
   readonly calls: SqsCall[] = [];
   #server: Deno.HttpServer<Deno.NetAddr>;
   #upstream: string;
+  #held: Promise<void> | null = null;
+  #release: () => void = () => {};
 
   constructor(upstream: string) {
     this.#upstream = upstream.replace(/\/$/, "");
@@ -84,8 +86,25 @@ export class SqsProxy implements AsyncDisposable {
     return this.calls.filter((c) => c.action === "SendMessageBatch");
   }
 
-  /** Stops serving. */
+  /**
+   * Holds every request from now on (SQS seems slow: the extension's requests stay in flight)
+   * until {@linkcode SqsProxy.release}. Held requests are forwarded even if their client gave
+   * up meanwhile, so hold for less than the extensions' attempt timeout (5 s) to keep retries,
+   * and so duplicates, out of a test.
+   */
+  hold(): void {
+    this.#held ??= new Promise((resolve) => this.#release = resolve);
+  }
+
+  /** Forwards the held requests and stops holding. */
+  release(): void {
+    this.#held = null;
+    this.#release();
+  }
+
+  /** Stops serving (releasing what is held). */
   async close(): Promise<void> {
+    this.release();
     await this.#server.shutdown();
   }
 
@@ -103,6 +122,7 @@ export class SqsProxy implements AsyncDisposable {
     let status = 502;
     let text = "";
     let responseHeaders = new Headers({ "content-type": "application/json" });
+    if (this.#held) await this.#held;
     try {
       const res = await fetch(`${this.#upstream}${url.pathname}${url.search}`, {
         method: req.method,

@@ -54,3 +54,27 @@ Deno.test("SqsProxy forwards, records and answers 502 when the upstream is down"
     [[200, [3, 1], 1], [502, [3, 1], 0]],
   );
 });
+
+Deno.test("SqsProxy.hold() keeps requests until release()", async () => {
+  let forwarded = 0;
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    forwarded += 1;
+    return Response.json({ Successful: [{ Id: "0" }] });
+  });
+  await using proxy = startSqsProxy(`http://127.0.0.1:${upstream.addr.port}`);
+  proxy.hold();
+  const sent = fetch(proxy.endpoint, {
+    method: "POST",
+    headers: { "x-amz-target": "AmazonSQS.SendMessageBatch" },
+    body: JSON.stringify({ Entries: [{ MessageBody: "m" }] }),
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(forwarded, 0, "held");
+  proxy.release();
+  const res = await sent;
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  assert.equal(forwarded, 1);
+  assert.deepEqual(proxy.batches.map((c) => c.status), [200]);
+  await upstream.shutdown();
+});

@@ -33,8 +33,19 @@ pub const DRAIN_LIMIT_BYTES: usize = 16 * 1024 * 1024;
 /// SQS limits on one `SendMessageBatch`: entries and the sum of message body bytes.
 pub const MAX_BATCH_ENTRIES: usize = 10;
 pub const MAX_BATCH_BYTES: usize = 256 * 1024;
-/// Batches in flight at once.
-pub const MAX_CONCURRENT_BATCHES: usize = 4;
+/// `SendMessageBatch` requests in flight at once (each takes the next batch as one answers),
+/// and the variable that changes it.
+pub const CONCURRENCY_VAR: &str = "BATTLE_SQS_CONCURRENCY";
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// The outbox's bounds: messages and body bytes held (queued or in flight) at most; past
+/// either, `POST /messages` answers 503 with `Retry-After`. Sized so that a full outbox is
+/// delivered within SHUTDOWN's deadline.
+pub const MAX_MESSAGES_VAR: &str = "BATTLE_OUTBOX_MAX_MESSAGES";
+pub const DEFAULT_MAX_MESSAGES: usize = 2_000;
+pub const MAX_BYTES_VAR: &str = "BATTLE_OUTBOX_MAX_BYTES";
+pub const DEFAULT_MAX_BYTES: usize = 4 * 1024 * 1024;
+pub const RETRY_AFTER_SECONDS: u64 = 1;
 
 /// Retry: exponential backoff from `RETRY_BASE`, doubled per attempt up to `RETRY_MAX_BACKOFF`,
 /// for at most `RETRY_BUDGET` per batch; then its messages count as undelivered.
@@ -62,6 +73,25 @@ pub const FATAL_ERROR_TYPE: &str = "Extension.Crash";
 pub struct Config {
     pub port: u16,
     pub queue_url: String,
+    pub concurrency: usize,
+    pub max_messages: usize,
+    pub max_bytes: usize,
+}
+
+/// A positive whole number from `var`, or `default` when it is unset or blank.
+fn positive(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: usize,
+) -> Result<usize, String> {
+    match var(name) {
+        None => Ok(default),
+        Some(raw) if raw.trim().is_empty() => Ok(default),
+        Some(raw) => match raw.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("{name} \"{raw}\" is not a positive whole number")),
+        },
+    }
 }
 
 impl Config {
@@ -83,7 +113,13 @@ impl Config {
             }
             None => return Err(format!("{QUEUE_URL_VAR} is not set")),
         };
-        Ok(Config { port, queue_url })
+        Ok(Config {
+            port,
+            queue_url,
+            concurrency: positive(&var, CONCURRENCY_VAR, DEFAULT_CONCURRENCY)?,
+            max_messages: positive(&var, MAX_MESSAGES_VAR, DEFAULT_MAX_MESSAGES)?,
+            max_bytes: positive(&var, MAX_BYTES_VAR, DEFAULT_MAX_BYTES)?,
+        })
     }
 
     /// Reads the configuration from the process environment.
@@ -136,7 +172,10 @@ mod tests {
             ("/maxMessageBytes", MAX_MESSAGE_BYTES as u64),
             ("/batch/maxEntries", MAX_BATCH_ENTRIES as u64),
             ("/batch/maxBytes", MAX_BATCH_BYTES as u64),
-            ("/batch/concurrency", MAX_CONCURRENT_BATCHES as u64),
+            ("/batch/concurrency/default", DEFAULT_CONCURRENCY as u64),
+            ("/outbox/maxMessages/default", DEFAULT_MAX_MESSAGES as u64),
+            ("/outbox/maxBytes/default", DEFAULT_MAX_BYTES as u64),
+            ("/outbox/retryAfterSeconds", RETRY_AFTER_SECONDS),
             ("/deadlineMarginMs", millis(INVOKE_MARGIN)),
             ("/deadlineMarginMs", millis(SHUTDOWN_MARGIN)),
             ("/maxRememberedEndings", MAX_REMEMBERED_ENDINGS as u64),
@@ -151,6 +190,9 @@ mod tests {
         let names: &[(&str, &str)] = &[
             ("/port/variable", PORT_VAR),
             ("/queueUrlVariable", QUEUE_URL_VAR),
+            ("/batch/concurrency/variable", CONCURRENCY_VAR),
+            ("/outbox/maxMessages/variable", MAX_MESSAGES_VAR),
+            ("/outbox/maxBytes/variable", MAX_BYTES_VAR),
             ("/paths/messages", MESSAGES_PATH),
             ("/paths/invocationsPrefix", INVOCATIONS_PREFIX),
             ("/paths/endSuffix", END_SUFFIX),
@@ -179,8 +221,26 @@ mod tests {
             config,
             Config {
                 port: 9000,
-                queue_url: "http://127.0.0.1:1/0/q".into()
+                queue_url: "http://127.0.0.1:1/0/q".into(),
+                concurrency: DEFAULT_CONCURRENCY,
+                max_messages: DEFAULT_MAX_MESSAGES,
+                max_bytes: DEFAULT_MAX_BYTES,
             }
+        );
+    }
+
+    #[test]
+    fn reads_the_bounds() {
+        let vars = [
+            (QUEUE_URL_VAR, "http://q"),
+            (CONCURRENCY_VAR, "3"),
+            (MAX_MESSAGES_VAR, "20"),
+            (MAX_BYTES_VAR, " 10000 "),
+        ];
+        let config = Config::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(
+            (config.concurrency, config.max_messages, config.max_bytes),
+            (3, 20, 10_000)
         );
     }
 
@@ -205,6 +265,18 @@ mod tests {
             (
                 &[(QUEUE_URL_VAR, "http://q"), (PORT_VAR, "70000")],
                 "must be a port number",
+            ),
+            (
+                &[(QUEUE_URL_VAR, "http://q"), (MAX_MESSAGES_VAR, "0")],
+                "BATTLE_OUTBOX_MAX_MESSAGES \"0\" is not a positive whole number",
+            ),
+            (
+                &[(QUEUE_URL_VAR, "http://q"), (MAX_BYTES_VAR, "4MB")],
+                "BATTLE_OUTBOX_MAX_BYTES \"4MB\" is not a positive whole number",
+            ),
+            (
+                &[(QUEUE_URL_VAR, "http://q"), (CONCURRENCY_VAR, "-1")],
+                "BATTLE_SQS_CONCURRENCY \"-1\" is not a positive whole number",
             ),
         ];
         for (vars, message) in cases {

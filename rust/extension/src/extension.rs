@@ -1,5 +1,7 @@
 //! Registration and the events loop: INVOKE → wait until the function is done with the
-//! invocation (see [`crate::invocations`]) → flush → `/next`; SHUTDOWN → flush → exit.
+//! invocation (see [`crate::invocations`]) → flush, bounded by the deadline (what is left stays
+//! for the next INVOKE or SHUTDOWN) → `/next`; SHUTDOWN → flush → stop sending, wait briefly for
+//! the requests in flight → log the exact counts → exit.
 //! Registration is separate from the loop so a bad configuration can be reported to
 //! `/init/error`, and a failed loop to `/exit/error`; the `lambda-extension` crate calls `/next`
 //! itself each time the events processor returns.
@@ -18,7 +20,8 @@ use crate::config::{
     LISTEN_ERROR_TYPE, SHUTDOWN_MARGIN,
 };
 use crate::invocations::Invocations;
-use crate::outbox::{run_sender, Outbox};
+use crate::outbox::{run_sender, Limits, Outbox};
+use crate::summary::{invoke_line, shutdown_line, ShutdownCounts};
 use crate::{http, sqs};
 
 /// The name to register with: the executable's file name, as Lambda expects.
@@ -53,9 +56,23 @@ async fn on_event(
             if !invocations.wait(&invoke.request_id, deadline).await {
                 warn!(request_id = %invoke.request_id, "no message or end from the function by its deadline");
             }
-            let left = outbox.flush(Some(deadline)).await;
-            if left > 0 {
-                warn!(request_id = %invoke.request_id, "{left} messages still pending at the function's deadline");
+            let before = outbox.stats();
+            // Past the deadline the rest stays in the outbox for the next INVOKE or SHUTDOWN.
+            outbox.flush(Some(deadline)).await;
+            let after = outbox.stats();
+            let on_retry = after.delivered_on_retry - before.delivered_on_retry;
+            if after.outstanding > 0 || on_retry > 0 {
+                let line = invoke_line(
+                    &invoke.request_id,
+                    after.delivered - before.delivered,
+                    on_retry,
+                    after.outstanding,
+                );
+                if after.outstanding > 0 {
+                    warn!("{line}");
+                } else {
+                    info!("{line}");
+                }
             }
             Ok(())
         }
@@ -66,22 +83,27 @@ async fn on_event(
                     SHUTDOWN_MARGIN,
                 )))
                 .await;
+            // No new request after the flush's deadline; those in flight get most of the margin.
+            let in_flight = outbox
+                .close(deadline_instant(shutdown.deadline_ms, SHUTDOWN_MARGIN / 4))
+                .await;
             let stats = outbox.stats();
-            let reason = shutdown.shutdown_reason.to_lowercase();
-            if stats.outstanding + stats.undelivered > 0 {
-                error!(
-                    reason,
-                    undelivered = stats.outstanding + stats.undelivered,
-                    "shutdown: {} undelivered messages ({} still pending, {} given up earlier)",
-                    stats.outstanding + stats.undelivered,
-                    stats.outstanding,
-                    stats.undelivered
-                );
+            let line = shutdown_line(
+                &shutdown.shutdown_reason,
+                &ShutdownCounts {
+                    accepted: stats.accepted,
+                    delivered: stats.delivered,
+                    delivered_on_retry: stats.delivered_on_retry,
+                    unsent: stats.outstanding - in_flight + stats.given_up,
+                    refused: stats.refused,
+                    in_flight,
+                    turned_away: stats.turned_away,
+                },
+            );
+            if stats.accepted > stats.delivered {
+                error!("{line}");
             } else {
-                info!(
-                    reason,
-                    "shutdown: all {} messages delivered", stats.delivered
-                );
+                info!("{line}");
             }
             // Lambda ends the process after SHUTDOWN anyway; don't ask for another event.
             std::process::exit(0)
@@ -142,7 +164,10 @@ pub async fn run() -> Result<(), Error> {
             return fail_init(&name, LISTEN_ERROR_TYPE, message).await;
         }
     };
-    let outbox = Outbox::new();
+    let outbox = Outbox::new(Limits {
+        max_messages: config.max_messages,
+        max_bytes: config.max_bytes,
+    });
     let invocations = Invocations::new();
     tokio::spawn(http::serve(listener, outbox.clone(), invocations.clone()));
 
@@ -162,7 +187,11 @@ pub async fn run() -> Result<(), Error> {
     // (configuration, CA certificates: a few ms of CPU) is built after registering, alongside
     // the runtime's own Init, and before the first /next.
     let sender = sqs::SqsSender::new(sqs::client().await, config.queue_url);
-    tokio::spawn(run_sender(sender_outbox, Arc::new(sender)));
+    tokio::spawn(run_sender(
+        sender_outbox,
+        Arc::new(sender),
+        config.concurrency,
+    ));
     let extension_id = registered.extension_id.clone();
     let result = registered.run().await;
     if let Err(err) = &result {

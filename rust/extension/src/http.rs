@@ -1,6 +1,6 @@
 //! The HTTP API the function calls: `POST /messages` with the message as the body answers 202
 //! `{"accepted":true}` at once (a `Lambda-Runtime-Aws-Request-Id` header tags it with its
-//! invocation); `POST /invocations/<id>/end` ends an invocation without a message (204);
+//! invocation), or 503 with `Retry-After` while the outbox is full; `POST /invocations/<id>/end` ends an invocation without a message (204);
 //! everything else gets 400, 404, 405 or 413 with a JSON error.
 
 use std::convert::Infallible;
@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -22,7 +22,7 @@ use tracing::{debug, warn};
 
 use crate::config::{
     DRAIN_LIMIT_BYTES, END_SUFFIX, INVOCATIONS_PREFIX, MAX_MESSAGE_BYTES, MESSAGES_PATH,
-    REQUEST_ID_HEADER,
+    REQUEST_ID_HEADER, RETRY_AFTER_SECONDS,
 };
 use crate::invocations::Invocations;
 use crate::outbox::Outbox;
@@ -223,14 +223,21 @@ async fn accept_message(
         Err(Rejection::TooLarge { bytes: body.seen })
     };
     match parsed {
-        Ok(message) => {
+        Ok(message) => match outbox.push(message) {
             // Queued first, so the flush that the ending releases includes it.
-            outbox.push(message);
-            if let Some(request_id) = tag {
-                invocations.end(&request_id);
+            Ok(_) => {
+                if let Some(request_id) = tag {
+                    invocations.end(&request_id);
+                }
+                json(StatusCode::ACCEPTED, r#"{"accepted":true}"#.to_owned())
             }
-            json(StatusCode::ACCEPTED, r#"{"accepted":true}"#.to_owned())
-        }
+            Err(full) => {
+                let mut res = json_error(StatusCode::SERVICE_UNAVAILABLE, &full.to_string());
+                res.headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+                res
+            }
+        },
         Err(rejection) => {
             debug!("refused a message: {}", rejection.message());
             json_error(rejection.status(), &rejection.message())

@@ -12,3 +12,4 @@ pub mod http;
 pub mod invocations;
 pub mod outbox;
 pub mod sqs;
+pub mod summary;
