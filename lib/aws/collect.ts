@@ -78,6 +78,8 @@ export interface CollectOptions {
   /** Stops after this many pages (a safety net). Default 100,000. */
   maxPages?: number;
   retry?: RetryOptions;
+  /** Hears of every page read: pages and events so far (for progress on long pulls). */
+  onPage?: (progress: { pages: number; events: number }) => void;
 }
 
 /**
@@ -123,6 +125,7 @@ export async function collectLogEvents(
       options.retry,
     );
     pages++;
+    options.onPage?.({ pages, events: events.length + (page.events?.length ?? 0) });
     for (const e of page.events ?? []) {
       if (typeof e.message !== "string") continue;
       events.push({

@@ -1,11 +1,13 @@
 /**
  * Builds the AWS backend from what is on this machine: credentials and region (checked first,
  * without any network call), the deployed stack's outputs, and CloudWatch Logs collection.
+ * `AWS_ENDPOINT_URL` (read by the SDK clients themselves) points both clients elsewhere, and
+ * `BATTLE_OUTPUTS_FILE` names another outputs file: `deno task serve` prints both.
  *
  * @module
  */
 import { requireAwsCredentials } from "../aws/credentials.ts";
-import { readStackOutputs } from "../aws/outputs.ts";
+import { outputsFile, readStackOutputs } from "../aws/outputs.ts";
 import { createLogsClient } from "../aws/collect.ts";
 import { cloudWatchFetcher } from "./aws_logs.ts";
 import { AwsBackend } from "./aws.ts";
@@ -23,7 +25,10 @@ export async function createAwsBackend(options: { region?: string } = {}): Promi
     outputs = await readStackOutputs();
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new Error("Nothing deployed: infra/outputs.json is missing (run deno task deploy)");
+      throw new Error(
+        `Nothing deployed: ${outputsFile()} is missing (run deno task deploy, or deno task serve ` +
+          "and the BATTLE_OUTPUTS_FILE it prints)",
+      );
     }
     throw error;
   }
