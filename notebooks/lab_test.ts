@@ -18,6 +18,7 @@ import { type BrowserTab, ChartRenderer, findChromium } from "../lib/charts/chro
 import { ensureNotebookTools, NOTEBOOKS_DIR } from "../lib/jupyter.ts";
 import { isolatedLabArgs, startJupyterLab } from "../lib/jupyter_lab.ts";
 import { BUILD_DIR } from "../lib/paths.ts";
+import { writeFixtures } from "../lib/analysis/testdata/make_fixture.ts";
 
 const NOTEBOOK = "01_run_local.ipynb";
 
@@ -82,12 +83,14 @@ Deno.test({
     const original = readFileSync(join(NOTEBOOKS_DIR, NOTEBOOK), "utf8");
     const dir = mkdtempSync(join(tmpdir(), "battle-lab-"));
     writeLabSettings(dir);
+    // A small run of the current schema for the smoke-mode notebook to read.
+    const [run] = writeFixtures(join(dir, "runs"));
     const log: string[] = [];
     const lab = await startJupyterLab({
       port: freePort(),
       env: {
         BATTLE_NOTEBOOK_SMOKE: "1",
-        BATTLE_RUN_DIR: "",
+        BATTLE_RUN_DIR: run!,
         JUPYTER_RUNTIME_DIR: join(dir, "runtime"),
         JUPYTER_CONFIG_DIR: join(dir, "config"),
       },
@@ -131,7 +134,9 @@ Deno.test({
       assert.deepEqual(errors, [], `cell errors: ${errors.join("; ")}`);
       const plot = await tab.waitFor(
         `(() => {
-          const plots = [...document.querySelectorAll(".jp-RenderedPlotly .js-plotly-plot")];
+          const plots = [...document.querySelectorAll(
+            ".jp-RenderedPlotly.js-plotly-plot, .jp-RenderedPlotly .js-plotly-plot",
+          )];
           const live = plots.filter((p) => Array.isArray(p.data) && p.data.length > 0 &&
             p.querySelectorAll(".trace").length > 0);
           if (live.length === 0) return null;
