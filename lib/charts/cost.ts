@@ -13,7 +13,6 @@ import {
   colorOf,
   type Figure,
   FIGURE_HEIGHT,
-  FIGURE_MARGIN,
   FIGURE_WIDTH,
   legend,
   spansOrders,
@@ -118,14 +117,24 @@ export function paretoChart(
   const order = [...atShare].sort((a, b) =>
     Number(front.includes(b)) - Number(front.includes(a)) || a.cost.total - b.cost.total
   );
+  const layout = baseLayout({
+    title: "Cost vs latency: the Pareto front",
+    subtitle: `A variant at a memory size (labels: MB), ${
+      shareLabel(share)
+    } starts; outlined: the front of the variants that deliver to SQS`,
+    xTitle: "USD per million invocations",
+    yTitle: "Expected Duration per invocation (ms)",
+    runs: context.runs,
+  });
+  const margin = layout.margin as { l: number; r: number; t: number; b: number };
   const positions = placeLabels(
     order.map((p) => ({ x: p.cost.total, y: p.latencyMs, text: label(p), size: size(p) })),
     {
       x: xRange,
       y: yRange,
       yLog,
-      width: FIGURE_WIDTH - FIGURE_MARGIN.l - FIGURE_MARGIN.r,
-      height: FIGURE_HEIGHT - FIGURE_MARGIN.t - FIGURE_MARGIN.b,
+      width: FIGURE_WIDTH - margin.l - margin.r,
+      height: FIGURE_HEIGHT - margin.t - margin.b,
       fontSize: 11,
     },
   );
@@ -159,15 +168,6 @@ export function paretoChart(
       hovertemplate: `${variant} %{text} MB: $%{x:.3f} per 1M, %{y:.1f} ms<extra></extra>`,
     })),
   ];
-  const layout = baseLayout({
-    title: "Cost vs latency: the Pareto front",
-    subtitle: `Each dot is a variant at a memory size (labels: MB), ${
-      shareLabel(share)
-    } starts; outlined: on the front of the variants that deliver to SQS`,
-    xTitle: "USD per million invocations",
-    yTitle: "Expected Duration per invocation (ms)",
-    runs: context.runs,
-  });
   layout.xaxis = axis("USD per million invocations", { tickprefix: "$", range: xRange });
   layout.yaxis = valueAxis("Expected Duration per invocation (ms)", ys, {
     range: yLog ? yRange.map(Math.log10) : yRange,

@@ -81,9 +81,12 @@ export interface LayoutOptions {
  * @returns The plotly layout.
  */
 export function baseLayout(options: LayoutOptions): Record<string, unknown> {
-  const title = options.subtitle
-    ? `${options.title}<br><span style="font-size:13px;color:#555">${options.subtitle}</span>`
+  // A long subtitle wraps instead of running off the figure; the plot moves down to make room.
+  const lines = options.subtitle ? wrapText(options.subtitle, SUBTITLE_CHARS) : [];
+  const title = lines.length > 0
+    ? `${options.title}<br><span style="font-size:13px;color:#555">${lines.join("<br>")}</span>`
     : options.title;
+  const margin = { ...FIGURE_MARGIN, t: FIGURE_MARGIN.t + 17 * Math.max(0, lines.length - 1) };
   return {
     title: {
       text: title,
@@ -102,12 +105,41 @@ export function baseLayout(options: LayoutOptions): Record<string, unknown> {
     height: FIGURE_HEIGHT,
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
-    margin: { ...FIGURE_MARGIN },
+    margin,
     xaxis: axis(options.xTitle),
     yaxis: axis(options.yTitle),
     legend: legend("variant"),
-    annotations: [sourceAnnotation(options.runs)],
+    annotations: [sourceAnnotation(options.runs, margin)],
   };
+}
+
+/** Characters of a subtitle line that fit the figure's width at 13 px. */
+const SUBTITLE_CHARS = 112;
+
+/**
+ * Breaks text into lines of at most `width` characters, at spaces.
+ *
+ * @param text The text.
+ * @param width Characters per line.
+ * @returns The lines (a word longer than `width` stays whole).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wrapText } from "./theme.ts";
+ * assert.deepEqual(wrapText("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+ * ```
+ */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter((w) => w !== "")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  return lines;
 }
 
 /**
@@ -203,14 +235,17 @@ export function axis(title: string, extra: Record<string, unknown> = {}): Record
   };
 }
 
-function sourceAnnotation(runs: readonly RunInfo[]): Record<string, unknown> {
+function sourceAnnotation(
+  runs: readonly RunInfo[],
+  margin: { t: number; b: number } = FIGURE_MARGIN,
+): Record<string, unknown> {
   return {
     text: sourceNote(runs),
     xref: "paper",
     yref: "paper",
     x: 0,
     // Under the x-axis title, at the bottom edge of the figure whatever its plot height.
-    y: -(FIGURE_MARGIN.b - 8) / (FIGURE_HEIGHT - FIGURE_MARGIN.t - FIGURE_MARGIN.b),
+    y: -(margin.b - 8) / (FIGURE_HEIGHT - margin.t - margin.b),
     xanchor: "left",
     yanchor: "bottom",
     showarrow: false,
