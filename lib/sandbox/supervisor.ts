@@ -2,7 +2,9 @@
  * The process tree of one execution environment: starts the runtime and extension processes,
  * each in its own session and process group, inside the environment's resource controls; pumps
  * their stdout and stderr line by line; records how each exited; signals and kills whole
- * process groups at teardown. It knows nothing of Lambda's APIs: the sandbox decides when.
+ * process groups at teardown. Once the processes are placed, a {@link Watchdog} ties them to
+ * the owner's life: should the owner die (even while the environment is frozen), the watchdog
+ * thaws and kills them. It knows nothing of Lambda's APIs: the sandbox decides when.
  *
  * @example
  * ```ts
@@ -18,6 +20,7 @@
  */
 import { join } from "node:path";
 import type { ResourceControls } from "./cgroup/mod.ts";
+import { Watchdog } from "./watchdog.ts";
 
 /** A runtime (`function`, its output is function log) or an extension process. */
 export type ProcessKind = "function" | "extension";
@@ -33,8 +36,13 @@ export interface SupervisedProcess {
   readonly exit: Deno.CommandStatus | null;
 }
 
-/** What the supervisor needs of the environment's resource controls. */
-export type ProcessControls = Pick<ResourceControls, "wrapCommand" | "addProcess" | "killAll">;
+/**
+ * What the supervisor needs of the environment's resource controls; `dirs` (the cgroup
+ * directories, none in the fallback) go to the watchdog.
+ */
+export type ProcessControls =
+  & Pick<ResourceControls, "wrapCommand" | "addProcess" | "killAll">
+  & Partial<Pick<ResourceControls, "dirs">>;
 
 /** Callbacks of a {@link Supervisor}. */
 export interface SupervisorOptions {
@@ -42,6 +50,8 @@ export interface SupervisorOptions {
   onOutput(kind: ProcessKind, line: string): void;
   /** A process exited (its `exit` is set). */
   onExit(): void;
+  /** Start a {@link Watchdog} once the processes are placed; default true. */
+  watchdog?: boolean;
 }
 
 /** What to start. */
@@ -69,6 +79,9 @@ export class Supervisor {
   #procs: Proc[] = [];
   /** `addProcess` calls still running. */
   #adding: Promise<void>[] = [];
+  /** Watches the processes for the owner's death; from {@link placed} until {@link killAll}. */
+  #watchdog: Watchdog | null = null;
+  #dirs: readonly string[] = [];
 
   /** @param opts where output and exits are reported */
   constructor(opts: SupervisorOptions) {
@@ -120,15 +133,27 @@ export class Supervisor {
       }),
     ]).then(() => {});
     this.#procs.push(proc);
+    this.#dirs = controls.dirs ?? [];
+    this.#watchdog?.watch(child.pid);
     // The command wrapper already put the process into the groups; addProcess also tracks it
     // for the fallback. It runs alongside the start-up rather than in front of it.
     this.#adding.push(controls.addProcess(child.pid).catch(() => {}));
     return proc;
   }
 
-  /** @returns when every process started so far is tracked by the controls */
+  /**
+   * Waits until every process started so far is tracked by the controls, then starts the
+   * watchdog (here rather than at the first spawn, so its start is not part of Init's time;
+   * the environment is first frozen after Init).
+   *
+   * @returns when every process started so far is tracked by the controls and the watchdog
+   */
   async placed(): Promise<void> {
     await Promise.all(this.#adding.splice(0));
+    if (this.#watchdog === null && this.#procs.length > 0 && (this.#opts.watchdog ?? true)) {
+      this.#watchdog = Watchdog.start(this.#dirs);
+      for (const p of this.#procs) this.#watchdog.watch(p.pid);
+    }
   }
 
   /** @returns the first process (in start order) that has exited, if any */
@@ -179,6 +204,10 @@ export class Supervisor {
     if (procs.length > 0) await controls.killAll("SIGKILL");
     await Promise.all(procs.map((p) => p.drained));
     this.#procs = [];
+    // Everything is gone: the watchdog leaves without touching anything.
+    const watchdog = this.#watchdog;
+    this.#watchdog = null;
+    await watchdog?.close();
   }
 
   async #pump(kind: ProcessKind, stream: ReadableStream<Uint8Array>): Promise<void> {
