@@ -53,6 +53,27 @@ export function reproduceCommand(manifest: RunManifest): string {
   return `${deno} task study ${[...matrix, ...settings].join(" ")}`;
 }
 
+/**
+ * A long shell command as continued lines, one flag each, so it reads without scrolling.
+ *
+ * @param command One line.
+ * @returns The same command, with ` \` line breaks before its flags when it is long.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shellLines } from "./post_method.ts";
+ * assert.equal(shellLines("deno task study --cold 1"), "deno task study --cold 1");
+ * ```
+ */
+export function shellLines(command: string, width = 80): string {
+  if (command.length <= width) return command;
+  // Break among the task's flags only, not inside `npx --yes deno@X task NAME`.
+  const head = / task \S+/.exec(command);
+  const at = head ? head.index + head[0].length : 0;
+  const flags = command.slice(at).trim().split(/ (?=--)/);
+  return [command.slice(0, at), ...flags].filter((s) => s !== "").join(" \\\n  ");
+}
+
 function coldForcing(runs: readonly RunInfo[]): string[] {
   const lines: string[] = [];
   const cells = runs.flatMap((r) => r.manifest?.cells ?? []);
@@ -157,7 +178,7 @@ export function reproduceLines(runs: readonly RunInfo[]): string[] {
       "",
       "```sh",
       ...(m.git.commit ? [`git checkout ${commit}`] : []),
-      reproduceCommand(m),
+      shellLines(reproduceCommand(m)),
       "```",
       "",
       ...(m.git.dirty

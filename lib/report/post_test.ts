@@ -46,7 +46,10 @@ Deno.test("writeReport() writes post.md and a standalone post.html with the open
     }
     // The answer carries intervals; the method its counts; the reproduction its command.
     assert.match(md, /\| none \| \d[\d.]* \[[\d.]+, [\d.]+\] \|/);
-    assert.match(md, /task study --variants [a-z,]+ --memory [\d,]+ --cold \d+ --warm \d+/);
+    assert.match(
+      md,
+      /task study \\\n {2}--variants [a-z,]+ \\\n {2}--memory [\d,]+ \\\n {2}--cold \d+ \\\n {2}--warm \d+/,
+    );
     assert.match(md, /No fidelity check has been run on this machine/);
     const parquet = /\[invocations\.parquet\]\((data\/[^)]+\/invocations\.parquet)\)/.exec(md);
     assert.ok(parquet, "the post links the Parquet");
