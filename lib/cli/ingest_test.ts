@@ -104,3 +104,19 @@ Deno.test("main() prints the usage for --help and names a bad --samples", async 
     /^ingest: Invalid --samples "1.5": expected a whole number ≥ 0 \(usage/,
   );
 });
+
+Deno.test("main() of a file without Lambda records exits 1 saying so, writing nothing", async () => {
+  await withTempDir(async (dir) => {
+    const empty = join(dir, "empty.log");
+    await Deno.writeTextFile(empty, "");
+    const out = join(dir, "o.parquet");
+    const r = await captured(() => main([empty, "--out", out]));
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.err, [
+      `ingest: No Lambda records were found in "${empty}": 0 lines read, 0 rejected, no START, ` +
+      "END, REPORT or platform event; nothing was written",
+    ]);
+    assert.deepEqual(r.out, []);
+    assert.equal(await Deno.stat(out).catch(() => null), null);
+  });
+});

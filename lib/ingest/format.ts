@@ -1,6 +1,7 @@
 /**
- * The human summary of an ingest: totals, then one line per file with samples of its rejected
- * lines, unknown event types, orphans and failed Init phases, the output path last.
+ * The human summary of an ingest: totals, then one line per file with its rejected lines counted
+ * by reason and sampled, unknown event types, orphans and failed Init phases, the output path
+ * last.
  *
  * @module
  */
@@ -25,6 +26,10 @@ export function formatSummary(s: IngestSummary): string[] {
       `  ${f.file} (${f.shape}): ${f.lines} lines, ${f.platform} platform, ${f.noise} noise, ` +
         `${f.rejected} rejected`,
     );
+    const reasons = Object.entries(f.rejectedByReason).sort(([a, x], [b, y]) =>
+      y - x || a.localeCompare(b)
+    );
+    for (const [reason, n] of reasons) lines.push(`    ${n} rejected: ${reason}`);
     for (const r of f.rejectedSamples) {
       lines.push(
         `    rejected ${basename(f.file)}:${r.line}: ${r.reason}: ${

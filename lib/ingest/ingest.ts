@@ -46,6 +46,8 @@ export interface FileSummary {
   platform: number;
   noise: number;
   rejected: number;
+  /** `rejected` by reason, the offending value left out (the parser's `rejectedByReason`). */
+  rejectedByReason: Record<string, number>;
   rejectedSamples: RejectedLine[];
   unknownTypes: Record<string, number>;
 }
@@ -64,6 +66,25 @@ export interface IngestSummary {
   /** Request ids with START/END/runtimeDone but no REPORT. */
   orphans: number;
   initFailures: number;
+}
+
+/**
+ * No input file held a single Lambda platform record (START, END, REPORT, INIT_*, or a
+ * `platform.*` event): an empty file, the wrong file, or bytes that are not a log at all.
+ * Nothing is written.
+ */
+export class NoRecordsError extends Error {
+  /** @param files what each file held */
+  constructor(files: readonly FileSummary[]) {
+    const lines = files.reduce((n, f) => n + f.lines, 0);
+    const rejected = files.reduce((n, f) => n + f.rejected, 0);
+    const names = files.map((f) => `"${f.file}"`).join(", ");
+    super(
+      `No Lambda records were found in ${names}: ${lines} lines read, ${rejected} rejected, ` +
+        "no START, END, REPORT or platform event; nothing was written",
+    );
+    this.name = "NoRecordsError";
+  }
 }
 
 /** Streams one file (gunzipped where it ends in `.gz`) through an {@link ExportReader}. */
@@ -97,6 +118,7 @@ async function parseFile(
  * @param options See {@link IngestOptions}.
  * @returns Counts for the summary.
  * @throws {Deno.errors.NotFound} An input file is missing (nothing is written).
+ * @throws {NoRecordsError} No file held a Lambda record (nothing is written).
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   for (const file of options.files) {
@@ -123,12 +145,13 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     }
     files.push({ file, shape: parsed.shape, ...parsed.stats });
   }
+  const recordCount = records.length + (reports?.length ?? 0);
+  if (recordCount === 0) throw new NoRecordsError(files);
   const meta = { run_id: runId, backend: null, variant: null, arch: null, memory_mb: null };
   await Deno.mkdir(dirname(options.out), { recursive: true });
   let joined: { orphans: unknown[]; initFailures: number };
   let invocations: number;
   let cold: number;
-  const recordCount = records.length + (reports?.length ?? 0);
   if (reports === null) {
     const byRows = joinInvocations({ records, meta });
     records.length = 0; // the rows hold what is needed; let the records go before the write

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { formatSummary, ingest } from "./mod.ts";
+import { formatSummary, ingest, NoRecordsError } from "./mod.ts";
 import { invocationRows, readInvocations } from "../store/mod.ts";
 
 const TESTDATA = new URL("../parse/testdata/", import.meta.url).pathname;
@@ -84,5 +84,48 @@ Deno.test("formatSummary() names rejected lines with file and line number, path 
       ),
     );
     assert.equal(lines.at(-1), out);
+  });
+});
+
+Deno.test("ingest() of an empty file or random bytes throws NoRecordsError and writes nothing", async () => {
+  await withTempDir(async (dir) => {
+    const empty = join(dir, "empty.log");
+    await Deno.writeFile(empty, new Uint8Array());
+    const random = join(dir, "random.bin");
+    const bytes = new Uint8Array(1024 * 1024);
+    for (let i = 0; i < bytes.length; i += 65536) {
+      crypto.getRandomValues(bytes.subarray(i, i + 65536));
+    }
+    await Deno.writeFile(random, bytes);
+    const out = join(dir, "out.parquet");
+    for (const files of [[empty], [random], [empty, random]]) {
+      await assert.rejects(
+        ingest({ files, out }),
+        (e: unknown) =>
+          e instanceof NoRecordsError &&
+          e.message.startsWith(`No Lambda records were found in "${files[0]}"`) &&
+          e.message.endsWith("nothing was written"),
+      );
+    }
+    assert.equal(await Deno.stat(out).catch(() => null), null, "no Parquet file");
+  });
+});
+
+Deno.test("formatSummary() counts each file's rejected lines by reason", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "out.parquet");
+    const summary = await ingest({ files: [FIXTURES[0]!], out, runId: "r" });
+    const lines = formatSummary(summary);
+    const byReason = Object.entries(summary.files[0]!.rejectedByReason);
+    assert.ok(byReason.length > 0);
+    const fileLine = lines.findIndex((l) => l.startsWith(`  ${FIXTURES[0]}`));
+    for (const [reason, n] of byReason) {
+      const at = lines.indexOf(`    ${n} rejected: ${reason}`);
+      assert.ok(at > fileLine, `no line for ${reason}`);
+    }
+    assert.ok(
+      lines.includes('    2 rejected: REPORT: "Duration" has a bad value'),
+      lines.join("\n"),
+    );
   });
 });
