@@ -29,13 +29,43 @@ export type ParsedFlags<T extends ParseArgsConfig> = ReturnType<typeof parseArgs
  */
 export function parseFlags<T extends ParseArgsConfig>(config: T): ParsedFlags<T> {
   try {
-    return parseArgs<T>({ strict: true, ...config });
+    const args = config.args === undefined
+      ? undefined
+      : attachNegativeValues(config.args, config.options ?? {});
+    return parseArgs<T>({ strict: true, ...config, ...(args === undefined ? {} : { args }) });
   } catch (error) {
     // Keep the first sentence: "Unknown option '--x'", not the advice on positionals after it.
     const line = firstLine(error);
     const cut = line.indexOf(". ");
     throw new TypeError(cut === -1 ? line : line.slice(0, cut));
   }
+}
+
+/**
+ * `--cold -1` as `--cold=-1`: `parseArgs` takes a value that starts with "-" for an option
+ * ("argument is ambiguous"), so a negative number would fail as a puzzle about dashes instead
+ * of as the out-of-range value it is. Only for string options followed by a negative number.
+ */
+function attachNegativeValues(
+  args: readonly string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const name = arg.startsWith("--") ? arg.slice(2) : null;
+    const next = args[i + 1];
+    if (
+      name !== null && options[name]?.type === "string" && next !== undefined &&
+      /^-(\d|\.\d)/.test(next)
+    ) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 /** Which numbers a flag accepts; every bound is optional. */

@@ -153,3 +153,14 @@ Deno.test("parseFlags() leaves out parseArgs's advice after the first sentence",
     { name: "TypeError", message: "Unknown option '--bogus'" },
   );
 });
+
+Deno.test("parseFlags() reads a negative number after a string option as its value", () => {
+  const options = { cold: { type: "string" }, quiet: { type: "boolean" } } as const;
+  const { values } = parseFlags({ args: ["--cold", "-1", "--quiet"], options });
+  assert.equal(values.cold, "-1");
+  assert.throws(
+    () => numberFlag("cold", values.cold!, { integer: true, min: 0 }),
+    (e: unknown) => e instanceof RangeError && /^Invalid --cold "-1"/.test(e.message),
+  );
+  assert.throws(() => parseFlags({ args: ["--quiet", "-1"], options }), TypeError);
+});

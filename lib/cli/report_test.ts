@@ -22,8 +22,16 @@ Deno.test("parseReportArgs() reads shares as fractions or percentages", () => {
 
 Deno.test("main() rejects bad input with a message naming the value", async () => {
   await assert.rejects(() => main(["--run", "/nonexistent/run"]), {
-    message: 'No invocations.parquet in run folder "/nonexistent/run"',
+    message: 'Run folder "/nonexistent/run" does not exist',
   });
+  const empty = await Deno.makeTempDir({ prefix: "report_test_" });
+  try {
+    await assert.rejects(() => main(["--run", empty]), {
+      message: `No invocations.parquet in run folder "${empty}"`,
+    });
+  } finally {
+    await Deno.remove(empty);
+  }
   await assert.rejects(() => main(["--run", FIXTURE_RUN, "--cold-share", "2", "--no-images"]), {
     name: "RangeError",
     message: '--cold-share: "2" is not a share in [0, 1] (or 0%–100%)',
@@ -47,7 +55,7 @@ async function runCli(args: string[]): Promise<{ code: number; stderr: string }>
 Deno.test("report CLI prints one line and exits 1 on a bad run folder", async () => {
   assert.deepEqual(await runCli(["--run", "/nonexistent/run"]), {
     code: 1,
-    stderr: 'report: No invocations.parquet in run folder "/nonexistent/run"',
+    stderr: 'report: Run folder "/nonexistent/run" does not exist',
   });
 });
 
