@@ -1,8 +1,12 @@
 /**
  * `deno task setup`: installs and builds what a run needs, idempotently (finished steps are
- * quick): npm packages, ElasticMQ (Maven Central), dynalite (npm), the notebooks' Jupyter venv
- * and Deno kernel, then `deno task build` (Rust extension, LLRT, JS bundles, layers). Checks that Chromium is
- * there for chart export. Flags: `--no-notebooks`, `--no-build`.
+ * quick). First the system packages (Chromium for chart export, a JVM and Maven, zstd, g++,
+ * curl, fonts; see `_prereqs.ts`): as root with apt-get the missing ones are installed,
+ * otherwise setup stops at once naming the one command that installs them, before any long
+ * work (so `deno task study` does not fail at its report after the whole benchmark). Then npm
+ * packages, ElasticMQ (Maven Central), dynalite (npm), the notebooks' Jupyter venv and Deno
+ * kernel, then `deno task build` (Rust extension, LLRT, JS bundles, layers). Flags:
+ * `--no-notebooks`, `--no-build`.
  *
  * @module
  */
@@ -14,6 +18,7 @@ import { ensureDynalite } from "../dynamodb/mod.ts";
 import { ensureNotebookTools } from "../jupyter.ts";
 import { buildAll } from "../build/all.ts";
 import { parseFlags, runCommand } from "./_flags.ts";
+import { ensurePrerequisites } from "./_prereqs.ts";
 
 /** AWS's Python runtime interface client, for the sandbox's conformance suite. */
 export const AWSLAMBDARIC_VERSION = "4.2.2";
@@ -45,20 +50,6 @@ async function ensureAwsLambdaRic(): Promise<void> {
   await Deno.writeTextFile(stamp, new Date().toISOString());
 }
 
-async function chromiumPath(): Promise<string | null> {
-  for (
-    const p of [Deno.env.get("CHROMIUM_BIN"), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-  ) {
-    if (!p) continue;
-    try {
-      if ((await Deno.stat(p)).isFile) return p;
-    } catch {
-      // try the next one
-    }
-  }
-  return null;
-}
-
 /** Parsed command line of `deno task setup`. */
 export interface SetupArgs {
   notebooks: boolean;
@@ -84,6 +75,13 @@ export function parseSetupArgs(args: string[]): SetupArgs {
 }
 
 async function setup(args: SetupArgs): Promise<number> {
+  try {
+    const installed = await ensurePrerequisites();
+    if (installed.length > 0) console.error(`setup: installed ${installed.join(" ")}`);
+  } catch (error) {
+    console.error(`setup: ${(error as Error).message}`);
+    return 1;
+  }
   const failures: string[] = [];
   const step = async (name: string, fn: () => Promise<unknown>) => {
     const t0 = performance.now();
@@ -112,13 +110,6 @@ async function setup(args: SetupArgs): Promise<number> {
         throw new Error(manifest.failures.map((f) => `${f.part}: ${f.error}`).join("; "));
       }
     });
-  }
-  const chromium = await chromiumPath();
-  if (chromium) console.error(`setup: Chromium at ${chromium}`);
-  else {
-    console.error(
-      "setup: Chromium not found: chart export (PNG/SVG) needs it — apt-get install chromium",
-    );
   }
   if (failures.length === 0) return 0;
   console.error(`setup: failed: ${failures.join(", ")}`);
