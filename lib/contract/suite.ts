@@ -191,6 +191,8 @@ export function runContractSuite(options: ContractSuiteOptions): void {
     assert.ok((registration?.at ?? Infinity) < (h.api.nextCalls[0] ?? -Infinity));
     assert.equal(await canConnect("127.0.0.1", h.port), true, `nothing listens on ${h.port}`);
     assert.deepEqual(h.api.errors, []);
+    // Its start must not fill every function's log with runtime or SDK notices.
+    assert.doesNotMatch(h.log(), /Warning|deprecat/i, "notices at start");
   });
 
   test("listens on 127.0.0.1 only", async (h) => {
