@@ -132,6 +132,8 @@ export interface SummaryInput {
   figures: readonly ReportFigure[];
   /** The newest fidelity result on this machine, for local runs; null or absent: none. */
   fidelity?: FidelityResult | null;
+  /** Markdown the summary opens with (a study's headline); absent: none. */
+  preface?: string;
 }
 
 /**
@@ -144,7 +146,7 @@ export function summaryMarkdown(input: SummaryInput): string {
   const { loaded, points, prices } = input;
   const summaries = summarize(loaded.frame);
   const comparisons = summaryComparisons(loaded.frame);
-  return [
+  return (input.preface ?? "") + [
     `# Battle of the Extensions: ${loaded.runs.map((r) => r.runId).join(", ")}`,
     "",
     runsTable(loaded),

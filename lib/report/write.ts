@@ -7,7 +7,7 @@
  */
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { loadRuns } from "../analysis/load.ts";
+import { type LoadedRuns, loadRuns } from "../analysis/load.ts";
 import { summarize } from "../analysis/summary.ts";
 import { ChartRenderer } from "../charts/chromium.ts";
 import { figureHtml, PLOTLY_FILE, plotlyPath } from "../charts/html.ts";
@@ -51,6 +51,8 @@ export interface ReportOptions {
    * `deno task fidelity` result on this machine; null: none).
    */
   fidelity?: FidelityResult | null;
+  /** Makes the Markdown `summary.md` opens with (a study's headline) from the loaded runs. */
+  preface?: (loaded: LoadedRuns) => string;
 }
 
 /** What {@link writeReport} wrote. */
@@ -99,7 +101,16 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   const fidelity = options.fidelity === undefined ? readLatestFidelity() : options.fidelity;
   write(
     "summary.md",
-    summaryMarkdown({ loaded, points, prices, coldShares, payloadBytes, figures, fidelity }),
+    summaryMarkdown({
+      loaded,
+      points,
+      prices,
+      coldShares,
+      payloadBytes,
+      figures,
+      fidelity,
+      ...(options.preface ? { preface: options.preface(loaded) } : {}),
+    }),
   );
   // The post (post.md, post.html, its open data): first without images, then with them.
   const post = (images: ReadonlyMap<string, FigureImages> | null) =>
