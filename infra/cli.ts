@@ -1,7 +1,7 @@
 /**
  * `deno task synth|deploy|destroy [--memory 128,1024] [--arch arm64,x86_64] [--variants ...]
  * [--region R] [--work-iterations N] [--payload-bytes N] [--timeout S] [--stack-name NAME]
- * [--profile P] [--build-dir DIR] [--output DIR] [--skip-bootstrap]`
+ * [--profile P] [--build-dir DIR] [--output DIR] [--skip-bootstrap] [--deploy-method M]`
  *
  * Drives the AWS CDK CLI (npm `aws-cdk`, pinned below and in deno.json) over `infra/app.ts`:
  * - `synth` works offline and writes CloudFormation templates to `infra/cdk.out/`; it names
@@ -41,6 +41,11 @@ export interface CliRequest {
   /** Cloud assembly folder (default `infra/cdk.out`). */
   output: string;
   skipBootstrap: boolean;
+  /**
+   * `change-set` (the CDK CLI's default) or `direct` (CreateStack/UpdateStack, for accounts or
+   * emulators without change sets).
+   */
+  deployMethod: "change-set" | "direct";
 }
 
 const COMMANDS = ["synth", "deploy", "destroy"] as const;
@@ -70,6 +75,7 @@ export function parseCli(args: string[]): CliRequest {
       "build-dir": { type: "string" },
       output: { type: "string" },
       "skip-bootstrap": { type: "boolean", default: false },
+      "deploy-method": { type: "string", default: "change-set" },
     },
   });
   const command = positionals[0];
@@ -94,6 +100,12 @@ export function parseCli(args: string[]): CliRequest {
   put("buildDir", values["build-dir"] === undefined ? undefined : resolve(values["build-dir"]));
   // Validate now, with the same rules the app applies, so a typo fails before the CDK CLI runs.
   resolveSettings((key) => context[key], {});
+  const deployMethod = values["deploy-method"];
+  if (deployMethod !== "change-set" && deployMethod !== "direct") {
+    throw new RangeError(
+      `Invalid --deploy-method "${deployMethod}": expected change-set or direct`,
+    );
+  }
   return {
     command: command as CliRequest["command"],
     context,
@@ -101,6 +113,7 @@ export function parseCli(args: string[]): CliRequest {
     profile: values.profile,
     output: resolve(values.output ?? CDK_OUT),
     skipBootstrap: values["skip-bootstrap"],
+    deployMethod,
   };
 }
 
@@ -142,6 +155,7 @@ export function cdkInvocations(
           "never",
           "--outputs-file",
           outputsFile(),
+          ...(request.deployMethod === "direct" ? ["--method", "direct"] : []),
           ...common,
         ],
       ];
