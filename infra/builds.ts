@@ -3,7 +3,10 @@
  * A synth skips what is missing and names it; a deploy (strict) refuses to start instead.
  *
  * Inputs per variant × architecture:
- * - function code: `build/functions/<variant>/` with `index.mjs|js|cjs` (handler `index.handler`);
+ * - function code: a named variant's `build/functions/<variant>/` with `index.mjs|js|cjs`
+ *   (handler `index.handler`); a composed variant's runtime folder, `build/runtimes/<runtime>/`
+ *   (`handler.py` for Python, `index.mjs` for the JS runtimes), or for the runtimes with native
+ *   code (`python-pyo3`, `rust`, `go`) `build/lambda/<arch>/runtimes/<runtime>/`;
  * - `rust` extension: `build/lambda/<arch>/battle-ext-rust`, cross-compiled with cargo-lambda;
  * - `js` extension: `build/layers/<variant>/extensions/<ext-name>` (bundle and launcher);
  * - LLRT (function runtime or extension runner): `build/lambda/<arch>/llrt` when it was
@@ -17,13 +20,24 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { BUILD_DIR, functionDir, layerDir, LLRT_BIN, LLRT_INFO, ROOT } from "../lib/paths.ts";
 import type { Arch } from "../lib/schema.ts";
-import { needsLlrt, type Variant } from "../lib/variants.ts";
+import {
+  type FunctionRuntime,
+  functionRuntimeSpec,
+  needsLlrt,
+  type Variant,
+  VARIANTS,
+} from "../lib/variants.ts";
+import { isNativeRuntime, lambdaRuntimeCodeDir, runtimeCodeDir } from "../lib/build/functions.ts";
 import type { InfraSettings } from "./settings.ts";
 
 /** Where the builds live; tests point these at fixtures. */
 export interface BuildLocations {
-  /** Function code folder of a variant. */
+  /** Function code folder of a named variant. */
   functionDir(variant: string): string;
+  /** A function runtime's code folder (arch-independent runtimes; `withSqs` for the JS ones). */
+  runtimeCodeDir(runtime: FunctionRuntime, withSqs: boolean): string;
+  /** A native function runtime's code folder built for a Lambda architecture. */
+  lambdaRuntimeCodeDir(runtime: FunctionRuntime, arch: Arch): string;
   /** Folder laid out like `/opt` holding a JS extension and its launcher. */
   layerDir(variant: string): string;
   /** The Rust extension cross-compiled for a Lambda architecture. */
@@ -38,6 +52,8 @@ export interface BuildLocations {
 /** The real build folder (`build/`). */
 export const DEFAULT_BUILD_LOCATIONS: BuildLocations = {
   functionDir,
+  runtimeCodeDir: (runtime, withSqs) => runtimeCodeDir(runtime, withSqs),
+  lambdaRuntimeCodeDir: (runtime, arch) => lambdaRuntimeCodeDir(runtime, arch),
   layerDir,
   rustLambdaBinary: (arch) => join(BUILD_DIR, "lambda", arch, "battle-ext-rust"),
   llrtLambdaBinary: (arch) => join(BUILD_DIR, "lambda", arch, "llrt"),
@@ -54,6 +70,8 @@ export const DEFAULT_BUILD_LOCATIONS: BuildLocations = {
 export function buildLocationsUnder(buildDir: string): BuildLocations {
   return {
     functionDir: (variant) => join(buildDir, "functions", variant),
+    runtimeCodeDir: (runtime, withSqs) => runtimeCodeDir(runtime, withSqs, buildDir),
+    lambdaRuntimeCodeDir: (runtime, arch) => lambdaRuntimeCodeDir(runtime, arch, buildDir),
     layerDir: (variant) => join(buildDir, "layers", variant),
     rustLambdaBinary: (arch) => join(buildDir, "lambda", arch, "battle-ext-rust"),
     llrtLambdaBinary: (arch) => join(buildDir, "lambda", arch, "llrt"),
@@ -175,8 +193,31 @@ function llrtProblem(info: LlrtInfo | null, locations: BuildLocations): string |
   return null;
 }
 
-function codeProblem(variant: Variant, locations: BuildLocations): string | null {
-  const dir = locations.functionDir(variant.name);
+/**
+ * Where a variant's code is for an architecture: a named variant's own folder, else its
+ * runtime's (built per architecture for runtimes with native code).
+ */
+function codeDirFor(variant: Variant, arch: Arch, locations: BuildLocations): string {
+  if (VARIANTS.some((v) => v.name === variant.name)) return locations.functionDir(variant.name);
+  return isNativeRuntime(variant.functionRuntime)
+    ? locations.lambdaRuntimeCodeDir(variant.functionRuntime, arch)
+    : locations.runtimeCodeDir(variant.functionRuntime, variant.mode === "direct");
+}
+
+/** True when a variant's code differs per architecture (a native runtime's composed cell). */
+function codePerArch(variant: Variant): boolean {
+  return !VARIANTS.some((v) => v.name === variant.name) && isNativeRuntime(variant.functionRuntime);
+}
+
+function codeProblem(variant: Variant, dir: string): string | null {
+  const spec = functionRuntimeSpec(variant.functionRuntime);
+  if (spec.sandboxRuntime === "python" || spec.sandboxRuntime === "provided") {
+    const entry = spec.sandboxRuntime === "python" ? "handler.py" : "bootstrap";
+    return isFile(join(dir, entry))
+      ? null
+      : `no ${variant.functionRuntime} function build (${shown(dir)}/${entry} missing; ` +
+        "run deno task build, which says why it could not make it)";
+  }
   const entry = ["index.mjs", "index.js", "index.cjs"].find((f) => isFile(join(dir, f)));
   if (!entry) return `no function code (${shown(dir)}/index.mjs missing; run deno task build)`;
   if (variant.functionRuntime === "llrt" && !isFile(join(dir, "bootstrap"))) {
@@ -218,9 +259,11 @@ export function planDeployment(
     };
     const crossLlrt = settings.architectures.some((a) => isFile(locations.llrtLambdaBinary(a)));
     let problem = needsLlrt(variant) && !crossLlrt ? llrtProblem(llrt, locations) : null;
-    problem ??= codeProblem(variant, locations);
+    if (!codePerArch(variant)) {
+      problem ??= codeProblem(variant, codeDirFor(variant, "x86_64", locations));
+    }
     if (!problem && ext?.build === "js") {
-      const launcher = join(locations.layerDir(variant.name), "extensions", ext.name);
+      const launcher = join(locations.layerDir(variant.extensionName), "extensions", ext.name);
       if (!isFile(launcher)) problem = `no JS extension layer (${shown(launcher)} missing)`;
     }
     if (problem) {
@@ -228,12 +271,16 @@ export function planDeployment(
       continue;
     }
     const archs = settings.architectures.filter((arch) => {
-      let archProblem: string | null = null;
-      if (needsLlrt(variant) && llrtFor(arch) === null) {
+      let archProblem: string | null = codePerArch(variant)
+        ? codeProblem(variant, codeDirFor(variant, arch, locations))
+        : null;
+      if (archProblem === null && needsLlrt(variant) && llrtFor(arch) === null) {
         archProblem = llrtProblem(llrt, locations) ??
           `the LLRT binary is built for ${llrt?.arch} (${shown(locations.llrtInfo)}) and ` +
             `${shown(locations.llrtLambdaBinary(arch))} is missing`;
-      } else if (ext?.build === "rust" && !isFile(locations.rustLambdaBinary(arch))) {
+      } else if (
+        archProblem === null && ext?.build === "rust" && !isFile(locations.rustLambdaBinary(arch))
+      ) {
         archProblem = `${shown(locations.rustLambdaBinary(arch))} missing ` +
           "(run scripts/build_lambda_rust.sh)";
       }
@@ -246,7 +293,7 @@ export function planDeployment(
           variant,
           arch,
           memoryMb,
-          codeDir: locations.functionDir(variant.name),
+          codeDir: codeDirFor(variant, arch, locations),
           extension: ext === null
             ? null
             : ext.build === "rust"
@@ -254,7 +301,7 @@ export function planDeployment(
             : {
               build: "js",
               name: ext.name,
-              layerDir: locations.layerDir(variant.name),
+              layerDir: locations.layerDir(variant.extensionName),
               perArch: ext.runner === "llrt",
             },
           llrt: needsLlrt(variant) ? llrtFor(arch) : null,

@@ -1,5 +1,6 @@
 /**
  * `deno task synth|deploy|destroy [--memory 128,1024] [--arch arm64,x86_64] [--variants ...]
+ * [--functions nodejs,python,...] [--extensions none,rust,...] [--workloads sqs,cpu,none]
  * [--region R] [--work-iterations N] [--payload-bytes N] [--timeout S] [--stack-name NAME]
  * [--profile P] [--build-dir DIR] [--output DIR] [--skip-bootstrap] [--deploy-method M]`
  *
@@ -66,6 +67,9 @@ export function parseCli(args: string[]): CliRequest {
       memory: { type: "string" },
       arch: { type: "string" },
       variants: { type: "string" },
+      functions: { type: "string" },
+      extensions: { type: "string" },
+      workloads: { type: "string" },
       region: { type: "string" },
       "work-iterations": { type: "string" },
       "payload-bytes": { type: "string" },
@@ -91,6 +95,9 @@ export function parseCli(args: string[]): CliRequest {
   put("memory", values.memory);
   put("arch", values.arch);
   put("variants", values.variants);
+  put("functions", values.functions);
+  put("extensions", values.extensions);
+  put("workloads", values.workloads);
   put("region", values.region);
   put("workIterations", values["work-iterations"]);
   put("payloadBytes", values["payload-bytes"]);

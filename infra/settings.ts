@@ -9,6 +9,9 @@
  * | `memory`         | `BATTLE_MEMORY`          | `128,512,1024`          |
  * | `arch`           | `BATTLE_ARCH`            | `arm64,x86_64`          |
  * | `variants`       | `BATTLE_VARIANTS`        | every variant           |
+ * | `functions`      | `BATTLE_FUNCTIONS`       | none (crossed with `extensions`, `workloads`) |
+ * | `extensions`     | `BATTLE_EXTENSIONS`      | `none` when `functions` is given |
+ * | `workloads`      | `BATTLE_WORKLOADS`       | `sqs` when `functions` is given  |
  * | `region`         | `AWS_REGION`             | none (environment-agnostic stack) |
  * | `workIterations` | `BATTLE_WORK_ITERATIONS` | `2000`                  |
  * | `payloadBytes`   | `BATTLE_PAYLOAD_BYTES`   | `1024`                  |
@@ -21,7 +24,7 @@
  */
 import type { Arch } from "../lib/schema.ts";
 import { parseArchList, parseMemoryList } from "../lib/bench/matrix.ts";
-import { parseVariantList, type Variant } from "../lib/variants.ts";
+import { expandVariants, type Variant } from "../lib/variants.ts";
 
 /** Everything the stack is built from. */
 export interface InfraSettings {
@@ -33,8 +36,10 @@ export interface InfraSettings {
   memorySizes: number[];
   /** Function architectures. */
   architectures: Arch[];
-  /** Variants to deploy, in report order of the list given. */
+  /** Variants to deploy: `variants`, then the cross product (lib/variants.ts `expandVariants`). */
   variants: Variant[];
+  /** Combinations of the cross product that cannot run, with the reason. */
+  impossible: { name: string; reason: string }[];
   /** `BATTLE_WORK_ITERATIONS` of every function. */
   workIterations: number;
   /** `BATTLE_PAYLOAD_BYTES` of every function. */
@@ -47,6 +52,16 @@ export interface InfraSettings {
   buildDir: string | undefined;
 }
 
+function variantsOf(get: (key: string) => string | undefined) {
+  const selection: Record<string, string> = {};
+  for (const key of ["variants", "functions", "extensions", "workloads"]) {
+    const value = get(key);
+    if (value !== undefined) selection[key] = value;
+  }
+  const { variants, skipped } = expandVariants(selection);
+  return { variants, impossible: skipped };
+}
+
 /** The default `stackName`. */
 export const DEFAULT_STACK_NAME = "BattleOfTheExtensions";
 
@@ -55,6 +70,9 @@ export const SETTING_ENV: Readonly<Record<string, readonly string[]>> = {
   memory: ["BATTLE_MEMORY"],
   arch: ["BATTLE_ARCH"],
   variants: ["BATTLE_VARIANTS"],
+  functions: ["BATTLE_FUNCTIONS"],
+  extensions: ["BATTLE_EXTENSIONS"],
+  workloads: ["BATTLE_WORKLOADS"],
   region: ["AWS_REGION"],
   workIterations: ["BATTLE_WORK_ITERATIONS"],
   payloadBytes: ["BATTLE_PAYLOAD_BYTES"],
@@ -116,7 +134,7 @@ export function resolveSettings(
     region: get("region"),
     memorySizes: parseMemoryList(get("memory") ?? "128,512,1024"),
     architectures: parseArchList(get("arch") ?? "arm64,x86_64"),
-    variants: parseVariantList(get("variants")),
+    ...variantsOf(get),
     workIterations: wholeNumber("workIterations", get("workIterations") ?? "2000", 0),
     payloadBytes: wholeNumber("payloadBytes", get("payloadBytes") ?? "1024", 0),
     timeoutSeconds: wholeNumber("timeoutSeconds", get("timeoutSeconds") ?? "30", 1, 900),

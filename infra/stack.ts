@@ -48,6 +48,7 @@ import type { Construct } from "constructs";
 import { CONTRACT } from "../extensions/src/contract.ts";
 import type { Arch } from "../lib/schema.ts";
 import { functionEnvironment } from "../lib/function_env.ts";
+import { type FunctionRuntimeSpec, functionRuntimeSpec } from "../lib/variants.ts";
 import { functionOutputKey as outputKey, stackFunctionName } from "../lib/aws/outputs.ts";
 import type { DeploymentPlan, PlannedFunction } from "./builds.ts";
 import type { InfraSettings } from "./settings.ts";
@@ -82,6 +83,13 @@ export function functionOutputKey(
 ): string {
   return outputKey({ ...fn, variant: fn.variant.name });
 }
+
+/** The Lambda runtime of each function runtime's `lambdaRuntime` (lib/variants.ts). */
+export const LAMBDA_RUNTIMES: Record<FunctionRuntimeSpec["lambdaRuntime"], lambda.Runtime> = {
+  "nodejs22.x": lambda.Runtime.NODEJS_22_X,
+  "python3.12": lambda.Runtime.PYTHON_3_12,
+  "provided.al2023": lambda.Runtime.PROVIDED_AL2023,
+};
 
 const ARCHITECTURES: Record<Arch, lambda.Architecture> = {
   arm64: lambda.Architecture.ARM_64,
@@ -186,8 +194,9 @@ export class BattleStack extends Stack {
 
   #layersFor(fn: PlannedFunction): lambda.ILayerVersion[] {
     const ext = fn.extension;
+    // One layer per extension build, shared by every variant that carries it.
     if (ext?.build === "rust") {
-      const key = `${fn.variant.name}-${fn.arch}`;
+      const key = `${fn.variant.extensionName}-${fn.arch}`;
       return [this.#layer(key, () => ({
         code: lambda.Code.fromAsset(
           stageFile(ext.binary, join(this.#props.stagingDir, key), `extensions/${ext.name}`),
@@ -197,9 +206,11 @@ export class BattleStack extends Stack {
       }))];
     }
     if (ext?.build === "js") {
-      const key = ext.perArch ? `${fn.variant.name}-${fn.arch}` : fn.variant.name;
+      const key = ext.perArch ? `${fn.variant.extensionName}-${fn.arch}` : fn.variant.extensionName;
       return [this.#layer(key, () => ({
-        code: lambda.Code.fromAsset(this.#folderFor(fn, ext.layerDir, `layer-${fn.variant.name}`)),
+        code: lambda.Code.fromAsset(
+          this.#folderFor(fn, ext.layerDir, `layer-${fn.variant.extensionName}`),
+        ),
         compatibleArchitectures: ext.perArch
           ? [ARCHITECTURES[fn.arch]]
           : [lambda.Architecture.ARM_64, lambda.Architecture.X86_64],
@@ -237,15 +248,15 @@ export class BattleStack extends Stack {
       queueUrl: this.queue.queueUrl,
       extensionPort: EXTENSION_PORT,
     });
-    const llrtRuntime = fn.variant.functionRuntime === "llrt";
+    const runtime = functionRuntimeSpec(fn.variant.functionRuntime);
     const func = new lambda.Function(this, id, {
       functionName: name,
       description: fn.variant.description,
-      runtime: llrtRuntime ? lambda.Runtime.PROVIDED_AL2023 : lambda.Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIMES[runtime.lambdaRuntime],
       architecture: ARCHITECTURES[fn.arch],
       memorySize: fn.memoryMb,
       timeout: Duration.seconds(settings.timeoutSeconds),
-      handler: "index.handler",
+      handler: runtime.handler,
       code: lambda.Code.fromAsset(this.#folderFor(fn, fn.codeDir, `function-${fn.variant.name}`)),
       layers: this.#layersFor(fn),
       environment,
@@ -259,6 +270,9 @@ export class BattleStack extends Stack {
     // GetQueueUrl nor GetQueueAttributes (which grantSendMessages would add) is needed.
     if (fn.variant.mode !== "none") this.queue.grant(func, "sqs:SendMessage");
     Tags.of(func).add("variant", fn.variant.name);
+    Tags.of(func).add("function-runtime", fn.variant.functionRuntime);
+    Tags.of(func).add("extension", fn.variant.extensionName);
+    Tags.of(func).add("workload", fn.variant.workload);
     Tags.of(func).add("arch", fn.arch);
     Tags.of(func).add("memory", String(fn.memoryMb));
     this.functions.set(name, func);
@@ -267,6 +281,9 @@ export class BattleStack extends Stack {
       value: JSON.stringify({
         functionName: name,
         variant: fn.variant.name,
+        functionRuntime: fn.variant.functionRuntime,
+        extension: fn.variant.extensionName,
+        workload: fn.variant.workload,
         memoryMb: fn.memoryMb,
         arch: fn.arch,
         logGroupName: `/aws/lambda/${name}`,

@@ -279,6 +279,9 @@ Deno.test("BattleStack tags every resource with the study and outputs each funct
     assert.deepEqual(value, {
       functionName: functionName("BattleOfTheExtensions", fn),
       variant: fn.variant.name,
+      functionRuntime: fn.variant.functionRuntime,
+      extension: fn.variant.extensionName,
+      workload: fn.variant.workload,
       memoryMb: fn.memoryMb,
       arch: fn.arch,
       logGroupName: `/aws/lambda/${functionName("BattleOfTheExtensions", fn)}`,

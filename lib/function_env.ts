@@ -9,7 +9,7 @@ import type { Variant } from "./variants.ts";
 /** What the environment is made from. */
 export interface FunctionEnvOptions {
   variant: Variant;
-  /** Hash rounds per invocation (`BATTLE_WORK_ITERATIONS`). */
+  /** Hash rounds per invocation (`BATTLE_WORK_ITERATIONS`); 0 for workload `none`. */
   workIterations: number;
   /** Default payload size when the event names none (`BATTLE_PAYLOAD_BYTES`). */
   payloadBytes: number;
@@ -43,7 +43,8 @@ export function functionEnvironment(o: FunctionEnvOptions): Record<string, strin
   const env: Record<string, string> = {
     BATTLE_MODE: o.variant.mode,
     BATTLE_QUEUE_URL: o.queueUrl,
-    BATTLE_WORK_ITERATIONS: String(o.workIterations),
+    // A hello function (workload none) does no work, whatever the deployment's setting.
+    BATTLE_WORK_ITERATIONS: String(o.variant.workload === "none" ? 0 : o.workIterations),
     BATTLE_PAYLOAD_BYTES: String(o.payloadBytes),
     BATTLE_EXTENSION_URL: `http://127.0.0.1:${o.extensionPort}/messages`,
   };

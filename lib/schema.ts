@@ -47,11 +47,27 @@ export const ARCHS = ["x86_64", "arm64"] as const;
 /** A Lambda architecture. */
 export type Arch = typeof ARCHS[number];
 
-/** One invocation, as a plain object (the in-memory form of a Parquet row). */
+/**
+ * The version of the invocation schema; bumped whenever a column is added, removed or changes
+ * meaning. 2 added `function_runtime`, `extension` and `workload` beside `variant`.
+ */
+export const INVOCATION_SCHEMA_VERSION = 2;
+
+/**
+ * One invocation, as a plain object (the in-memory form of a Parquet row). The cell's parts
+ * (`function_runtime`, `extension`, `workload`) may be left out in memory; they are stored as
+ * null then, like every column a source cannot know.
+ */
 export interface InvocationRow {
   run_id: string;
   backend: Backend | null;
   variant: string | null;
+  /** `nodejs`, `llrt`, `python`, `python-pyo3`, `rust`, `go`; null where unknown. */
+  function_runtime?: string | null;
+  /** The extension's name in the manifest, `none` without one; null where unknown. */
+  extension?: string | null;
+  /** `sqs`, `cpu`, `none`, ...; null where unknown. */
+  workload?: string | null;
   arch: Arch | null;
   memory_mb: number | null;
   request_id: string;
@@ -75,6 +91,9 @@ export const INVOCATION_COLUMNS = {
   run_id: "Utf8",
   backend: "Utf8",
   variant: "Utf8",
+  function_runtime: "Utf8",
+  extension: "Utf8",
+  workload: "Utf8",
   arch: "Utf8",
   memory_mb: "Int32",
   request_id: "Utf8",

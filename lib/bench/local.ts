@@ -9,8 +9,9 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { functionDir, layerDir, LLRT_BIN } from "../paths.ts";
-import { needsLlrt } from "../variants.ts";
+import { layerDir, LLRT_BIN } from "../paths.ts";
+import { functionRuntimeSpec, needsLlrt } from "../variants.ts";
+import { AWSLAMBDARIC_DIR, BOTO3_DIR, codeDirOf } from "../build/functions.ts";
 import { functionEnvironment } from "../function_env.ts";
 import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
 import { type LlrtInfo, llrtLabel, readLlrtInfo } from "../llrt/mod.ts";
@@ -20,6 +21,7 @@ import { type Cell, cellLabel, hostArch } from "./matrix.ts";
 import type { CellContext, PlatformAdapter, PreparedCell } from "./protocol.ts";
 import type { CellPlan } from "./types.ts";
 import { DEFAULT_LOCAL_SETTINGS } from "./local_settings.ts";
+import { commandOutput } from "./run_info.ts";
 
 export { DEFAULT_LOCAL_SETTINGS };
 
@@ -36,6 +38,47 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Where the sandbox's function runtimes differ in version from what Lambda deploys (the
+ * managed runtimes of lib/variants.ts): one line each, for run.json and the report.
+ *
+ * @param versions The host's `python3 --version` and `node --version` (default: asked here).
+ * @returns The notes; none where the versions agree.
+ * @example
+ * ```ts
+ * import { localRuntimeNotes } from "./local.ts";
+ * const notes = await localRuntimeNotes({ python: "Python 3.11.7", node: "v22.1.0" });
+ * notes[0]; // "python, python-pyo3: the sandbox runs Python 3.11.7 (python3 here); Lambda deploys python3.12"
+ * ```
+ */
+export async function localRuntimeNotes(
+  versions?: { python: string | null; node: string | null },
+): Promise<string[]> {
+  const v = versions ?? {
+    python: await commandOutput("python3", ["--version"]),
+    node: await commandOutput("node", ["--version"]),
+  };
+  const deployed = (name: string) => functionRuntimeSpec(name).lambdaRuntime;
+  const notes: string[] = [];
+  const py = /Python (\d+)\.(\d+)/.exec(v.python ?? "");
+  const pyDeployed = /python(\d+)\.(\d+)/.exec(deployed("python"));
+  if (py === null) {
+    notes.push(`python, python-pyo3: no python3 here; Lambda deploys ${deployed("python")}`);
+  } else if (py[1] !== pyDeployed?.[1] || py[2] !== pyDeployed?.[2]) {
+    notes.push(
+      `python, python-pyo3: the sandbox runs ${v.python} (python3 here); Lambda deploys ${
+        deployed("python")
+      }`,
+    );
+  }
+  const node = /^v(\d+)\./.exec(v.node ?? "");
+  const nodeDeployed = /nodejs(\d+)/.exec(deployed("nodejs"));
+  if (node !== null && node[1] !== nodeDeployed?.[1]) {
+    notes.push(`nodejs: the sandbox runs Node.js ${v.node}; Lambda deploys ${deployed("nodejs")}`);
+  }
+  return notes;
+}
+
 /** How the sandbox models Lambda's Init CPU and code loading (see `SandboxOptions`). */
 export type LocalModels = Pick<SandboxOptions, "initCpus" | "codeLoading">;
 
@@ -47,6 +90,7 @@ export class LocalBackend implements PlatformAdapter {
   #llrt: LlrtInfo;
   #settings: FunctionSettings;
   #models: LocalModels;
+  #runtimeNotes: string[] = [];
 
   private constructor(
     sqs: ElasticMQ,
@@ -71,7 +115,9 @@ export class LocalBackend implements PlatformAdapter {
     models: LocalModels = {},
   ): Promise<LocalBackend> {
     const llrt = await readLlrtInfo();
-    return new LocalBackend(await startElasticMQ({ port: 0 }), llrt, settings, models);
+    const backend = new LocalBackend(await startElasticMQ({ port: 0 }), llrt, settings, models);
+    backend.#runtimeNotes = await localRuntimeNotes();
+    return backend;
   }
 
   describe(): LocalBackendFacts {
@@ -82,51 +128,35 @@ export class LocalBackend implements PlatformAdapter {
       sandboxControls: this.#controls,
       llrt: this.#llrt,
       llrtLabel: llrtLabel(this.#llrt),
+      runtimeNotes: this.#runtimeNotes,
     };
   }
 
   skipReason(cell: Cell): string | null {
-    if (cell.arch !== hostArch()) {
-      return `the local sandbox runs on this host's architecture (${hostArch()}) only`;
-    }
-    const v = cell.variant;
-    if (needsLlrt(v) && !this.#llrt.available) return `no LLRT: ${this.#llrt.reason}`;
-    const needed = [join(functionDir(v.name), "index.mjs")];
-    if (v.extension) needed.push(join(layerDir(v.name), "extensions", v.extension.name));
-    const missing = needed.filter((p) => !existsSync(p));
-    if (missing.length > 0) return `not built (${missing.join(", ")}): run deno task build`;
-    return null;
+    return localSkipReason(cell, this.#llrt);
   }
 
   async prepare(cell: Cell, plan: CellPlan, context: CellContext): Promise<PreparedCell> {
     const label = cellLabel(cell);
     const v = cell.variant;
     const queueUrl = await this.#sqs.createQueue(`battle-${label}`.replace(/[^A-Za-z0-9_-]/g, "-"));
-    const settings = this.#settings;
+    const fn = cellFunction(cell, {
+      settings: this.#settings,
+      payloadBytes: plan.payloadBytes,
+      queueUrl,
+      extensionPort: await freePort(),
+      sqsEndpoint: this.#sqs.endpoint,
+      llrt: this.#llrt,
+    });
+    const settings = fn.settings;
     const sandbox = await Sandbox.create({
       ...this.#models,
-      codeDir: functionDir(v.name),
-      ...(v.extension ? { optDir: layerDir(v.name) } : {}),
-      runtime: v.functionRuntime === "llrt" ? "llrt" : "node",
-      handler: "index.handler",
+      ...fn.sandbox,
       memoryMb: cell.memoryMb,
       timeoutS: settings.timeoutS,
       functionName: `battle-${label}`,
       logDir: context.logDir,
-      llrtBin: this.#llrt.available ? this.#llrt.path : LLRT_BIN,
-      env: {
-        ...functionEnvironment({
-          variant: v,
-          workIterations: settings.workIterations,
-          payloadBytes: plan.payloadBytes,
-          queueUrl,
-          extensionPort: await freePort(),
-        }),
-        AWS_ENDPOINT_URL_SQS: this.#sqs.endpoint,
-        AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: "local",
-        AWS_SECRET_ACCESS_KEY: "local",
-      },
+      env: { ...fn.environment, ...fn.platformEnvironment },
     });
     this.#controls ??= { ...sandbox.controls };
     const sqs = this.#sqs;
@@ -163,4 +193,103 @@ export class LocalBackend implements PlatformAdapter {
   async close(): Promise<void> {
     await this.#sqs.stop();
   }
+}
+
+/**
+ * Why a cell cannot run in the local sandbox (another architecture, no LLRT, not built), or
+ * null when it can.
+ *
+ * @param cell The cell.
+ * @param llrt Which LLRT the build made.
+ * @returns The reason, or null.
+ */
+export function localSkipReason(cell: Cell, llrt: LlrtInfo): string | null {
+  if (cell.arch !== hostArch()) {
+    return `the local sandbox runs on this host's architecture (${hostArch()}) only`;
+  }
+  const v = cell.variant;
+  if (needsLlrt(v) && !llrt.available) return `no LLRT: ${llrt.reason}`;
+  const runtime = functionRuntimeSpec(v.functionRuntime);
+  const code = codeDirOf(v);
+  const entry = runtime.sandboxRuntime === "python"
+    ? "handler.py"
+    : runtime.sandboxRuntime === "provided"
+    ? "bootstrap"
+    : "index.mjs";
+  const needed = [join(code, entry)];
+  if (runtime.sandboxRuntime === "python") {
+    needed.push(join(AWSLAMBDARIC_DIR, "awslambdaric"));
+    if (v.mode === "direct") needed.push(join(BOTO3_DIR, "boto3"));
+  }
+  if (v.extension) needed.push(join(layerDir(v.extensionName), "extensions", v.extension.name));
+  const missing = needed.filter((p) => !existsSync(p));
+  if (missing.length > 0) return `not built (${missing.join(", ")}): run deno task build`;
+  return null;
+}
+
+/** A cell's function as the sandbox runs it (shared by the local adapter and `deno task serve`). */
+export interface CellFunction {
+  /** Code, layers, runtime, handler and LLRT binary. */
+  sandbox: {
+    codeDir: string;
+    optDir?: string;
+    runtime: SandboxOptions["runtime"];
+    handler: string;
+    llrtBin: string;
+  };
+  /** The function's own variables, as the stack sets them (`functionEnvironment`). */
+  environment: Record<string, string>;
+  /** What the platform adds here: the SQS endpoint, region and keys, the runtime's packages. */
+  platformEnvironment: Record<string, string>;
+  /** What the function runs with (a hello function, workload none, does no work). */
+  settings: FunctionSettings;
+}
+
+/**
+ * Builds a cell's function from the variant's build, as the local adapter runs it.
+ *
+ * @param cell The cell.
+ * @param o What every function runs with, its payload size, the queue and SQS endpoint, the
+ *   extension's loopback port and which LLRT the build made.
+ * @returns The sandbox options and variables.
+ */
+export function cellFunction(cell: Cell, o: {
+  settings: FunctionSettings;
+  payloadBytes: number;
+  queueUrl: string;
+  extensionPort: number;
+  sqsEndpoint: string;
+  llrt: LlrtInfo;
+}): CellFunction {
+  const v = cell.variant;
+  // A hello function (workload none) does no work, whatever the run's setting.
+  const settings = v.workload === "none" ? { ...o.settings, workIterations: 0 } : o.settings;
+  const runtime = functionRuntimeSpec(v.functionRuntime);
+  return {
+    sandbox: {
+      codeDir: codeDirOf(v),
+      ...(v.extension ? { optDir: layerDir(v.extensionName) } : {}),
+      runtime: runtime.sandboxRuntime,
+      handler: runtime.handler,
+      llrtBin: o.llrt.available ? o.llrt.path : LLRT_BIN,
+    },
+    environment: functionEnvironment({
+      variant: v,
+      workIterations: settings.workIterations,
+      payloadBytes: o.payloadBytes,
+      queueUrl: o.queueUrl,
+      extensionPort: o.extensionPort,
+    }),
+    platformEnvironment: {
+      // awslambdaric and boto3 are the Python runtime's own packages (/var/runtime on Lambda).
+      ...(runtime.sandboxRuntime === "python"
+        ? { PYTHONPATH: [AWSLAMBDARIC_DIR, BOTO3_DIR].join(":") }
+        : {}),
+      AWS_ENDPOINT_URL_SQS: o.sqsEndpoint,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+    },
+    settings,
+  };
 }

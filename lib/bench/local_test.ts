@@ -6,7 +6,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { INVOCATION_COLUMN_NAMES } from "../schema.ts";
 import { variantByName } from "../variants.ts";
-import { invocationRows, readInvocations, readRunManifest } from "../store/mod.ts";
+import {
+  invocationRows,
+  readInvocations,
+  readRunManifest,
+  RUN_MANIFEST_SCHEMA_VERSION,
+} from "../store/mod.ts";
 import { LocalBackend } from "./local.ts";
 import { runBench } from "./run.ts";
 
@@ -65,7 +70,7 @@ Deno.test("local bench writes a Parquet run whose cold rows have Init Duration a
     assert.ok(peak("node") > peak("rust"), `node ${peak("node")} MB > rust ${peak("rust")} MB`);
 
     const run = readRunManifest(summary.runDir)!;
-    assert.equal(run.schemaVersion, 1);
+    assert.equal(run.schemaVersion, RUN_MANIFEST_SCHEMA_VERSION);
     assert.equal(run.status, "complete");
     assert.deepEqual(run.config.functionSettings, { workIterations: 200, timeoutS: 10 });
     for (const c of run.cells) {

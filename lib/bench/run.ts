@@ -5,7 +5,12 @@
  * @module
  */
 import { join } from "node:path";
-import type { Arch, InvocationRow, RunStatus } from "../schema.ts";
+import {
+  type Arch,
+  INVOCATION_SCHEMA_VERSION,
+  type InvocationRow,
+  type RunStatus,
+} from "../schema.ts";
 import type { Variant } from "../variants.ts";
 import { type Cell, cellLabel, expandMatrix, type SkippedCell } from "./matrix.ts";
 import { Progress } from "./progress.ts";
@@ -87,6 +92,7 @@ export async function runBench(
 
   const manifest = (status: RunStatus): RunManifest => ({
     schemaVersion: RUN_MANIFEST_SCHEMA_VERSION,
+    invocationSchemaVersion: INVOCATION_SCHEMA_VERSION,
     runId,
     status,
     backend: backend.name,
@@ -155,6 +161,9 @@ export async function runBench(
       cellRecords.push({
         cell: label,
         variant: cell.variant.name,
+        functionRuntime: cell.variant.functionRuntime,
+        extension: cell.variant.extensionName,
+        workload: cell.variant.workload,
         memoryMb: cell.memoryMb,
         arch: cell.arch,
         settings: result.settings,

@@ -43,11 +43,13 @@ function readLlrtInfoOrNull(): LlrtInfo | null {
 
 /** Versions of everything that shapes the numbers. */
 export async function toolVersions(): Promise<ToolVersions> {
-  const [node, rustc, cargo, java] = await Promise.all([
+  const [node, rustc, cargo, java, python, go] = await Promise.all([
     commandOutput("node", ["--version"]),
     commandOutput("rustc", ["--version"]),
     commandOutput("cargo", ["--version"]),
     commandOutput("java", ["--version"]).then((v) => v?.split("\n")[0] ?? null),
+    commandOutput("python3", ["--version"]),
+    commandOutput("go", ["version"]),
   ]);
   return {
     deno: Deno.version.deno,
@@ -56,6 +58,8 @@ export async function toolVersions(): Promise<ToolVersions> {
     rustc,
     cargo,
     java,
+    python,
+    go,
     llrt: readLlrtInfoOrNull(),
     builds: readJsonOrNull(BUILD_MANIFEST),
   };

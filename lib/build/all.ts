@@ -1,6 +1,7 @@
 /**
  * Builds every artifact a run needs — the Rust extension, LLRT (release, `LLRT_BIN`, or the
- * llrt_core crate build), the JS bundles, and the per-variant layer and function folders — then
+ * llrt_core crate build), the JS bundles, the per-variant layer and function folders, and the
+ * function folder of every function runtime (lib/build/functions.ts) — then
  * writes `build/build.json` (`deno task build`, and a step of `deno task setup`). A part that
  * cannot be built is reported with its reason; the rest still builds.
  *
@@ -11,6 +12,7 @@ import { BUILD_DIR, BUILD_MANIFEST, ROOT } from "../paths.ts";
 import { writeTextAtomic } from "../store/mod.ts";
 import { type Artifact, buildJsBundles } from "./js.ts";
 import { assembleLayers, describeAssembled } from "./layers.ts";
+import { buildFunctionRuntimes, describeRuntimeBuild, type RuntimeBuild } from "./functions.ts";
 import { buildRustExtension, RUST_BLANK_EXTENSION_PACKAGE } from "./rust.ts";
 import { stageHostRustForLambda } from "./lambda_rust.ts";
 import { hostArch } from "../bench/matrix.ts";
@@ -21,6 +23,8 @@ export interface BuildManifest {
   builtAt: string;
   artifacts: Artifact[];
   variants: { variant: string; status: "ready" | "skipped"; reason: string | null }[];
+  /** Per function runtime: ready (with its Lambda architectures) or skipped with the reason. */
+  runtimes: RuntimeBuild[];
   llrt: unknown;
   failures: { part: string; error: string }[];
 }
@@ -80,6 +84,13 @@ export async function buildAll(
   const js = await attempt("JS bundles (esbuild)", () => buildJsBundles());
   if (js) artifacts.push(...js);
   const assembled = await attempt("layers and function folders", () => assembleLayers()) ?? [];
+  const runtimes = await attempt(
+    "function runtimes (esbuild, pip, maturin, cargo, go build)",
+    () => buildFunctionRuntimes(undefined, log),
+  ) ?? [];
+  for (const r of runtimes) {
+    artifacts.push(...r.artifacts.map((a) => ({ ...a, name: `${r.runtime}: ${a.name}` })));
+  }
   const manifest: BuildManifest = {
     builtAt: new Date().toISOString(),
     artifacts,
@@ -88,6 +99,7 @@ export async function buildAll(
       status: v.status,
       reason: v.status === "skipped" ? v.reason : null,
     })),
+    runtimes,
     llrt,
     failures,
   };
@@ -115,5 +127,7 @@ export async function buildAll(
   }
   summary.push("");
   for (const v of assembled) summary.push(describeAssembled(v));
+  summary.push("");
+  for (const r of runtimes) summary.push(describeRuntimeBuild(r));
   return { manifest, summary };
 }

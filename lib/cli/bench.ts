@@ -1,17 +1,19 @@
 /**
- * `deno task bench [--backend local|aws] [--variants rust,node,...] [--memory 128,512,...]
+ * `deno task bench [--backend local|aws] [--variants rust,node,...] [--functions nodejs,python,...]
+ * [--extensions none,rust,...] [--workloads sqs,cpu,none] [--memory 128,512,...]
  * [--arch x86_64,arm64] [--cold N] [--warm M] [--out DIR] [--payload-bytes B]
  * [--work-iterations I] [--concurrency C] [--timeout S] [--region R] [--init-cpus C]
  * [--code-loading evict|cached]`
  *
  * Runs the matrix, writes `invocations.parquet` and `run.json` into the run folder and prints
- * that folder last.
+ * that folder last. `--functions` × `--extensions` × `--workloads` is expanded by
+ * `expandVariants()` (lib/variants.ts), beside the named `--variants`.
  *
  * @module
  */
 import { numberFlag, parseFlags, runCommand } from "./_flags.ts";
 import { type LambdaModels, MODEL_FLAGS, parseModelFlags } from "./_models.ts";
-import { parseVariantList } from "../variants.ts";
+import { expandVariants, type Variant } from "../variants.ts";
 import { hostArch, parseArchList, parseMemoryList } from "../bench/matrix.ts";
 import type { CellPlan } from "../bench/types.ts";
 import type { PlatformAdapter } from "../bench/protocol.ts";
@@ -22,7 +24,9 @@ import { runBench } from "../bench/run.ts";
 /** Parsed command line of `deno task bench`. */
 export interface BenchArgs {
   backend: "local" | "aws";
-  variants: ReturnType<typeof parseVariantList>;
+  variants: Variant[];
+  /** Combinations of the cross product that cannot run, with the reason. */
+  impossible: { name: string; reason: string }[];
   memoryMb: number[];
   archs: ReturnType<typeof parseArchList>;
   plan: CellPlan;
@@ -50,6 +54,9 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     options: {
       backend: { type: "string", default: "local" },
       variants: { type: "string" },
+      functions: { type: "string" },
+      extensions: { type: "string" },
+      workloads: { type: "string" },
       memory: { type: "string", default: "128,512,1024" },
       arch: { type: "string" },
       cold: { type: "string", default: "10" },
@@ -72,9 +79,16 @@ export function parseBenchArgs(args: string[]): BenchArgs {
   const archs = values.arch === undefined
     ? (backend === "local" ? [hostArch()] : parseArchList("x86_64,arm64"))
     : parseArchList(values.arch);
+  const { variants, skipped: impossible } = expandVariants(values);
+  if (variants.length === 0) {
+    throw new RangeError(
+      `Nothing to run: ${impossible.map((c) => `${c.name} (${c.reason})`).join("; ")}`,
+    );
+  }
   const parsed: BenchArgs = {
     backend,
-    variants: parseVariantList(values.variants),
+    variants,
+    impossible,
     memoryMb: parseMemoryList(values.memory),
     archs,
     plan: {
@@ -132,6 +146,7 @@ async function makeBackend(args: BenchArgs): Promise<PlatformAdapter> {
 }
 
 async function bench(args: BenchArgs): Promise<number> {
+  for (const c of args.impossible) console.error(`bench: leaving out ${c.name}: ${c.reason}`);
   const backend = await makeBackend(args);
   const summary = await runBench(backend, {
     variants: args.variants,

@@ -14,9 +14,24 @@ export interface RunMeta {
   run_id: string;
   backend: Backend | null;
   variant: string | null;
+  /** The cell's parts (see the schema); null or absent where unknown. */
+  function_runtime?: string | null;
+  extension?: string | null;
+  workload?: string | null;
   arch: Arch | null;
   /** Configured memory; used only where no REPORT states `Memory Size`. */
   memory_mb: number | null;
+}
+
+/** The cell's parts of a row, where the run states them (absent ones read as null). */
+function cellParts(
+  meta: RunMeta,
+): Pick<InvocationRow, "function_runtime" | "extension" | "workload"> {
+  const parts: Pick<InvocationRow, "function_runtime" | "extension" | "workload"> = {};
+  if (meta.function_runtime != null) parts.function_runtime = meta.function_runtime;
+  if (meta.extension != null) parts.extension = meta.extension;
+  if (meta.workload != null) parts.workload = meta.workload;
+  return parts;
 }
 
 /** What the invoker measured for one request id. */
@@ -244,6 +259,7 @@ function toRow(
     run_id: meta.run_id,
     backend: meta.backend,
     variant: meta.variant,
+    ...cellParts(meta),
     arch: meta.arch,
     memory_mb: Math.round(r.memorySizeMb),
     request_id: id,
@@ -267,6 +283,7 @@ function missingRow(id: string, meta: RunMeta, seen: ClientObservation): Invocat
     run_id: meta.run_id,
     backend: meta.backend,
     variant: meta.variant,
+    ...cellParts(meta),
     arch: meta.arch,
     memory_mb: meta.memory_mb,
     request_id: id,
@@ -435,6 +452,9 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
     run_id: meta.run_id,
     backend: meta.backend,
     variant: meta.variant,
+    function_runtime: meta.function_runtime ?? null,
+    extension: meta.extension ?? null,
+    workload: meta.workload ?? null,
     arch: meta.arch,
     memory_mb: memory,
     request_id: ids ?? { batch: (from: number, to: number) => t.idsBetween(from, to) },

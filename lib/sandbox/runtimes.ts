@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The runtimes the sandbox can start. */
-export const RUNTIMES = ["node", "llrt", "provided"] as const;
+export const RUNTIMES = ["node", "llrt", "provided", "python"] as const;
 /** One of {@link RUNTIMES}. */
 export type RuntimeName = typeof RUNTIMES[number];
 
@@ -27,11 +27,30 @@ export interface RuntimeCommandOptions {
   codeDir: string;
   /** The LLRT binary; required for `llrt`. */
   llrtBin?: string;
+  /** The handler; `python` passes it to awslambdaric. */
+  handler?: string;
+  /** The caller's variables: `python` runs `PYTHON_BIN` when set, else `python3` on PATH. */
+  env?: Record<string, string>;
+}
+
+/** The first `name` on PATH as an absolute path, or `name` itself when none is found. */
+function onPath(name: string): string {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (dir === "") continue;
+    try {
+      if (Deno.statSync(join(dir, name)).isFile) return join(dir, name);
+    } catch {
+      // not in this folder
+    }
+  }
+  return name;
 }
 
 /**
  * The command that starts the runtime: Node.js with the sandbox's runtime interface client,
- * the LLRT binary (its own client), or the function's `bootstrap`.
+ * the LLRT binary (its own client), the function's `bootstrap`, or Python with AWS's runtime
+ * interface client as the managed Python runtime starts it (`python -m awslambdaric <handler>`;
+ * awslambdaric itself comes on `PYTHONPATH` from the caller, see {@link runtimeEnv}).
  *
  * @param o the runtime, code folder and LLRT binary
  * @returns the command and its arguments
@@ -51,6 +70,11 @@ export function runtimeCommand(o: RuntimeCommandOptions): { command: string; arg
       return { command: o.llrtBin, args: [] };
     case "provided":
       return { command: join(o.codeDir, "bootstrap"), args: [] };
+    case "python":
+      return {
+        command: o.env?.PYTHON_BIN ?? onPath("python3"),
+        args: ["-m", "awslambdaric", o.handler ?? "handler.handler"],
+      };
   }
 }
 
@@ -62,7 +86,11 @@ export function runtimeCommand(o: RuntimeCommandOptions): { command: string; arg
  * @example runtimeVersion("node").version // "nodejs:20.sandbox"
  */
 export function runtimeVersion(runtime: RuntimeName): { version: string; arn: string } {
-  const version = runtime === "node" ? "nodejs:20.sandbox" : `provided:al2023.sandbox-${runtime}`;
+  const version = runtime === "node"
+    ? "nodejs:20.sandbox"
+    : runtime === "python"
+    ? "python:3.sandbox"
+    : `provided:al2023.sandbox-${runtime}`;
   return { version, arn: `arn:aws:lambda:us-east-1::runtime:sandbox-${runtime}` };
 }
 
@@ -117,6 +145,8 @@ export interface RuntimeEnvOptions {
   codeDir: string;
   /** The `/opt`-like folder; Node.js finds layer modules in its `nodejs/node_modules`. */
   optDir?: string;
+  /** The caller's variables; `python` appends their `PYTHONPATH` (awslambdaric, boto3). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -137,6 +167,18 @@ export function runtimeEnv(o: RuntimeEnvOptions): Record<string, string> {
   if (o.runtime === "node") {
     env.AWS_EXECUTION_ENV = "AWS_Lambda_nodejs20.x";
     if (o.optDir) env.NODE_PATH = join(o.optDir, "nodejs", "node_modules");
+  }
+  if (o.runtime === "python") {
+    env.AWS_EXECUTION_ENV = "AWS_Lambda_python3.12";
+    // The managed runtime's order: the function's code, then layers, then the runtime's own
+    // packages (awslambdaric and boto3 live in /var/runtime there; the caller names them here).
+    env.PYTHONPATH = [
+      o.codeDir,
+      ...(o.optDir ? [join(o.optDir, "python")] : []),
+      ...(o.env?.PYTHONPATH ? [o.env.PYTHONPATH] : []),
+    ].join(":");
+    // /var/task is read-only on Lambda, so no bytecode is cached between cold starts there.
+    env.PYTHONDONTWRITEBYTECODE = "1";
   }
   return env;
 }

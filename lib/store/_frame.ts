@@ -32,10 +32,15 @@ export function polarsType(column: keyof typeof INVOCATION_COLUMNS): pl.DataType
  * One monomorphic getter per column: `row[name]` with a varying name is a megamorphic load
  * and costs more than the rest of the column loop.
  */
-const GET: { readonly [K in keyof InvocationRow]: (row: InvocationRow) => InvocationRow[K] } = {
+const GET: {
+  readonly [K in keyof InvocationRow]-?: (row: InvocationRow) => InvocationRow[K];
+} = {
   run_id: (r) => r.run_id,
   backend: (r) => r.backend,
   variant: (r) => r.variant,
+  function_runtime: (r) => r.function_runtime ?? null,
+  extension: (r) => r.extension ?? null,
+  workload: (r) => r.workload ?? null,
   arch: (r) => r.arch,
   memory_mb: (r) => r.memory_mb,
   request_id: (r) => r.request_id,
@@ -92,6 +97,10 @@ export interface InvocationColumns {
   run_id: StringColumn;
   backend: StringColumn;
   variant: StringColumn;
+  /** The cell's parts; absent means null (sources that cannot know them). */
+  function_runtime?: StringColumn;
+  extension?: StringColumn;
+  workload?: StringColumn;
   arch: StringColumn;
   memory_mb: Float64Array;
   request_id: StringColumn;
@@ -212,9 +221,9 @@ export function columnsFrame(cols: InvocationColumns): pl.DataFrame {
       base.push(pl.Series(raw, fit(name, cols[name] as Uint8Array, n)));
       exprs.push(pl.col(raw).cast(pl.Bool).alias(name));
     } else {
-      const col = cols[name] as StringColumn;
-      if (col === null || typeof col === "string") {
-        exprs.push(pl.lit(col).cast(pl.Utf8).alias(name));
+      const col = cols[name] as StringColumn | undefined;
+      if (col === null || col === undefined || typeof col === "string") {
+        exprs.push(pl.lit(col ?? null).cast(pl.Utf8).alias(name));
         continue;
       }
       if ("batch" in col) {

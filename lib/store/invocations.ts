@@ -36,6 +36,7 @@ export {
 export const INVOCATIONS_FILE = "invocations.parquet";
 
 const STATUSES = new Set<InvocationStatus>(INVOCATION_STATUSES);
+const OPTIONAL_COLUMNS = new Set<string>(["function_runtime", "extension", "workload"]);
 
 function checkRows(rows: readonly InvocationRow[]): void {
   for (let i = 0; i < rows.length; i++) {
@@ -256,7 +257,9 @@ export function invocationRows(df: pl.DataFrame): InvocationRow[] {
   for (let i = 0; i < conformed.height; i++) {
     const row: Record<string, unknown> = {};
     INVOCATION_COLUMN_NAMES.forEach((name, c) => {
-      row[name] = columns[c]![i] ?? null;
+      const value = columns[c]![i] ?? null;
+      // The cell's parts are optional in memory (see InvocationRow): present where known.
+      if (value !== null || !OPTIONAL_COLUMNS.has(name)) row[name] = value;
     });
     rows[i] = row as unknown as InvocationRow;
   }

@@ -7,7 +7,6 @@
  */
 import type { SandboxControls } from "../sandbox/mod.ts";
 import type { LlrtInfo } from "../llrt/mod.ts";
-import type { LoadCellRecord, LoadPlan } from "../load/summary.ts";
 import {
   type Arch,
   ARCHS,
@@ -18,7 +17,7 @@ import {
 } from "../schema.ts";
 
 /** The version of {@link RunManifest}; bumped whenever a field changes meaning or shape. */
-export const RUN_MANIFEST_SCHEMA_VERSION = 1;
+export const RUN_MANIFEST_SCHEMA_VERSION = 2;
 
 /**
  * What a function ran with, as the platform holds it: on the sandbox what the runner gave it,
@@ -29,8 +28,6 @@ export interface FunctionSettings {
   workIterations: number;
   /** The function timeout in seconds. */
   timeoutS: number;
-  /** The sleep of workload `delay` in ms (`BATTLE_DELAY_MS`); absent where not set. */
-  delayMs?: number;
 }
 
 /** What the runner was asked to do. */
@@ -51,8 +48,6 @@ export interface RunConfig {
    * brings its own deployed settings (aws; see {@link CellRecord.settings}).
    */
   functionSettings: FunctionSettings | null;
-  /** The load of a load run (`deno task load`); absent for the cold/warm protocol. */
-  load?: LoadPlan;
 }
 
 /** A variant as it was defined when the run was made. */
@@ -61,7 +56,10 @@ export interface VariantRecord {
   description: string;
   mode: string;
   functionRuntime: string;
+  /** The extension's key in the manifest (`none`, `rust`, `node`, `llrt`). */
+  extensionName: string;
   extension: { name: string; build: string; runner: string } | null;
+  workload: string;
   color: string;
 }
 
@@ -75,6 +73,11 @@ export interface LocalBackendFacts {
   llrt: LlrtInfo;
   /** For example `LLRT 0.8.1-beta (crate)`. */
   llrtLabel: string;
+  /**
+   * Where a function runtime runs locally on other versions than Lambda deploys, one line each
+   * (e.g. the host's Python 3.11 for Lambda's python3.12).
+   */
+  runtimeNotes: string[];
 }
 
 /** Facts of the AWS backend. */
@@ -92,6 +95,9 @@ export interface CellRecord {
   /** For example `rust-128mb-x86_64`. */
   cell: string;
   variant: string;
+  functionRuntime: string;
+  extension: string;
+  workload: string;
   memoryMb: number;
   arch: Arch;
   /** What the function ran with. */
@@ -110,8 +116,6 @@ export interface CellRecord {
   coldRetries: number;
   /** SQS delivery check for variants that send. */
   messages: { expected: number; received: number } | null;
-  /** DynamoDB check of workload `dynamodb`: items expected and found in the table. */
-  items?: { expected: number; received: number } | null;
   notes: string[];
   seconds: number;
 }
@@ -124,6 +128,10 @@ export interface ToolVersions {
   rustc: string | null;
   cargo: string | null;
   java: string | null;
+  /** `python3 --version` of the host (the sandbox's Python runtime). */
+  python: string | null;
+  /** `go version`. */
+  go: string | null;
   /** `build/llrt/llrt.json`, or null when nothing was built. */
   llrt: LlrtInfo | null;
   /** `build/build.json`, or null when nothing was built. */
@@ -146,6 +154,8 @@ export interface HostFacts {
 /** The whole of `run.json`. */
 export interface RunManifest {
   schemaVersion: typeof RUN_MANIFEST_SCHEMA_VERSION;
+  /** `INVOCATION_SCHEMA_VERSION` of lib/schema.ts: the columns of `invocations.parquet`. */
+  invocationSchemaVersion: number;
   runId: string;
   status: RunStatus;
   backend: Backend;
@@ -168,8 +178,6 @@ export interface RunManifest {
   missingReport: number;
   /** Rows in `invocations.parquet`. */
   rows: number;
-  /** Per cell of a load run: throughput, latency percentiles, cold starts, throttles. */
-  loadCells?: LoadCellRecord[];
 }
 
 type Json = Record<string, unknown>;
@@ -267,6 +275,9 @@ export function parseRunManifest(value: unknown, source: string): RunManifest {
   r.array(o.cells, "cells", (c, p) => {
     const cell = r.object(c, p);
     r.string(cell.cell, `${p}.cell`);
+    r.string(cell.functionRuntime, `${p}.functionRuntime`);
+    r.string(cell.extension, `${p}.extension`);
+    r.string(cell.workload, `${p}.workload`);
     settingsOf(r, cell.settings, `${p}.settings`);
     return cell;
   });

@@ -10,6 +10,7 @@ import {
   runPaths,
   writeRunManifest,
 } from "./runs.ts";
+import { RUN_MANIFEST_SCHEMA_VERSION } from "./run_manifest.ts";
 import { testManifest } from "./testdata/manifest.ts";
 
 Deno.test("newRunId() is UTC time to the second plus 4 hex digits, sortable", () => {
@@ -72,7 +73,7 @@ Deno.test("readRunManifest() is null without run.json and names the file of a br
     await Deno.writeTextFile(path, JSON.stringify({ run_id: "old", config: {} }));
     assert.throws(() => readRunManifest(dir), {
       name: "TypeError",
-      message: new RegExp(`^Cannot read ${path}: "schemaVersion" must be 1 `),
+      message: new RegExp(`^Cannot read ${path}: "schemaVersion" must be ${RUN_MANIFEST_SCHEMA_VERSION} `),
     });
     await Deno.writeTextFile(
       path,

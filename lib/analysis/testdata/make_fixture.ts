@@ -166,6 +166,7 @@ export function writeFixtures(outDir: string = FIXTURE_DIR): string[] {
         },
         llrt: { available: false, reason: "fixture" },
         llrtLabel: "LLRT v0.7.0-beta (fixture)",
+        runtimeNotes: [],
       },
     });
     Deno.writeTextFileSync(runPaths(dir).manifest, JSON.stringify(manifest, null, 2) + "\n");

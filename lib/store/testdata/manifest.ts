@@ -3,12 +3,14 @@
  *
  * @module
  */
+import { INVOCATION_SCHEMA_VERSION } from "../../schema.ts";
 import { RUN_MANIFEST_SCHEMA_VERSION, type RunManifest } from "../run_manifest.ts";
 
 /** A local run's manifest; `overrides` replace top-level fields. */
 export function testManifest(overrides: Partial<RunManifest> = {}): RunManifest {
   return {
     schemaVersion: RUN_MANIFEST_SCHEMA_VERSION,
+    invocationSchemaVersion: INVOCATION_SCHEMA_VERSION,
     runId: "test-run",
     status: "complete",
     backend: "local",
@@ -32,12 +34,15 @@ export function testManifest(overrides: Partial<RunManifest> = {}): RunManifest 
       sandboxControls: null,
       llrt: { available: false, reason: "not built" },
       llrtLabel: "LLRT unavailable (not built)",
+      runtimeNotes: [],
     },
     versions: {
       deno: "2.9.6",
       v8: "15",
       node: null,
       rustc: null,
+      python: null,
+      go: null,
       cargo: null,
       java: null,
       llrt: null,

@@ -195,7 +195,7 @@ impl Handler {
         event: &serde_json::Value,
     ) -> Result<HandlerResult, Error> {
         let result = self.run(request_id, event).await;
-        let accepted = matches!(result, Ok(_));
+        let accepted = result.is_ok();
         if self.config.mode == Mode::Extension && !accepted && !request_id.is_empty() {
             self.end_invocation(request_id).await;
         }
