@@ -96,7 +96,7 @@ export const FUNCTION_RUNTIMES: readonly FunctionRuntimeSpec[] = [
     sandboxRuntime: "provided",
     handler: "bootstrap",
     lambdaRuntime: "provided.al2023",
-    color: "#b7410e",
+    color: "#d62728",
   },
   {
     name: "go",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tallyCargo, tallyDeno } from "./test.ts";
+import { tallyCargo, tallyDeno, tallyGo, tallyPytest } from "./test.ts";
 
 Deno.test("tallyDeno() reads the closing line, coloured or not, with filtered or ignored tests", () => {
   assert.deepEqual(tallyDeno("x ... ok\n\nok | 12 passed | 0 failed (3s)\n"), {
@@ -63,4 +63,19 @@ Deno.test("deno test --doc counts doc examples in the tally it closes with", asy
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("tallyPytest() reads pytest's closing line", () => {
+  assert.deepEqual(tallyPytest("....\n14 passed in 0.57s\n"), { passed: 14, failed: 0 });
+  assert.deepEqual(
+    tallyPytest("F.s\n=== 1 failed, 2 passed, 1 skipped, 1 error in 1.20s ===\n"),
+    { passed: 2, failed: 2 },
+  );
+  assert.deepEqual(tallyPytest("no tests ran in 0.01s\n"), { passed: 0, failed: 0 });
+});
+
+Deno.test("tallyGo() counts go test -v results, subtests included", () => {
+  const out = "=== RUN   TestA\n--- PASS: TestA (0.00s)\n=== RUN   TestB\n    --- PASS: TestB/x " +
+    "(0.00s)\n--- FAIL: TestB (0.01s)\nFAIL\n";
+  assert.deepEqual(tallyGo(out), { passed: 2, failed: 1 });
 });

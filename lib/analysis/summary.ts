@@ -5,7 +5,14 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { VARIANT_NAMES } from "../variants.ts";
+import {
+  EXTENSION_NAMES,
+  findVariant,
+  FUNCTION_RUNTIME_NAMES,
+  type FunctionRuntime,
+  VARIANT_NAMES,
+  WORKLOAD_NAMES,
+} from "../variants.ts";
 import {
   DEFAULT_LEVEL,
   describe,
@@ -107,12 +114,33 @@ function rowFilter(kind: RowKind): pl.Expr {
   return pl.lit(true);
 }
 
-/** Orders variants as in `lib/variants.ts` (unknown ones after, by name). */
+/**
+ * Orders variants as in `lib/variants.ts`: the named variants first, then composed ones by
+ * function runtime, extension and workload, then function runtimes themselves (charts grouped
+ * by runtime); unknown names after, by name.
+ */
 export function variantOrder(a: string, b: string): number {
-  const ia = VARIANT_NAMES.indexOf(a);
-  const ib = VARIANT_NAMES.indexOf(b);
-  if (ia !== ib) return (ia === -1 ? Infinity : ia) - (ib === -1 ? Infinity : ib) || 0;
+  const ra = variantRank(a);
+  const rb = variantRank(b);
+  for (let i = 0; i < ra.length; i++) {
+    if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
+  }
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function variantRank(name: string): number[] {
+  const named = VARIANT_NAMES.indexOf(name);
+  if (named !== -1) return [0, named, 0, 0];
+  const runtime = FUNCTION_RUNTIME_NAMES.indexOf(name as FunctionRuntime);
+  if (runtime !== -1) return [1, runtime, 0, 0];
+  const v = findVariant(name);
+  if (v === undefined) return [3, 0, 0, 0];
+  return [
+    2,
+    FUNCTION_RUNTIME_NAMES.indexOf(v.functionRuntime),
+    EXTENSION_NAMES.indexOf(v.extensionName),
+    (WORKLOAD_NAMES as readonly string[]).indexOf(v.workload),
+  ];
 }
 
 /**

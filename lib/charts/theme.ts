@@ -4,7 +4,7 @@
  * @module
  */
 import type { RunInfo } from "../analysis/load.ts";
-import { VARIANTS } from "../variants.ts";
+import { findVariant, FUNCTION_RUNTIMES, VARIANTS } from "../variants.ts";
 
 /** A plotly figure as plain JSON (what `Plotly.newPlot` and the plotly MIME type take). */
 export interface Figure {
@@ -27,14 +27,17 @@ const FONT_FAMILY = "Inter, 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif"
 const FALLBACK_COLORS = ["#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"];
 
 /**
- * The colour of a variant, the same in every chart (`Variant.color`); unknown variants get a
- * stable colour from a spare palette.
+ * The colour of a variant or function runtime, the same in every chart (`Variant.color`,
+ * `FunctionRuntimeSpec.color`); unknown names get a stable colour from a spare palette.
  *
  * @param variant Variant name.
  * @returns A CSS colour.
  */
 export function colorOf(variant: string): string {
-  const known = VARIANTS.find((v) => v.name === variant);
+  // A named variant first, then a function runtime (charts grouped by runtime), then a
+  // composed variant (its runtime's colour): `rust` and `llrt` are the named variants' colours.
+  const known = VARIANTS.find((v) => v.name === variant) ??
+    FUNCTION_RUNTIMES.find((r) => r.name === variant) ?? findVariant(variant);
   if (known) return known.color;
   let hash = 0;
   for (const ch of variant) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;

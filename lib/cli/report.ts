@@ -1,6 +1,7 @@
 /**
  * `deno task report [--run DIR]... [--out DIR] [--prices FILE] [--cold-share 0.01,0.1]
- * [--payload-bytes B] [--no-images] [--inline-plotly]`
+ * [--payload-bytes B] [--no-images] [--inline-plotly]
+ * [--group-by variant|function_runtime|extension|workload]`
  *
  * Writes every chart as PNG, SVG and standalone HTML, and `summary.md` with the tables (medians
  * with 95% intervals, ratios between variants, costs, the LLRT label and backend of each run),
@@ -17,6 +18,7 @@ import { newestRunDir } from "../analysis/load.ts";
 import { resolveRunDir } from "../store/runs.ts";
 import { loadPriceTable } from "../cost/prices.ts";
 import { writeReport } from "../report/mod.ts";
+import { type GroupColumn, parseGroupColumn } from "../analysis/group.ts";
 import { commaList, numberFlag, parseFlags, runCommand } from "./_flags.ts";
 
 /** Parsed command line of `deno task report`. */
@@ -30,6 +32,8 @@ export interface ReportArgs {
   payloadBytes?: number;
   images: boolean;
   inlinePlotly: boolean;
+  /** What tables and charts group by (default `variant`). */
+  groupBy?: GroupColumn;
 }
 
 function share(s: string): number {
@@ -60,6 +64,7 @@ export function parseReportArgs(args: string[]): ReportArgs {
       "payload-bytes": { type: "string" },
       "no-images": { type: "boolean", default: false },
       "inline-plotly": { type: "boolean", default: false },
+      "group-by": { type: "string" },
     },
   });
   return {
@@ -74,6 +79,7 @@ export function parseReportArgs(args: string[]): ReportArgs {
     }),
     images: !values["no-images"],
     inlinePlotly: values["inline-plotly"],
+    ...(values["group-by"] === undefined ? {} : { groupBy: parseGroupColumn(values["group-by"]) }),
   };
 }
 
@@ -102,6 +108,7 @@ export async function report(args: ReportArgs): Promise<string> {
     ...(args.payloadBytes === undefined ? {} : { payloadBytes: args.payloadBytes }),
     images: args.images,
     inlinePlotly: args.inlinePlotly,
+    ...(args.groupBy === undefined ? {} : { groupBy: args.groupBy }),
   });
   return result.outDir;
 }

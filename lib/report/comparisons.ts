@@ -7,7 +7,7 @@
 import type pl from "nodejs-polars";
 import { formatRatio, markdownTable } from "../analysis/format.ts";
 import { compareVariants, type Comparison, type MetricKey, METRICS } from "../analysis/summary.ts";
-import { VARIANTS } from "../variants.ts";
+import { composedName, findVariant, VARIANTS } from "../variants.ts";
 
 /** One comparison the report makes: `variant`'s median ÷ `baseline`'s, of `metric`. */
 export interface ComparisonPair {
@@ -60,7 +60,34 @@ export function comparisonPairs(present: Iterable<string | null>): ComparisonPai
       if (v.name !== "none") pairs.push({ variant: v.name, baseline: "none", metric });
     }
   }
+  pairs.push(...runtimePairs(have));
   return pairs.filter((p) => have.has(p.variant) && have.has(p.baseline));
+}
+
+/** Metrics that compare function runtimes (same extension and workload). */
+export const METRICS_VS_RUNTIME: readonly MetricKey[] = ["initMs", "warmDurationMs", "maxMemoryMb"];
+
+/**
+ * Pairs among composed variants that differ only in function runtime: every runtime against
+ * `nodejs`, and `python-pyo3` and `rust` against `python` (the "rustifying" steps).
+ */
+function runtimePairs(have: ReadonlySet<string | null>): ComparisonPair[] {
+  const pairs: ComparisonPair[] = [];
+  const composed = [...have].map((n) => findVariant(n)).filter((v) =>
+    v !== undefined && !VARIANTS.some((named) => named.name === v.name)
+  );
+  for (const metric of METRICS_VS_RUNTIME) {
+    for (const v of composed) {
+      const twin = (runtime: string) => composedName(runtime, v!.extensionName, v!.workload);
+      if (v!.functionRuntime !== "nodejs") {
+        pairs.push({ variant: v!.name, baseline: twin("nodejs"), metric });
+      }
+      if (v!.functionRuntime === "python-pyo3" || v!.functionRuntime === "rust") {
+        pairs.push({ variant: v!.name, baseline: twin("python"), metric });
+      }
+    }
+  }
+  return pairs;
 }
 
 /**

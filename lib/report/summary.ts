@@ -54,6 +54,20 @@ function runsTable(loaded: LoadedRuns): string {
   );
 }
 
+/**
+ * Where a run's function runtimes ran on other versions than Lambda deploys (run.json's
+ * `backendFacts.runtimeNotes`), as lines ending in a blank one; none where they agree.
+ */
+function runtimeNotes(loaded: LoadedRuns): string[] {
+  const notes = new Set<string>();
+  for (const r of loaded.runs) {
+    const facts = r.manifest?.backendFacts;
+    if (facts?.backend === "local") { for (const n of facts.runtimeNotes ?? []) notes.add(n); }
+  }
+  if (notes.size === 0) return [];
+  return ["Runtime versions differ from Lambda's:", "", ...[...notes].map((n) => `- ${n}`), ""];
+}
+
 /** Metrics of the "Latency, memory and overhead" tables (billed ones feed the costs instead). */
 export const SUMMARY_METRICS: readonly MetricKey[] = (Object.keys(METRICS) as MetricKey[])
   .filter((k) => !["warmBilledMs", "coldBilledMs", "coldDurationMs"].includes(k));
@@ -151,6 +165,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     "",
     runsTable(loaded),
     "",
+    ...runtimeNotes(loaded),
     "Medians carry a 95% confidence interval from order statistics (distribution-free); ratios of " +
     "medians carry a percentile-bootstrap interval (2,000 resamples, seed 1). Where a sample is " +
     "too small for an interval the table says so. Latency statistics use successful invocations " +

@@ -8,6 +8,7 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type LoadedRuns, loadRuns } from "../analysis/load.ts";
+import { type GroupColumn, groupRowsBy } from "../analysis/group.ts";
 import { summarize } from "../analysis/summary.ts";
 import { ChartRenderer } from "../charts/chromium.ts";
 import { figureHtml, PLOTLY_FILE, plotlyPath } from "../charts/html.ts";
@@ -44,6 +45,11 @@ export interface ReportOptions {
   inlinePlotly?: boolean;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * What the tables and charts group by: `variant` (default), `function_runtime`, `extension`
+   * or `workload` (see lib/analysis/group.ts).
+   */
+  groupBy?: GroupColumn;
   /** A started renderer to reuse (left open); default: one started and closed here. */
   renderer?: ChartRenderer;
   /**
@@ -73,7 +79,8 @@ export interface ReportResult {
  */
 export async function writeReport(options: ReportOptions): Promise<ReportResult> {
   const log = options.log ?? ((line: string) => console.error(line));
-  const loaded = loadRuns(options.runDirs);
+  const read = loadRuns(options.runDirs);
+  const loaded = { ...read, frame: groupRowsBy(read.frame, options.groupBy ?? "variant") };
   const outDir = options.outDir ?? join(REPORTS_DIR, loaded.runs.map((r) => r.runId).join("+"));
   mkdirSync(outDir, { recursive: true });
   const prices = options.prices ?? US_EAST_1;
