@@ -144,6 +144,8 @@ export class Sandbox {
   #nextRc: Promise<ResourceControls> | null = null;
   #chain: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Invocations waiting for the current one to end. */
+  #queued = 0;
   #lastThawMs = 0;
   /** The environment's CPU time when the current invocation's window began. */
   #cpuBase: number | null = null;
@@ -271,7 +273,11 @@ export class Sandbox {
         new RangeError(`Payload of ${payload.length} bytes exceeds ${MAX_RESPONSE_BYTES} bytes`),
       );
     }
-    const run = this.#chain.then(() => this.#invokeNow(payload, opts));
+    this.#queued++;
+    const run = this.#chain.then(() => {
+      this.#queued--;
+      return this.#invokeNow(payload, opts);
+    });
     this.#chain = run.catch(() => {});
     return run;
   }
@@ -432,7 +438,9 @@ export class Sandbox {
       await this.#teardown(status === "timeout" ? "timeout" : "failure");
     } else {
       state.telemetry.pause();
-      if (this.#o.freeze) await rc.freeze();
+      // Lambda freezes an environment that has nothing to do; one with an event already
+      // waiting goes straight on to it.
+      if (this.#o.freeze && this.#queued === 0) await rc.freeze();
       // Start the next invocation's peak window now, off the next invocation's critical path
       // (a frozen group's usage does not move).
       [, this.#oomBase, this.#cpuBase] = await Promise.all([

@@ -53,6 +53,7 @@ export function lambdaErrorResponse(error: LambdaError): Response {
 
 /** The function name inside a FunctionName (name, `name:qualifier`, full or partial ARN). */
 export function parseFunctionName(given: string): { name: string; qualifier: string | null } {
+  if (!given.includes(":")) return { name: given, qualifier: null };
   const full = /^arn:[^:]+:lambda:[^:]+:\d{12}:function:([^:]+)(?::(.+))?$/.exec(given);
   const partial = /^\d{12}:function:([^:]+)(?::(.+))?$/.exec(given);
   const plain = /^([^:]+)(?::(.+))?$/.exec(given);
@@ -80,10 +81,10 @@ export class LambdaRestApi {
    * Answers one Lambda request (the caller checked the signature).
    *
    * @param request The request.
+   * @param url Its URL, when the caller has parsed it already.
    * @returns The response.
    */
-  async handle(request: Request): Promise<Response> {
-    const url = new URL(request.url);
+  async handle(request: Request, url: URL = new URL(request.url)): Promise<Response> {
     const m = API.exec(url.pathname);
     try {
       if (!m) throw new LambdaError("UnknownOperationException", 404, "Unknown operation");
@@ -93,7 +94,9 @@ export class LambdaRestApi {
         if (method === "GET" && version === "2015-03-31") return this.#list(url);
         throw new LambdaError("UnknownOperationException", 404, "Unknown operation");
       }
-      const { name, qualifier: inName } = parseFunctionName(decodeURIComponent(rawName));
+      const { name, qualifier: inName } = parseFunctionName(
+        rawName.includes("%") ? decodeURIComponent(rawName) : rawName,
+      );
       const qualifier = url.searchParams.get("Qualifier") ?? inName;
       const fn = this.#function(name, qualifier);
       if (version === "2021-10-31") {

@@ -26,10 +26,13 @@
  * const b = await pool.acquire(); // a is busy: a second environment
  * assert.equal(b.fresh, true);
  * a.release();
- * assert.equal((await pool.acquire()).env, a.env); // reused
+ * const c = await pool.acquire();
+ * assert.equal(c.env, a.env); // reused
  * await assert.rejects(pool.acquire(), { name: "TooManyRequestsException" });
  * assert.equal(pool.stats().throttles, 1);
- * await pool.close();
+ * b.release();
+ * c.release();
+ * await pool.close(); // waits for busy environments to be handed back
  * ```
  *
  * @module

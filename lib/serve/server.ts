@@ -154,7 +154,7 @@ export async function startServer(options: ServeOptions): Promise<Server> {
       }
       return lambdaErrorResponse(new LambdaError(auth.errorType, 403, auth.message));
     }
-    return isLogs ? await logs.handle(request) : await lambda.handle(request);
+    return isLogs ? await logs.handle(request) : await lambda.handle(request, url);
   };
 
   const ready = Promise.withResolvers<Deno.NetAddr>();
