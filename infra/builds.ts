@@ -18,7 +18,15 @@
 import { glibcNewer, LAMBDA_GLIBC } from "../lib/build/glibc.ts";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { BUILD_DIR, functionDir, layerDir, LLRT_BIN, LLRT_INFO, ROOT } from "../lib/paths.ts";
+import {
+  BUILD_DIR,
+  BUILD_MANIFEST,
+  functionDir,
+  layerDir,
+  LLRT_BIN,
+  LLRT_INFO,
+  ROOT,
+} from "../lib/paths.ts";
 import type { Arch } from "../lib/schema.ts";
 import {
   type FunctionRuntime,
@@ -47,6 +55,8 @@ export interface BuildLocations {
   /** The LLRT binary in use locally and its description (`LlrtInfo` JSON). */
   llrtBinary: string;
   llrtInfo: string;
+  /** `build.json`, which says why a runtime has no Lambda build for an architecture. */
+  buildManifest?: string;
 }
 
 /** The real build folder (`build/`). */
@@ -59,6 +69,7 @@ export const DEFAULT_BUILD_LOCATIONS: BuildLocations = {
   llrtLambdaBinary: (arch) => join(BUILD_DIR, "lambda", arch, "llrt"),
   llrtBinary: LLRT_BIN,
   llrtInfo: LLRT_INFO,
+  buildManifest: BUILD_MANIFEST,
 };
 
 /**
@@ -77,6 +88,7 @@ export function buildLocationsUnder(buildDir: string): BuildLocations {
     llrtLambdaBinary: (arch) => join(buildDir, "lambda", arch, "llrt"),
     llrtBinary: join(buildDir, "llrt", "llrt"),
     llrtInfo: join(buildDir, "llrt", "llrt.json"),
+    buildManifest: join(buildDir, "build.json"),
   };
 }
 
@@ -204,6 +216,24 @@ function codeDirFor(variant: Variant, arch: Arch, locations: BuildLocations): st
     : locations.runtimeCodeDir(variant.functionRuntime, variant.mode === "direct");
 }
 
+/** Why `deno task build` made no Lambda build of a runtime for an architecture, if it said. */
+function builtWithout(locations: BuildLocations, runtime: string, arch: Arch): string | null {
+  if (locations.buildManifest === undefined || !isFile(locations.buildManifest)) return null;
+  try {
+    const manifest = JSON.parse(readFileSync(locations.buildManifest, "utf8")) as {
+      runtimes?: {
+        runtime: string;
+        reason: string | null;
+        lambdaSkipped?: { arch: string; reason: string }[];
+      }[];
+    };
+    const built = manifest.runtimes?.find((r) => r.runtime === runtime);
+    return built?.lambdaSkipped?.find((s) => s.arch === arch)?.reason ?? built?.reason ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** True when a variant's code differs per architecture (a native runtime's composed cell). */
 function codePerArch(variant: Variant): boolean {
   return !VARIANTS.some((v) => v.name === variant.name) && isNativeRuntime(variant.functionRuntime);
@@ -274,6 +304,10 @@ export function planDeployment(
       let archProblem: string | null = codePerArch(variant)
         ? codeProblem(variant, codeDirFor(variant, arch, locations))
         : null;
+      if (archProblem !== null) {
+        const why = builtWithout(locations, variant.functionRuntime, arch);
+        if (why !== null) archProblem = `no ${variant.functionRuntime} build for ${arch}: ${why}`;
+      }
       if (archProblem === null && needsLlrt(variant) && llrtFor(arch) === null) {
         archProblem = llrtProblem(llrt, locations) ??
           `the LLRT binary is built for ${llrt?.arch} (${shown(locations.llrtInfo)}) and ` +

@@ -8,7 +8,7 @@
  * | ---------------- | ------------------------ | ----------------------- |
  * | `memory`         | `BATTLE_MEMORY`          | `128,512,1024`          |
  * | `arch`           | `BATTLE_ARCH`            | `arm64,x86_64`          |
- * | `variants`       | `BATTLE_VARIANTS`        | every variant           |
+ * | `variants`       | `BATTLE_VARIANTS`        | every named variant, and every runtime's `<runtime>-none-sqs` when none of these four is set |
  * | `functions`      | `BATTLE_FUNCTIONS`       | none (crossed with `extensions`, `workloads`) |
  * | `extensions`     | `BATTLE_EXTENSIONS`      | `none` when `functions` is given |
  * | `workloads`      | `BATTLE_WORKLOADS`       | `sqs` when `functions` is given  |
@@ -24,7 +24,12 @@
  */
 import type { Arch } from "../lib/schema.ts";
 import { parseArchList, parseMemoryList } from "../lib/bench/matrix.ts";
-import { expandVariants, type Variant } from "../lib/variants.ts";
+import {
+  expandVariants,
+  FUNCTION_RUNTIME_NAMES,
+  type Variant,
+  VARIANT_NAMES,
+} from "../lib/variants.ts";
 
 /** Everything the stack is built from. */
 export interface InfraSettings {
@@ -58,7 +63,15 @@ function variantsOf(get: (key: string) => string | undefined) {
     const value = get(key);
     if (value !== undefined) selection[key] = value;
   }
-  const { variants, skipped } = expandVariants(selection);
+  // By default the stack holds the named variants and every function runtime's function
+  // (direct to SQS), so one deploy serves the extension study and the runtime comparison.
+  const { variants, skipped } = expandVariants(
+    Object.keys(selection).length > 0 ? selection : {
+      variants: VARIANT_NAMES.join(","),
+      functions: FUNCTION_RUNTIME_NAMES.join(","),
+      extensions: "none",
+    },
+  );
   return { variants, impossible: skipped };
 }
 

@@ -3,7 +3,7 @@ import { DEFAULT_STACK_NAME, resolveSettings } from "./settings.ts";
 
 const none = () => undefined;
 
-Deno.test("resolveSettings() defaults to the bench defaults: every variant, 3 sizes, both archs", () => {
+Deno.test("resolveSettings() defaults to the bench defaults, every named variant and runtime, 3 sizes, both archs", () => {
   const s = resolveSettings(none, {});
   assert.equal(s.stackName, DEFAULT_STACK_NAME);
   assert.equal(s.region, undefined);
@@ -11,7 +11,19 @@ Deno.test("resolveSettings() defaults to the bench defaults: every variant, 3 si
   assert.equal(s.workIterations, 2000);
   assert.equal(s.payloadBytes, 1024);
   assert.deepEqual(s.architectures, ["arm64", "x86_64"]);
-  assert.deepEqual(s.variants.map((v) => v.name), ["none", "direct", "rust", "node", "llrt"]);
+  assert.deepEqual(s.variants.map((v) => v.name), [
+    "none",
+    "direct",
+    "rust",
+    "node",
+    "llrt",
+    "nodejs-none-sqs",
+    "llrt-none-sqs",
+    "python-none-sqs",
+    "python-pyo3-none-sqs",
+    "rust-none-sqs",
+    "go-none-sqs",
+  ]);
   assert.equal(s.strict, false);
   assert.equal(s.buildDir, undefined);
 });
@@ -54,5 +66,28 @@ Deno.test("resolveSettings() rejects memory sizes and architectures Lambda does 
   assert.throws(() => resolveSettings(() => undefined, { BATTLE_ARCH: "aarch64" }), {
     name: "RangeError",
     message: /^Invalid architecture "aarch64"/,
+  });
+});
+
+Deno.test("resolveSettings() crosses functions with extensions and workloads, naming the impossible", () => {
+  const s = resolveSettings(
+    (k) => ({ functions: "go,python", extensions: "none,node", workloads: "sqs,cpu" })[k],
+    {},
+  );
+  assert.deepEqual(s.variants.map((v) => v.name), [
+    "go-none-sqs",
+    "go-none-cpu",
+    "python-none-sqs",
+    "python-none-cpu",
+  ]);
+  assert.deepEqual(s.impossible.map((c) => c.name), [
+    "go-node-sqs",
+    "go-node-cpu",
+    "python-node-sqs",
+    "python-node-cpu",
+  ]);
+  assert.throws(() => resolveSettings((k) => (k === "functions" ? "cobol" : undefined), {}), {
+    name: "RangeError",
+    message: /^Unknown function runtime "cobol": expected one of nodejs, llrt, python/,
   });
 });

@@ -53,6 +53,7 @@ function layersOf(template: Template, fn: Resource): Resource[] {
 }
 
 const EVERYTHING = {
+  variants: "none,direct,rust,node,llrt",
   memory: "128,1024",
   arch: "arm64,x86_64",
   workIterations: "5000",
@@ -341,4 +342,50 @@ Deno.test("synthesizeApp() honours the variants, region and stack name settings"
   assert.equal(stack.region, "eu-west-1");
   template.resourceCountIs("AWS::Lambda::Function", 1);
   byName(template, "Battle2-none-x86_64-256");
+});
+
+Deno.test("BattleStack deploys each function runtime on its Lambda runtime, per architecture", () => {
+  const { template, plan } = synthFixture({
+    functions: "nodejs,llrt,python,python-pyo3,rust,go",
+    extensions: "none,rust",
+    memory: "128",
+    arch: "arm64,x86_64",
+  });
+  const expected: Record<string, [string, string]> = {
+    nodejs: ["nodejs22.x", "index.handler"],
+    llrt: ["provided.al2023", "index.handler"],
+    python: ["python3.12", "handler.handler"],
+    "python-pyo3": ["python3.12", "handler.handler"],
+    rust: ["provided.al2023", "bootstrap"],
+    go: ["provided.al2023", "bootstrap"],
+  };
+  // The fixture's LLRT is built for arm64 only; everything else has both architectures.
+  assert.deepEqual(plan.skipped.map((s) => [s.variant, s.arch]), [
+    ["llrt-none-sqs", "x86_64"],
+    ["llrt-rust-sqs", "x86_64"],
+  ]);
+  assert.match(plan.skipped[0]!.reason, /the LLRT binary is built for arm64/);
+  assert.equal(plan.functions.length, 6 * 2 * 2 - 2);
+  for (const fn of plan.functions) {
+    const props = byName(template, functionName("BattleOfTheExtensions", fn)).Properties;
+    const [runtime, handler] = expected[fn.variant.functionRuntime]!;
+    assert.equal(props.Runtime, runtime, fn.variant.name);
+    assert.equal(props.Handler, handler, fn.variant.name);
+    assert.deepEqual(props.Architectures, [fn.arch === "arm64" ? "arm64" : "x86_64"]);
+    assert.equal(props.Layers === undefined, fn.variant.extensionName === "none");
+    assert.equal(
+      (props.Environment as { Variables: Record<string, string> }).Variables.BATTLE_MODE,
+      fn.variant.extension ? "extension" : "direct",
+    );
+  }
+  // Native code per architecture: the Go, Rust and PyO3 functions ship one asset per arch.
+  const assets = (name: string) =>
+    new Set(plan.functions.filter((f) => f.variant.name === name).map((f) => f.codeDir)).size;
+  for (const name of ["go-none-sqs", "rust-none-sqs", "python-pyo3-none-sqs"]) {
+    assert.equal(assets(name), 2, name);
+  }
+  assert.equal(assets("python-none-sqs"), 1);
+  // Least privilege as for every function: its own log group, SendMessage on the queue only.
+  const json = JSON.stringify(template.toJSON());
+  assert.doesNotMatch(json, /"Resource":"\*"/);
 });

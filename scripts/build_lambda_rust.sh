@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Builds the Rust extension for AWS Lambda (Amazon Linux 2023 / provided.al2023, glibc) with
-# cargo-lambda, which links through zig against an old glibc so the binary runs on Lambda:
+# Builds the Rust extension and the Rust function (rust/function) for AWS Lambda (Amazon Linux
+# 2023 / provided.al2023, glibc) with cargo-lambda, which links through zig against an old glibc
+# so the binaries run on Lambda:
 #
 #   cargo lambda build --release --extension -p battle-ext-rust --arm64     (aarch64-unknown-linux-gnu)
 #   cargo lambda build --release --extension -p battle-ext-rust --x86-64    (x86_64-unknown-linux-gnu)
 #
 # and copies each binary to build/lambda/<arch>/battle-ext-rust (<arch>: arm64 or x86_64), ready
-# for a layer's extensions/ folder. The host build for local runs is lib/build/rust.ts instead.
+# for a layer's extensions/ folder, and the function's to build/lambda/<arch>/runtimes/rust/bootstrap.
+# The host builds for local runs are lib/build/rust.ts and lib/build/functions.ts instead.
 #
 # Usage: scripts/build_lambda_rust.sh [arm64] [x86_64]      (default: both)
 #
@@ -19,6 +21,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PACKAGE=battle-ext-rust
+FUNCTION_PACKAGE=battle-function
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/rust/target}"
 
 die() {
@@ -75,4 +78,13 @@ for arch in "${archs[@]}"; do
   install -m 0755 "$TARGET_DIR/lambda/extensions/$PACKAGE" "$out/$PACKAGE.tmp"
   mv "$out/$PACKAGE.tmp" "$out/$PACKAGE"
   echo "build_lambda_rust: $out/$PACKAGE ($(stat -c %s "$out/$PACKAGE") bytes)"
+  # The Rust function (function runtime `rust`) as a provided.al2023 bootstrap.
+  (cd "$ROOT/rust" && CARGO_TARGET_DIR="$TARGET_DIR" cargo lambda build --release \
+    -p "$FUNCTION_PACKAGE" "$(flag_of "$arch")") || die "cargo lambda build failed for $arch"
+  fn_out="$out/runtimes/rust"
+  mkdir -p "$fn_out"
+  # cargo-lambda puts functions in <target>/lambda/<binary>/bootstrap.
+  install -m 0755 "$TARGET_DIR/lambda/$FUNCTION_PACKAGE/bootstrap" "$fn_out/bootstrap.tmp"
+  mv "$fn_out/bootstrap.tmp" "$fn_out/bootstrap"
+  echo "build_lambda_rust: $fn_out/bootstrap ($(stat -c %s "$fn_out/bootstrap") bytes)"
 done
