@@ -120,3 +120,39 @@ Deno.test("parseBenchArgs() reads the sandbox's Lambda models, for the local bac
     message: "--init-cpus and --code-loading shape the local sandbox only",
   });
 });
+
+Deno.test("parseBenchArgs() crosses --functions, --extensions and --workloads beside --variants", () => {
+  const a = parseBenchArgs([
+    "--variants",
+    "none",
+    "--functions",
+    "nodejs,llrt,python,python-pyo3,rust,go",
+    "--extensions",
+    "none,node",
+  ]);
+  assert.deepEqual(a.variants.map((v) => v.name), [
+    "none",
+    "nodejs-none-sqs",
+    "nodejs-node-sqs",
+    "llrt-none-sqs",
+    "python-none-sqs",
+    "python-pyo3-none-sqs",
+    "rust-none-sqs",
+    "go-none-sqs",
+  ]);
+  // The Node.js extension needs the function runtime's Node.js: left out with the reason.
+  assert.deepEqual(a.impossible.map((c) => c.name), [
+    "llrt-node-sqs",
+    "python-node-sqs",
+    "python-pyo3-node-sqs",
+    "rust-node-sqs",
+    "go-node-sqs",
+  ]);
+  assert.throws(() => parseBenchArgs(["--functions", "cobol"]), {
+    name: "RangeError",
+    message: /^Unknown function runtime "cobol": expected one of nodejs, llrt, python/,
+  });
+  assert.throws(() => parseBenchArgs(["--functions", "go", "--extensions", "node"]), {
+    message: /^Nothing to run: go-node-sqs \(extension node runs on/,
+  });
+});

@@ -59,3 +59,30 @@ Deno.test("runtimeEnv() adds the handler and task root; node also its execution 
   assert.equal(node.AWS_EXECUTION_ENV, "AWS_Lambda_nodejs20.x");
   assert.equal(node.NODE_PATH, "/opt/nodejs/node_modules");
 });
+
+Deno.test("runtimeCommand() starts Python as the managed runtime does: python -m awslambdaric", () => {
+  const py = runtimeCommand({ runtime: "python", codeDir: "/fn", handler: "handler.handler" });
+  assert.match(py.command, /python3$/);
+  assert.deepEqual(py.args, ["-m", "awslambdaric", "handler.handler"]);
+  const chosen = runtimeCommand({
+    runtime: "python",
+    codeDir: "/fn",
+    handler: "h.h",
+    env: { PYTHON_BIN: "/usr/bin/python3.12" },
+  });
+  assert.equal(chosen.command, "/usr/bin/python3.12");
+  assert.equal(runtimeVersion("python").version, "python:3.sandbox");
+});
+
+Deno.test("runtimeEnv() puts the code, the layers' python/ and the runtime's packages on PYTHONPATH", () => {
+  const env = runtimeEnv({
+    runtime: "python",
+    handler: "handler.handler",
+    codeDir: "/fn",
+    optDir: "/opt",
+    env: { PYTHONPATH: "/ric:/boto3" },
+  });
+  assert.equal(env.PYTHONPATH, "/fn:/opt/python:/ric:/boto3");
+  assert.equal(env.AWS_EXECUTION_ENV, "AWS_Lambda_python3.12");
+  assert.equal(env._HANDLER, "handler.handler");
+});
