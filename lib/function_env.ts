@@ -5,6 +5,7 @@
  * @module
  */
 import type { Variant } from "./variants.ts";
+import { TABLE_NAME_VARIABLE } from "./dynamodb/table.ts";
 
 /** What the environment is made from. */
 export interface FunctionEnvOptions {
@@ -17,6 +18,10 @@ export interface FunctionEnvOptions {
   queueUrl: string;
   /** The loopback port the extension listens on. */
   extensionPort: number;
+  /** The sleep of workload `delay` in ms (`BATTLE_DELAY_MS`); default the handler's 500 ms. */
+  delayMs?: number;
+  /** The table of workload `dynamodb` (`BATTLE_TABLE_NAME`). */
+  tableName?: string;
 }
 
 /**
@@ -24,7 +29,8 @@ export interface FunctionEnvOptions {
  * same function configuration).
  *
  * @param o What the function runs with.
- * @returns Variables, `BATTLE_EXTENSION_PORT` only where the variant has an extension.
+ * @returns Variables: `BATTLE_WORKLOAD` always, `BATTLE_EXTENSION_PORT` only where the variant
+ *   has an extension, `BATTLE_DELAY_MS` and `BATTLE_TABLE_NAME` where given.
  * @example
  * ```ts
  * import { functionEnvironment } from "./function_env.ts";
@@ -42,6 +48,7 @@ export interface FunctionEnvOptions {
 export function functionEnvironment(o: FunctionEnvOptions): Record<string, string> {
   const env: Record<string, string> = {
     BATTLE_MODE: o.variant.mode,
+    BATTLE_WORKLOAD: o.variant.workload,
     BATTLE_QUEUE_URL: o.queueUrl,
     // A hello function (workload none) does no work, whatever the deployment's setting.
     BATTLE_WORK_ITERATIONS: String(o.variant.workload === "none" ? 0 : o.workIterations),
@@ -49,5 +56,7 @@ export function functionEnvironment(o: FunctionEnvOptions): Record<string, strin
     BATTLE_EXTENSION_URL: `http://127.0.0.1:${o.extensionPort}/messages`,
   };
   if (o.variant.extension) env.BATTLE_EXTENSION_PORT = String(o.extensionPort);
+  if (o.delayMs !== undefined) env.BATTLE_DELAY_MS = String(o.delayMs);
+  if (o.tableName !== undefined) env[TABLE_NAME_VARIABLE] = o.tableName;
   return env;
 }

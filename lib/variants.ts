@@ -114,29 +114,64 @@ export const FUNCTION_RUNTIMES: readonly FunctionRuntimeSpec[] = [
 export interface ExtensionSpec {
   /** Executable name under `/opt/extensions/`; it is also the `Lambda-Extension-Name`. */
   name: string;
-  /** `rust`: a cargo binary from `rust/extension`; `js`: the esbuild bundle of `extensions/src`. */
+  /**
+   * `rust`: a cargo binary (`rust/extension`, or `rust/blank` for a blank one); `js`: an esbuild
+   * bundle (`extensions/src`, or `extensions/blank`).
+   */
   build: "rust" | "js";
   /** What runs the extension: the binary itself, Node.js, or LLRT. */
   runner: "native" | "node" | "llrt";
+  /**
+   * What it does on every INVOKE: `forward` the function's message to SQS (a collector doing I/O
+   * on every invocation: it waits for the function's tagged message, delivers, then asks for the
+   * next event), or nothing (`blank`: it registers and loops on `/event/next`).
+   */
+  role: "forward" | "blank";
+  /** Chart colour mixed into its cells' (default: that of the named variant carrying it). */
+  color?: string;
 }
 
 /** The extensions a cell can carry, by the name `--extensions` takes; `none` carries none. */
 export const EXTENSIONS: Readonly<Record<string, ExtensionSpec | null>> = {
   none: null,
-  rust: { name: "battle-ext-rust", build: "rust", runner: "native" },
-  node: { name: "battle-ext-node", build: "js", runner: "node" },
-  llrt: { name: "battle-ext-llrt", build: "js", runner: "llrt" },
+  rust: { name: "battle-ext-rust", build: "rust", runner: "native", role: "forward" },
+  node: { name: "battle-ext-node", build: "js", runner: "node", role: "forward" },
+  llrt: { name: "battle-ext-llrt", build: "js", runner: "llrt", role: "forward" },
+  blankrust: {
+    name: "battle-blank-rust",
+    build: "rust",
+    runner: "native",
+    role: "blank",
+    color: "#ff9896",
+  },
+  blanknode: {
+    name: "battle-blank-node",
+    build: "js",
+    runner: "node",
+    role: "blank",
+    color: "#98df8a",
+  },
+  blankllrt: {
+    name: "battle-blank-llrt",
+    build: "js",
+    runner: "llrt",
+    role: "blank",
+    color: "#ffbb78",
+  },
 };
 
 /** Names of {@link EXTENSIONS}, in report order. */
 export const EXTENSION_NAMES: readonly string[] = Object.keys(EXTENSIONS);
 
 /**
- * What the function does on each invocation: `sqs` sends its payload to SQS (through the
- * extension when the cell has one, else directly), `cpu` does the configured work only, `none`
- * does nothing but answer (a hello function: no work, nothing sent).
+ * What the function does on each invocation (`BATTLE_WORKLOAD`): `sqs` sends its payload to SQS
+ * (through the extension when the cell has one, else directly), `dynamodb` puts one small item
+ * keyed by the request id (one client per environment, made on first use), `delay` sleeps a
+ * configured time (`BATTLE_DELAY_MS`, 500 ms by default), `cpu` does the configured work only,
+ * `none` does nothing but answer (a hello function: no work, nothing sent). With a forwarding
+ * extension the function also posts its payload to it, whatever the workload.
  */
-export const WORKLOAD_NAMES = ["sqs", "cpu", "none"] as const;
+export const WORKLOAD_NAMES = ["sqs", "dynamodb", "delay", "cpu", "none"] as const;
 
 /** One of {@link WORKLOAD_NAMES}. */
 export type Workload = typeof WORKLOAD_NAMES[number];
@@ -302,11 +337,6 @@ export function composeVariant(
   const workload = parts.workload as Workload;
   const extension = EXTENSIONS[parts.extension]!;
   const name = composedName(runtime.name, parts.extension, workload);
-  if (extension !== null && workload !== "sqs") {
-    // The extensions of this study forward the function's message and wait for it (or for the
-    // end of the invocation) on every INVOKE: they need a function that talks to them.
-    return { name, reason: `extension ${parts.extension} forwards to SQS: it needs workload sqs` };
-  }
   if (extension?.runner === "node" && runtime.name !== "nodejs") {
     return {
       name,
@@ -314,17 +344,31 @@ export function composeVariant(
         `extension node runs on the function runtime's Node.js, which ${runtime.name} has not`,
     };
   }
-  const mode: DeliveryMode = workload !== "sqs" ? "none" : extension ? "extension" : "direct";
-  const what = workload === "sqs"
-    ? (extension ? `sends through the ${parts.extension} extension` : "sends to SQS itself")
-    : workload === "cpu"
-    ? "does its work only"
-    : "answers only (no work)";
-  const extensionColor = VARIANTS.find((v) => v.extensionName === parts.extension)?.color;
+  // A forwarding extension waits on every INVOKE for the function's tagged message (or its end),
+  // so the function talks to it whatever its own work; a blank one needs nothing from it.
+  const forwarder = extension?.role === "forward" ? extension : null;
+  const mode: DeliveryMode = forwarder ? "extension" : workload === "sqs" ? "direct" : "none";
+  const work = {
+    sqs: "",
+    dynamodb: "puts one item into DynamoDB",
+    delay: "sleeps a fixed delay",
+    cpu: "does its work only",
+    none: "answers only (no work)",
+  }[workload];
+  const what = forwarder
+    ? `${work ? `${work}, then ` : ""}sends through the ${parts.extension} extension`
+    : workload === "sqs"
+    ? "sends to SQS itself"
+    : work;
+  const carried = extension?.role === "blank"
+    ? ` (with the blank ${parts.extension} extension)`
+    : "";
+  const extensionColor = extension?.color ??
+    VARIANTS.find((v) => v.extensionName === parts.extension)?.color;
   return {
     variant: {
       name,
-      description: `${runtime.description}; ${what}`,
+      description: `${runtime.description}; ${what}${carried}`,
       mode,
       functionRuntime: runtime.name,
       extensionName: parts.extension,

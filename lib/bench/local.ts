@@ -1,8 +1,11 @@
 /**
  * The local platform adapter: every cell runs in its own sandbox (real extension processes, the
  * real Runtime/Extensions/Telemetry APIs, cgroup limits from the memory setting), delivering to
- * a real ElasticMQ that this adapter starts on loopback and stops at the end. The measurement
- * protocol is `measureCell`'s (protocol.ts); this file only makes, invokes and resets sandboxes.
+ * a real ElasticMQ that this adapter starts on loopback and stops at the end, and, for cells of
+ * workload `dynamodb`, writing to a real DynamoDB-compatible server (dynalite) started the same
+ * way on first need. The measurement protocol is `measureCell`'s (protocol.ts) and, for loads,
+ * `measureLoad`'s (lib/load): this file only makes, invokes and resets sandboxes, one per cell or
+ * a pool of them that scales out like Lambda.
  *
  * @module
  */
@@ -14,6 +17,11 @@ import { functionRuntimeSpec, needsLlrt } from "../variants.ts";
 import { AWSLAMBDARIC_DIR, BOTO3_DIR, codeDirOf } from "../build/functions.ts";
 import { functionEnvironment } from "../function_env.ts";
 import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
+import { type LocalDynamoDB, startDynamoDB } from "../dynamodb/mod.ts";
+import { checkCapacity } from "../load/memory.ts";
+import { poolLoadCell } from "../load/local_pool.ts";
+import type { LoadAdapter, LoadCell } from "../load/measure.ts";
+import type { LoadPlan } from "../load/summary.ts";
 import { type LlrtInfo, llrtLabel, readLlrtInfo } from "../llrt/mod.ts";
 import { Sandbox, type SandboxControls, type SandboxOptions } from "../sandbox/mod.ts";
 import type { FunctionSettings, LocalBackendFacts } from "../store/run_manifest.ts";
@@ -82,10 +90,18 @@ export async function localRuntimeNotes(
 /** How the sandbox models Lambda's Init CPU and code loading (see `SandboxOptions`). */
 export type LocalModels = Pick<SandboxOptions, "initCpus" | "codeLoading">;
 
+/** A name DynamoDB and SQS accept, from a cell label. */
+function resourceName(label: string): string {
+  return `battle-${label}`.replace(/[^A-Za-z0-9_-]/g, "-");
+}
+
 /** Runs cells in local sandboxes. Create with `LocalBackend.start()`. */
-export class LocalBackend implements PlatformAdapter {
+export class LocalBackend implements PlatformAdapter, LoadAdapter {
   readonly name = "local" as const;
   #sqs: ElasticMQ;
+  /** dynalite, started when the first cell of workload `dynamodb` needs it. */
+  #dynamodb: Promise<LocalDynamoDB> | null = null;
+  #dynamodbUsed = false;
   #controls: SandboxControls | null = null;
   #llrt: LlrtInfo;
   #settings: FunctionSettings;
@@ -129,7 +145,17 @@ export class LocalBackend implements PlatformAdapter {
       llrt: this.#llrt,
       llrtLabel: llrtLabel(this.#llrt),
       runtimeNotes: this.#runtimeNotes,
+      ...(this.#dynamodbUsed ? { dynamodbServer: "dynalite" } : {}),
     };
+  }
+
+  /** The DynamoDB server and a fresh table for a cell of workload `dynamodb`, else null. */
+  async #tableFor(cell: Cell): Promise<{ db: LocalDynamoDB; table: string } | null> {
+    if (cell.variant.workload !== "dynamodb") return null;
+    this.#dynamodb ??= startDynamoDB();
+    this.#dynamodbUsed = true;
+    const db = await this.#dynamodb;
+    return { db, table: await db.createTable(resourceName(cellLabel(cell))) };
   }
 
   skipReason(cell: Cell): string | null {
@@ -139,7 +165,8 @@ export class LocalBackend implements PlatformAdapter {
   async prepare(cell: Cell, plan: CellPlan, context: CellContext): Promise<PreparedCell> {
     const label = cellLabel(cell);
     const v = cell.variant;
-    const queueUrl = await this.#sqs.createQueue(`battle-${label}`.replace(/[^A-Za-z0-9_-]/g, "-"));
+    const queueUrl = await this.#sqs.createQueue(resourceName(label));
+    const dynamo = await this.#tableFor(cell);
     const fn = cellFunction(cell, {
       settings: this.#settings,
       payloadBytes: plan.payloadBytes,
@@ -147,6 +174,7 @@ export class LocalBackend implements PlatformAdapter {
       extensionPort: await freePort(),
       sqsEndpoint: this.#sqs.endpoint,
       llrt: this.#llrt,
+      ...(dynamo ? { dynamodb: { endpoint: dynamo.db.endpoint, table: dynamo.table } } : {}),
     });
     const settings = fn.settings;
     const sandbox = await Sandbox.create({
@@ -186,12 +214,75 @@ export class LocalBackend implements PlatformAdapter {
         const received = await sqs.receiveAll(queueUrl, { expect: successes, timeoutMs: 5_000 });
         return { expected: successes, received: received.length };
       },
+      checkItems: async (successes) =>
+        dynamo ? { expected: successes, received: await dynamo.db.countItems(dynamo.table) } : null,
       dispose: () => sandbox.shutdown(),
     };
   }
 
+  /**
+   * Makes a cell ready for a load: a pool of sandboxes that scales out like Lambda up to the
+   * plan's reserved concurrency (else as far as the host's memory allows), each environment
+   * with its own extension port and log folder, after checking that the host's memory holds the
+   * plan's concurrency.
+   *
+   * @throws {RangeError} When the host cannot hold the environments (see `checkCapacity`).
+   */
+  async prepareLoad(cell: Cell, plan: LoadPlan, context: CellContext): Promise<LoadCell> {
+    // The callers alone keep `concurrency` environments busy; without reserved concurrency the
+    // function scales out further while environments finish post-response work, up to what the
+    // host's memory holds (Lambda's account limit stands in for it).
+    const capacity = checkCapacity({
+      environments: Math.min(plan.reservedConcurrency ?? plan.concurrency, plan.concurrency),
+      memoryMb: cell.memoryMb,
+    });
+    const bound = plan.reservedConcurrency ?? capacity.maxEnvironments;
+    const label = cellLabel(cell);
+    const v = cell.variant;
+    const queueUrl = await this.#sqs.createQueue(resourceName(label));
+    const dynamo = await this.#tableFor(cell);
+    const sqs = this.#sqs;
+    return poolLoadCell({
+      maxEnvironments: bound,
+      // A hello function (workload none) does no work, whatever the run's setting.
+      settings: v.workload === "none" ? { ...this.#settings, workIterations: 0 } : this.#settings,
+      makeEnvironment: async (index) => {
+        const fn = cellFunction(cell, {
+          settings: this.#settings,
+          payloadBytes: plan.payloadBytes,
+          queueUrl,
+          extensionPort: await freePort(),
+          sqsEndpoint: this.#sqs.endpoint,
+          llrt: this.#llrt,
+          ...(dynamo ? { dynamodb: { endpoint: dynamo.db.endpoint, table: dynamo.table } } : {}),
+        });
+        const sandbox = await Sandbox.create({
+          ...this.#models,
+          ...fn.sandbox,
+          memoryMb: cell.memoryMb,
+          timeoutS: fn.settings.timeoutS,
+          functionName: `battle-${label}`,
+          logDir: join(context.logDir, `env-${index}`),
+          env: { ...fn.environment, ...fn.platformEnvironment },
+        });
+        this.#controls ??= { ...sandbox.controls };
+        return sandbox;
+      },
+      checkDelivery: async (successes) => {
+        if (v.mode === "none") return null;
+        const received = await sqs.receiveAll(queueUrl, { expect: successes, timeoutMs: 10_000 });
+        return { expected: successes, received: received.length };
+      },
+      checkItems: async (successes) =>
+        dynamo ? { expected: successes, received: await dynamo.db.countItems(dynamo.table) } : null,
+    });
+  }
+
   async close(): Promise<void> {
     await this.#sqs.stop();
+    const db = this.#dynamodb;
+    this.#dynamodb = null;
+    if (db) await (await db.catch(() => null))?.stop();
   }
 }
 
@@ -260,6 +351,8 @@ export function cellFunction(cell: Cell, o: {
   extensionPort: number;
   sqsEndpoint: string;
   llrt: LlrtInfo;
+  /** The DynamoDB server and table of workload `dynamodb`. */
+  dynamodb?: { endpoint: string; table: string };
 }): CellFunction {
   const v = cell.variant;
   // A hello function (workload none) does no work, whatever the run's setting.
@@ -279,6 +372,8 @@ export function cellFunction(cell: Cell, o: {
       payloadBytes: o.payloadBytes,
       queueUrl: o.queueUrl,
       extensionPort: o.extensionPort,
+      ...(settings.delayMs === undefined ? {} : { delayMs: settings.delayMs }),
+      ...(o.dynamodb ? { tableName: o.dynamodb.table } : {}),
     }),
     platformEnvironment: {
       // awslambdaric and boto3 are the Python runtime's own packages (/var/runtime on Lambda).
@@ -286,6 +381,7 @@ export function cellFunction(cell: Cell, o: {
         ? { PYTHONPATH: [AWSLAMBDARIC_DIR, BOTO3_DIR].join(":") }
         : {}),
       AWS_ENDPOINT_URL_SQS: o.sqsEndpoint,
+      ...(o.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: o.dynamodb.endpoint } : {}),
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",

@@ -44,6 +44,8 @@ export interface PreparedCell {
   fetchOutput(): Promise<CellSource>;
   /** Counts what the cell delivered to SQS, for variants that send; null otherwise. */
   checkDelivery(successes: number): Promise<{ expected: number; received: number } | null>;
+  /** Counts the items a cell of workload `dynamodb` wrote; null (or absent) otherwise. */
+  checkItems?(successes: number): Promise<{ expected: number; received: number } | null>;
   /** Releases what `prepare` made. Safe after `settle`. */
   dispose(): Promise<void>;
 }
@@ -178,6 +180,7 @@ export async function measureCell(
     result.coldRetries = coldRetries;
     result.notes.push(...notes);
     result.messages = await prepared.checkDelivery(successes);
+    result.items = await prepared.checkItems?.(successes) ?? null;
     return { ...result, settings: prepared.settings };
   } finally {
     await prepared.dispose();

@@ -1,6 +1,8 @@
 /**
  * Runs the benchmark matrix on one backend and writes `invocations.parquet` and `run.json`
- * into the run folder after every cell, so an interrupted run keeps what it measured.
+ * into the run folder after every cell, so an interrupted run keeps what it measured. Each cell
+ * is measured with the cold/warm protocol, or with the load protocol (lib/load) when a load is
+ * given; a load run's `run.json` holds the load and a record per cell (`loadCells`).
  *
  * @module
  */
@@ -15,6 +17,8 @@ import type { Variant } from "../variants.ts";
 import { type Cell, cellLabel, expandMatrix, type SkippedCell } from "./matrix.ts";
 import { Progress } from "./progress.ts";
 import { measureCell, type PlatformAdapter, type ProtocolOptions } from "./protocol.ts";
+import { canLoad, measureLoad } from "../load/measure.ts";
+import type { LoadCellRecord, LoadPlan } from "../load/summary.ts";
 import { gitFacts, hostFacts, toolVersions } from "./run_info.ts";
 import type { CellPlan } from "./types.ts";
 import {
@@ -48,6 +52,8 @@ export interface BenchOptions {
   log?: (line: string) => void;
   /** Knobs of the measurement protocol (retry budget). */
   protocol?: ProtocolOptions;
+  /** Measure each cell under this load instead of cold and warm (`deno task load`). */
+  load?: LoadPlan;
 }
 
 /** What a finished run looks like. */
@@ -58,6 +64,8 @@ export interface BenchSummary {
   rows: number;
   skipped: SkippedCell[];
   failedCells: { cell: string; error: string }[];
+  /** What each cell of a load run measured; empty for the cold/warm protocol. */
+  loadCells: LoadCellRecord[];
 }
 
 /**
@@ -88,6 +96,11 @@ export async function runBench(
   const [versions, git] = await Promise.all([toolVersions(), gitFacts()]);
   const rows: InvocationRow[] = [];
   const cellRecords: CellRecord[] = [];
+  const loadCells: LoadCellRecord[] = [];
+  const load = options.load;
+  if (load && !canLoad(backend)) {
+    throw new Error(`The ${backend.name} backend cannot run loads`);
+  }
   const failedCells: { cell: string; error: string }[] = [];
 
   const manifest = (status: RunStatus): RunManifest => ({
@@ -107,6 +120,7 @@ export async function runBench(
       payloadBytes: options.plan.payloadBytes,
       concurrency: options.concurrency ?? 1,
       functionSettings: options.functionSettings,
+      ...(load ? { load } : {}),
     },
     variants: options.variants.map((v) => ({ ...v })),
     backendFacts: backend.describe(),
@@ -120,10 +134,12 @@ export async function runBench(
     rejectedByReason: sumCounts(cellRecords.map((c) => c.rejectedByReason)),
     missingReport: cellRecords.reduce((n, c) => n + c.missingReport.length, 0),
     rows: rows.length,
+    ...(load ? { loadCells } : {}),
   });
   await writeRunManifest(runDir, manifest("running"));
 
-  const progress = new Progress(cells.length * (options.plan.cold + options.plan.warm), {
+  const perCell = load ? load.requests : options.plan.cold + options.plan.warm;
+  const progress = new Progress(cells.length * perCell, {
     write: log,
   });
   log(`run ${runId}: ${cells.length} cells on ${backend.name} → ${runDir}`);
@@ -150,13 +166,11 @@ export async function runBench(
     try {
       const logDir = join(paths.logs, label);
       await Deno.mkdir(logDir, { recursive: true });
-      const result = await measureCell(
-        backend,
-        cell,
-        options.plan,
-        { runId, runDir, logDir, progress },
-        options.protocol,
-      );
+      const context = { runId, runDir, logDir, progress };
+      const result = load && canLoad(backend)
+        ? await measureLoad(backend, cell, load, context)
+        : await measureCell(backend, cell, options.plan, context, options.protocol);
+      if ("load" in result) loadCells.push(result.load as LoadCellRecord);
       rows.push(...result.rows);
       cellRecords.push({
         cell: label,
@@ -176,6 +190,7 @@ export async function runBench(
         coldMismatches: result.coldMismatches,
         coldRetries: result.coldRetries,
         messages: result.messages,
+        ...(result.items ? { items: result.items } : {}),
         notes: result.notes,
         seconds: (performance.now() - t0) / 1000,
       });
@@ -184,6 +199,9 @@ export async function runBench(
         result.coldMismatches.length ? `${result.coldMismatches.length} cold mismatches` : "",
         result.messages && result.messages.received !== result.messages.expected
           ? `SQS ${result.messages.received}/${result.messages.expected} messages`
+          : "",
+        result.items && result.items.received !== result.items.expected
+          ? `DynamoDB ${result.items.received}/${result.items.expected} items`
           : "",
       ].filter((p) => p !== "");
       progress.report(
@@ -216,7 +234,7 @@ export async function runBench(
   await writeInvocations(parquetPath, rows);
   const status: RunStatus = failedCells.length > 0 && rows.length === 0 ? "failed" : "complete";
   await writeRunManifest(runDir, manifest(status));
-  return { runId, runDir, parquetPath, rows: rows.length, skipped, failedCells };
+  return { runId, runDir, parquetPath, rows: rows.length, skipped, failedCells, loadCells };
 }
 
 /** Adds up per-reason counts. */

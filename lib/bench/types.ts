@@ -44,6 +44,8 @@ export interface CellResult {
   coldRetries: number;
   /** SQS delivery check for variants that send: messages expected and received. */
   messages: { expected: number; received: number } | null;
+  /** DynamoDB check of workload `dynamodb`: items expected and found in the table. */
+  items?: { expected: number; received: number } | null;
   /** Anything worth a line in run.json. */
   notes: string[];
 }

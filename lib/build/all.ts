@@ -11,7 +11,7 @@ import { relative } from "node:path";
 import { BUILD_DIR, BUILD_MANIFEST, ROOT } from "../paths.ts";
 import { writeTextAtomic } from "../store/mod.ts";
 import { type Artifact, buildJsBundles } from "./js.ts";
-import { assembleLayers, describeAssembled } from "./layers.ts";
+import { assembleExtensionLayers, assembleLayers, describeAssembled } from "./layers.ts";
 import { buildFunctionRuntimes, describeRuntimeBuild, type RuntimeBuild } from "./functions.ts";
 import { buildRustExtension, RUST_BLANK_EXTENSION_PACKAGE } from "./rust.ts";
 import { stageHostRustForLambda } from "./lambda_rust.ts";
@@ -84,6 +84,13 @@ export async function buildAll(
   const js = await attempt("JS bundles (esbuild)", () => buildJsBundles());
   if (js) artifacts.push(...js);
   const assembled = await attempt("layers and function folders", () => assembleLayers()) ?? [];
+  const extensionLayers =
+    await attempt("blank extension layers", () => assembleExtensionLayers()) ??
+      [];
+  for (const l of extensionLayers) {
+    artifacts.push(...l.artifacts);
+    if (l.status === "skipped") log(`build: layer ${l.extension} skipped: ${l.reason}`);
+  }
   const runtimes = await attempt(
     "function runtimes (esbuild, pip, maturin, cargo, go build)",
     () => buildFunctionRuntimes(undefined, log),
@@ -127,6 +134,17 @@ export async function buildAll(
   }
   summary.push("");
   for (const v of assembled) summary.push(describeAssembled(v));
+  for (const l of extensionLayers) {
+    summary.push(
+      `${l.extension.padEnd(8)} ${
+        l.status === "ready"
+          ? `ready    layer ${
+            l.artifacts.reduce((n, a) => n + a.bytes, 0).toLocaleString("en-US")
+          } B`
+          : `skipped: ${l.reason}`
+      }`,
+    );
+  }
   summary.push("");
   for (const r of runtimes) summary.push(describeRuntimeBuild(r));
   return { manifest, summary };

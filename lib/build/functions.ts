@@ -94,13 +94,29 @@ export function isNativeRuntime(runtime: FunctionRuntime): boolean {
  * @returns The folder the sandbox runs.
  */
 export function codeDirOf(
-  variant: { name: string; functionRuntime: FunctionRuntime; mode: string },
+  variant: { name: string; functionRuntime: FunctionRuntime; mode: string; workload?: string },
   buildDir: string = BUILD_DIR,
 ): string {
   if (VARIANTS.some((v) => v.name === variant.name)) {
     return join(buildDir, "functions", variant.name);
   }
+  const js = variant.functionRuntime === "nodejs" || variant.functionRuntime === "llrt";
+  if (js && variant.workload === "dynamodb") {
+    return jsDynamoDbCodeDir(variant.functionRuntime as "nodejs" | "llrt", buildDir);
+  }
   return runtimeCodeDir(variant.functionRuntime, variant.mode === "direct", buildDir);
+}
+
+/**
+ * The function folder of a JS runtime with the DynamoDB client bundled (workload `dynamodb`).
+ *
+ * @returns `build/runtimes/<runtime>-dynamodb`.
+ */
+export function jsDynamoDbCodeDir(
+  runtime: "nodejs" | "llrt",
+  buildDir: string = BUILD_DIR,
+): string {
+  return join(buildDir, "runtimes", `${runtime}-dynamodb`);
 }
 
 /** What became of one runtime's build. */
@@ -369,6 +385,17 @@ async function buildJs(runtime: "nodejs" | "llrt"): Promise<Partial<RuntimeBuild
     if (runtime === "llrt") {
       artifacts.push(await place(LLRT_BIN, join(dir, "bootstrap"), "LLRT bootstrap", true));
     }
+  }
+  const dynamo = await fresh(jsDynamoDbCodeDir(runtime));
+  artifacts.push(
+    await place(
+      join(BUILD_DIR, "js", `function-${bundleRuntime}-dynamodb.mjs`),
+      join(dynamo, "index.mjs"),
+      "function bundle (DynamoDB)",
+    ),
+  );
+  if (runtime === "llrt") {
+    artifacts.push(await place(LLRT_BIN, join(dynamo, "bootstrap"), "LLRT bootstrap", true));
   }
   return { artifacts, lambdaArchs: ["x86_64", "arm64"] };
 }

@@ -19,12 +19,16 @@
 import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { BUILD_DIR, ROOT } from "../paths.ts";
-import { type Variant, VARIANTS } from "../variants.ts";
+import { EXTENSIONS, type ExtensionSpec, type Variant, VARIANTS } from "../variants.ts";
 import type { Artifact } from "./js.ts";
 
 /** Inputs and outputs under one build folder (`build/` unless a test says otherwise). */
 export interface BuildLayout {
   jsExtension: { node: string; llrt: string; llrtSdk: string };
+  /** The blank extension's bundles (extensions/blank). */
+  jsBlankExtension: { node: string; llrt: string };
+  /** The blank Rust extension (rust/blank). */
+  rustBlankExtension: string;
   jsFunction: (runtime: "node" | "llrt", withSqs: boolean) => string;
   rustExtension: string;
   llrtBinary: string;
@@ -46,6 +50,11 @@ export function buildLayout(buildDir: string = BUILD_DIR): BuildLayout {
       llrt: join(buildDir, "js", "extension-llrt.mjs"),
       llrtSdk: join(buildDir, "js", "extension-llrt-sdk.mjs"),
     },
+    jsBlankExtension: {
+      node: join(buildDir, "js", "blank-extension-node.mjs"),
+      llrt: join(buildDir, "js", "blank-extension-llrt.mjs"),
+    },
+    rustBlankExtension: join(buildDir, "rust", "battle-ext-blank"),
     jsFunction: (runtime, withSqs) =>
       join(buildDir, "js", `function-${runtime}${withSqs ? "-sqs" : ""}.mjs`),
     rustExtension: join(buildDir, "rust", "battle-ext-rust"),
@@ -149,17 +158,18 @@ async function writeLauncher(path: string, text: string, name: string): Promise<
 }
 
 async function assembleExtension(
-  variant: Variant,
+  variant: Pick<Variant, "name" | "extension">,
   layout: BuildLayout,
   dir: string,
 ): Promise<Artifact[]> {
   const ext = variant.extension!;
   const out: Artifact[] = [];
   const launcherPath = join(dir, "extensions", ext.name);
+  const blank = ext.role === "blank";
   if (ext.build === "rust") {
     // The binary is its own launcher: Lambda runs it directly and it registers under its file name.
     out.push(
-      await place(layout.rustExtension, launcherPath, {
+      await place(blank ? layout.rustBlankExtension : layout.rustExtension, launcherPath, {
         name: "extension binary",
         executable: true,
         missing: "built by lib/build/rust.ts",
@@ -170,10 +180,14 @@ async function assembleExtension(
   const bundleRel = `${ext.name}/extension.mjs`;
   if (ext.runner === "node") {
     out.push(
-      await place(layout.jsExtension.node, join(dir, bundleRel), {
-        name: "extension bundle",
-        missing: "run buildJsBundles()",
-      }),
+      await place(
+        blank ? layout.jsBlankExtension.node : layout.jsExtension.node,
+        join(dir, bundleRel),
+        {
+          name: "extension bundle",
+          missing: "run buildJsBundles()",
+        },
+      ),
     );
     out.push(
       await writeLauncher(
@@ -201,10 +215,18 @@ async function assembleExtension(
     const embedded = await llrtEmbedsSdk(layout);
     out.push(
       await place(
-        embedded ? layout.jsExtension.llrt : layout.jsExtension.llrtSdk,
+        blank
+          ? layout.jsBlankExtension.llrt
+          : embedded
+          ? layout.jsExtension.llrt
+          : layout.jsExtension.llrtSdk,
         join(dir, bundleRel),
         {
-          name: embedded ? "extension bundle (SDK from LLRT)" : "extension bundle (SDK bundled)",
+          name: blank
+            ? "blank extension bundle"
+            : embedded
+            ? "extension bundle (SDK from LLRT)"
+            : "extension bundle (SDK bundled)",
           missing: "run buildJsBundles()",
         },
       ),
@@ -320,4 +342,44 @@ export function describeAssembled(v: AssembledVariant): string {
 
 if (import.meta.main) {
   for (const v of await assembleLayers()) console.log(describeAssembled(v));
+}
+
+/** What became of one extension's layer (for extensions no named variant carries). */
+export type AssembledExtension =
+  & { extension: string; layerDir: string; artifacts: Artifact[] }
+  & ({ status: "ready" } | { status: "skipped"; reason: string });
+
+/**
+ * Assembles `build/layers/<extension>/` for every extension of the manifest that no named variant
+ * lays out (the blank extensions): composed cells find their extension's layer there.
+ *
+ * @param options Layout (default `build/`) and which extensions (default: all of them).
+ * @returns Per extension: ready, or skipped with the missing input.
+ * @throws {Error} Only on I/O failures other than a missing input.
+ */
+export async function assembleExtensionLayers(
+  options: { layout?: BuildLayout; extensions?: Readonly<Record<string, ExtensionSpec | null>> } =
+    {},
+): Promise<AssembledExtension[]> {
+  const layout = options.layout ?? buildLayout();
+  const results: AssembledExtension[] = [];
+  for (const [key, extension] of Object.entries(options.extensions ?? EXTENSIONS)) {
+    if (extension === null || VARIANTS.some((v) => v.name === key)) continue;
+    const dir = layout.layerDir(key);
+    await rm(dir, { recursive: true, force: true });
+    try {
+      const artifacts = await assembleExtension({ name: key, extension }, layout, dir);
+      results.push({ extension: key, layerDir: dir, artifacts, status: "ready" });
+    } catch (e) {
+      if (!(e instanceof MissingInput)) throw e;
+      results.push({
+        extension: key,
+        layerDir: dir,
+        artifacts: [],
+        status: "skipped",
+        reason: e.message,
+      });
+    }
+  }
+  return results;
 }

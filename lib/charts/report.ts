@@ -18,6 +18,9 @@ import {
   warmAndOverhead,
 } from "./figures.ts";
 import type { Figure } from "./theme.ts";
+import { coldStartsDuringBurst, loadCellsOf, loadOverTime } from "./load.ts";
+import { postRuntimePerExtension, runtimeColdStartAndMemory } from "./extension_runtime.ts";
+import { findVariant } from "../variants.ts";
 
 /** One chart of the report: a file-name stem, a caption and the figure. */
 export interface ReportFigure {
@@ -78,6 +81,43 @@ export function reportFigures(input: {
       figure: memoryUsed(frame, { runs }),
     },
   ];
+  // The studies' charts, where the runs have what they compare.
+  const parts = (pick: (v: NonNullable<ReturnType<typeof findVariant>>) => string) =>
+    new Set(
+      (frame.getColumn("variant").unique().dropNulls().toArray() as string[])
+        .map((name) => findVariant(name))
+        .filter((v) => v !== undefined)
+        .map((v) => pick(v!)),
+    );
+  if (loadCellsOf(runs).length > 0) {
+    figures.push(
+      {
+        name: "load_over_time",
+        caption: "Throughput (responses/s) and the caller's round trip p50/p99 (ms) over the load",
+        figure: loadOverTime(frame, { runs }),
+      },
+      {
+        name: "load_cold_starts",
+        caption: "Cold starts (environments made) as the burst arrived; throttled requests",
+        figure: coldStartsDuringBurst(frame, { runs }),
+      },
+    );
+  }
+  if (parts((v) => v.extensionName).size > 1) {
+    figures.push({
+      name: "post_runtime_per_extension",
+      caption: "Post-runtime duration (ms) per extension: mean (bars) and max (diamonds)",
+      figure: postRuntimePerExtension(frame, { runs }),
+    });
+  }
+  if (parts((v) => v.functionRuntime).size > 1) {
+    figures.push({
+      name: "runtime_cold_start_memory",
+      caption:
+        "Init Duration (ms) and Max Memory Used (MB) per function runtime, medians with 95% intervals",
+      figure: runtimeColdStartAndMemory(frame, { runs }),
+    });
+  }
   if (points.length > 0) {
     figures.push({
       name: "cost_vs_memory",

@@ -2,12 +2,20 @@
  * `deno task bench [--backend local|aws] [--variants rust,node,...] [--functions nodejs,python,...]
  * [--extensions none,rust,...] [--workloads sqs,cpu,none] [--memory 128,512,...]
  * [--arch x86_64,arm64] [--cold N] [--warm M] [--out DIR] [--payload-bytes B]
- * [--work-iterations I] [--concurrency C] [--timeout S] [--region R] [--init-cpus C]
- * [--code-loading evict|cached]`
+ * [--work-iterations I] [--delay-ms D] [--concurrency C] [--timeout S] [--region R]
+ * [--init-cpus C] [--code-loading evict|cached] [--load [--requests R]
+ * [--reserved-concurrency N]]`
  *
  * Runs the matrix, writes `invocations.parquet` and `run.json` into the run folder and prints
  * that folder last. `--functions` × `--extensions` × `--workloads` is expanded by
  * `expandVariants()` (lib/variants.ts), beside the named `--variants`.
+ *
+ * `--load` (`deno task load`) runs the load mode instead of the cold/warm protocol: per cell, R
+ * requests (default {@link DEFAULT_LOAD_REQUESTS}) at concurrency C (`--concurrency`, then the
+ * requests in flight, default {@link DEFAULT_LOAD_CONCURRENCY}: sized for a 2-core machine),
+ * cells one after another; locally the function scales out like Lambda up to
+ * `--reserved-concurrency` environments (default C), throttling and counting past it, and a
+ * concurrency the host's memory cannot hold is refused.
  *
  * @module
  */
@@ -20,6 +28,12 @@ import type { PlatformAdapter } from "../bench/protocol.ts";
 import { DEFAULT_LOCAL_SETTINGS } from "../bench/local_settings.ts";
 import type { FunctionSettings } from "../store/run_manifest.ts";
 import { runBench } from "../bench/run.ts";
+import type { LoadPlan } from "../load/summary.ts";
+
+/** Requests per cell of a load, unless `--requests` says otherwise. */
+export const DEFAULT_LOAD_REQUESTS = 200;
+/** Requests in flight in a load, unless `--concurrency` says otherwise (a 2-core machine). */
+export const DEFAULT_LOAD_CONCURRENCY = 8;
 
 /** Parsed command line of `deno task bench`. */
 export interface BenchArgs {
@@ -35,6 +49,8 @@ export interface BenchArgs {
   /** The sandbox's Init CPU budget and code loading (local only); empty for its defaults. */
   models: LambdaModels;
   concurrency: number;
+  /** The load of `--load`, or null for the cold/warm protocol. */
+  load: LoadPlan | null;
   out?: string;
   region?: string;
 }
@@ -59,12 +75,16 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       workloads: { type: "string" },
       memory: { type: "string", default: "128,512,1024" },
       arch: { type: "string" },
-      cold: { type: "string", default: "10" },
-      warm: { type: "string", default: "20" },
+      cold: { type: "string" },
+      warm: { type: "string" },
       out: { type: "string" },
       "payload-bytes": { type: "string", default: "1024" },
       "work-iterations": { type: "string" },
-      concurrency: { type: "string", default: "1" },
+      "delay-ms": { type: "string" },
+      concurrency: { type: "string" },
+      load: { type: "boolean", default: false },
+      requests: { type: "string" },
+      "reserved-concurrency": { type: "string" },
       timeout: { type: "string" },
       region: { type: "string" },
       ...MODEL_FLAGS,
@@ -92,16 +112,41 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     memoryMb: parseMemoryList(values.memory),
     archs,
     plan: {
-      cold: wholeNumber("cold", values.cold, 0),
-      warm: wholeNumber("warm", values.warm, 0),
+      cold: wholeNumber("cold", values.cold ?? "10", 0),
+      warm: wholeNumber("warm", values.warm ?? "20", 0),
       payloadBytes: wholeNumber("payload-bytes", values["payload-bytes"], 0),
     },
     functionSettings: null,
     models: parseModelFlags(values),
-    concurrency: wholeNumber("concurrency", values.concurrency, 1),
+    concurrency: values.load ? 1 : wholeNumber("concurrency", values.concurrency ?? "1", 1),
+    load: null,
   };
-  if (parsed.plan.cold + parsed.plan.warm === 0) {
-    throw new RangeError("Nothing to run: --cold and --warm are both 0");
+  if (values.load) {
+    for (const flag of ["cold", "warm"] as const) {
+      if (values[flag] !== undefined) {
+        throw new RangeError(`--${flag} is a setting of the cold/warm protocol, not of --load`);
+      }
+    }
+    const concurrency = values.concurrency === undefined
+      ? DEFAULT_LOAD_CONCURRENCY
+      : wholeNumber("concurrency", values.concurrency, 1);
+    parsed.load = {
+      requests: values.requests === undefined
+        ? DEFAULT_LOAD_REQUESTS
+        : wholeNumber("requests", values.requests, 1),
+      concurrency,
+      reservedConcurrency: values["reserved-concurrency"] === undefined
+        ? null
+        : wholeNumber("reserved-concurrency", values["reserved-concurrency"], 1),
+      payloadBytes: parsed.plan.payloadBytes,
+    };
+  } else {
+    for (const flag of ["requests", "reserved-concurrency"] as const) {
+      if (values[flag] !== undefined) throw new RangeError(`--${flag} needs --load`);
+    }
+    if (parsed.plan.cold + parsed.plan.warm === 0) {
+      throw new RangeError("Nothing to run: --cold and --warm are both 0");
+    }
   }
   if (backend === "aws") {
     // On AWS the function runs with what was deployed; a bench flag would be recorded but
@@ -109,7 +154,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     if (Object.keys(parsed.models).length > 0) {
       throw new RangeError("--init-cpus and --code-loading shape the local sandbox only");
     }
-    for (const flag of ["work-iterations", "timeout"] as const) {
+    for (const flag of ["work-iterations", "timeout", "delay-ms"] as const) {
       if (values[flag] !== undefined) {
         throw new RangeError(
           `--${flag} is a deploy-time setting on AWS: deploy with it (deno task deploy), ` +
@@ -129,6 +174,9 @@ export function parseBenchArgs(args: string[]): BenchArgs {
         ? DEFAULT_LOCAL_SETTINGS.workIterations
         : wholeNumber("work-iterations", values["work-iterations"], 0),
       timeoutS,
+      ...(values["delay-ms"] === undefined
+        ? {}
+        : { delayMs: wholeNumber("delay-ms", values["delay-ms"], 0) }),
     };
   }
   if (values.out !== undefined) parsed.out = values.out;
@@ -145,6 +193,10 @@ async function makeBackend(args: BenchArgs): Promise<PlatformAdapter> {
   return await createAwsBackend({ ...(args.region ? { region: args.region } : {}) });
 }
 
+function ms(x: number | null): string {
+  return x === null ? "–" : `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+}
+
 async function bench(args: BenchArgs): Promise<number> {
   for (const c of args.impossible) console.error(`bench: leaving out ${c.name}: ${c.reason}`);
   const backend = await makeBackend(args);
@@ -155,6 +207,7 @@ async function bench(args: BenchArgs): Promise<number> {
     plan: args.plan,
     functionSettings: args.functionSettings,
     concurrency: args.concurrency,
+    ...(args.load ? { load: args.load } : {}),
     ...(args.out ? { out: args.out } : {}),
   });
   console.error(
@@ -162,6 +215,18 @@ async function bench(args: BenchArgs): Promise<number> {
       (summary.skipped.length ? `; ${summary.skipped.length} cells skipped` : "") +
       (summary.failedCells.length ? `; ${summary.failedCells.length} cells failed` : ""),
   );
+  for (const c of summary.loadCells) {
+    console.error(
+      `load ${c.cell}: ${c.throughputRps.toFixed(1)} requests/s; round trip p50 ${
+        ms(c.latencyMs.p50)
+      } p90 ${ms(c.latencyMs.p90)} p99 ${ms(c.latencyMs.p99)}; Duration p50 ${
+        ms(c.durationMs.p50)
+      } p99 ${ms(c.durationMs.p99)}; post-runtime p50 ${ms(c.postRuntimeMs.p50)} p99 ${
+        ms(c.postRuntimeMs.p99)
+      }; ${c.coldStarts} cold starts in ${c.environments} environments; ${c.throttles} ` +
+        `throttles; ${c.errors} errors; ${c.sent} requests at concurrency ${c.plan.concurrency}`,
+    );
+  }
   console.log(summary.runDir);
   return summary.rows === 0 ? 1 : 0;
 }

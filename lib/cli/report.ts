@@ -1,13 +1,14 @@
 /**
  * `deno task report [--run DIR]... [--out DIR] [--prices FILE] [--cold-share 0.01,0.1]
- * [--payload-bytes B] [--no-images] [--inline-plotly]
+ * [--payload-bytes B] [--no-images] [--inline-plotly] [--study NAME]
  * [--group-by variant|function_runtime|extension|workload]`
  *
  * Writes every chart as PNG, SVG and standalone HTML, and `summary.md` with the tables (medians
  * with 95% intervals, ratios between variants, costs, the LLRT label and backend of each run),
  * with `lib/report/`. Default run: the newest under `data/runs/`; default output:
  * `reports/<run-id>/`. HTML pages use `plotly.min.js` written beside them (or inlined with
- * `--inline-plotly`), so they work offline. PNG and SVG need Chromium
+ * `--inline-plotly`), so they work offline. With `--study NAME`, `summary.md` opens with that
+ * study's headline (its question, the answer with intervals, the source it reproduces). PNG and SVG need Chromium
  * (`apt-get install -y chromium`); without it the HTML and summary are still written, then the
  * command fails naming the missing browser. Prints the report folder last; exits 2 on a bad
  * command line, 1 when the report cannot be written.
@@ -19,6 +20,8 @@ import { resolveRunDir } from "../store/runs.ts";
 import { loadPriceTable } from "../cost/prices.ts";
 import { writeReport } from "../report/mod.ts";
 import { type GroupColumn, parseGroupColumn } from "../analysis/group.ts";
+import { studyByName } from "../studies/registry.ts";
+import { studyHeadline } from "../studies/headline.ts";
 import { commaList, numberFlag, parseFlags, runCommand } from "./_flags.ts";
 
 /** Parsed command line of `deno task report`. */
@@ -32,6 +35,8 @@ export interface ReportArgs {
   payloadBytes?: number;
   images: boolean;
   inlinePlotly: boolean;
+  /** The study whose headline `summary.md` opens with. */
+  study?: string;
   /** What tables and charts group by (default `variant`). */
   groupBy?: GroupColumn;
 }
@@ -64,6 +69,7 @@ export function parseReportArgs(args: string[]): ReportArgs {
       "payload-bytes": { type: "string" },
       "no-images": { type: "boolean", default: false },
       "inline-plotly": { type: "boolean", default: false },
+      study: { type: "string" },
       "group-by": { type: "string" },
     },
   });
@@ -79,6 +85,7 @@ export function parseReportArgs(args: string[]): ReportArgs {
     }),
     images: !values["no-images"],
     inlinePlotly: values["inline-plotly"],
+    ...(values.study === undefined ? {} : { study: values.study }),
     ...(values["group-by"] === undefined ? {} : { groupBy: parseGroupColumn(values["group-by"]) }),
   };
 }
@@ -100,8 +107,10 @@ export async function report(args: ReportArgs): Promise<string> {
     }
     runDirs = [newest];
   }
+  const study = args.study === undefined ? null : await studyByName(args.study);
   const result = await writeReport({
     runDirs,
+    ...(study === null ? {} : { preface: (loaded) => studyHeadline(study, loaded) }),
     ...(args.outDir === undefined ? {} : { outDir: args.outDir }),
     ...(args.pricesFile === undefined ? {} : { prices: loadPriceTable(args.pricesFile) }),
     ...(args.coldShares === undefined ? {} : { coldShares: args.coldShares }),

@@ -7,6 +7,7 @@
  */
 import type { SandboxControls } from "../sandbox/mod.ts";
 import type { LlrtInfo } from "../llrt/mod.ts";
+import type { LoadCellRecord, LoadPlan } from "../load/summary.ts";
 import {
   type Arch,
   ARCHS,
@@ -28,6 +29,8 @@ export interface FunctionSettings {
   workIterations: number;
   /** The function timeout in seconds. */
   timeoutS: number;
+  /** The sleep of workload `delay` in ms (`BATTLE_DELAY_MS`); absent where not set. */
+  delayMs?: number;
 }
 
 /** What the runner was asked to do. */
@@ -48,6 +51,8 @@ export interface RunConfig {
    * brings its own deployed settings (aws; see {@link CellRecord.settings}).
    */
   functionSettings: FunctionSettings | null;
+  /** The load of a load run (`deno task load`); absent for the cold/warm protocol. */
+  load?: LoadPlan;
 }
 
 /** A variant as it was defined when the run was made. */
@@ -78,6 +83,8 @@ export interface LocalBackendFacts {
    * (e.g. the host's Python 3.11 for Lambda's python3.12).
    */
   runtimeNotes: string[];
+  /** The DynamoDB-compatible server, when a cell of workload `dynamodb` started one. */
+  dynamodbServer?: string;
 }
 
 /** Facts of the AWS backend. */
@@ -116,6 +123,8 @@ export interface CellRecord {
   coldRetries: number;
   /** SQS delivery check for variants that send. */
   messages: { expected: number; received: number } | null;
+  /** DynamoDB check of workload `dynamodb`: items expected and found in the table. */
+  items?: { expected: number; received: number } | null;
   notes: string[];
   seconds: number;
 }
@@ -178,6 +187,8 @@ export interface RunManifest {
   missingReport: number;
   /** Rows in `invocations.parquet`. */
   rows: number;
+  /** Per cell of a load run: throughput, latency percentiles, cold starts, throttles. */
+  loadCells?: LoadCellRecord[];
 }
 
 type Json = Record<string, unknown>;
