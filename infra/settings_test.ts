@@ -18,11 +18,11 @@ Deno.test("resolveSettings() defaults to the bench defaults, every named variant
     "node",
     "llrt",
     "nodejs-none-sqs",
-    "llrt-none-sqs",
     "python-none-sqs",
     "python-pyo3-none-sqs",
     "rust-none-sqs",
     "go-none-sqs",
+    "llrt-none-sqs",
   ]);
   assert.equal(s.strict, false);
   assert.equal(s.buildDir, undefined);
@@ -88,6 +88,6 @@ Deno.test("resolveSettings() crosses functions with extensions and workloads, na
   ]);
   assert.throws(() => resolveSettings((k) => (k === "functions" ? "cobol" : undefined), {}), {
     name: "RangeError",
-    message: /^Unknown function runtime "cobol": expected one of nodejs, llrt, python/,
+    message: /^Unknown function runtime "cobol": expected one of nodejs, python, python-pyo3/,
   });
 });

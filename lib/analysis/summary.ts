@@ -115,9 +115,9 @@ function rowFilter(kind: RowKind): pl.Expr {
 }
 
 /**
- * Orders variants as in `lib/variants.ts`: the named variants first, then composed ones by
- * function runtime, extension and workload, then function runtimes themselves (charts grouped
- * by runtime); unknown names after, by name.
+ * Orders variants as in `lib/variants.ts`: the named variants and function runtimes (charts
+ * grouped by runtime) first, then composed ones by function runtime, extension and workload;
+ * unknown names after, by name.
  */
 export function variantOrder(a: string, b: string): number {
   const ra = variantRank(a);
@@ -132,7 +132,15 @@ function variantRank(name: string): number[] {
   const named = VARIANT_NAMES.indexOf(name);
   if (named !== -1) return [0, named, 0, 0];
   const runtime = FUNCTION_RUNTIME_NAMES.indexOf(name as FunctionRuntime);
-  if (runtime !== -1) return [1, runtime, 0, 0];
+  if (runtime !== -1) {
+    // A runtime label (rows grouped by runtime) sits just before the next runtime that is also a
+    // named variant, so `rust` and `llrt` keep one place in both kinds of chart.
+    const later = FUNCTION_RUNTIME_NAMES.slice(runtime).findIndex((r) => VARIANT_NAMES.includes(r));
+    const anchor = later === -1
+      ? VARIANT_NAMES.length
+      : VARIANT_NAMES.indexOf(FUNCTION_RUNTIME_NAMES[runtime + later]!);
+    return [0, anchor - 0.1 * later, 0, 0];
+  }
   const v = findVariant(name);
   if (v === undefined) return [3, 0, 0, 0];
   return [

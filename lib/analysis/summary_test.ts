@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { testRow } from "./testdata/rows.ts";
 import { invocationFrame } from "./frame.ts";
 import { loadRuns } from "./load.ts";
-import { compareVariants, metricValues, selectCells, summarize } from "./summary.ts";
+import { compareVariants, metricValues, selectCells, summarize, variantOrder } from "./summary.ts";
 import { FIXTURE_RUN, FIXTURE_RUN_X86 } from "./testdata/make_fixture.ts";
 
 const row = testRow;
@@ -84,4 +84,30 @@ Deno.test("selectCells() keeps the chosen variants, memory sizes and archs", () 
   ]);
   assert.equal(selectCells(frame, { archs: ["x86_64"] }).height, 42);
   assert.equal(selectCells(frame, {}).height, frame.height);
+});
+
+Deno.test("variantOrder() gives rust and llrt one place in charts by variant and by runtime", () => {
+  const sorted = (names: string[]) => [...names].sort(variantOrder);
+  assert.deepEqual(sorted(["llrt", "node", "rust", "none", "direct"]), [
+    "none",
+    "direct",
+    "rust",
+    "node",
+    "llrt",
+  ]);
+  assert.deepEqual(sorted(["go", "llrt", "python-pyo3", "rust", "nodejs", "python"]), [
+    "nodejs",
+    "python",
+    "python-pyo3",
+    "rust",
+    "go",
+    "llrt",
+  ]);
+  assert.deepEqual(sorted(["go-none-sqs", "zzz", "rust", "nodejs-rust-sqs", "nodejs-none-sqs"]), [
+    "rust",
+    "nodejs-none-sqs",
+    "nodejs-rust-sqs",
+    "go-none-sqs",
+    "zzz",
+  ]);
 });

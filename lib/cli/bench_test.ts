@@ -150,7 +150,7 @@ Deno.test("parseBenchArgs() crosses --functions, --extensions and --workloads be
   ]);
   assert.throws(() => parseBenchArgs(["--functions", "cobol"]), {
     name: "RangeError",
-    message: /^Unknown function runtime "cobol": expected one of nodejs, llrt, python/,
+    message: /^Unknown function runtime "cobol": expected one of nodejs, python, python-pyo3/,
   });
   assert.throws(() => parseBenchArgs(["--functions", "go", "--extensions", "node"]), {
     message: /^Nothing to run: go-node-sqs \(extension node runs on/,
