@@ -1,5 +1,5 @@
 /**
- * `deno task sandbox --code DIR [--extensions DIR] [--runtime node|llrt|provided]
+ * `deno task sandbox --code DIR [--extensions DIR] [--runtime node|llrt|provided|python]
  * [--handler NAME] [--memory MB] [--timeout S] [--invoke N] [--event FILE] [--env K=V]...
  * [--log-dir DIR] [--cpu-period US] [--init-cpus C] [--code-loading evict|cached]`
  *
@@ -15,6 +15,7 @@
 import { join, resolve } from "node:path";
 import { LLRT_BIN, RUNS_DIR } from "../paths.ts";
 import { type RuntimeName, RUNTIMES, Sandbox } from "../sandbox/sandbox.ts";
+import { AWSLAMBDARIC_DIR, BOTO3_DIR } from "../build/functions.ts";
 import { numberFlag, parseFlags, runCommand } from "./_flags.ts";
 import { type LambdaModels, MODEL_FLAGS, parseModelFlags } from "./_models.ts";
 
@@ -145,7 +146,15 @@ async function main(args: SandboxArgs): Promise<number> {
       handler: args.handler,
       memoryMb: args.memoryMb,
       timeoutS: args.timeoutS,
-      env: args.env,
+      // Python: awslambdaric and boto3 are the runtime's own packages (setup and build install
+      // them); the caller's PYTHONPATH comes after them.
+      env: args.runtime === "python"
+        ? {
+          ...args.env,
+          PYTHONPATH: [AWSLAMBDARIC_DIR, BOTO3_DIR, args.env.PYTHONPATH]
+            .filter((p) => p !== undefined).join(":"),
+        }
+        : args.env,
       logDir: args.logDir,
       ...(args.cpuPeriodUs === null ? {} : { cpuPeriodUs: args.cpuPeriodUs }),
       ...args.models,
