@@ -1,6 +1,7 @@
 /**
- * Every function runtime as a hello function (workload `none`): what does the runtime alone
- * cost at cold start, in Duration and in memory?
+ * Every function runtime as a hello function (workload `none`) and as an SQS function (workload
+ * `sqs`, the SDK's client made at Init): what does the runtime alone cost at cold start, in
+ * Duration and in memory, and what does its AWS SDK add?
  *
  * @module
  */
@@ -9,7 +10,7 @@ import { composedName } from "../lib/variants.ts";
 
 export const study: Study = {
   name: "runtimes",
-  title: "Function runtimes: Node.js, LLRT, Python, Python + PyO3, Rust and Go as hello functions",
+  title: "Function runtimes: Node.js, LLRT, Python, Python + PyO3, Rust and Go, hello and SQS",
   question: "What does each function runtime cost by itself — Init, Duration and memory of a " +
     "function that only answers?",
   source: {
@@ -23,7 +24,7 @@ export const study: Study = {
   matrix: {
     functions: ["nodejs", "llrt", "python", "python-pyo3", "rust", "go"],
     extensions: ["none"],
-    workloads: ["none"],
+    workloads: ["none", "sqs"],
     memoryMb: [128, 1024],
   },
   counts: { cold: 10, warm: 20 },
@@ -51,6 +52,18 @@ export const study: Study = {
       metric: "initMs",
       subject: composedName("python", "none", "none"),
       baseline: composedName("nodejs", "none", "none"),
+    },
+    {
+      label: "Init with the SQS client: Python vs Node.js",
+      metric: "initMs",
+      subject: composedName("python", "none", "sqs"),
+      baseline: composedName("nodejs", "none", "sqs"),
+    },
+    {
+      label: "Init with the SQS client: Rust vs Go",
+      metric: "initMs",
+      subject: composedName("rust", "none", "sqs"),
+      baseline: composedName("go", "none", "sqs"),
     },
     {
       label: "Max Memory Used: Rust vs Node.js",

@@ -27,7 +27,7 @@ export const study: Study = {
     functions: ["python", "python-pyo3", "rust"],
     extensions: ["none"],
     workloads: ["cpu"],
-    memoryMb: [128, 256, 512, 1024, 1769],
+    memoryMb: [128, 256, 512, 1024, 1769, 3008],
   },
   counts: { cold: 5, warm: 20 },
   settings: { workIterations: 200000 },
