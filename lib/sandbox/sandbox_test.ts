@@ -514,7 +514,7 @@ Deno.test("Sandbox gives Init its own CPU budget, then invocations the memory sh
   // The same work in Init and in the invocation: with the Init budget Init is far quicker than
   // the throttled invocation; with the memory share for Init too, both take about as long.
   assert.ok(
-    boosted.initMs * 3 < boosted.durationMs,
+    boosted.initMs * 2 < boosted.durationMs,
     `Init ${boosted.initMs} ms vs invocation ${boosted.durationMs} ms`,
   );
   assert.ok(
