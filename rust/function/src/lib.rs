@@ -1,5 +1,7 @@
 //! The application's handler on Rust, with the semantics of every runtime's copy
-//! (functions/README.md): deterministic CPU work, a JSON payload of the configured size, then by
+//! (functions/README.md): the workload of `BATTLE_WORKLOAD` (`sqs` and `cpu`: deterministic CPU
+//! work; `delay`: sleep `BATTLE_DELAY_MS`, 500 ms by default; `dynamodb`: one `PutItem` keyed by
+//! the request id; `none`: nothing), a JSON payload of the configured size, then by
 //! `BATTLE_MODE` nothing, a direct SQS `SendMessage`, or a POST to the extension tagged with the
 //! request id (or, when the handler fails before the extension accepted its message,
 //! `POST /invocations/<id>/end`).
@@ -32,10 +34,26 @@ pub enum Mode {
     Extension,
 }
 
+/// The function's own work on each invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Workload {
+    Sqs,
+    Dynamodb,
+    Delay,
+    Cpu,
+    None,
+}
+
+/// How long workload `delay` sleeps when `BATTLE_DELAY_MS` is not set.
+pub const DEFAULT_DELAY_MS: u64 = 500;
+
 /// The configuration, read once at init.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub mode: Mode,
+    pub workload: Workload,
+    pub delay_ms: u64,
     pub iterations: u64,
     pub default_bytes: usize,
     pub extension_url: String,
@@ -46,6 +64,7 @@ pub struct Config {
 #[serde(rename_all = "camelCase")]
 pub struct HandlerResult {
     pub mode: Mode,
+    pub workload: Workload,
     pub payload_bytes: usize,
     pub iterations: u64,
     pub checksum: u32,
@@ -54,6 +73,17 @@ pub struct HandlerResult {
 /// Sends one message to SQS (mode `direct`).
 pub type SendFuture = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
 pub type Sender = Box<dyn Fn(String) -> SendFuture + Send + Sync>;
+
+/// What workload `dynamodb` puts: the request id (the table's key), the payload, a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub id: String,
+    pub payload: String,
+    pub sent_at: u64,
+}
+
+/// Puts one item into the table (workload `dynamodb`).
+pub type Putter = Box<dyn Fn(Item) -> SendFuture + Send + Sync>;
 
 /// `iterations` rounds of a 32-bit FNV-1a style mix; returns the final hash.
 pub fn cpu_work(iterations: u64) -> u32 {
@@ -99,8 +129,9 @@ fn int_from(value: Option<&str>, fallback: u64, what: &str) -> Result<u64, Error
 }
 
 impl Config {
-    /// Reads `BATTLE_MODE`, `BATTLE_WORK_ITERATIONS`, `BATTLE_PAYLOAD_BYTES`,
-    /// `BATTLE_EXTENSION_URL` through `get`.
+    /// Reads `BATTLE_MODE`, `BATTLE_WORKLOAD`, `BATTLE_DELAY_MS`, `BATTLE_WORK_ITERATIONS`,
+    /// `BATTLE_PAYLOAD_BYTES`, `BATTLE_EXTENSION_URL` through `get`. Without `BATTLE_WORKLOAD`
+    /// the workload follows the mode: `sqs` in the modes that send, `cpu` in mode `none`.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
         let mode = match get("BATTLE_MODE").as_deref() {
             None | Some("") | Some("none") => Mode::None,
@@ -113,11 +144,33 @@ impl Config {
                 .into())
             }
         };
-        let iterations = int_from(
+        let workload = match get("BATTLE_WORKLOAD").as_deref() {
+            None | Some("") if mode == Mode::None => Workload::Cpu,
+            None | Some("") | Some("sqs") => Workload::Sqs,
+            Some("dynamodb") => Workload::Dynamodb,
+            Some("delay") => Workload::Delay,
+            Some("cpu") => Workload::Cpu,
+            Some("none") => Workload::None,
+            Some(other) => {
+                return Err(format!(
+                    "BATTLE_WORKLOAD must be sqs, dynamodb, delay, cpu, none, got \"{other}\""
+                )
+                .into())
+            }
+        };
+        let delay_ms = int_from(
+            get("BATTLE_DELAY_MS").as_deref(),
+            DEFAULT_DELAY_MS,
+            "BATTLE_DELAY_MS",
+        )?;
+        let mut iterations = int_from(
             get("BATTLE_WORK_ITERATIONS").as_deref(),
             0,
             "BATTLE_WORK_ITERATIONS",
         )?;
+        if !matches!(workload, Workload::Sqs | Workload::Cpu) {
+            iterations = 0;
+        }
         let default_bytes = int_from(
             get("BATTLE_PAYLOAD_BYTES").as_deref(),
             256,
@@ -128,6 +181,8 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_EXTENSION_URL.to_string());
         Ok(Config {
             mode,
+            workload,
+            delay_ms,
             iterations,
             default_bytes,
             extension_url,
@@ -175,6 +230,7 @@ pub fn end_url(messages_url: &str, request_id: &str) -> String {
 pub struct Handler {
     config: Config,
     send: Option<Sender>,
+    put: Option<Putter>,
     http: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -185,7 +241,18 @@ impl Handler {
             return Err("BATTLE_MODE is direct but no SQS client was made".into());
         }
         let http = Client::builder(TokioExecutor::new()).build_http();
-        Ok(Handler { config, send, http })
+        Ok(Handler {
+            config,
+            send,
+            put: None,
+            http,
+        })
+    }
+
+    /// Gives the handler its item writer (workload `dynamodb`).
+    pub fn with_putter(mut self, put: Putter) -> Handler {
+        self.put = Some(put);
+        self
     }
 
     /// Runs one invocation.
@@ -209,11 +276,27 @@ impl Handler {
     ) -> Result<HandlerResult, Error> {
         let size = payload_bytes_of(event, self.config.default_bytes)?;
         let checksum = cpu_work(self.config.iterations);
+        if self.config.workload == Workload::Delay {
+            tokio::time::sleep(std::time::Duration::from_millis(self.config.delay_ms)).await;
+        }
         let sent_at = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64);
-        let payload = build_payload(size, request_id, sent_at.unwrap_or(0), checksum);
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let payload = build_payload(size, request_id, sent_at, checksum);
         let payload_bytes = payload.len();
+        if self.config.workload == Workload::Dynamodb {
+            let put = self
+                .put
+                .as_ref()
+                .ok_or("BATTLE_WORKLOAD is dynamodb but no DynamoDB client was made")?;
+            put(Item {
+                id: request_id.to_string(),
+                payload: payload.clone(),
+                sent_at,
+            })
+            .await?;
+        }
         match self.config.mode {
             Mode::Extension => {
                 let (status, text) = self
@@ -237,6 +320,7 @@ impl Handler {
         }
         Ok(HandlerResult {
             mode: self.config.mode,
+            workload: self.config.workload,
             payload_bytes,
             iterations: self.config.iterations,
             checksum,
@@ -395,6 +479,8 @@ mod tests {
     fn config(mode: Mode, url: &str) -> Config {
         Config {
             mode,
+            workload: Workload::Sqs,
+            delay_ms: DEFAULT_DELAY_MS,
             iterations: 10,
             default_bytes: 300,
             extension_url: url.to_string(),
@@ -410,6 +496,7 @@ mod tests {
             r,
             HandlerResult {
                 mode: Mode::Extension,
+                workload: Workload::Sqs,
                 payload_bytes: 300,
                 iterations: 10,
                 checksum: cpu_work(10)
@@ -466,5 +553,73 @@ mod tests {
                 .mode,
             Mode::None
         );
+    }
+
+    #[test]
+    fn config_reads_the_workload_and_follows_the_mode_without_one() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(Config::from_env(env(&[])).unwrap().workload, Workload::Cpu);
+        let direct = Config::from_env(env(&[("BATTLE_MODE", "direct")])).unwrap();
+        assert_eq!(direct.workload, Workload::Sqs);
+        let delay = Config::from_env(env(&[
+            ("BATTLE_WORKLOAD", "delay"),
+            ("BATTLE_WORK_ITERATIONS", "99"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (delay.workload, delay.delay_ms, delay.iterations),
+            (Workload::Delay, 500, 0)
+        );
+        let err = Config::from_env(env(&[("BATTLE_WORKLOAD", "gpu")])).unwrap_err();
+        assert!(
+            err.to_string().contains("sqs, dynamodb, delay, cpu, none"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn workload_delay_sleeps_the_configured_time() {
+        let mut c = config(Mode::None, DEFAULT_EXTENSION_URL);
+        c.workload = Workload::Delay;
+        c.delay_ms = 40;
+        c.iterations = 0;
+        let h = Handler::new(c, None).unwrap();
+        let started = std::time::Instant::now();
+        let r = h.handle("r", &serde_json::json!({})).await.unwrap();
+        assert!(started.elapsed() >= std::time::Duration::from_millis(40));
+        assert_eq!((r.workload, r.iterations), (Workload::Delay, 0));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn workload_dynamodb_puts_one_item_keyed_by_the_request_id() {
+        let mut c = config(Mode::None, DEFAULT_EXTENSION_URL);
+        c.workload = Workload::Dynamodb;
+        let without = Handler::new(c.clone(), None).unwrap();
+        let err = without
+            .handle("r", &serde_json::json!({}))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("no DynamoDB client"), "{err}");
+        let items = Arc::new(Mutex::new(Vec::<Item>::new()));
+        let seen = items.clone();
+        let h = Handler::new(c, None)
+            .unwrap()
+            .with_putter(Box::new(move |item| {
+                seen.lock().unwrap().push(item);
+                Box::pin(async { Ok(()) })
+            }));
+        let r = h.handle("req-7", &serde_json::json!({})).await.unwrap();
+        let items = items.lock().unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].id, "req-7");
+        assert_eq!(items[0].payload.len(), 300);
+        assert_eq!(r.workload, Workload::Dynamodb);
     }
 }
