@@ -35,7 +35,12 @@ import {
   type Variant,
   VARIANTS,
 } from "../lib/variants.ts";
-import { isNativeRuntime, lambdaRuntimeCodeDir, runtimeCodeDir } from "../lib/build/functions.ts";
+import {
+  isNativeRuntime,
+  jsDynamoDbCodeDir,
+  lambdaRuntimeCodeDir,
+  runtimeCodeDir,
+} from "../lib/build/functions.ts";
 import type { InfraSettings } from "./settings.ts";
 
 /** Where the builds live; tests point these at fixtures. */
@@ -44,12 +49,17 @@ export interface BuildLocations {
   functionDir(variant: string): string;
   /** A function runtime's code folder (arch-independent runtimes; `withSqs` for the JS ones). */
   runtimeCodeDir(runtime: FunctionRuntime, withSqs: boolean): string;
+  /** A JS runtime's code folder with the DynamoDB client (workload `dynamodb`). */
+  jsDynamoDbCodeDir(runtime: "nodejs" | "llrt"): string;
   /** A native function runtime's code folder built for a Lambda architecture. */
   lambdaRuntimeCodeDir(runtime: FunctionRuntime, arch: Arch): string;
   /** Folder laid out like `/opt` holding a JS extension and its launcher. */
   layerDir(variant: string): string;
-  /** The Rust extension cross-compiled for a Lambda architecture. */
-  rustLambdaBinary(arch: Arch): string;
+  /**
+   * A Rust extension cross-compiled for a Lambda architecture: `battle-ext-rust`, or the blank
+   * one's `battle-ext-blank`.
+   */
+  rustLambdaBinary(arch: Arch, binary?: string): string;
   /** LLRT cross-compiled for a Lambda architecture (optional build). */
   llrtLambdaBinary(arch: Arch): string;
   /** The LLRT binary in use locally and its description (`LlrtInfo` JSON). */
@@ -63,9 +73,10 @@ export interface BuildLocations {
 export const DEFAULT_BUILD_LOCATIONS: BuildLocations = {
   functionDir,
   runtimeCodeDir: (runtime, withSqs) => runtimeCodeDir(runtime, withSqs),
+  jsDynamoDbCodeDir: (runtime) => jsDynamoDbCodeDir(runtime),
   lambdaRuntimeCodeDir: (runtime, arch) => lambdaRuntimeCodeDir(runtime, arch),
   layerDir,
-  rustLambdaBinary: (arch) => join(BUILD_DIR, "lambda", arch, "battle-ext-rust"),
+  rustLambdaBinary: (arch, binary = "battle-ext-rust") => join(BUILD_DIR, "lambda", arch, binary),
   llrtLambdaBinary: (arch) => join(BUILD_DIR, "lambda", arch, "llrt"),
   llrtBinary: LLRT_BIN,
   llrtInfo: LLRT_INFO,
@@ -82,9 +93,10 @@ export function buildLocationsUnder(buildDir: string): BuildLocations {
   return {
     functionDir: (variant) => join(buildDir, "functions", variant),
     runtimeCodeDir: (runtime, withSqs) => runtimeCodeDir(runtime, withSqs, buildDir),
+    jsDynamoDbCodeDir: (runtime) => jsDynamoDbCodeDir(runtime, buildDir),
     lambdaRuntimeCodeDir: (runtime, arch) => lambdaRuntimeCodeDir(runtime, arch, buildDir),
     layerDir: (variant) => join(buildDir, "layers", variant),
-    rustLambdaBinary: (arch) => join(buildDir, "lambda", arch, "battle-ext-rust"),
+    rustLambdaBinary: (arch, binary = "battle-ext-rust") => join(buildDir, "lambda", arch, binary),
     llrtLambdaBinary: (arch) => join(buildDir, "lambda", arch, "llrt"),
     llrtBinary: join(buildDir, "llrt", "llrt"),
     llrtInfo: join(buildDir, "llrt", "llrt.json"),
@@ -211,6 +223,10 @@ function llrtProblem(info: LlrtInfo | null, locations: BuildLocations): string |
  */
 function codeDirFor(variant: Variant, arch: Arch, locations: BuildLocations): string {
   if (VARIANTS.some((v) => v.name === variant.name)) return locations.functionDir(variant.name);
+  const js = variant.functionRuntime === "nodejs" || variant.functionRuntime === "llrt";
+  if (js && variant.workload === "dynamodb") {
+    return locations.jsDynamoDbCodeDir(variant.functionRuntime as "nodejs" | "llrt");
+  }
   return isNativeRuntime(variant.functionRuntime)
     ? locations.lambdaRuntimeCodeDir(variant.functionRuntime, arch)
     : locations.runtimeCodeDir(variant.functionRuntime, variant.mode === "direct");
@@ -232,6 +248,11 @@ function builtWithout(locations: BuildLocations, runtime: string, arch: Arch): s
   } catch {
     return null;
   }
+}
+
+/** The cargo binary of a Rust extension: the blank one's, or the SQS-forwarding one's. */
+function rustBinaryOf(ext: { role: string }): string {
+  return ext.role === "blank" ? "battle-ext-blank" : "battle-ext-rust";
 }
 
 /** True when a variant's code differs per architecture (a native runtime's composed cell). */
@@ -313,9 +334,10 @@ export function planDeployment(
           `the LLRT binary is built for ${llrt?.arch} (${shown(locations.llrtInfo)}) and ` +
             `${shown(locations.llrtLambdaBinary(arch))} is missing`;
       } else if (
-        archProblem === null && ext?.build === "rust" && !isFile(locations.rustLambdaBinary(arch))
+        archProblem === null && ext?.build === "rust" &&
+        !isFile(locations.rustLambdaBinary(arch, rustBinaryOf(ext)))
       ) {
-        archProblem = `${shown(locations.rustLambdaBinary(arch))} missing ` +
+        archProblem = `${shown(locations.rustLambdaBinary(arch, rustBinaryOf(ext)))} missing ` +
           "(run scripts/build_lambda_rust.sh)";
       }
       if (archProblem) skipped.push({ variant: variant.name, arch, reason: archProblem });
@@ -328,10 +350,12 @@ export function planDeployment(
           arch,
           memoryMb,
           codeDir: codeDirFor(variant, arch, locations),
-          extension: ext === null
-            ? null
-            : ext.build === "rust"
-            ? { build: "rust", name: ext.name, binary: locations.rustLambdaBinary(arch) }
+          extension: ext === null ? null : ext.build === "rust"
+            ? {
+              build: "rust",
+              name: ext.name,
+              binary: locations.rustLambdaBinary(arch, rustBinaryOf(ext)),
+            }
             : {
               build: "js",
               name: ext.name,

@@ -15,6 +15,7 @@
  * | `region`         | `AWS_REGION`             | none (environment-agnostic stack) |
  * | `workIterations` | `BATTLE_WORK_ITERATIONS` | `2000`                  |
  * | `payloadBytes`   | `BATTLE_PAYLOAD_BYTES`   | `1024`                  |
+ * | `delayMs`        | `BATTLE_DELAY_MS`        | `500` (workload `delay`) |
  * | `timeoutSeconds` | `BATTLE_TIMEOUT_SECONDS` | `30`                    |
  * | `stackName`      | `BATTLE_STACK_NAME`      | `BattleOfTheExtensions` |
  * | `strict`         | `BATTLE_STRICT`          | `false` (skip missing builds; `true` fails) |
@@ -49,6 +50,8 @@ export interface InfraSettings {
   workIterations: number;
   /** `BATTLE_PAYLOAD_BYTES` of every function. */
   payloadBytes: number;
+  /** `BATTLE_DELAY_MS` of the functions of workload `delay`. */
+  delayMs: number;
   /** Function timeout in seconds. */
   timeoutSeconds: number;
   /** True: a missing build fails the synth (deploy); false: it is skipped with a reason. */
@@ -89,6 +92,7 @@ export const SETTING_ENV: Readonly<Record<string, readonly string[]>> = {
   region: ["AWS_REGION"],
   workIterations: ["BATTLE_WORK_ITERATIONS"],
   payloadBytes: ["BATTLE_PAYLOAD_BYTES"],
+  delayMs: ["BATTLE_DELAY_MS"],
   timeoutSeconds: ["BATTLE_TIMEOUT_SECONDS"],
   stackName: ["BATTLE_STACK_NAME"],
   strict: ["BATTLE_STRICT"],
@@ -150,6 +154,7 @@ export function resolveSettings(
     ...variantsOf(get),
     workIterations: wholeNumber("workIterations", get("workIterations") ?? "2000", 0),
     payloadBytes: wholeNumber("payloadBytes", get("payloadBytes") ?? "1024", 0),
+    delayMs: wholeNumber("delayMs", get("delayMs") ?? "500", 0),
     timeoutSeconds: wholeNumber("timeoutSeconds", get("timeoutSeconds") ?? "30", 1, 900),
     strict: (get("strict") ?? "false") === "true",
     buildDir: get("buildDir"),

@@ -40,6 +40,7 @@ import {
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -48,6 +49,7 @@ import type { Construct } from "constructs";
 import { CONTRACT } from "../extensions/src/contract.ts";
 import type { Arch } from "../lib/schema.ts";
 import { functionEnvironment } from "../lib/function_env.ts";
+import { TABLE_KEY } from "../lib/dynamodb/table.ts";
 import { type FunctionRuntimeSpec, functionRuntimeSpec } from "../lib/variants.ts";
 import { functionOutputKey as outputKey, stackFunctionName } from "../lib/aws/outputs.ts";
 import type { DeploymentPlan, PlannedFunction } from "./builds.ts";
@@ -134,6 +136,11 @@ export class BattleStack extends Stack {
   readonly queue: sqs.Queue;
   /** Messages the queue could not deliver after three receives. */
   readonly deadLetterQueue: sqs.Queue;
+  /**
+   * Where functions of workload `dynamodb` record each request (one item keyed by its request
+   * id); made only when the plan holds such a function.
+   */
+  readonly table: dynamodb.Table | null;
   /** Every function, keyed by its name. */
   readonly functions: Map<string, lambda.Function> = new Map();
   readonly #layers = new Map<string, lambda.LayerVersion>();
@@ -164,6 +171,15 @@ export class BattleStack extends Stack {
     new CfnOutput(this, "QueueUrl", { value: this.queue.queueUrl });
     new CfnOutput(this, "DeadLetterQueueUrl", { value: this.deadLetterQueue.queueUrl });
     new CfnOutput(this, "Region", { value: Aws.REGION });
+    this.table = props.plan.functions.some((fn) => fn.variant.workload === "dynamodb")
+      ? new dynamodb.Table(this, "Requests", {
+        partitionKey: { name: TABLE_KEY, type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        removalPolicy: RemovalPolicy.DESTROY,
+      })
+      : null;
+    if (this.table) new CfnOutput(this, "TableName", { value: this.table.tableName });
 
     for (const fn of props.plan.functions) this.#addFunction(fn);
   }
@@ -233,7 +249,7 @@ export class BattleStack extends Stack {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
       description: `Runs ${name}: writes its own log group${
         fn.variant.mode === "none" ? "" : ", sends to the study queue"
-      }`,
+      }${fn.variant.workload === "dynamodb" ? ", puts items into the requests table" : ""}`,
     });
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -247,6 +263,10 @@ export class BattleStack extends Stack {
       payloadBytes: settings.payloadBytes,
       queueUrl: this.queue.queueUrl,
       extensionPort: EXTENSION_PORT,
+      ...(fn.variant.workload === "delay" ? { delayMs: settings.delayMs } : {}),
+      ...(fn.variant.workload === "dynamodb" && this.table
+        ? { tableName: this.table.tableName }
+        : {}),
     });
     const runtime = functionRuntimeSpec(fn.variant.functionRuntime);
     const func = new lambda.Function(this, id, {
@@ -269,6 +289,8 @@ export class BattleStack extends Stack {
     // Only SendMessage: the handler and extensions use the queue URL they are given, so neither
     // GetQueueUrl nor GetQueueAttributes (which grantSendMessages would add) is needed.
     if (fn.variant.mode !== "none") this.queue.grant(func, "sqs:SendMessage");
+    // Only PutItem on the one table: the handler writes one item per invocation, nothing else.
+    if (fn.variant.workload === "dynamodb") this.table?.grant(func, "dynamodb:PutItem");
     Tags.of(func).add("variant", fn.variant.name);
     Tags.of(func).add("function-runtime", fn.variant.functionRuntime);
     Tags.of(func).add("extension", fn.variant.extensionName);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Builds the Rust extension and the Rust function (rust/function) for AWS Lambda (Amazon Linux
+# Builds the Rust extensions (rust/extension, and the blank one of rust/blank) and the Rust
+# function (rust/function) for AWS Lambda (Amazon Linux
 # 2023 / provided.al2023, glibc) with cargo-lambda, which links through zig against an old glibc
 # so the binaries run on Lambda:
 #
 #   cargo lambda build --release --extension -p battle-ext-rust --arm64     (aarch64-unknown-linux-gnu)
 #   cargo lambda build --release --extension -p battle-ext-rust --x86-64    (x86_64-unknown-linux-gnu)
 #
-# and copies each binary to build/lambda/<arch>/battle-ext-rust (<arch>: arm64 or x86_64), ready
+# (the same for battle-ext-blank) and copies each binary to build/lambda/<arch>/<binary> (<arch>:
+# arm64 or x86_64), ready
 # for a layer's extensions/ folder, and the function's to build/lambda/<arch>/runtimes/rust/bootstrap.
 # The host builds for local runs are lib/build/rust.ts and lib/build/functions.ts instead.
 #
@@ -20,7 +22,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PACKAGE=battle-ext-rust
+PACKAGES=(battle-ext-rust battle-ext-blank)
 FUNCTION_PACKAGE=battle-function
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/rust/target}"
 
@@ -70,14 +72,16 @@ for arch in "${archs[@]}"; do
   echo "build_lambda_rust: $arch ($triple)" >&2
   # The target folder goes by environment: cargo-lambda hands --target-dir to `cargo metadata`,
   # which refuses it.
-  (cd "$ROOT/rust" && CARGO_TARGET_DIR="$TARGET_DIR" cargo lambda build --release --extension \
-    -p "$PACKAGE" "$(flag_of "$arch")") || die "cargo lambda build failed for $arch"
   out="$ROOT/build/lambda/$arch"
   mkdir -p "$out"
-  # cargo-lambda puts extensions in <target>/lambda/extensions/ whatever the architecture.
-  install -m 0755 "$TARGET_DIR/lambda/extensions/$PACKAGE" "$out/$PACKAGE.tmp"
-  mv "$out/$PACKAGE.tmp" "$out/$PACKAGE"
-  echo "build_lambda_rust: $out/$PACKAGE ($(stat -c %s "$out/$PACKAGE") bytes)"
+  for PACKAGE in "${PACKAGES[@]}"; do
+    (cd "$ROOT/rust" && CARGO_TARGET_DIR="$TARGET_DIR" cargo lambda build --release --extension \
+      -p "$PACKAGE" "$(flag_of "$arch")") || die "cargo lambda build failed for $arch"
+    # cargo-lambda puts extensions in <target>/lambda/extensions/ whatever the architecture.
+    install -m 0755 "$TARGET_DIR/lambda/extensions/$PACKAGE" "$out/$PACKAGE.tmp"
+    mv "$out/$PACKAGE.tmp" "$out/$PACKAGE"
+    echo "build_lambda_rust: $out/$PACKAGE ($(stat -c %s "$out/$PACKAGE") bytes)"
+  done
   # The Rust function (function runtime `rust`) as a provided.al2023 bootstrap.
   (cd "$ROOT/rust" && CARGO_TARGET_DIR="$TARGET_DIR" cargo lambda build --release \
     -p "$FUNCTION_PACKAGE" "$(flag_of "$arch")") || die "cargo lambda build failed for $arch"

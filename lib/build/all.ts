@@ -79,7 +79,15 @@ export async function buildAll(
     "blank Rust extension (cargo build --release)",
     () => buildRustExtension({ package: RUST_BLANK_EXTENSION_PACKAGE }),
   );
-  if (blank) artifacts.push({ name: "RUST_BLANK_EXTENSION", path: blank.path, bytes: blank.bytes });
+  if (blank) {
+    artifacts.push({ name: "RUST_BLANK_EXTENSION", path: blank.path, bytes: blank.bytes });
+    const staged = await stageHostRustForLambda({
+      hostBinary: blank.path,
+      arch: hostArch(),
+      binary: RUST_BLANK_EXTENSION_PACKAGE,
+    });
+    if (!staged.staged) log(`build: no Lambda build of the blank Rust extension: ${staged.reason}`);
+  }
   const llrt = await attempt("LLRT", () => ensureLlrt());
   const js = await attempt("JS bundles (esbuild)", () => buildJsBundles());
   if (js) artifacts.push(...js);

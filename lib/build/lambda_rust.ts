@@ -11,9 +11,20 @@ import { BUILD_DIR } from "../paths.ts";
 import type { Arch } from "../schema.ts";
 import { glibcNewer, LAMBDA_GLIBC, newestGlibc } from "./glibc.ts";
 
-/** Where the Lambda build of the Rust extension for `arch` goes. */
-export function rustLambdaBinary(arch: Arch, buildDir: string = BUILD_DIR): string {
-  return join(buildDir, "lambda", arch, "battle-ext-rust");
+/**
+ * Where the Lambda build of a Rust extension for `arch` goes.
+ *
+ * @param arch The Lambda architecture.
+ * @param buildDir The build folder; default `build/`.
+ * @param binary The cargo binary: `battle-ext-rust` (default) or the blank `battle-ext-blank`.
+ * @returns `build/lambda/<arch>/<binary>`.
+ */
+export function rustLambdaBinary(
+  arch: Arch,
+  buildDir: string = BUILD_DIR,
+  binary = "battle-ext-rust",
+): string {
+  return join(buildDir, "lambda", arch, binary);
 }
 
 /** What {@link stageHostRustForLambda} did. */
@@ -32,8 +43,10 @@ export async function stageHostRustForLambda(options: {
   hostBinary: string;
   arch: Arch;
   buildDir?: string;
+  /** The cargo binary (default `battle-ext-rust`). */
+  binary?: string;
 }): Promise<StagedRust> {
-  const target = rustLambdaBinary(options.arch, options.buildDir);
+  const target = rustLambdaBinary(options.arch, options.buildDir, options.binary);
   try {
     const existing = await Deno.stat(target);
     const host = await Deno.stat(options.hostBinary);

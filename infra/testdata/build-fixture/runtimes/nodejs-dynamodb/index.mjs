@@ -1,0 +1,1 @@
+export const handler = (event) => Promise.resolve({ workload: "dynamodb", event });
