@@ -20,6 +20,8 @@ import type { Cell } from "./matrix.ts";
 import type { CellPlan, ClientRecord } from "./types.ts";
 import type { CellContext, PlatformAdapter, PreparedCell } from "./protocol.ts";
 import type { AwsBackendFacts, FunctionSettings } from "../store/run_manifest.ts";
+import type { LoadAdapter, LoadCell } from "../load/measure.ts";
+import type { LoadPlan } from "../load/summary.ts";
 
 export type { DeployedFunction };
 
@@ -116,7 +118,7 @@ export interface AwsBackendOptions {
 }
 
 /** Runs cells against a deployed stack. */
-export class AwsBackend implements PlatformAdapter {
+export class AwsBackend implements PlatformAdapter, LoadAdapter {
   readonly name = "aws" as const;
   #o: AwsBackendOptions;
   #lambda: LambdaClient;
@@ -256,6 +258,48 @@ export class AwsBackend implements PlatformAdapter {
       // The queue is shared by every cell of the stack; delivery is counted by its own tools.
       checkDelivery: () => Promise.resolve(null),
       dispose: () => Promise.resolve(),
+    };
+  }
+
+  /**
+   * Makes a deployed cell ready for a load: concurrent Invoke calls, Lambda scaling the
+   * function out itself (its reserved concurrency is a deploy-time setting). The environments
+   * made are the invocations whose Tail log shows Init; a throttle that outlasts the client's
+   * back-off is counted as one.
+   */
+  async prepareLoad(cell: Cell, plan: LoadPlan, context: CellContext): Promise<LoadCell> {
+    const prepared = await this.prepare(
+      cell,
+      { cold: 0, warm: 0, payloadBytes: plan.payloadBytes },
+      context,
+    );
+    let created = 0;
+    let inFlight = 0;
+    let peakConcurrency = 0;
+    return {
+      settings: prepared.settings,
+      outputWait: prepared.outputWait,
+      async invoke(event) {
+        peakConcurrency = Math.max(peakConcurrency, ++inFlight);
+        const timestamp = new Date();
+        try {
+          const r = await prepared.invoke(event);
+          if (r.ranInit) created++;
+          return { kind: "invoked", ...r };
+        } catch (error) {
+          if ((error as Error).name === "TooManyRequestsException") {
+            return { kind: "throttled", timestamp };
+          }
+          throw error;
+        } finally {
+          inFlight--;
+        }
+      },
+      environments: () => ({ created, peakConcurrency }),
+      settle: () => prepared.settle(),
+      fetchOutput: () => prepared.fetchOutput(),
+      checkDelivery: (successes) => prepared.checkDelivery(successes),
+      dispose: () => prepared.dispose(),
     };
   }
 

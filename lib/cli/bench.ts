@@ -154,6 +154,11 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     if (Object.keys(parsed.models).length > 0) {
       throw new RangeError("--init-cpus and --code-loading shape the local sandbox only");
     }
+    if (values["reserved-concurrency"] !== undefined) {
+      throw new RangeError(
+        "--reserved-concurrency is a deploy-time setting on AWS (PutFunctionConcurrency)",
+      );
+    }
     for (const flag of ["work-iterations", "timeout", "delay-ms"] as const) {
       if (values[flag] !== undefined) {
         throw new RangeError(
