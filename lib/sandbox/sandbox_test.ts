@@ -511,11 +511,12 @@ Deno.test("Sandbox gives Init its own CPU budget, then invocations the memory sh
   assert.equal(boosted.status, "success");
   const throttled = await cold(256 / 1769);
   if (throttled.initMs === null || boosted.initMs === null) throw new Error("no Init Duration");
-  // The same work in Init and in the invocation: with the Init budget Init is far quicker than
-  // the throttled invocation; with the memory share for Init too, both take about as long.
+  // The same work in Init and in the invocation: with the memory share for Init too, both take
+  // about as long; with the Init budget, Init is far quicker than that throttled Init (two
+  // Inits side by side, so a busy host slows both).
   assert.ok(
-    boosted.initMs * 2 < boosted.durationMs,
-    `Init ${boosted.initMs} ms vs invocation ${boosted.durationMs} ms`,
+    boosted.initMs * 1.5 < throttled.initMs,
+    `Init ${boosted.initMs} ms on the Init budget vs ${throttled.initMs} ms on the memory share`,
   );
   assert.ok(
     throttled.initMs > throttled.durationMs * 0.5,
