@@ -16,6 +16,7 @@ import { layerDir, LLRT_BIN } from "../paths.ts";
 import { functionRuntimeSpec, needsLlrt } from "../variants.ts";
 import { AWSLAMBDARIC_DIR, BOTO3_DIR, codeDirOf } from "../build/functions.ts";
 import { functionEnvironment } from "../function_env.ts";
+import { ensureLambdaPython, LAMBDA_PYTHON_BIN } from "../lambda_python.ts";
 import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
 import { type LocalDynamoDB, startDynamoDB } from "../dynamodb/mod.ts";
 import { checkCapacity } from "../load/memory.ts";
@@ -131,6 +132,8 @@ export class LocalBackend implements PlatformAdapter, LoadAdapter {
     models: LocalModels = {},
   ): Promise<LocalBackend> {
     const llrt = await readLlrtInfo();
+    // Python functions run on a bare venv of the host's Python; without one, on python3.
+    await ensureLambdaPython().catch(() => {});
     const backend = new LocalBackend(await startElasticMQ({ port: 0 }), llrt, settings, models);
     backend.#runtimeNotes = await localRuntimeNotes();
     return backend;
@@ -378,7 +381,12 @@ export function cellFunction(cell: Cell, o: {
     platformEnvironment: {
       // awslambdaric and boto3 are the Python runtime's own packages (/var/runtime on Lambda).
       ...(runtime.sandboxRuntime === "python"
-        ? { PYTHONPATH: [AWSLAMBDARIC_DIR, BOTO3_DIR].join(":") }
+        ? {
+          PYTHONPATH: [AWSLAMBDARIC_DIR, BOTO3_DIR].join(":"),
+          // The bare venv, where it exists: the host's own Python runs its site-packages'
+          // start-up hooks, which Lambda's Python does not have (see lambda_python.ts).
+          ...(existsSync(LAMBDA_PYTHON_BIN) ? { PYTHON_BIN: LAMBDA_PYTHON_BIN } : {}),
+        }
         : {}),
       AWS_ENDPOINT_URL_SQS: o.sqsEndpoint,
       ...(o.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: o.dynamodb.endpoint } : {}),

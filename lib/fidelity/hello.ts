@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { BUILD_DIR, CACHE_DIR, LLRT_BIN, ROOT, RUST_DIR, RUST_TARGET_DIR } from "../paths.ts";
 import type { RuntimeName } from "../sandbox/mod.ts";
 import type { FidelityRuntime } from "./published.ts";
-import { ensureLambdaPython } from "./python.ts";
+import { ensureLambdaPython } from "../lambda_python.ts";
 
 /** Where the hello functions' sources are. */
 export const HELLO_DIR: string = join(ROOT, "functions", "hello");

@@ -9,10 +9,12 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR } from "../paths.ts";
+import { CACHE_DIR } from "./paths.ts";
 
 /** Where the venv lives. */
 export const LAMBDA_PYTHON_DIR: string = join(CACHE_DIR, "lambda-python");
+/** Its interpreter (exists once {@link ensureLambdaPython} ran). */
+export const LAMBDA_PYTHON_BIN: string = join(LAMBDA_PYTHON_DIR, "bin", "python");
 
 /**
  * Makes the venv if it is missing.
@@ -22,7 +24,7 @@ export const LAMBDA_PYTHON_DIR: string = join(CACHE_DIR, "lambda-python");
  * @throws {Error} When the venv cannot be made, with Python's message.
  */
 export async function ensureLambdaPython(python = "python3"): Promise<string> {
-  const bin = join(LAMBDA_PYTHON_DIR, "bin", "python");
+  const bin = LAMBDA_PYTHON_BIN;
   if (existsSync(bin)) return bin;
   const out = await new Deno.Command(python, {
     args: ["-m", "venv", "--without-pip", LAMBDA_PYTHON_DIR],
