@@ -54,7 +54,7 @@ const EXTENSIONS: Record<string, ExtensionCommand> = {
 await using sqs = await startElasticMQ();
 await warmUp(sqs);
 console.log(
-  "extension  concurrency  runs  lost (per run)                  delivered in ms (median, max)",
+  "extension  concurrency  runs  lost (per run)                  exit in ms (median, max)",
 );
 for (const name of values.extensions.split(",")) {
   const extension = EXTENSIONS[name];
@@ -63,14 +63,16 @@ for (const name of values.extensions.split(",")) {
     const lost: number[] = [];
     const ms: number[] = [];
     const cpu: number[] = [];
+    const loads: number[] = [];
     for (let run = 1; run <= Number(values.runs); run++) {
+      loads.push(Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]));
       const r = await shutdownWithBacklog(extension, sqs, {
         run,
         count: Number(values.count),
         env: { [CONTRACT.batch.concurrency.variable]: concurrency },
       });
       lost.push(r.lost);
-      ms.push(Math.round(r.deliveredMs));
+      ms.push(Math.round(r.exitMs ?? NaN));
       if (r.cpuMs !== null) cpu.push(Math.round(r.cpuMs));
     }
     const sorted = [...ms].sort((a, b) => a - b);
@@ -78,7 +80,8 @@ for (const name of values.extensions.split(",")) {
     console.log(
       `${name.padEnd(10)} ${concurrency.padStart(11)}  ${String(lost.length).padStart(4)}  ` +
         `${lost.join(",").padEnd(30)}  ${sorted[Math.floor(sorted.length / 2)]}, ${sorted.at(-1)}` +
-        `      ${cpuSorted[Math.floor(cpuSorted.length / 2)] ?? "?"}`,
+        `      ${cpuSorted[Math.floor(cpuSorted.length / 2)] ?? "?"}` +
+        `      ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
     );
   }
 }

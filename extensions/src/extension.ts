@@ -93,8 +93,8 @@ export async function runExtension(deps: ExtensionDeps): Promise<number> {
         continue;
       }
       await deps.outbox.flush(until);
-      // No new request after the flush's deadline; those in flight get most of the margin.
-      const exitBy = until === undefined ? now() + margin : event.deadlineMs - margin / 4;
+      // No new request after the flush's deadline; those in flight get half the margin.
+      const exitBy = until === undefined ? now() + margin : event.deadlineMs - margin / 2;
       const inFlight = await deps.outbox.close(exitBy);
       const s = deps.outbox.stats;
       log(
@@ -110,7 +110,9 @@ export async function runExtension(deps: ExtensionDeps): Promise<number> {
           })
         }`,
       );
-      await server.close();
+      // Not awaited: the process exits next, and a close that waits on a busy event loop (seen
+      // on LLRT) must not carry the exit past the deadline.
+      server.close().catch(() => {});
       return 0;
     }
   } catch (e) {

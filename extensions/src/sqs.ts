@@ -45,7 +45,14 @@ export function sqsClientConfig(
 ): SQSClientConfig {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const endpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
-  const config: SQSClientConfig = { maxAttempts: options.maxAttempts ?? 1 };
+  const config: SQSClientConfig = {
+    maxAttempts: options.maxAttempts ?? 1,
+    // The JS SDK recomputes the MD5 of every body SQS acknowledges; the Rust SDK does not, and
+    // TLS already protects the bytes in transit. Off, both extensions do the same work per
+    // request, and a JS batch of 10 × 1 KB costs about a fifth less CPU (Node.js: 200 batches
+    // 550–610 ms instead of 680–800 ms against ElasticMQ).
+    md5: false,
+  };
   if (region) config.region = region;
   // Passed explicitly: the SDK reads AWS_ENDPOINT_URL_SQS itself only in its Node.js build.
   if (endpoint) config.endpoint = endpoint;
@@ -66,7 +73,6 @@ export function sqsClientConfig(
   config.requestHandler = new FetchHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS });
   // Native hashing through node:crypto, as the SDK's Node.js build does (see hash.ts for why).
   config.sha256 = nativeChecksum("sha256");
-  config.md5 = nativeChecksum("md5");
   return config;
 }
 

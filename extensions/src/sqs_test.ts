@@ -30,6 +30,11 @@ Deno.test("sqsClientConfig() off Node.js uses fetch, env credentials, the SQS en
   assert.equal(config.maxAttempts, 1);
 });
 
+Deno.test("sqsClientConfig() turns off the SDK's MD5 check of acknowledged bodies, as the Rust SDK has none", () => {
+  assert.equal(sqsClientConfig(env, { node: false }).md5, false);
+  assert.equal(sqsClientConfig(env, { node: true }).md5, false);
+});
+
 Deno.test("sqsClientConfig() on Node.js takes env credentials, or leaves them to the SDK's chain", () => {
   const config = sqsClientConfig(env, { node: true, maxAttempts: 3 });
   assert.deepEqual(config.credentials, {

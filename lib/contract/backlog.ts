@@ -1,9 +1,9 @@
 /**
  * SHUTDOWN with a backlog, the case where an extension is most likely to lose messages: the
- * outbox is filled while SQS holds every request (the recording proxy's `hold()`), then SQS
- * answers again at the moment SHUTDOWN arrives with Lambda's 2 s deadline. Counts what reached
- * the queue against what was accepted and against the extension's own SHUTDOWN summary line.
- * Used by the contract suite and by `scripts/perf_shutdown_backlog.ts`.
+ * outbox is filled while SQS holds every request (ElasticMQ paused, or the recording proxy
+ * holding), then SQS answers again at the moment SHUTDOWN arrives with Lambda's 2 s deadline.
+ * Counts what reached the queue against what was accepted and against the extension's own
+ * SHUTDOWN summary line. Used by the contract suite and by `scripts/perf_shutdown_backlog.ts`.
  *
  * @module
  */
@@ -24,6 +24,13 @@ export interface BacklogOptions {
   env?: Record<string, string>;
   /** Distinguishes the bodies of runs sharing a queue server; default 1. */
   run?: number;
+  /**
+   * How SQS holds back while the outbox fills. `server` (default): ElasticMQ itself is paused
+   * and the extension talks to it directly, so only the extension and ElasticMQ share the
+   * CPU in the SHUTDOWN window. `proxy`: the recording proxy holds the requests, and its own
+   * forwarding (hundreds of ms of CPU for 200 requests) runs in the window too.
+   */
+  hold?: "server" | "proxy";
 }
 
 /** What one run saw. */
@@ -33,13 +40,13 @@ export interface BacklogResult {
   lost: number;
   /** Bodies that reached the queue more than once. */
   duplicates: number;
-  /** From SQS answering again to its last acknowledgement, ms. */
-  deliveredMs: number;
+  /** From SQS answering again to its last acknowledgement, ms (null unless held by the proxy). */
+  deliveredMs: number | null;
   /** From SQS answering again to the process's exit, ms; null when it did not exit in time. */
   exitMs: number | null;
   exitCode: number | null;
-  /** `SendMessageBatch` requests seen. */
-  requests: number;
+  /** `SendMessageBatch` requests seen (null unless held by the proxy). */
+  requests: number | null;
   /** CPU time the extension used from SQS answering again until its exit (or last sample), ms. */
   cpuMs: number | null;
   /**
@@ -137,23 +144,33 @@ export async function shutdownWithBacklog(
 ): Promise<BacklogResult> {
   const count = options.count ?? CONTRACT.outbox.maxMessages.default;
   const deadlineMs = options.deadlineMs ?? 2_000;
-  const h = await startHarness(extension, sqs, options.env ? { env: options.env } : {});
+  const byProxy = options.hold === "proxy";
+  const h = await startHarness(extension, sqs, {
+    ...(options.env ? { env: options.env } : {}),
+    direct: !byProxy,
+  });
   try {
     const run = options.run ?? 1;
     const bodies = Array.from(
       { length: count },
       (_, i) => `${run}:${String(i).padStart(6, "0")}:`.padEnd(options.bytes ?? 1024, "x"),
     );
-    h.proxy.hold();
+    if (byProxy) h.proxy.hold();
+    else sqs.pause();
     let next = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (next < count) {
-        const res = await h.post(bodies[next++]!);
-        if (res.status !== 202) {
-          throw new Error(`POST /messages answered ${res.status}: ${res.text}`);
+    try {
+      await Promise.all(Array.from({ length: 16 }, async () => {
+        while (next < count) {
+          const res = await h.post(bodies[next++]!);
+          if (res.status !== 202) {
+            throw new Error(`POST /messages answered ${res.status}: ${res.text}`);
+          }
         }
-      }
-    }));
+      }));
+    } catch (e) {
+      if (!byProxy) sqs.resume();
+      throw e;
+    }
     const cpuAtRelease = await cpuMsOf(h.pid);
     const waitAtRelease = await runQueueMsOf(h.pid);
     let cpuLast = cpuAtRelease;
@@ -163,7 +180,8 @@ export async function shutdownWithBacklog(
       waitLast = (await runQueueMsOf(h.pid)) ?? waitLast;
     }, 20);
     const releasedAt = performance.now();
-    h.proxy.release();
+    if (byProxy) h.proxy.release();
+    else sqs.resume();
     h.api.shutdown({ deadlineMs: Date.now() + deadlineMs });
     const exit = await h.waitForExit(deadlineMs + 1_000);
     clearInterval(sampler);
@@ -175,12 +193,15 @@ export async function shutdownWithBacklog(
       count,
       lost: bodies.filter((b) => !seen.has(b)).length,
       duplicates: [...seen.values()].reduce((n, k) => n + k - 1, 0),
-      deliveredMs: acked.length === 0 ? 0 : Math.max(...acked) - releasedAt,
+      deliveredMs: !byProxy ? null : acked.length === 0 ? 0 : Math.max(...acked) - releasedAt,
       exitMs: exit ? exit.at - releasedAt : null,
       exitCode: exit?.code ?? null,
-      requests: h.proxy.batches.length,
+      requests: byProxy ? h.proxy.batches.length : null,
       cpuMs: cpuAtRelease === null || cpuLast === null ? null : cpuLast - cpuAtRelease,
-      waitedMs: waitAtRelease === null || waitLast === null ? null : waitLast - waitAtRelease,
+      // Threads that ended take their share along: a negative sum says nothing.
+      waitedMs: waitAtRelease === null || waitLast === null || waitLast < waitAtRelease
+        ? null
+        : waitLast - waitAtRelease,
       summary: await waitForSummary(h, "shutdown"),
     };
   } finally {

@@ -33,6 +33,11 @@ export interface HarnessOptions {
   port?: number;
   /** More environment for this start (e.g. the outbox's bounds), over the command's. */
   env?: Record<string, string>;
+  /**
+   * The extension talks to ElasticMQ itself, not through the recording proxy (whose `calls`
+   * then stay empty): for measurements where the proxy's own CPU would count. Default false.
+   */
+  direct?: boolean;
 }
 
 /** The header a function tags its message with: the invocation's request id. */
@@ -274,7 +279,8 @@ export async function startHarness(
   const proxy = startSqsProxy(sqs.endpoint);
   const port = options.port ?? freePort();
   // The queue URL names the proxy too: SDKs that route by queue URL still pass through it.
-  const extensionQueueUrl = proxy.endpoint + new URL(queueUrl).pathname;
+  const endpoint = options.direct ? sqs.endpoint : proxy.endpoint;
+  const extensionQueueUrl = endpoint + new URL(queueUrl).pathname;
   const env: Record<string, string> = {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     HOME: Deno.env.get("HOME") ?? "/tmp",
@@ -291,7 +297,7 @@ export async function startHarness(
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_CONFIG_FILE: "/dev/null",
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+    AWS_ENDPOINT_URL_SQS: endpoint,
     [CONTRACT.port.variable]: String(port),
     [CONTRACT.queueUrlVariable]: extensionQueueUrl,
     ...extension.env,

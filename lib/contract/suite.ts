@@ -447,8 +447,8 @@ export function runContractSuite(options: ContractSuiteOptions): void {
       for (let run = 1; run <= BACKLOG_RUNS; run++) {
         const r = await shutdownWithBacklog(command, sqs, { run });
         const line = `contract(${options.name}): SHUTDOWN backlog run ${run}: lost ${r.lost}, ` +
-          `delivered ${r.count - r.lost}/${r.count} in ${Math.round(r.deliveredMs)} ms, exit at ` +
-          `${r.exitMs === null ? "none" : Math.round(r.exitMs)} ms, ${r.requests} requests, ` +
+          `delivered ${r.count - r.lost}/${r.count}, exit at ` +
+          `${r.exitMs === null ? "none" : Math.round(r.exitMs)} ms, ` +
           `CPU ${Math.round(r.cpuMs ?? NaN)} ms, waited for a CPU ${
             Math.round(r.waitedMs ?? NaN)
           } ms`;

@@ -26,6 +26,8 @@ export interface Launched {
   port: number;
   /** The process id of the watchdog shell the JVM runs under. */
   pid: number;
+  /** The JVM's own process id (a child of `pid`), or null when it is gone. */
+  jvmPid(): number | null;
   /** The last lines the JVM printed. */
   log(): string;
   /** Stops the JVM (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. Idempotent. */
@@ -172,5 +174,16 @@ export async function launch(install: ElasticMQInstall, options: LaunchOptions):
       }),
     );
   }
-  return { port: watch.port, pid: child.pid, log, terminate };
+  const jvmPid = () => {
+    try {
+      const children = Deno.readTextFileSync(`/proc/${child.pid}/task/${child.pid}/children`);
+      for (const pid of children.trim().split(/\s+/).map(Number)) {
+        if (Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === "java") return pid;
+      }
+    } catch {
+      // Gone, or no /proc.
+    }
+    return null;
+  };
+  return { port: watch.port, pid: child.pid, jvmPid, log, terminate };
 }

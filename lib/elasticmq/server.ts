@@ -41,6 +41,7 @@ export class ElasticMQ implements AsyncDisposable {
   #server: Launched | null;
   #queues = new Set<string>();
   #client: SQSClient | null = null;
+  #paused = false;
   /** The bound port; it stays the same across {@linkcode ElasticMQ.start}. */
   readonly port: number;
 
@@ -142,8 +143,38 @@ export class ElasticMQ implements AsyncDisposable {
     });
   }
 
+  /**
+   * Holds every request without closing the port, as a slow SQS would: the JVM is stopped
+   * (SIGSTOP), so connections and requests wait in the kernel's queues until
+   * {@linkcode ElasticMQ.resume}. Keep it shorter than the clients' time-outs.
+   *
+   * @throws {Error} When the server is stopped.
+   */
+  pause(): void {
+    this.#signalJvm("SIGSTOP");
+    this.#paused = true;
+  }
+
+  /** Lets a paused server run again; a no-op when it is not paused. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#signalJvm("SIGCONT");
+  }
+
+  #signalJvm(signal: Deno.Signal): void {
+    this.#assertRunning(`send ${signal}`);
+    const pid = this.#server!.jvmPid();
+    if (pid === null) {
+      throw new Error(`Cannot send ${signal}: no JVM under pid ${this.#server!.pid}`);
+    }
+    Deno.kill(pid, signal);
+  }
+
   /** Stops the JVM and waits for it to exit; a no-op when stopped. */
   async stop(): Promise<void> {
+    // A paused JVM would not act on SIGTERM.
+    if (this.#server) this.resume();
     // Pooled sockets point at the old JVM: drop them.
     this.#client?.destroy();
     this.#client = null;

@@ -100,7 +100,13 @@ Deno.test("launchWithRetry() tries once more, and gives both reasons when the se
     classpath: "/nonexistent/*",
     sharedArchive: null,
   };
-  const launched = { port: 1, pid: 1, log: () => "", terminate: () => Promise.resolve() };
+  const launched = {
+    port: 1,
+    pid: 1,
+    jvmPid: () => null,
+    log: () => "",
+    terminate: () => Promise.resolve(),
+  };
   let calls = 0;
   const flaky = () => {
     calls += 1;
@@ -140,4 +146,21 @@ Deno.test("startElasticMQ() on a taken port fails saying the port is taken", asy
     console.error = quiet;
     squatter.close();
   }
+});
+
+Deno.test("ElasticMQ.pause() holds requests until resume()", async () => {
+  await using sqs = await startElasticMQ();
+  const queueUrl = await sqs.createQueue("paused");
+  sqs.pause();
+  let answered = false;
+  const sent = sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "m" }))
+    .then(() => answered = true);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(answered, false, "answered while paused");
+  sqs.resume();
+  await sent;
+  assert.deepEqual((await sqs.receiveAll(queueUrl, { expect: 1 })).map((m) => m.Body), ["m"]);
+  sqs.pause();
+  await sqs.stop(); // a paused server still stops
+  assert.equal(sqs.running, false);
 });

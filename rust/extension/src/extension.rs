@@ -83,9 +83,9 @@ async fn on_event(
                     SHUTDOWN_MARGIN,
                 )))
                 .await;
-            // No new request after the flush's deadline; those in flight get most of the margin.
+            // No new request after the flush's deadline; those in flight get half the margin.
             let in_flight = outbox
-                .close(deadline_instant(shutdown.deadline_ms, SHUTDOWN_MARGIN / 4))
+                .close(deadline_instant(shutdown.deadline_ms, SHUTDOWN_MARGIN / 2))
                 .await;
             let stats = outbox.stats();
             let line = shutdown_line(
