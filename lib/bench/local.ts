@@ -19,7 +19,7 @@ import { functionEnvironment } from "../function_env.ts";
 import { ensureLambdaPython, LAMBDA_PYTHON_BIN } from "../lambda_python.ts";
 import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
 import { type LocalDynamoDB, startDynamoDB } from "../dynamodb/mod.ts";
-import { checkCapacity } from "../load/memory.ts";
+import { checkCapacity, cpuOversubscription } from "../load/memory.ts";
 import { poolLoadCell } from "../load/local_pool.ts";
 import type { LoadAdapter, LoadCell } from "../load/measure.ts";
 import type { LoadPlan } from "../load/summary.ts";
@@ -240,6 +240,11 @@ export class LocalBackend implements PlatformAdapter, LoadAdapter {
       memoryMb: cell.memoryMb,
     });
     const bound = plan.reservedConcurrency ?? capacity.maxEnvironments;
+    const cpu = cpuOversubscription({
+      environments: Math.min(bound, plan.concurrency),
+      memoryMb: cell.memoryMb,
+    });
+    if (cpu) console.error(`load ${cellLabel(cell)}: ${cpu}`);
     const label = cellLabel(cell);
     const v = cell.variant;
     const queueUrl = await this.#sqs.createQueue(resourceName(label));
@@ -247,6 +252,7 @@ export class LocalBackend implements PlatformAdapter, LoadAdapter {
     const sqs = this.#sqs;
     return poolLoadCell({
       maxEnvironments: bound,
+      notes: cpu ? [cpu] : [],
       // A hello function (workload none) does no work, whatever the run's setting.
       settings: v.workload === "none" ? { ...this.#settings, workIterations: 0 } : this.#settings,
       makeEnvironment: async (index) => {

@@ -24,6 +24,8 @@ export interface PoolLoadCellOptions {
   settings: FunctionSettings;
   /** Counts what the cell delivered to SQS; default: nothing to check. */
   checkDelivery?: (successes: number) => Promise<{ expected: number; received: number } | null>;
+  /** Notes for run.json (default none). */
+  notes?: readonly string[];
   /** Counts the items a cell of workload `dynamodb` wrote; default: nothing to check. */
   checkItems?: (successes: number) => Promise<{ expected: number; received: number } | null>;
 }
@@ -114,6 +116,7 @@ export function poolLoadCell(o: PoolLoadCellOptions): LoadCell {
       Promise.resolve({ files: sandboxes.flatMap((s) => [s.logFile, s.telemetryFile]) }),
     checkDelivery: o.checkDelivery ?? (() => Promise.resolve(null)),
     checkItems: o.checkItems ?? (() => Promise.resolve(null)),
+    notes: o.notes ?? [],
     dispose: close,
   };
 }

@@ -41,6 +41,8 @@ export interface LoadCell {
   checkItems?(successes: number): Promise<{ expected: number; received: number } | null>;
   /** Releases what `prepareLoad` made. Safe after `settle`. */
   dispose(): Promise<void>;
+  /** What the platform wants said about this load (e.g. an oversubscribed host), for run.json. */
+  readonly notes?: readonly string[];
 }
 
 /** A place loads can run. */
@@ -155,6 +157,7 @@ export async function measureLoad(
       result.notes.push(`${failures.length} calls failed; the first: ${failures[0]}`);
     }
     if (throttledAtMs.length > 0) result.notes.push(`${throttledAtMs.length} requests throttled`);
+    result.notes.push(...(prepared.notes ?? []));
     result.messages = await prepared.checkDelivery(successes);
     result.items = await prepared.checkItems?.(successes) ?? null;
     const load = loadSummary(result.rows, {

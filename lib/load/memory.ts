@@ -42,6 +42,36 @@ export function environmentMemoryMb(memoryMb: number): number {
   return memoryMb + SANDBOX_OVERHEAD_MB;
 }
 
+/** CPUs one environment of `memoryMb` gets while invoked (Lambda: 1,769 MB is one vCPU). */
+export function environmentCpus(memoryMb: number): number {
+  return memoryMb / 1769;
+}
+
+/**
+ * Says when `environments` busy environments of `memoryMb` want more CPU than the host has, so a
+ * load's latency then measures the host's queue as well as the function.
+ *
+ * @param o Environments busy at once, their memory size, and the host's cores (default: this
+ *   host's).
+ * @returns A note for run.json, or null when they fit.
+ * @example
+ * ```ts
+ * import { cpuOversubscription } from "./memory.ts";
+ * cpuOversubscription({ environments: 10, memoryMb: 128, cores: 2 }); // null
+ * cpuOversubscription({ environments: 10, memoryMb: 1024, cores: 2 })?.startsWith("10 busy"); // true
+ * ```
+ */
+export function cpuOversubscription(
+  o: { environments: number; memoryMb: number; cores?: number },
+): string | null {
+  const cores = o.cores ?? navigator.hardwareConcurrency ?? 1;
+  const wanted = o.environments * environmentCpus(o.memoryMb);
+  if (wanted <= cores) return null;
+  return `${o.environments} busy environments of ${o.memoryMb} MB want ${
+    wanted.toFixed(1)
+  } vCPUs, the host has ${cores}: latencies under this load include the host's CPU queue`;
+}
+
 /** What {@link checkCapacity} found. */
 export interface Capacity {
   /** Environments of this size the host can hold besides {@link HOST_RESERVE_MB}. */

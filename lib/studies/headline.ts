@@ -171,6 +171,14 @@ export function headlineLines(h: StudyHeadline, loaded: LoadedRuns): string[] {
   return lines;
 }
 
+/** What the load runs said about the host (an oversubscribed CPU), once each. */
+function hostNotes(loaded: LoadedRuns): string[] {
+  const notes = loaded.runs.filter(isLoadRun).flatMap((r) =>
+    (r.manifest?.cells ?? []).flatMap((c) => c.notes.filter((n) => n.includes("vCPUs")))
+  );
+  return [...new Set(notes)];
+}
+
 /**
  * The Markdown the study's `summary.md` opens with.
  *
@@ -200,6 +208,7 @@ export function studyHeadline(study: Study, loaded: LoadedRuns): string {
     "",
     ...study.headlines.flatMap((h) => headlineLines(h, loaded)),
     ...(loadLines.length > 0 ? ["", "**Under load:**", "", ...loadLines] : []),
+    ...hostNotes(loaded).map((n) => `- Caveat: ${n}`),
     "",
     `**Source.** This reproduces [${s.title}](${s.url}) (${s.author}, ${s.published}), which ` +
     `reported: ${s.finding}` +
