@@ -73,7 +73,9 @@ Deno.test("readRunManifest() is null without run.json and names the file of a br
     await Deno.writeTextFile(path, JSON.stringify({ run_id: "old", config: {} }));
     assert.throws(() => readRunManifest(dir), {
       name: "TypeError",
-      message: new RegExp(`^Cannot read ${path}: "schemaVersion" must be ${RUN_MANIFEST_SCHEMA_VERSION} `),
+      message: new RegExp(
+        `^Cannot read ${path}: "schemaVersion" must be ${RUN_MANIFEST_SCHEMA_VERSION} `,
+      ),
     });
     await Deno.writeTextFile(
       path,
