@@ -238,7 +238,8 @@ export class Sandbox {
     if (this.#o.codeLoading !== "evict" || !canEvict()) return;
     const paths = [this.#o.codeDir];
     if (this.#o.optDir !== undefined) paths.push(this.#o.optDir);
-    if (this.#o.runtime !== "node") paths.push(this.#o.runtimeCommand.command);
+    // LLRT is the function's own bootstrap; node and python are managed runtimes (cached).
+    if (this.#o.runtime === "llrt") paths.push(this.#o.runtimeCommand.command);
     await evictFromPageCache(paths);
   }
 
