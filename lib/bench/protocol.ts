@@ -154,29 +154,13 @@ export async function measureCell(
     }
     await prepared.settle();
 
-    // Platform records can arrive later than the responses (CloudWatch): poll until every
-    // request has its REPORT or the adapter's wait is over.
-    const deadline = Date.now() + prepared.outputWait.maxMs;
-    let result: CellResult;
-    for (;;) {
-      const source = await prepared.fetchOutput();
-      result = await collectCell({
-        ...source,
-        meta: {
-          run_id: context.runId,
-          backend: adapter.name,
-          variant: cell.variant.name,
-          function_runtime: cell.variant.functionRuntime,
-          extension: cell.variant.extensionName,
-          workload: cell.variant.workload,
-          arch: cell.arch,
-          memory_mb: cell.memoryMb,
-        },
-        client,
-      });
-      if (result.missingReport.length === 0 || Date.now() >= deadline) break;
-      await sleep(prepared.outputWait.pollMs);
-    }
+    const result = await collectUntilComplete(prepared, {
+      backend: adapter.name,
+      cell,
+      runId: context.runId,
+      client,
+      sleep,
+    });
     result.coldRetries = coldRetries;
     result.notes.push(...notes);
     result.messages = await prepared.checkDelivery(successes);
@@ -184,5 +168,46 @@ export async function measureCell(
     return { ...result, settings: prepared.settings };
   } finally {
     await prepared.dispose();
+  }
+}
+
+/**
+ * Collects a cell's platform records, polling while some request still lacks its REPORT
+ * (CloudWatch holds lines seconds after the responses) until the adapter's wait is over.
+ *
+ * @param prepared Where the records come from and how long to wait for them.
+ * @param o The backend and cell the rows belong to, the invoker's records, a `sleep`.
+ * @returns The collected cell.
+ */
+export async function collectUntilComplete(
+  prepared: Pick<PreparedCell, "fetchOutput" | "outputWait">,
+  o: {
+    backend: Backend;
+    cell: Cell;
+    runId: string;
+    client: readonly ClientRecord[];
+    sleep?: (ms: number) => Promise<void>;
+  },
+): Promise<CellResult> {
+  const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const deadline = Date.now() + prepared.outputWait.maxMs;
+  const v = o.cell.variant;
+  for (;;) {
+    const result = await collectCell({
+      ...await prepared.fetchOutput(),
+      meta: {
+        run_id: o.runId,
+        backend: o.backend,
+        variant: v.name,
+        function_runtime: v.functionRuntime,
+        extension: v.extensionName,
+        workload: v.workload,
+        arch: o.cell.arch,
+        memory_mb: o.cell.memoryMb,
+      },
+      client: o.client,
+    });
+    if (result.missingReport.length === 0 || Date.now() >= deadline) return result;
+    await sleep(prepared.outputWait.pollMs);
   }
 }

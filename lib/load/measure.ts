@@ -10,9 +10,14 @@
  */
 import type { Backend } from "../schema.ts";
 import type { BackendFacts, FunctionSettings } from "../store/run_manifest.ts";
-import { type CellSource, collectCell } from "../bench/collect_cell.ts";
+import type { CellSource } from "../bench/collect_cell.ts";
 import { type Cell, cellLabel } from "../bench/matrix.ts";
-import type { AdapterInvocation, CellContext, MeasuredCell } from "../bench/protocol.ts";
+import {
+  type AdapterInvocation,
+  type CellContext,
+  collectUntilComplete,
+  type MeasuredCell,
+} from "../bench/protocol.ts";
 import type { ClientRecord } from "../bench/types.ts";
 import { type LoadCellRecord, type LoadPlan, loadSummary } from "./summary.ts";
 
@@ -132,27 +137,12 @@ export async function measureLoad(
     const environments = prepared.environments();
     await prepared.settle();
 
-    const deadline = Date.now() + prepared.outputWait.maxMs;
-    let result;
-    for (;;) {
-      const source = await prepared.fetchOutput();
-      result = await collectCell({
-        ...source,
-        meta: {
-          run_id: context.runId,
-          backend: adapter.name,
-          variant: cell.variant.name,
-          function_runtime: cell.variant.functionRuntime,
-          extension: cell.variant.extensionName,
-          workload: cell.variant.workload,
-          arch: cell.arch,
-          memory_mb: cell.memoryMb,
-        },
-        client,
-      });
-      if (result.missingReport.length === 0 || Date.now() >= deadline) break;
-      await new Promise((r) => setTimeout(r, prepared.outputWait.pollMs));
-    }
+    const result = await collectUntilComplete(prepared, {
+      backend: adapter.name,
+      cell,
+      runId: context.runId,
+      client,
+    });
     if (failures.length > 0) {
       result.notes.push(`${failures.length} calls failed; the first: ${failures[0]}`);
     }
