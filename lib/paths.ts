@@ -23,6 +23,8 @@ export const RUST_TARGET_DIR: string = join(RUST_DIR, "target");
 
 /** The host build of the Rust extension. */
 export const RUST_EXTENSION_BIN: string = join(BUILD_DIR, "rust", "battle-ext-rust");
+/** The sandbox's process launcher (rust/launcher), built by `deno task build`. */
+export const SANDBOX_EXEC_BIN: string = join(BUILD_DIR, "rust", "battle-sandbox-exec");
 /** The host build of the blank Rust extension (rust/blank). */
 export const RUST_BLANK_EXTENSION_BIN: string = join(BUILD_DIR, "rust", "battle-ext-blank");
 /** The blank JS extension's bundles (extensions/blank), for Node.js and for LLRT. */

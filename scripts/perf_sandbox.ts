@@ -15,7 +15,8 @@
  *
  * Flags: `--warm N` (default 2000), `--cold N` (default 20), `--memory MB` (default 1769, one
  * full vCPU so the CPU quota does not dominate), `--no-freeze` (leave the environment running
- * between invocations, to see what the freezer costs), `--fallback` (no cgroups: SIGSTOP).
+ * between invocations, to see what the freezer costs), `--fallback` (no cgroups: SIGSTOP),
+ * `--no-launcher` (start processes through setsid and a `sh` prelude, as without the launcher).
  *
  * @module
  */
@@ -176,6 +177,7 @@ if (import.meta.main) {
       memory: { type: "string", default: "1769" },
       "no-freeze": { type: "boolean", default: false },
       fallback: { type: "boolean", default: false },
+      "no-launcher": { type: "boolean", default: false },
     },
   });
   const warmN = Number(values.warm);
@@ -200,6 +202,7 @@ if (import.meta.main) {
     functionName: "noop",
     freeze: !values["no-freeze"],
     controls: values.fallback ? "fallback" : "auto",
+    ...(values["no-launcher"] ? { launcher: null } : {}),
     // The sandbox's own cost: without the model of reading code from storage on cold starts.
     codeLoading: "cached",
   });

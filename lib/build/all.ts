@@ -8,12 +8,12 @@
  * @module
  */
 import { relative } from "node:path";
-import { BUILD_DIR, BUILD_MANIFEST, ROOT } from "../paths.ts";
+import { BUILD_DIR, BUILD_MANIFEST, ROOT, SANDBOX_EXEC_BIN } from "../paths.ts";
 import { writeTextAtomic } from "../store/mod.ts";
 import { type Artifact, buildJsBundles } from "./js.ts";
 import { assembleExtensionLayers, assembleLayers, describeAssembled } from "./layers.ts";
 import { buildFunctionRuntimes, describeRuntimeBuild, type RuntimeBuild } from "./functions.ts";
-import { buildRustExtension, RUST_BLANK_EXTENSION_PACKAGE } from "./rust.ts";
+import { buildRustExtension, RUST_BLANK_EXTENSION_PACKAGE, SANDBOX_EXEC_PACKAGE } from "./rust.ts";
 import { stageHostRustForLambda } from "./lambda_rust.ts";
 import { hostArch } from "../bench/matrix.ts";
 import { ensureLlrt } from "../llrt/mod.ts";
@@ -63,6 +63,15 @@ export async function buildAll(
       return null;
     }
   };
+  // The sandbox's own launcher first: every local environment starts its processes with it.
+  const launcher = await attempt(
+    "sandbox launcher (cargo build --release)",
+    () =>
+      buildRustExtension({ package: SANDBOX_EXEC_PACKAGE, out: SANDBOX_EXEC_BIN, staticCrt: true }),
+  );
+  if (launcher) {
+    artifacts.push({ name: "SANDBOX_EXEC", path: launcher.path, bytes: launcher.bytes });
+  }
   const rust = await attempt("Rust extension (cargo build --release)", () => buildRustExtension());
   if (rust) {
     artifacts.push({ name: "RUST_EXTENSION", path: rust.path, bytes: rust.bytes });

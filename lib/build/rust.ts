@@ -11,6 +11,8 @@ import { RUST_DIR, RUST_EXTENSION_BIN, RUST_TARGET_DIR } from "../paths.ts";
 export const RUST_EXTENSION_PACKAGE = "battle-ext-rust";
 /** The cargo package and binary name of the blank Rust extension (rust/blank). */
 export const RUST_BLANK_EXTENSION_PACKAGE = "battle-ext-blank";
+/** The sandbox's process launcher (rust/launcher). */
+export const SANDBOX_EXEC_PACKAGE = "battle-sandbox-exec";
 
 /** Options of {@linkcode buildRustExtension}. */
 export interface RustBuildOptions {
@@ -26,6 +28,12 @@ export interface RustBuildOptions {
   out?: string;
   /** The cargo package (and binary) to build; default {@linkcode RUST_EXTENSION_PACKAGE}. */
   package?: string;
+  /**
+   * Link the C runtime statically (`cargo rustc -- -C target-feature=+crt-static`, this
+   * package only): no dynamic loader at start-up, about 0.2 ms less per exec here. For the
+   * sandbox's launcher, which runs in front of every process.
+   */
+  staticCrt?: boolean;
 }
 
 /** What {@linkcode buildRustExtension} built. */
@@ -89,7 +97,15 @@ export async function buildRustExtension(options: RustBuildOptions = {}): Promis
   let result: Deno.CommandOutput;
   try {
     result = await new Deno.Command(cargo, {
-      args: cargoBuildArgs(profile, targetDir, pkg),
+      args: options.staticCrt
+        ? [
+          "rustc",
+          ...cargoBuildArgs(profile, targetDir, pkg).slice(1),
+          "--",
+          "-C",
+          "target-feature=+crt-static",
+        ]
+        : cargoBuildArgs(profile, targetDir, pkg),
       cwd: options.rustDir ?? RUST_DIR,
       stdout: "piped",
       stderr: "piped",

@@ -10,9 +10,12 @@
  *
  * @module
  */
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { DEFAULT_CPU_PERIOD_US } from "./cgroup/mod.ts";
 import { runtimeCommand, type RuntimeName, RUNTIMES } from "./runtimes.ts";
+import { DEFAULT_TMP_MB } from "./environment_fs.ts";
+import { SANDBOX_EXEC_BIN } from "../paths.ts";
 
 /** Lambda's on-demand Init limit. */
 export const INIT_LIMIT_MS = 10_000;
@@ -65,6 +68,20 @@ export interface SandboxOptions {
    * where the host can (see page_cache.ts).
    */
   codeLoading?: "evict" | "cached";
+  /**
+   * The sandbox's launcher (`rust/launcher`); default `SANDBOX_EXEC_BIN` of lib/paths.ts where
+   * it is built (`deno task build`), else none: then processes start through `setsid` and a
+   * `sh` prelude on the host's file system. Null asks for that fallback.
+   */
+  launcher?: string | null;
+  /**
+   * `lambda`: each environment gets its own mount namespace with the code at `/var/task`, the
+   * layers at `/opt`, a private `/tmp` and `sandbox.localdomain` (see environment_fs.ts), where
+   * the host allows it; `host`: the host's file system. Default `lambda`.
+   */
+  fileSystem?: "lambda" | "host";
+  /** Ephemeral storage (`/tmp`) in MB, 512–10,240, as Lambda's setting; default 512. */
+  ephemeralStorageMb?: number;
 }
 
 /** vCPUs of Init on Lambda below about 3 GB, as measured (see the sandbox README). */
@@ -87,10 +104,14 @@ export function defaultInitCpus(memoryMb: number): number {
 
 /** {@link SandboxOptions} with every default filled in and the runtime's command. */
 export type ResolvedOptions =
-  & Required<Omit<SandboxOptions, "optDir" | "onLog" | "llrtBin" | "initCpus">>
-  & { initCpus: number }
+  & Required<Omit<SandboxOptions, "optDir" | "onLog" | "llrtBin" | "initCpus" | "launcher">>
+  & { initCpus: number; launcher: string | null }
   & SandboxOptions
-  & { runtimeCommand: { command: string; args: string[] } };
+  & {
+    runtimeCommand: { command: string; args: string[] };
+    /** Where `provided`'s bootstrap is: the code folder, else the layers (`/opt/bootstrap`). */
+    bootstrapIn: "code" | "opt";
+  };
 
 /**
  * Fills in the defaults and checks the options and the files they name. The CPU period is
@@ -115,6 +136,8 @@ export async function resolveOptions(opts: SandboxOptions): Promise<ResolvedOpti
     controls: "auto" as const,
     initLimitMs: INIT_LIMIT_MS,
     cpuPeriodUs: DEFAULT_CPU_PERIOD_US,
+    fileSystem: "lambda" as const,
+    ephemeralStorageMb: DEFAULT_TMP_MB,
     ...opts,
     // Processes start with the code folder as their working directory, so a relative path
     // would point elsewhere for them.
@@ -125,7 +148,12 @@ export async function resolveOptions(opts: SandboxOptions): Promise<ResolvedOpti
   if (!(RUNTIMES as readonly string[]).includes(o.runtime)) {
     throw new RangeError(`Unknown runtime "${o.runtime}" (expected ${RUNTIMES.join(", ")})`);
   }
-  const command = runtimeCommand(o);
+  // Lambda looks for a custom runtime's bootstrap in the code, then in the layers.
+  const bootstrapIn = o.runtime === "provided" && o.optDir !== undefined &&
+      !existsSync(join(o.codeDir, "bootstrap")) && existsSync(join(o.optDir, "bootstrap"))
+    ? "opt" as const
+    : "code" as const;
+  const command = runtimeCommand({ ...o, bootstrapIn });
   if (!Number.isInteger(o.memoryMb) || o.memoryMb < 128 || o.memoryMb > 10240) {
     throw new RangeError(`memoryMb must be an integer in 128..10240, got ${o.memoryMb}`);
   }
@@ -142,11 +170,33 @@ export async function resolveOptions(opts: SandboxOptions): Promise<ResolvedOpti
   if (o.codeLoading !== "evict" && o.codeLoading !== "cached") {
     throw new RangeError(`codeLoading must be evict or cached, got ${o.codeLoading}`);
   }
+  if (o.fileSystem !== "lambda" && o.fileSystem !== "host") {
+    throw new RangeError(`fileSystem must be lambda or host, got ${o.fileSystem}`);
+  }
+  const tmpMb = o.ephemeralStorageMb;
+  if (!Number.isInteger(tmpMb) || tmpMb < 512 || tmpMb > 10240) {
+    throw new RangeError(`ephemeralStorageMb must be an integer in 512..10240, got ${tmpMb}`);
+  }
+  const launcher = opts.launcher === undefined
+    ? (existsSync(SANDBOX_EXEC_BIN) ? SANDBOX_EXEC_BIN : null)
+    : opts.launcher === null
+    ? null
+    : resolve(opts.launcher);
   await mustExist(o.codeDir, "code folder", true);
   if (o.optDir !== undefined) await mustExist(o.optDir, "opt folder", true);
   if (o.runtime === "llrt") await mustExist(command.command, "LLRT binary", false);
-  if (o.runtime === "provided") await mustExist(command.command, "bootstrap", false);
-  return { ...o, initCpus, runtimeCommand: command };
+  if (o.runtime === "provided") {
+    const where = o.optDir === undefined
+      ? command.command
+      : `${command.command} (nor ${join(o.optDir, "bootstrap")} in the layers)`;
+    await mustExist(command.command, "bootstrap", false).catch((e) => {
+      throw bootstrapIn === "code" && o.optDir !== undefined
+        ? new Deno.errors.NotFound(`The bootstrap does not exist: ${where}`)
+        : e;
+    });
+  }
+  if (launcher !== null) await mustExist(launcher, "launcher", false);
+  return { ...o, initCpus, launcher, bootstrapIn, runtimeCommand: command };
 }
 
 async function mustExist(path: string, what: string, dir: boolean): Promise<void> {

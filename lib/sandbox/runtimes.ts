@@ -25,6 +25,10 @@ export interface RuntimeCommandOptions {
   runtime: RuntimeName;
   /** The function's code; `provided` starts its `bootstrap`. */
   codeDir: string;
+  /** The layers (`/opt`); `provided` starts `/opt/bootstrap` when `bootstrapIn` is `opt`. */
+  optDir?: string;
+  /** Where `provided`'s bootstrap is; default the code folder. */
+  bootstrapIn?: "code" | "opt";
   /** The LLRT binary; required for `llrt`. */
   llrtBin?: string;
   /** The handler; `python` passes it to awslambdaric. */
@@ -69,7 +73,10 @@ export function runtimeCommand(o: RuntimeCommandOptions): { command: string; arg
       }
       return { command: o.llrtBin, args: [] };
     case "provided":
-      return { command: join(o.codeDir, "bootstrap"), args: [] };
+      return {
+        command: join(o.bootstrapIn === "opt" && o.optDir ? o.optDir : o.codeDir, "bootstrap"),
+        args: [],
+      };
     case "python":
       return {
         command: o.env?.PYTHON_BIN ?? onPath("python3"),

@@ -43,7 +43,8 @@ import {
   type Status,
 } from "./records.ts";
 import { ReportWriter } from "./report_writer.ts";
-import { runtimeEnv, runtimeVersion, sharedEnv } from "./runtimes.ts";
+import { runtimeCommand, runtimeEnv, runtimeVersion, sharedEnv } from "./runtimes.ts";
+import { EnvironmentFs } from "./environment_fs.ts";
 import { listExecutables, Supervisor } from "./supervisor.ts";
 
 export { type RuntimeName, RUNTIMES } from "./runtimes.ts";
@@ -55,6 +56,10 @@ export interface SandboxControls extends ControlsInForce {
   initCpus: number | null;
   /** `evict`: code and layers dropped from the page cache before each cold start. */
   codeLoading: "evict" | "cached" | `cached (${string})`;
+  /** `namespace`: Lambda's `/var/task`, `/opt`, `/tmp` and names; `host`: the host's paths. */
+  fileSystem: "namespace" | "host";
+  /** What the file system is and why (the fallback's reason). */
+  fileSystemDetail: string;
 }
 
 /** How long external extensions get after SHUTDOWN before SIGKILL. */
@@ -135,13 +140,15 @@ export class Sandbox {
   readonly #report: ReportWriter;
   readonly #procs: Supervisor;
   #rc: ResourceControls | null = null;
+  /** The current environment's file system (with `#rc`). */
+  #fs: EnvironmentFs;
   #inForce: ControlsInForce;
   #needsInit = true;
   #envSeq = 0;
   /** OOM kills counted before the current invocation. */
   #oomBase = 0;
-  /** Controls for the next Init, prepared after a teardown. */
-  #nextRc: Promise<ResourceControls> | null = null;
+  /** Controls and file system for the next Init, prepared after a teardown. */
+  #nextRc: Promise<Environment> | null = null;
   #chain: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** Invocations waiting for the current one to end. */
@@ -154,10 +161,11 @@ export class Sandbox {
   /** `<logDir>/<functionName>.telemetry.jsonl`. */
   readonly telemetryFile: string;
 
-  private constructor(o: ResolvedOptions, rc: ResourceControls, api: LambdaApi) {
+  private constructor(o: ResolvedOptions, env: Environment, api: LambdaApi) {
     this.#o = o;
-    this.#rc = rc;
-    this.#inForce = rc.inForce;
+    this.#rc = env.rc;
+    this.#fs = env.fs;
+    this.#inForce = env.rc.inForce;
     this.#api = api;
     this.#out = new LogFiles({
       logDir: o.logDir,
@@ -193,14 +201,14 @@ export class Sandbox {
       functionVersion: "$LATEST",
       handler: o.handler,
     });
-    const rc = await newControls(o, 0);
+    const env = await newEnvironment(o, 0);
     let sb: Sandbox;
     try {
       await api.start();
-      sb = new Sandbox(o, rc, api);
+      sb = new Sandbox(o, env, api);
     } catch (e) {
       await api.close();
-      await rc.destroy();
+      await disposeEnvironment(env);
       throw e;
     }
     api.setHooks({
@@ -220,6 +228,8 @@ export class Sandbox {
         ? null
         : Math.min(this.#o.initCpus, navigator.hardwareConcurrency || 1),
       codeLoading: this.#codeLoading,
+      fileSystem: this.#fs.kind,
+      fileSystemDetail: this.#fs.detail,
     };
   }
 
@@ -312,8 +322,9 @@ export class Sandbox {
     await this.#api.close();
     await this.#rc?.destroy();
     this.#rc = null;
+    await this.#fs.close();
     const prepared = await this.#nextRc?.catch(() => null);
-    await prepared?.destroy();
+    if (prepared) await disposeEnvironment(prepared);
     this.#nextRc = null;
     this.#out.close();
   }
@@ -521,8 +532,13 @@ export class Sandbox {
     // The environment's groups come first: on Lambda, making the microVM is not part of Init.
     const prepared = this.#nextRc;
     this.#nextRc = null;
-    this.#rc ??= await (prepared ?? newControls(this.#o, ++this.#envSeq));
+    if (this.#rc === null) {
+      const env = await (prepared ?? newEnvironment(this.#o, ++this.#envSeq));
+      this.#rc = env.rc;
+      this.#fs = env.fs;
+    }
     const rc = this.#rc;
+    const fs = this.#fs;
     this.#inForce = rc.inForce;
     await this.#loadCodeCold();
     this.#cpuBase = await cpuUsage(rc);
@@ -540,7 +556,13 @@ export class Sandbox {
       functionName: this.#o.functionName,
       functionVersion: "$LATEST",
     });
-    const env = sharedEnv({ ...this.#o, apiAddress: this.#api.address });
+    // The processes see the code and layers where the environment's file system puts them.
+    const { optDir: _hostOpt, ...o } = this.#o;
+    const inside = { ...o, codeDir: fs.taskRoot, ...(fs.optRoot ? { optDir: fs.optRoot } : {}) };
+    const env = sharedEnv({ ...inside, apiAddress: this.#api.address });
+    const launch = this.#o.launcher === null
+      ? undefined
+      : { launcher: this.#o.launcher, mntns: fs.mntns };
     const optDir = this.#o.optDir;
     const extDir = optDir === undefined ? null : join(optDir, "extensions");
     const extensions = extDir === null ? [] : await listExecutables(extDir);
@@ -549,10 +571,11 @@ export class Sandbox {
         this.#procs.spawn(rc, {
           kind: "extension",
           name,
-          command: join(extDir!, name),
+          command: join(fs.optRoot!, "extensions", name),
           args: [],
           env,
-          cwd: optDir!,
+          cwd: fs.optRoot!,
+          ...(launch ? { launch } : {}),
         })
       ),
     );
@@ -574,9 +597,10 @@ export class Sandbox {
       await this.#procs.spawn(rc, {
         kind: "function",
         name: "runtime",
-        ...this.#o.runtimeCommand,
-        env: { ...env, ...runtimeEnv(this.#o) },
-        cwd: this.#o.codeDir,
+        ...runtimeCommand(inside),
+        env: { ...env, ...runtimeEnv(inside) },
+        cwd: fs.taskRoot,
+        ...(launch ? { launch } : {}),
       });
       ok = await this.#api.until(() => failure() !== null || state.allWaiting(), deadline);
     }
@@ -644,9 +668,11 @@ export class Sandbox {
     this.#api.newEnvironment();
     await rc.destroy();
     this.#rc = null;
-    // The next Init's groups are made now, off its critical path.
+    // The environment's /tmp goes with it, as on Lambda.
+    await this.#fs.close();
+    // The next Init's groups and file system are made now, off its critical path.
     if (!this.#closed) {
-      this.#nextRc = newControls(this.#o, ++this.#envSeq);
+      this.#nextRc = newEnvironment(this.#o, ++this.#envSeq);
       this.#nextRc.catch(() => {});
     }
   }
@@ -723,6 +749,56 @@ async function cpuUsage(rc: ResourceControls): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/** One environment's resource controls and file system. */
+interface Environment {
+  rc: ResourceControls;
+  fs: EnvironmentFs;
+}
+
+/**
+ * Makes an environment's controls and its file system (the microVM, on Lambda: not part of
+ * Init).
+ */
+async function newEnvironment(o: ResolvedOptions, seq: number): Promise<Environment> {
+  const [rc, fs] = await Promise.all([
+    newControls(o, seq),
+    EnvironmentFs.create({
+      launcher: o.launcher,
+      codeDir: o.codeDir,
+      ...(o.optDir === undefined ? {} : { optDir: o.optDir }),
+      hostPaths: runtimeHostPaths(o),
+      address: SANDBOX_ADDRESS,
+      tmpMb: o.ephemeralStorageMb,
+      mode: o.fileSystem,
+    }).catch((e) => EnvironmentFs.host(o, `cannot make the namespace: ${(e as Error).message}`)),
+  ]);
+  return { rc, fs };
+}
+
+async function disposeEnvironment(env: Environment): Promise<void> {
+  await env.rc.destroy();
+  await env.fs.close();
+}
+
+/** The address `sandbox.localdomain` names inside (the Telemetry API maps it to loopback). */
+const SANDBOX_ADDRESS = "127.0.0.1";
+
+/**
+ * Host paths the environment runs from or is pointed at, beside the code and layers: the
+ * sandbox's own runtime client, the runtime's binary and arguments, and every absolute path in
+ * the caller's variables (a `PYTHONPATH`, a file a test asks the function to write). A private
+ * `/tmp` would hide one under the host's `/tmp` (see environment_fs.ts).
+ */
+function runtimeHostPaths(o: ResolvedOptions): string[] {
+  const paths = [fileURLToPath(new URL(".", import.meta.url))];
+  if (o.runtimeCommand.command.startsWith("/")) paths.push(o.runtimeCommand.command);
+  paths.push(...o.runtimeCommand.args.filter((a) => a.startsWith("/")));
+  for (const v of Object.values(o.env)) {
+    paths.push(...v.split(":").filter((p) => p.startsWith("/")));
+  }
+  return paths;
 }
 
 async function newControls(o: ResolvedOptions, seq: number): Promise<ResourceControls> {

@@ -62,7 +62,42 @@ export interface SpawnOptions {
   args: string[];
   /** The whole environment of the process (nothing is inherited). */
   env: Record<string, string>;
+  /** The working directory, as the process sees it (inside the environment's namespace). */
   cwd: string;
+  /**
+   * Start through the sandbox's launcher (`battle-sandbox-exec run`): one exec that leads a
+   * session, joins the controls' groups, enters the environment's mount namespace (`mntns`)
+   * and changes to `cwd`. Without it, `setsid(1)` and the controls' `sh` prelude do the first
+   * two (two execs) on the host's file system.
+   */
+  launch?: { launcher: string; mntns: string | null };
+}
+
+/**
+ * The launcher's command line for one process.
+ *
+ * @param launch the launcher and the namespace to join
+ * @param dirs the controls' group directories (their `cgroup.procs` are joined)
+ * @param opts the command and working directory
+ * @returns the arguments after the launcher's path
+ * @example launcherArgs({ launcher: "x", mntns: null }, ["/g"], { command: "a", args: ["b"], cwd: "/" })
+ *   // ["run", "--procs", "/g/cgroup.procs", "--cwd", "/", "--", "a", "b"]
+ */
+export function launcherArgs(
+  launch: { launcher: string; mntns: string | null },
+  dirs: readonly string[],
+  opts: Pick<SpawnOptions, "command" | "args" | "cwd">,
+): string[] {
+  return [
+    "run",
+    ...dirs.flatMap((d) => ["--procs", join(d, "cgroup.procs")]),
+    ...(launch.mntns === null ? [] : ["--mntns", launch.mntns]),
+    "--cwd",
+    opts.cwd,
+    "--",
+    opts.command,
+    ...opts.args,
+  ];
 }
 
 interface Proc {
@@ -102,21 +137,18 @@ export class Supervisor {
    * @throws {Deno.errors.NotFound} when the command cannot be started
    */
   async spawn(controls: ProcessControls, opts: SpawnOptions): Promise<SupervisedProcess> {
-    const wrapped = controls.wrapCommand(opts.command, opts.args);
-    // Each process leads its own session and process group, so signals reach its children.
-    // setsid(1) execs in place (the child is no group leader); Deno's own `detached` forks
-    // the whole Deno process instead of spawning, which costs tens of milliseconds.
-    const viaSetsid = await setsidPath();
-    const child = new Deno.Command(viaSetsid ?? wrapped.command, {
-      args: viaSetsid ? [wrapped.command, ...wrapped.args] : wrapped.args,
-      env: opts.env,
-      clearEnv: true,
-      cwd: opts.cwd,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      detached: viaSetsid === null,
-    }).spawn();
+    const child = opts.launch === undefined
+      ? await spawnWithPrelude(controls, opts)
+      : new Deno.Command(opts.launch.launcher, {
+        args: launcherArgs(opts.launch, controls.dirs ?? [], opts),
+        env: opts.env,
+        clearEnv: true,
+        // The launcher changes to opts.cwd inside the namespace, where it may not exist here.
+        cwd: "/",
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
     const proc: Proc = {
       kind: opts.kind,
       name: opts.name,
@@ -242,6 +274,28 @@ export async function listExecutables(dir: string): Promise<string[]> {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   return names.sort();
+}
+
+/** The fallback without the launcher: setsid(1), then the controls' `sh` prelude. */
+async function spawnWithPrelude(
+  controls: ProcessControls,
+  opts: SpawnOptions,
+): Promise<Deno.ChildProcess> {
+  const wrapped = controls.wrapCommand(opts.command, opts.args);
+  // Each process leads its own session and process group, so signals reach its children.
+  // setsid(1) execs in place (the child is no group leader); Deno's own `detached` forks
+  // the whole Deno process instead of spawning, which costs tens of milliseconds.
+  const viaSetsid = await setsidPath();
+  return new Deno.Command(viaSetsid ?? wrapped.command, {
+    args: viaSetsid ? [wrapped.command, ...wrapped.args] : wrapped.args,
+    env: opts.env,
+    clearEnv: true,
+    cwd: opts.cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    detached: viaSetsid === null,
+  }).spawn();
 }
 
 let setsid: Promise<string | null> | null = null;

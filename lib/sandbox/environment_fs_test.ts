@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SANDBOX_EXEC_BIN } from "../paths.ts";
+import { EnvironmentFs, hostsFile } from "./environment_fs.ts";
+import { Sandbox } from "./sandbox.ts";
+
+const TESTDATA = fileURLToPath(new URL("./testdata", import.meta.url));
+const CODE = join(TESTDATA, "fs_probe_code");
+const OPT = join(TESTDATA, "opt_fs_probe");
+const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+/** Whether this host can make mount namespaces with the built launcher. */
+async function namespacesWork(): Promise<string | null> {
+  if (!existsSync(SANDBOX_EXEC_BIN)) return "the launcher is not built (deno task build)";
+  const fs = await EnvironmentFs.create({
+    launcher: SANDBOX_EXEC_BIN,
+    codeDir: CODE,
+    hostPaths: [],
+    address: "127.0.0.1",
+  });
+  await fs.close();
+  return fs.kind === "namespace" ? null : fs.detail;
+}
+const cannot = await namespacesWork();
+
+Deno.test("hostsFile() names the environment sandbox and sandbox.localdomain", () => {
+  const lines = hostsFile("127.0.0.1").split("\n");
+  assert.ok(lines.includes("127.0.0.1\tlocalhost"));
+  assert.ok(lines.includes("127.0.0.1\tsandbox.localdomain sandbox"));
+});
+
+Deno.test("EnvironmentFs without a launcher is the host's file system, and says why", async () => {
+  const fs = await EnvironmentFs.create({
+    launcher: null,
+    codeDir: CODE,
+    optDir: OPT,
+    hostPaths: [],
+    address: "127.0.0.1",
+  });
+  assert.equal(fs.kind, "host");
+  assert.equal(fs.taskRoot, CODE);
+  assert.equal(fs.optRoot, OPT);
+  assert.equal(fs.mntns, null);
+  assert.match(fs.detail, /launcher is not built/);
+  await fs.close();
+});
+
+Deno.test({
+  name: "EnvironmentFs keeps the host's /tmp when what the environment runs from is under it",
+  ignore: cannot !== null,
+  async fn() {
+    const code = await Deno.makeTempDir({ prefix: "envfs_code_" });
+    try {
+      const fs = await EnvironmentFs.create({
+        launcher: SANDBOX_EXEC_BIN,
+        codeDir: code,
+        hostPaths: [],
+        address: "127.0.0.1",
+      });
+      assert.equal(fs.kind, "namespace");
+      assert.equal(fs.privateTmp, false);
+      assert.match(fs.detail, /the host's \/tmp/);
+      await fs.close();
+    } finally {
+      await Deno.remove(code, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "an environment sees Lambda's file system: code at /var/task (read-only), layers at /opt, a bootstrap from /opt, a private /tmp, sandbox.localdomain",
+  ignore: cannot !== null,
+  async fn() {
+    const logDir = await Deno.makeTempDir({ prefix: "envfs_test_" });
+    const probe = `probe-${crypto.randomUUID()}`;
+    const hostHadVarTask = existsSync("/var/task");
+    const sb = await Sandbox.create({
+      codeDir: CODE,
+      optDir: OPT,
+      runtime: "provided",
+      memoryMb: 1769,
+      logDir,
+      env: { PROBE_NAME: probe },
+    });
+    try {
+      assert.equal(sb.controls.fileSystem, "namespace", sb.controls.fileSystemDetail);
+      const first = await sb.invoke(enc({}));
+      assert.equal(first.status, "success", new TextDecoder().decode(first.response));
+      const seen = JSON.parse(new TextDecoder().decode(first.response));
+      assert.equal(seen.cwd, "/var/task");
+      assert.equal(seen.taskRoot, "/var/task");
+      assert.equal(seen.task, "from the code folder");
+      assert.equal(seen.readOnly, "yes");
+      assert.deepEqual(seen.opt.trim().split(" ").sort(), ["bootstrap", "extensions"]);
+      assert.equal(seen.address, "127.0.0.1");
+      assert.ok(seen.tmp.split(" ").includes(probe), `private /tmp holds ${seen.tmp}`);
+      assert.equal(existsSync(join(tmpdir(), probe)), false, "the host's /tmp is untouched");
+      assert.equal(existsSync("/var/task"), hostHadVarTask, "the host's /var/task is untouched");
+      // A new environment gets a fresh /tmp.
+      await sb.reset();
+      const next = JSON.parse(new TextDecoder().decode((await sb.invoke(enc({}))).response));
+      assert.equal(next.tmp.split(" ").filter((f: string) => f === probe).length, 1);
+    } finally {
+      await sb.shutdown();
+    }
+    const log = await Deno.readTextFile(sb.logFile);
+    await Deno.remove(logDir, { recursive: true });
+    assert.match(log, /localdomain listening on 127\.0\.0\.1 subscribed 200/);
+    assert.match(log, /localdomain got platform\.start/, "the listener on sandbox.localdomain");
+  },
+});
+
+Deno.test({
+  name: "a bootstrap in neither the code nor the layers is refused before Init, naming both",
+  async fn() {
+    await assert.rejects(
+      Sandbox.create({
+        codeDir: CODE,
+        optDir: join(TESTDATA, "opt_small"),
+        runtime: "provided",
+        logDir: tmpdir(),
+      }),
+      (e: Error) => e instanceof Deno.errors.NotFound && /opt_small\/bootstrap/.test(e.message),
+    );
+  },
+});
