@@ -163,6 +163,8 @@ export function writeFixtures(outDir: string = FIXTURE_DIR): string[] {
           peakMemory: "rss+cgroup-v1",
           initCpus: 2,
           codeLoading: "evict",
+          fileSystem: "namespace",
+          fileSystemDetail: "mount namespace (fixture)",
         },
         llrt: { available: false, reason: "fixture" },
         llrtLabel: "LLRT v0.7.0-beta (fixture)",
