@@ -129,3 +129,41 @@ Deno.test("formatSummary() counts each file's rejected lines by reason", async (
     );
   });
 });
+
+Deno.test("ingest() of a file in parallel parts gives the one-pass summary and rows", async () => {
+  await withTempDir(async (dir) => {
+    const tail = await Deno.readTextFile(FIXTURES[0]!);
+    const jsonl = await Deno.readTextFile(FIXTURES[2]!);
+    const pieces: string[] = [];
+    for (let r = 0; r < 150; r++) {
+      // Unique ids per copy; the cut-off and bad lines stay, so parts reject lines too.
+      const copy = (r % 3 === 0 ? jsonl : tail).replace(/\b[0-9a-f]{8}-/g, (m) => `${r}x${m}`);
+      pieces.push(copy.endsWith("\n") ? copy : `${copy}\n`);
+    }
+    const file = join(dir, "big.log");
+    await Deno.writeTextFile(file, pieces.join(""));
+    const one = await ingest({
+      files: [file],
+      out: join(dir, "one.parquet"),
+      runId: "r",
+      parts: 1,
+    });
+    for (const parts of [2, 3, 7]) {
+      const out = join(dir, `p${parts}.parquet`);
+      const got = await ingest({ files: [file], out, runId: "r", parts, samples: 40 });
+      const want = await ingest({
+        files: [file],
+        out: join(dir, "w.parquet"),
+        runId: "r",
+        parts: 1,
+        samples: 40,
+      });
+      assert.deepEqual({ ...got, out: "" }, { ...want, out: "" }, `${parts} parts`);
+      assert.deepEqual(
+        invocationRows(await readInvocations(out)),
+        invocationRows(await readInvocations(join(dir, "w.parquet"))),
+      );
+    }
+    assert.ok(one.rejected > 100 && one.invocations > 500 && one.orphans > 0);
+  });
+});

@@ -45,6 +45,275 @@ function hashId(id: string): number {
 /** ASCII (valid UTF-8) to string: the fastest decoder for a batch of ids. */
 const DECODER = new TextDecoder();
 
+/** A fresh copy of a short string, so it does not keep the log chunk it was cut from alive. */
+function detach(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+/** {@link RequestTable}'s contents as plain arrays (see {@link RequestTable.data}). */
+export interface RequestTableData {
+  length: number;
+  lines: number;
+  chars: Uint16Array;
+  off: Int32Array;
+  hashes: Int32Array;
+  startTime: Float64Array;
+  first: Float64Array;
+  sightings: number;
+}
+
+/** {@link ReportTable}'s contents as plain arrays (see {@link ReportTable.data}). */
+export interface ReportTableData {
+  length: number;
+  pool: Uint8Array;
+  idOff: Int32Array;
+  wide: Array<[number, string]>;
+  hashes: Int32Array;
+  time: Float64Array;
+  duration: Float64Array;
+  billed: Float64Array;
+  memory: Float64Array;
+  maxUsed: Float64Array;
+  init: Float64Array;
+  restore: Float64Array;
+  billedRestore: Float64Array;
+  start: Float64Array;
+  status: Uint8Array;
+  errorType: Array<string | null>;
+  counted: number;
+  requests: RequestTableData;
+}
+
+/**
+ * The request ids of text START and END lines, each once, with the earliest START time: what the
+ * join needs of them, kept in flat arrays instead of a record per line (a record holds a slice of
+ * its log chunk, which keeps every chunk of the file alive). Ids are kept as UTF-16 code units in
+ * one pool, indexed as they arrive (open addressing on {@link ReportTable}'s hash).
+ */
+export class RequestTable {
+  /** Distinct request ids. */
+  length = 0;
+  /** START and END lines seen (each is a platform record). */
+  lines = 0;
+  #chars: Uint16Array = new Uint16Array(1 << 16);
+  #off: Int32Array = new Int32Array(1025);
+  #hashes: Int32Array = new Int32Array(1024);
+  /** Earliest START time (epoch ms) per id; NaN where no START stated one. */
+  startTime: Float64Array = new Float64Array(1024);
+  /** When each id was first seen, in {@link sightings} (orphans are listed in that order). */
+  first: Float64Array = new Float64Array(1024);
+  /** START and END lines noted so far, in {@link ReportTable} (the order of sightings). */
+  sightings = 0;
+  /** Per slot: entry index + 1 (0 for empty), then the entry's hash. */
+  #slots: Int32Array = new Int32Array(4096);
+  #mask = 2047;
+
+  /** The id being looked up, as code units. */
+  #scratch = new Uint16Array(256);
+
+  /**
+   * Notes a START (with its time) or an END (time null) of the id at `text[from..]`, which ends
+   * at a tab, space, carriage return or the line's end.
+   *
+   * @param text The line.
+   * @param from Where the id starts.
+   * @param time The START's time, or null (an END, or no time known).
+   * @param seen When the line was seen (see {@link sightings}).
+   * @returns False when the id is empty (the line is then not taken).
+   */
+  see(text: string, from: number, time: number | null, seen: number): boolean {
+    const n = text.length;
+    let end = from;
+    let h = 0x811c9dc5;
+    let scratch = this.#scratch;
+    for (; end < n; end++) {
+      const c = text.charCodeAt(end);
+      if (c === 9 || c === 32 || c === 13) break;
+      h = Math.imul(h ^ c, 0x01000193);
+      const k = end - from;
+      if (k === scratch.length) {
+        const more = new Uint16Array(scratch.length * 2);
+        more.set(scratch);
+        this.#scratch = scratch = more;
+      }
+      scratch[k] = c;
+    }
+    if (end === from) return false;
+    this.lines++;
+    this.#upsert(scratch, 0, end - from, (h ^ (h >>> 15)) | 0, time === null ? NaN : time, seen);
+    return true;
+  }
+
+  /** Adds the id `src[from, to)` or, when known, keeps the earlier of the two START times. */
+  #upsert(
+    src: Uint16Array,
+    from: number,
+    to: number,
+    hash: number,
+    time: number,
+    seen: number,
+  ): void {
+    const len = to - from;
+    const chars = this.#chars;
+    const off = this.#off;
+    const mask = this.#mask;
+    const slots = this.#slots;
+    let slot = hash & mask;
+    for (;; slot = (slot + 1) & mask) {
+      const e = slots[2 * slot]!;
+      if (e === 0) break;
+      if (slots[2 * slot + 1] !== hash) continue;
+      const i = e - 1;
+      if (off[i + 1]! - off[i]! !== len) continue;
+      const at = off[i]!;
+      let k = 0;
+      while (k < len && chars[at + k] === src[from + k]) k++;
+      if (k < len) continue;
+      if (time === time && !(this.startTime[i]! <= time)) this.startTime[i] = time;
+      if (seen < this.first[i]!) this.first[i] = seen;
+      return;
+    }
+    const i = this.length;
+    if (i + 1 === this.#hashes.length) this.#grow();
+    const start = this.#off[i]!;
+    if (start + len > this.#chars.length) {
+      const more = new Uint16Array(Math.max(this.#chars.length * 2, start + len));
+      more.set(this.#chars);
+      this.#chars = more;
+    }
+    this.#chars.set(src.subarray(from, to), start);
+    this.#off[i + 1] = start + len;
+    this.#hashes[i] = hash;
+    this.startTime[i] = time;
+    this.first[i] = seen;
+    this.length = i + 1;
+    if (this.length * 2 > this.#mask + 1) {
+      this.#reindex();
+    } else {
+      slots[2 * slot] = i + 1;
+      slots[2 * slot + 1] = hash;
+    }
+  }
+
+  /** @returns A copy of the contents, for {@link absorb} (e.g. from another thread). */
+  data(): RequestTableData {
+    const n = this.length;
+    return {
+      length: n,
+      lines: this.lines,
+      chars: this.#chars.slice(0, this.#off[n]!),
+      off: this.#off.slice(0, n + 1),
+      hashes: this.#hashes.slice(0, n),
+      startTime: this.startTime.slice(0, n),
+      first: this.first.slice(0, n),
+      sightings: this.sightings,
+    };
+  }
+
+  /**
+   * Adds another table's ids (as {@link data} gave them), as if its lines came after these.
+   *
+   * @param d The other table's contents.
+   */
+  absorb(d: RequestTableData): void {
+    this.lines += d.lines;
+    const base = this.sightings;
+    for (let j = 0; j < d.length; j++) {
+      const seen = base + d.first[j]!;
+      this.#upsert(d.chars, d.off[j]!, d.off[j + 1]!, d.hashes[j]!, d.startTime[j]!, seen);
+    }
+    this.sightings = base + d.sightings;
+  }
+
+  #grow(): void {
+    const c = this.#hashes.length * 2;
+    const hashes = new Int32Array(c);
+    hashes.set(this.#hashes);
+    this.#hashes = hashes;
+    const off = new Int32Array(c + 1);
+    off.set(this.#off);
+    this.#off = off;
+    const times = new Float64Array(c);
+    times.set(this.startTime);
+    this.startTime = times;
+    const first = new Float64Array(c);
+    first.set(this.first);
+    this.first = first;
+  }
+
+  #reindex(): void {
+    const size = (this.#mask + 1) * 2;
+    const slots = new Int32Array(size * 2);
+    const mask = size - 1;
+    for (let i = 0; i < this.length; i++) {
+      const hash = this.#hashes[i]!;
+      let h = hash & mask;
+      while (slots[2 * h] !== 0) h = (h + 1) & mask;
+      slots[2 * h] = i + 1;
+      slots[2 * h + 1] = hash;
+    }
+    this.#slots = slots;
+    this.#mask = mask;
+  }
+
+  /**
+   * @param i An entry index.
+   * @returns Its request id.
+   */
+  id(i: number): string {
+    const end = this.#off[i + 1]!;
+    let id = "";
+    for (let at = this.#off[i]!; at < end; at += 4096) {
+      id += String.fromCharCode(...this.#chars.subarray(at, Math.min(end, at + 4096)));
+    }
+    return id;
+  }
+
+  /**
+   * @param id A request id.
+   * @returns Its entry index, or -1.
+   */
+  find(id: string): number {
+    const hash = hashId(id);
+    const off = this.#off;
+    const chars = this.#chars;
+    const slots = this.#slots;
+    for (let h = hash & this.#mask;; h = (h + 1) & this.#mask) {
+      const e = slots[2 * h]!;
+      if (e === 0) return -1;
+      if (slots[2 * h + 1] !== hash) continue;
+      const i = e - 1;
+      if (off[i + 1]! - off[i]! !== id.length) continue;
+      const at = off[i]!;
+      let k = 0;
+      while (k < id.length && chars[at + k] === id.charCodeAt(k)) k++;
+      if (k === id.length) return i;
+    }
+  }
+
+  /**
+   * @param entries Entry indexes.
+   * @returns The same, in the order their ids were first seen.
+   */
+  inOrderSeen(entries: number[]): number[] {
+    return entries.sort((a, b) => this.first[a]! - this.first[b]!);
+  }
+
+  /**
+   * The entry of each of these ids in a {@link ReportTable} (merging its repeats first).
+   *
+   * @param reports The REPORTs.
+   * @returns Per entry here, the entry there, or -1 when that id has no REPORT.
+   */
+  inReports(reports: ReportTable): Int32Array {
+    const at = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) {
+      at[i] = reports.findChars(this.#chars, this.#off[i]!, this.#off[i + 1]!, this.#hashes[i]!);
+    }
+    return at;
+  }
+}
+
 /**
  * One entry per distinct request id, in order of first appearance, once {@link dedupe} ran
  * (`joinInvocationColumns` runs it). A REPORT seen again (logs collected twice, text and JSON
@@ -81,9 +350,25 @@ export class ReportTable {
   init: Float64Array;
   restore: Float64Array;
   billedRestore: Float64Array;
+  /**
+   * Earliest time of a text START of the same id that the bulk parser saw just before this
+   * REPORT (see {@link LineNotes}); NaN otherwise. Other STARTs are in {@link requests}.
+   */
+  start: Float64Array;
   /** Index into {@link STATUS_CODES}. */
   status: Uint8Array;
   readonly errorType: Array<string | null> = [];
+  /** The text START and END lines of the same run (the bulk parser fills it). */
+  readonly requests = new RequestTable();
+  /**
+   * Platform records the bulk parser kept only as a count: START and END lines (see
+   * {@link requests}) and records the join does not read (INIT_START, EXTENSION, ...).
+   */
+  counted = 0;
+  /** Parsers' START and END lines not yet in {@link requests} or {@link start}. */
+  readonly #notes = new Set<LineNotes>();
+  /** Error types, each kept once (detached from the log text). */
+  #errorTypes = new Map<string, string>();
 
   /** @param capacity Initial room, in entries (grows as needed). */
   constructor(capacity = 1024) {
@@ -96,6 +381,7 @@ export class ReportTable {
     this.init = new Float64Array(c);
     this.restore = new Float64Array(c);
     this.billedRestore = new Float64Array(c);
+    this.start = new Float64Array(c);
     this.status = new Uint8Array(c);
     this.#hashes = new Int32Array(c);
     this.#idOff = new Int32Array(c + 1);
@@ -164,6 +450,45 @@ export class ReportTable {
     }
   }
 
+  /**
+   * Finds an entry by an id held as UTF-16 code units (see {@link RequestTable}), merging
+   * repeated ids first.
+   *
+   * @param chars The code units.
+   * @param start First unit of the id.
+   * @param end Unit after its last.
+   * @param hash Its hash (as {@link RequestTable} computes it).
+   * @returns The entry index, or -1.
+   */
+  findChars(chars: Uint16Array, start: number, end: number, hash: number): number {
+    this.dedupe();
+    if (this.#slots === null) this.#index();
+    const mask = this.#mask;
+    const slots = this.#slots!;
+    const len = end - start;
+    const pool = this.#pool;
+    const off = this.#idOff;
+    for (let h = hash & mask;; h = (h + 1) & mask) {
+      const e = slots[2 * h]!;
+      if (e === 0) return -1;
+      if (slots[2 * h + 1] !== hash) continue;
+      const i = e - 1;
+      const w = this.#wide.size > 0 ? this.#wide.get(i) : undefined;
+      if (w !== undefined) {
+        if (w.length !== len) continue;
+        let k = 0;
+        while (k < len && w.charCodeAt(k) === chars[start + k]) k++;
+        if (k === len) return i;
+        continue;
+      }
+      const at = off[i]!;
+      if (off[i + 1]! - at !== len) continue;
+      let k = 0;
+      while (k < len && pool[at + k] === chars[start + k]) k++;
+      if (k === len) return i;
+    }
+  }
+
   #index(): void {
     let size = 16;
     while (size < this.length * 2) size *= 2;
@@ -191,6 +516,7 @@ export class ReportTable {
     this.init = grow(this.init, c);
     this.restore = grow(this.restore, c);
     this.billedRestore = grow(this.billedRestore, c);
+    this.start = grow(this.start, c);
     const s = new Uint8Array(c);
     s.set(this.status);
     this.status = s;
@@ -235,7 +561,7 @@ export class ReportTable {
       pool[start + k] = c;
     }
     if (wide > 127) {
-      this.#wide.set(i, id);
+      this.#wide.set(i, detach(id));
       this.#idOff[i + 1] = start;
     } else {
       this.#idOff[i + 1] = start + len;
@@ -249,11 +575,120 @@ export class ReportTable {
     this.init[i] = nn(r.initDurationMs);
     this.restore[i] = nn(r.restoreDurationMs);
     this.billedRestore[i] = nn(r.billedRestoreDurationMs);
+    this.start[i] = NaN;
     this.status[i] = statusCode(r.status);
-    this.errorType.push(r.errorType);
+    let errorType = r.errorType;
+    if (errorType !== null) {
+      const known = this.#errorTypes.get(errorType);
+      if (known === undefined) this.#errorTypes.set(errorType, errorType = detach(errorType));
+      else errorType = known;
+    }
+    this.errorType.push(errorType);
     this.length = i + 1;
     this.#clean = false;
     this.#slots = null;
+  }
+
+  /**
+   * Lets `notes` be settled by {@link settle}.
+   *
+   * @param notes A parser's START and END lines on their way into this table.
+   */
+  register(notes: LineNotes): void {
+    this.#notes.add(notes);
+  }
+
+  /** Puts the START and END lines still waiting in parsers into {@link requests}. */
+  settle(): void {
+    for (const n of this.#notes) n.flush();
+  }
+
+  /**
+   * Notes the time of a START of entry `i`'s id, keeping the earliest.
+   *
+   * @param i An entry index.
+   * @param time Epoch ms, or NaN (nothing to note).
+   */
+  noteStart(i: number, time: number): void {
+    if (time === time && !(this.start[i]! <= time)) this.start[i] = time;
+  }
+
+  /**
+   * @returns A copy of the entries as they are (repeats not merged), for {@link append} (e.g.
+   *   from another thread).
+   */
+  data(): ReportTableData {
+    this.settle();
+    const n = this.length;
+    return {
+      length: n,
+      pool: this.#pool.slice(0, this.#idOff[n]!),
+      idOff: this.#idOff.slice(0, n + 1),
+      wide: [...this.#wide],
+      hashes: this.#hashes.slice(0, n),
+      time: this.time.slice(0, n),
+      duration: this.duration.slice(0, n),
+      billed: this.billed.slice(0, n),
+      memory: this.memory.slice(0, n),
+      maxUsed: this.maxUsed.slice(0, n),
+      init: this.init.slice(0, n),
+      restore: this.restore.slice(0, n),
+      billedRestore: this.billedRestore.slice(0, n),
+      start: this.start.slice(0, n),
+      status: this.status.slice(0, n),
+      errorType: this.errorType.slice(0, n),
+      counted: this.counted,
+      requests: this.requests.data(),
+    };
+  }
+
+  /**
+   * Appends another table's entries (as {@link data} gave them) after these, as if its lines
+   * came after these lines: repeats are merged by {@link dedupe} as usual.
+   *
+   * @param d The other table's contents.
+   */
+  append(d: ReportTableData): void {
+    const base = this.length;
+    const n = d.length;
+    while (this.time.length < base + n + 1) this.#grow();
+    const start = this.#idOff[base]!;
+    const bytes = d.idOff[n]! - d.idOff[0]!;
+    if (start + bytes > this.#pool.length) {
+      const pool = new Uint8Array(Math.max(this.#pool.length * 2, start + bytes));
+      pool.set(this.#pool);
+      this.#pool = pool;
+    }
+    this.#pool.set(d.pool.subarray(d.idOff[0]!, d.idOff[n]!), start);
+    for (let k = 1; k <= n; k++) this.#idOff[base + k] = start + d.idOff[k]! - d.idOff[0]!;
+    for (const [i, id] of d.wide) this.#wide.set(base + i, id);
+    this.#hashes.set(d.hashes.subarray(0, n), base);
+    this.time.set(d.time.subarray(0, n), base);
+    this.duration.set(d.duration.subarray(0, n), base);
+    this.billed.set(d.billed.subarray(0, n), base);
+    this.memory.set(d.memory.subarray(0, n), base);
+    this.maxUsed.set(d.maxUsed.subarray(0, n), base);
+    this.init.set(d.init.subarray(0, n), base);
+    this.restore.set(d.restore.subarray(0, n), base);
+    this.billedRestore.set(d.billedRestore.subarray(0, n), base);
+    this.start.set(d.start.subarray(0, n), base);
+    this.status.set(d.status.subarray(0, n), base);
+    for (let k = 0; k < n; k++) {
+      let e = d.errorType[k] ?? null;
+      if (e !== null) {
+        const known = this.#errorTypes.get(e);
+        if (known === undefined) this.#errorTypes.set(e, e);
+        else e = known;
+      }
+      this.errorType.push(e);
+    }
+    this.length = base + n;
+    this.counted += d.counted;
+    this.requests.absorb(d.requests);
+    if (n > 0) {
+      this.#clean = false;
+      this.#slots = null;
+    }
   }
 
   /**
@@ -315,6 +750,7 @@ export class ReportTable {
         this.init[w] = this.init[i]!;
         this.restore[w] = this.restore[i]!;
         this.billedRestore[w] = this.billedRestore[i]!;
+        this.start[w] = this.start[i]!;
         this.status[w] = this.status[i]!;
         this.errorType[w] = this.errorType[i]!;
       }
@@ -333,8 +769,146 @@ export class ReportTable {
     if (Number.isNaN(this.init[i]!)) this.init[i] = this.init[j]!;
     if (Number.isNaN(this.restore[i]!)) this.restore[i] = this.restore[j]!;
     if (Number.isNaN(this.billedRestore[i]!)) this.billedRestore[i] = this.billedRestore[j]!;
+    this.noteStart(i, this.start[j]!);
     if (this.status[i] === 0) this.status[i] = this.status[j]!;
     if (this.errorType[i] === null) this.errorType[i] = this.errorType[j]!;
     if (Number.isNaN(this.time[i]!)) this.time[i] = this.time[j]!;
+  }
+}
+
+/** STARTs kept near at hand for the REPORT that follows them (see {@link LineNotes}). */
+const RING = 16;
+
+/** Length of the request id at `text[from..]` (up to a tab, space, carriage return or the end). */
+function idLength(text: string, from: number): number {
+  const n = text.length;
+  let end = from;
+  while (end < n) {
+    const c = text.charCodeAt(end);
+    if (c === 9 || c === 32 || c === 13) break;
+    end++;
+  }
+  return end - from;
+}
+
+/**
+ * Text START and END lines on their way into a {@link ReportTable}, for the bulk parser. Lambda
+ * writes an invocation's END right before its REPORT, and its START a few lines before: so the
+ * last END waits for the next line, and the last STARTs wait in a small ring for their REPORT.
+ * An END followed by its REPORT adds nothing; a START whose REPORT comes gives its time to that
+ * REPORT's entry ({@link ReportTable.start}). Every other START or END goes into
+ * {@link ReportTable.requests}, which the join reads too, so the rows are the same either way.
+ */
+export class LineNotes {
+  readonly #reports: ReportTable;
+  #ringLine: string[] = new Array<string>(RING).fill("");
+  #ringFrom = new Int32Array(RING);
+  /** 0: the slot is free. */
+  #ringLen = new Int32Array(RING);
+  #ringTime = new Float64Array(RING);
+  #ringSeen = new Float64Array(RING);
+  #next = 0;
+  #endLine = "";
+  #endFrom = 0;
+  #endSeen = 0;
+  /** 0: no END waits. */
+  #endLen = 0;
+
+  /** @param reports Where the STARTs and ENDs go. */
+  constructor(reports: ReportTable) {
+    this.#reports = reports;
+    reports.register(this);
+  }
+
+  /**
+   * A START line.
+   *
+   * @param text The line.
+   * @param from Where its request id starts.
+   * @param time Its time, or null.
+   * @returns False when the id is empty (the line is then not taken).
+   */
+  start(text: string, from: number, time: number | null): boolean {
+    const len = idLength(text, from);
+    if (len === 0) return false;
+    this.other();
+    const k = this.#next;
+    this.#next = (k + 1) % RING;
+    if (this.#ringLen[k] !== 0) this.#spill(k);
+    this.#ringLine[k] = text;
+    this.#ringFrom[k] = from;
+    this.#ringLen[k] = len;
+    this.#ringTime[k] = time === null ? NaN : time;
+    this.#ringSeen[k] = this.#reports.requests.sightings++;
+    return true;
+  }
+
+  /**
+   * An END line.
+   *
+   * @param text The line.
+   * @param from Where its request id starts.
+   * @returns False when the id is empty (the line is then not taken).
+   */
+  end(text: string, from: number): boolean {
+    const len = idLength(text, from);
+    if (len === 0) return false;
+    this.other();
+    this.#endLine = text;
+    this.#endFrom = from;
+    this.#endLen = len;
+    this.#endSeen = this.#reports.requests.sightings++;
+    return true;
+  }
+
+  /**
+   * The REPORT just added as entry `i` of the table.
+   *
+   * @param i Its entry.
+   * @param id Its request id.
+   */
+  report(i: number, id: string): void {
+    const len = id.length;
+    if (this.#endLen !== 0) {
+      if (this.#endLen === len && this.#endLine.startsWith(id, this.#endFrom)) {
+        this.#endLen = 0;
+        this.#endLine = "";
+      } else {
+        this.other();
+      }
+    }
+    for (let k = 0; k < RING; k++) {
+      if (this.#ringLen[k] === len && this.#ringLine[k]!.startsWith(id, this.#ringFrom[k]!)) {
+        this.#reports.noteStart(i, this.#ringTime[k]!);
+        this.#ringLen[k] = 0;
+        this.#ringLine[k] = "";
+        return;
+      }
+    }
+  }
+
+  /** Any other line: a waiting END did not meet its REPORT. */
+  other(): void {
+    if (this.#endLen === 0) return;
+    this.#reports.requests.see(this.#endLine, this.#endFrom, null, this.#endSeen);
+    this.#endLen = 0;
+    this.#endLine = "";
+  }
+
+  /** Puts everything still waiting into the table's requests, oldest first. */
+  flush(): void {
+    this.other();
+    for (let j = 0; j < RING; j++) {
+      const k = (this.#next + j) % RING;
+      if (this.#ringLen[k] !== 0) this.#spill(k);
+    }
+  }
+
+  #spill(k: number): void {
+    const t = this.#ringTime[k]!;
+    const time = t === t ? t : null;
+    this.#reports.requests.see(this.#ringLine[k]!, this.#ringFrom[k]!, time, this.#ringSeen[k]!);
+    this.#ringLen[k] = 0;
+    this.#ringLine[k] = "";
   }
 }

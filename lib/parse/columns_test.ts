@@ -230,3 +230,83 @@ Deno.test("ReportTable keeps non-ASCII ids exactly, also through a merge of repe
   assert.equal(t.id(1), "é-1");
   assert.equal(t.find("e-1"), -1);
 });
+
+/** Interleaved invocations: STARTs near and far from their REPORTs, ENDs with and without. */
+function interleaved(count: number): string[] {
+  const lines: string[] = [];
+  const open: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `req-${i}`;
+    const ts = new Date(Date.UTC(2024, 4, 1) + i * 10).toISOString();
+    lines.push(`${ts} s START RequestId: ${id} Version: $LATEST`);
+    if (i % 7 === 3) lines.push(`${ts} s START RequestId: ${id} Version: $LATEST`); // twice
+    open.push(id);
+    // Up to 40 invocations in flight: some STARTs are far from their REPORT.
+    while (open.length > (i % 40) || (i === count - 1 && open.length > 0)) {
+      const done = open.shift()!;
+      const n = Number(done.slice(4));
+      if (n % 11 === 5) continue; // no END, no REPORT: an orphan START
+      lines.push(`${ts} s END RequestId: ${done}`);
+      if (n % 13 === 6) continue; // END without REPORT
+      if (n % 5 === 0) lines.push(`${ts} s app log line of ${done}`);
+      lines.push(`${ts} s ${report(done, n % 10 === 0 ? "Init Duration: 100.25 ms\t" : "")}`);
+    }
+  }
+  lines.push("END RequestId: only-an-end", "START RequestId: no-time Version: $LATEST");
+  lines.push(report("no-time"));
+  return lines;
+}
+
+Deno.test("joinInvocationColumns() gives the rows' start times and orphans for interleaved logs", () => {
+  const lines = interleaved(500);
+  const rows = assertSameJoin(lines);
+  assert.ok(rows.length > 300);
+  assert.ok(rows.every((r) => r.request_id === "no-time" || r.timestamp !== null));
+  const objects = new LogParser();
+  const columnar = new LogParser({ columnar: true });
+  lines.forEach((l, i) => {
+    objects.line(l, i + 1);
+    columnar.line(l, i + 1);
+  });
+  const byRows = joinInvocations({ records: objects.records, meta: META });
+  const byColumns = joinInvocationColumns({
+    reports: columnar.reports!,
+    records: columnar.records,
+    meta: META,
+  });
+  const ids = (o: { orphans: Array<{ requestId: string }> }) =>
+    o.orphans.map((x) => x.requestId).sort();
+  assert.deepEqual(ids(byColumns), ids(byRows));
+  assert.ok(byRows.orphans.length > 50);
+});
+
+Deno.test("ReportTable.append() of parts' data() gives the one-table rows", () => {
+  const lines = interleaved(400);
+  const whole = new LogParser({ columnar: true });
+  lines.forEach((l, i) => whole.line(l, i + 1));
+  const table = new ReportTable();
+  const first = new LogParser({ columnar: table });
+  const cut = [Math.floor(lines.length / 3), Math.floor((2 * lines.length) / 3), lines.length];
+  lines.slice(0, cut[0]).forEach((l, i) => first.line(l, i + 1));
+  let from = cut[0]!;
+  const records = [...first.records];
+  for (const to of cut.slice(1)) {
+    const part = new LogParser({ columnar: true });
+    lines.slice(from, to).forEach((l, i) => part.line(l, from + i + 1));
+    records.push(...part.result().records);
+    table.append(structuredClone(part.reports!.data()));
+    from = to;
+  }
+  const one = joinInvocationColumns({
+    reports: whole.reports!,
+    records: whole.records,
+    meta: META,
+  });
+  const parts = joinInvocationColumns({ reports: table, records, meta: META });
+  assert.deepEqual(
+    invocationRows(columnsFrame(parts.columns)),
+    invocationRows(columnsFrame(one.columns)),
+  );
+  assert.equal(parts.orphans.length, one.orphans.length);
+  assert.equal(table.counted, whole.reports!.counted);
+});

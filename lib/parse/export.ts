@@ -22,6 +22,26 @@ export interface ExportResult extends ParseResult {
   shape: ExportShape;
 }
 
+/** Options of {@link ExportReader}. */
+export interface ExportReaderOptions extends LogParserOptions {
+  /**
+   * Read the pieces line by line from the start, without deciding the shape on the first line:
+   * for a part of a file cut at a line's end (see {@link readsLineByLine}). Default false.
+   */
+  lines?: boolean;
+}
+
+/**
+ * Whether a file whose first line is this is read line by line (text, JSONL) rather than as one
+ * JSON document, as {@link ExportReader} decides it.
+ *
+ * @param firstLine The file's first line, without its newline (and without a BOM).
+ * @returns True for line by line.
+ */
+export function readsLineByLine(firstLine: string): boolean {
+  return !opensMultiLineJson(firstLine);
+}
+
 /**
  * Reads one export fed in pieces (a decoded stream), so text and JSONL files of any size never
  * have to fit in one string. The shape is decided on the first line: a first line that opens a
@@ -37,9 +57,20 @@ export class ExportReader {
   #textLines = 0;
   #wholeShape: ExportShape | null = null;
 
-  /** @param options See {@link LogParserOptions}. */
-  constructor(options: LogParserOptions = {}) {
+  /** @param options See {@link ExportReaderOptions}. */
+  constructor(options: ExportReaderOptions = {}) {
     this.parser = new LogParser(options);
+    if (options.lines === true) this.#mode = "lines";
+  }
+
+  /** Lines read so far (blank ones too): the number of the last line. */
+  get lineCount(): number {
+    return this.#lineNo;
+  }
+
+  /** Lines read so far that start with `{` (JSON) and that do not (text): they decide the shape. */
+  get lineKinds(): { json: number; text: number } {
+    return { json: this.#jsonLines, text: this.#textLines };
   }
 
   /**

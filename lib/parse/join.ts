@@ -346,19 +346,40 @@ function codeOf(status: InvocationStatus): number {
  */
 export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinResult {
   const { reports: t, records, meta, client } = options;
+  t.settle();
   const { extras, initFailures, droppedRecords } = scanRecords(records, (r) => t.add(r));
   t.dedupe();
   const missingReport: string[] = [];
   const orphans: Orphan[] = [];
+  // Text START/END lines of the bulk parser: their ids and START times, by REPORT entry.
+  const requests = t.requests;
+  const requestAt = requests.length > 0 ? requests.inReports(t) : null;
+  let sideStart: Float64Array | null = null;
+  if (requestAt !== null) {
+    sideStart = new Float64Array(t.length).fill(NaN);
+    for (let j = 0; j < requestAt.length; j++) {
+      const i = requestAt[j]!;
+      if (i >= 0) sideStart[i] = requests.startTime[j]!;
+    }
+  }
+  /** True where a request id has a START/END but no REPORT, and the records know it too. */
+  const knownOrphan = (id: string) => requestAt !== null && requests.find(id) >= 0;
   const n = client === undefined ? t.length : client.size;
   // Table entry of each output row (-1: the client's request had no REPORT).
   let at: Int32Array | null = null;
   // Client ids, or null: the table's own ids (read only where needed, see ReportTable).
   let ids: string[] | null = null;
   const seens: Array<ClientObservation | undefined> = [];
+  // START/END ids without a REPORT, in the order they were first seen.
+  const unreported: number[] = [];
+  if (requestAt !== null) {
+    for (let j = 0; j < requestAt.length; j++) if (requestAt[j]! < 0) unreported.push(j);
+    requests.inOrderSeen(unreported);
+  }
   if (client === undefined) {
+    for (const j of unreported) orphans.push({ requestId: requests.id(j), reason: "no-report" });
     for (const id of extras.keys()) {
-      if (t.find(id) < 0) orphans.push({ requestId: id, reason: "no-report" });
+      if (t.find(id) < 0 && !knownOrphan(id)) orphans.push({ requestId: id, reason: "no-report" });
     }
   } else {
     at = new Int32Array(n);
@@ -376,8 +397,12 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
       const id = t.id(i);
       if (!client.has(id)) orphans.push({ requestId: id, reason: "not-invoked-by-client" });
     }
+    for (const j of unreported) {
+      const id = requests.id(j);
+      if (!client.has(id)) orphans.push({ requestId: id, reason: "no-report" });
+    }
     for (const id of extras.keys()) {
-      if (!client.has(id) && t.find(id) < 0) {
+      if (!client.has(id) && t.find(id) < 0 && !knownOrphan(id)) {
         orphans.push({ requestId: id, reason: "no-report" });
       }
     }
@@ -402,7 +427,15 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
   const status = new Uint8Array(n);
   const errorType: Array<string | null> = new Array(n).fill(null);
   const configured = meta.memory_mb ?? NaN;
-  const useExtras = extras.size > 0;
+  // The records' extras by table entry: one lookup per extra, none per row.
+  let extraOf: Array<Extras | undefined> | null = null;
+  if (extras.size > 0) {
+    extraOf = new Array(t.length);
+    for (const [id, x] of extras) {
+      const i = t.find(id);
+      if (i >= 0) extraOf[i] = x;
+    }
+  }
   for (let k = 0; k < n; k++) {
     const i = at === null ? k : at[k]!;
     const seen = at === null ? undefined : seens[k];
@@ -419,7 +452,7 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
     }
     memory[k] = Math.round(memory[k]!);
     cold[k] = init[k] === init[k] ? 1 : 0;
-    const x = useExtras ? extras.get(ids === null ? t.id(i) : ids[k]!) : undefined;
+    const x = extraOf === null ? undefined : extraOf[i];
     const done = x === undefined ? null : x.runtimeDone;
     const doneMs = done === null ? null : done.durationMs;
     if (doneMs !== null) {
@@ -444,6 +477,12 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
     status[k] = code;
     errorType[k] = err;
     let start = x === undefined ? null : x.startTime;
+    const own = t.start[i]!;
+    if (own === own && (start === null || own < start)) start = own;
+    if (sideStart !== null) {
+      const side = sideStart[i]!;
+      if (side === side && (start === null || side < start)) start = side;
+    }
     if (start === null && seen !== undefined) start = clientTimeOrNull(seen.timestamp);
     timestamp[k] = start === null ? t.time[i]! - t.duration[i]! : start;
   }

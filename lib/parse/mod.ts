@@ -22,15 +22,23 @@ export {
   type TextLineResult,
   type XrayLine,
 } from "./text.ts";
-export { ReportTable, STATUS_CODES } from "./columns.ts";
+export {
+  ReportTable,
+  type ReportTableData,
+  RequestTable,
+  type RequestTableData,
+  STATUS_CODES,
+} from "./columns.ts";
 export { type JsonEventResult, parsePlatformEvent, type UnknownType } from "./json.ts";
 export { LogParser, type LogParserOptions, parseLines } from "./parser.ts";
 export {
   ExportReader,
+  type ExportReaderOptions,
   type ExportResult,
   type ExportShape,
   insightsTimestamp,
   parseExport,
+  readsLineByLine,
 } from "./export.ts";
 export {
   type ClientObservation,

@@ -13,8 +13,8 @@ import {
   rejectionKind,
   type ReportRecord,
 } from "./records.ts";
-import { ReportTable } from "./columns.ts";
-import { parseTextLine, readReportLine, reportFields } from "./text.ts";
+import { LineNotes, ReportTable } from "./columns.ts";
+import { parseTextLine, readBulkLine, reportFields } from "./text.ts";
 
 /** Options for {@link LogParser}. */
 export interface LogParserOptions {
@@ -23,7 +23,9 @@ export interface LogParserOptions {
   /**
    * Keep REPORTs (text and JSON) in {@link LogParser.reports}, column by column, instead of as
    * records in {@link LogParser.records}: the bulk path for `joinInvocationColumns`. A
-   * {@link ReportTable} given here is added to (one table for several files of a run).
+   * {@link ReportTable} given here is added to (one table for several files of a run). Text
+   * START and END lines go to its `requests`, and records the join does not read (INIT_START,
+   * EXTENSION, ...) are only counted (`counted`), so {@link LogParser.records} holds the rest.
    * Default false.
    */
   columnar?: boolean | ReportTable;
@@ -44,6 +46,8 @@ export class LogParser {
   /** REPORTs, when the parser is columnar (see {@link LogParserOptions.columnar}); else null. */
   readonly reports: ReportTable | null;
   #maxSamples: number;
+  /** Text START and END lines on their way into {@link reports}. */
+  #notes: LineNotes | null;
   /** The REPORT an `XRAY TraceId:` line on the next line belongs to. */
   #lastReport: ReportRecord | null = null;
 
@@ -52,6 +56,7 @@ export class LogParser {
     this.#maxSamples = options.maxSamples ?? 20;
     const c = options.columnar;
     this.reports = c instanceof ReportTable ? c : c ? new ReportTable() : null;
+    this.#notes = this.reports === null ? null : new LineNotes(this.reports);
   }
 
   /**
@@ -64,14 +69,24 @@ export class LogParser {
   line(text: string, lineNo: number, time: number | null = null): void {
     this.stats.lines++;
     if (this.reports !== null) {
-      // Columnar: a REPORT goes straight into the table, with no record object.
-      const read = readReportLine(text, time);
+      // Columnar: a REPORT goes straight into the table, a START or END into its requests,
+      // with no record object.
+      const notes = this.#notes!;
+      const read = readBulkLine(text, time, notes);
       if (read === null) {
         this.stats.platform++;
         this.reports.add(reportFields);
+        notes.report(this.reports.length - 1, reportFields.requestId);
         this.#lastReport = null; // trace ids are not kept in columns
         return;
       }
+      if (read === true) {
+        this.stats.platform++;
+        this.reports.counted++;
+        this.#lastReport = null;
+        return;
+      }
+      notes.other();
       if (typeof read === "string") {
         this.#lastReport = null;
         this.reject(lineNo, text, read);
@@ -97,8 +112,9 @@ export class LogParser {
       this.#lastReport = null;
       return;
     }
-    if (this.reports !== null && r.kind === "report") {
-      this.reports.add(r); // not reached: readReportLine took it
+    if (this.reports !== null) {
+      if (r.kind === "report") this.reports.add(r); // not reached: readBulkLine took it
+      else this.#keep(r);
       this.#lastReport = null;
       return;
     }
@@ -139,9 +155,16 @@ export class LogParser {
   /** @returns The records and counts so far. */
   result(): ParseResult {
     if (this.reports !== null) {
+      this.#notes!.flush();
       return { records: this.records, stats: this.stats, reports: this.reports };
     }
     return { records: this.records, stats: this.stats };
+  }
+
+  /** Columnar: keeps a record the join reads; counts the others (see `ReportTable.counted`). */
+  #keep(r: PlatformRecord): void {
+    if (JOINED_KINDS.has(r.kind)) this.records.push(r);
+    else this.reports!.counted++;
   }
 
   #event(event: unknown, lineNo: number, time: number | null, original: unknown): void {
@@ -154,8 +177,9 @@ export class LogParser {
       this.stats.unknownTypes[r.type] = (this.stats.unknownTypes[r.type] ?? 0) + 1;
     } else {
       this.stats.platform++;
-      if (this.reports !== null && r.kind === "report") this.reports.add(r);
-      else this.records.push(r);
+      if (this.reports === null) this.records.push(r);
+      else if (r.kind === "report") this.reports.add(r);
+      else this.#keep(r);
     }
   }
 
@@ -206,6 +230,15 @@ export class LogParser {
     }
   }
 }
+
+/** The record kinds `joinInvocationColumns` reads besides REPORTs. */
+const JOINED_KINDS = new Set<PlatformRecord["kind"]>([
+  "start",
+  "end",
+  "runtimeDone",
+  "initReport",
+  "logsDropped",
+]);
 
 /** Index of the `{` or `[{` that starts JSON after an optional prefix, or -1. */
 function firstJsonStart(text: string): number {

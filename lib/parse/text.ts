@@ -11,6 +11,7 @@ import { readDecimal } from "./_number.ts";
 import { prefixTime } from "./_time.ts";
 import { damagedName, type DamageTarget, tabSeparate } from "./_fields.ts";
 import { checkDuration, checkReport, LAMBDA_LIMITS, TEXT_LABELS } from "./limits.ts";
+import type { LineNotes } from "./columns.ts";
 import {
   type PlatformRecord,
   type PlatformStatus,
@@ -164,6 +165,39 @@ export function readReportLine(text: string, time: number | null): string | null
   const r = text.indexOf(REQUEST_ID);
   if (r >= 7 && text.startsWith("REPORT ", r - 7) && atWordStart(text, r - 7)) {
     return readReport(text, r + REQUEST_ID.length, time ?? prefixTime(text, r - 7));
+  }
+  return undefined;
+}
+
+/**
+ * The bulk path's reading of a text line ({@link LogParser} with `columnar`): a REPORT into
+ * {@link reportFields}, a START or END straight into {@link LineNotes}, no record object.
+ *
+ * @param text The line (no trailing newline).
+ * @param time Epoch ms of the log event when the container knows it; else read from the prefix.
+ * @param notes Where START and END lines go.
+ * @returns null when it read a REPORT (see {@link reportFields}), a rejection reason when the
+ *   line is a malformed REPORT, true when it took a START or END, undefined when the line is
+ *   none of these (read it with {@link parseTextLine}: it also rejects a START or END without
+ *   a request id).
+ */
+export function readBulkLine(
+  text: string,
+  time: number | null,
+  notes: LineNotes,
+): string | null | true | undefined {
+  const r = text.indexOf(REQUEST_ID);
+  if (r < 4) return undefined;
+  if (r >= 7 && text.startsWith("REPORT ", r - 7) && atWordStart(text, r - 7)) {
+    return readReport(text, r + REQUEST_ID.length, time ?? prefixTime(text, r - 7));
+  }
+  if (r >= 6 && text.startsWith("START ", r - 6) && atWordStart(text, r - 6)) {
+    const id = r + REQUEST_ID.length;
+    // A START without an id is left to parseTextLine, which rejects it.
+    return notes.start(text, id, time ?? prefixTime(text, r - 6)) || undefined;
+  }
+  if (text.startsWith("END ", r - 4) && atWordStart(text, r - 4)) {
+    return notes.end(text, r + REQUEST_ID.length) || undefined;
   }
   return undefined;
 }
