@@ -1,13 +1,16 @@
 /**
  * `deno task sandbox --code DIR [--extensions DIR] [--runtime node|llrt|provided|python]
  * [--handler NAME] [--memory MB] [--timeout S] [--invoke N] [--event FILE] [--env K=V]...
- * [--log-dir DIR] [--cpu-period US] [--init-cpus C] [--code-loading evict|cached]`
+ * [--log-dir DIR] [--cpu-period US] [--init-cpus C] [--code-loading evict|cached]
+ * [--file-system lambda|host] [--ephemeral-storage MB]`
  *
  * Runs any function, with any extensions, in the local Lambda sandbox and prints its Lambda log
  * lines as they happen; the text log and the `platform.*` records (JSON lines) are kept in
  * `--log-dir` (default `data/sandbox/`). `--extensions` takes a folder laid out like `/opt`
  * (with an `extensions/` folder) or the folder of extension executables itself. The runtime
- * defaults to `provided` when the code folder has a `bootstrap`, else `node`. Exits 0 when every
+ * defaults to `provided` when the code folder or the layer has a `bootstrap`, else `node`.
+ * `--file-system host` runs on the host's paths instead of Lambda's `/var/task`, `/opt` and a
+ * private `/tmp` (see lib/sandbox/environment_fs.ts). Exits 0 when every
  * invocation succeeded, 1 when one failed, 2 on bad input.
  *
  * @module
@@ -35,6 +38,8 @@ export interface SandboxArgs {
   cpuPeriodUs: number | null;
   /** Init's CPU budget and the code-loading model; empty for the sandbox's defaults. */
   models: LambdaModels;
+  fileSystem: "lambda" | "host";
+  ephemeralStorageMb: number;
 }
 
 /**
@@ -60,6 +65,8 @@ export function parseSandboxArgs(args: string[]): SandboxArgs {
       env: { type: "string", multiple: true, default: [] },
       "log-dir": { type: "string", default: join(RUNS_DIR, "..", "sandbox") },
       "cpu-period": { type: "string" },
+      "file-system": { type: "string", default: "lambda" },
+      "ephemeral-storage": { type: "string", default: "512" },
       ...MODEL_FLAGS,
     },
     strict: true,
@@ -68,6 +75,10 @@ export function parseSandboxArgs(args: string[]): SandboxArgs {
   const runtime = values.runtime ?? null;
   if (runtime !== null && !(RUNTIMES as readonly string[]).includes(runtime)) {
     throw new RangeError(`--runtime must be one of ${RUNTIMES.join(", ")}, got "${runtime}"`);
+  }
+  const fileSystem = values["file-system"];
+  if (fileSystem !== "lambda" && fileSystem !== "host") {
+    throw new RangeError(`--file-system must be lambda or host, got "${fileSystem}"`);
   }
   const env: Record<string, string> = {};
   for (const pair of values.env) {
@@ -87,6 +98,12 @@ export function parseSandboxArgs(args: string[]): SandboxArgs {
     env,
     logDir: resolve(values["log-dir"]),
     models: parseModelFlags(values),
+    fileSystem,
+    ephemeralStorageMb: numberFlag("ephemeral-storage", values["ephemeral-storage"], {
+      integer: true,
+      min: 512,
+      max: 10240,
+    }),
     cpuPeriodUs: values["cpu-period"] === undefined
       ? null
       : numberFlag("cpu-period", values["cpu-period"], {
@@ -97,13 +114,18 @@ export function parseSandboxArgs(args: string[]): SandboxArgs {
   };
 }
 
+async function isFile(path: string): Promise<boolean> {
+  return await Deno.stat(path).then((i) => i.isFile, () => false);
+}
+
 async function isDir(path: string): Promise<boolean> {
   return await Deno.stat(path).then((i) => i.isDirectory, () => false);
 }
 
 /**
- * The `/opt`-like folder for `--extensions`: the folder itself when it has `extensions/`, else a
- * temporary one whose `extensions` links to it.
+ * The `/opt`-like folder for `--extensions`: the folder itself when it is laid out like a layer
+ * (an `extensions/` folder, a `bootstrap`, or a `bin/`, `lib/`, `nodejs/` or `python/` folder),
+ * else a temporary one whose `extensions` links to it (a folder of extension executables).
  *
  * @param dir the folder given
  * @returns the opt folder and a cleanup function
@@ -113,7 +135,11 @@ export async function optDirFor(
   dir: string,
 ): Promise<{ optDir: string; cleanup(): Promise<void> }> {
   if (!(await isDir(dir))) throw new Deno.errors.NotFound(`--extensions folder not found: ${dir}`);
-  if (await isDir(join(dir, "extensions"))) return { optDir: dir, cleanup: async () => {} };
+  const layer = await Promise.all([
+    ...["extensions", "bin", "lib", "nodejs", "python"].map((d) => isDir(join(dir, d))),
+    isFile(join(dir, "bootstrap")),
+  ]);
+  if (layer.some(Boolean)) return { optDir: dir, cleanup: async () => {} };
   const optDir = await Deno.makeTempDir({ prefix: "sandbox_opt_" });
   await Deno.symlink(dir, join(optDir, "extensions"));
   return { optDir, cleanup: () => Deno.remove(optDir, { recursive: true }) };
@@ -132,11 +158,10 @@ async function main(args: SandboxArgs): Promise<number> {
     }
     payload = new TextEncoder().encode(text);
   }
-  const hasBootstrap = await Deno.stat(join(args.codeDir, "bootstrap")).then(
-    () => true,
-    () => false,
-  );
   const opt = args.extensions === null ? null : await optDirFor(args.extensions);
+  // Lambda looks for a custom runtime's bootstrap in the code, then in the layers.
+  const hasBootstrap = await isFile(join(args.codeDir, "bootstrap")) ||
+    (opt !== null && await isFile(join(opt.optDir, "bootstrap")));
   try {
     const sb = await Sandbox.create({
       codeDir: args.codeDir,
@@ -158,6 +183,8 @@ async function main(args: SandboxArgs): Promise<number> {
       logDir: args.logDir,
       ...(args.cpuPeriodUs === null ? {} : { cpuPeriodUs: args.cpuPeriodUs }),
       ...args.models,
+      fileSystem: args.fileSystem,
+      ephemeralStorageMb: args.ephemeralStorageMb,
       onLog: (line) => console.log(line),
     });
     let failed = 0;

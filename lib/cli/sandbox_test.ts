@@ -35,6 +35,18 @@ Deno.test("parseSandboxArgs() reads every flag and applies defaults", () => {
   assert.equal(a.handler, "index.handler");
   assert.equal(a.runtime, null);
   assert.deepEqual(a.env, { A: "b=c" });
+  assert.equal(a.fileSystem, "lambda");
+  assert.equal(a.ephemeralStorageMb, 512);
+  const host = parseSandboxArgs([
+    "--code",
+    "fn",
+    "--file-system",
+    "host",
+    "--ephemeral-storage",
+    "10240",
+  ]);
+  assert.equal(host.fileSystem, "host");
+  assert.equal(host.ephemeralStorageMb, 10240);
 });
 
 Deno.test("parseSandboxArgs() names the offending value", () => {
@@ -52,6 +64,11 @@ Deno.test("parseSandboxArgs() names the offending value", () => {
   );
   assert.throws(() => parseSandboxArgs(["--code", "x", "--env", "NOEQUALS"]), /NOEQUALS/);
   assert.throws(() => parseSandboxArgs(["--code", "x", "--invoke", "0"]), /--invoke/);
+  assert.throws(() => parseSandboxArgs(["--code", "x", "--file-system", "vm"]), /"vm"/);
+  assert.throws(
+    () => parseSandboxArgs(["--code", "x", "--ephemeral-storage", "100"]),
+    /--ephemeral-storage/,
+  );
 });
 
 Deno.test("optDirFor() accepts an /opt layout or a folder of extensions", async () => {
@@ -67,6 +84,11 @@ Deno.test("optDirFor() accepts an /opt layout or a folder of extensions", async 
     );
     await asExtensions.cleanup();
     await assert.rejects(() => optDirFor(join(root, "missing")), Deno.errors.NotFound);
+    // A layer with a custom runtime and no extensions is a layer, not a folder of extensions.
+    const runtimeLayer = join(root, "runtime-layer");
+    await Deno.mkdir(runtimeLayer);
+    await Deno.writeTextFile(join(runtimeLayer, "bootstrap"), "#!/bin/sh\n", { mode: 0o755 });
+    assert.equal((await optDirFor(runtimeLayer)).optDir, runtimeLayer);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
