@@ -791,6 +791,14 @@ function idLength(text: string, from: number): number {
   return end - from;
 }
 
+/** True where `text` holds `id` at `from` (a loop beats startsWith on a slice of a chunk). */
+function sameAt(text: string, from: number, id: string): boolean {
+  for (let k = 0; k < id.length; k++) {
+    if (text.charCodeAt(from + k) !== id.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
 /**
  * Text START and END lines on their way into a {@link ReportTable}, for the bulk parser. Lambda
  * writes an invocation's END right before its REPORT, and its START a few lines before: so the
@@ -870,15 +878,21 @@ export class LineNotes {
   report(i: number, id: string): void {
     const len = id.length;
     if (this.#endLen !== 0) {
-      if (this.#endLen === len && this.#endLine.startsWith(id, this.#endFrom)) {
+      if (this.#endLen === len && sameAt(this.#endLine, this.#endFrom, id)) {
         this.#endLen = 0;
         this.#endLine = "";
       } else {
         this.other();
       }
     }
-    for (let k = 0; k < RING; k++) {
-      if (this.#ringLen[k] === len && this.#ringLine[k]!.startsWith(id, this.#ringFrom[k]!)) {
+    // Newest first: most STARTs are the last one before their REPORT.
+    const c0 = id.charCodeAt(0);
+    for (let j = 1; j <= RING; j++) {
+      const k = (this.#next + RING - j) % RING;
+      if (this.#ringLen[k] !== len) continue;
+      const line = this.#ringLine[k]!;
+      const from = this.#ringFrom[k]!;
+      if (line.charCodeAt(from) === c0 && sameAt(line, from, id)) {
         this.#reports.noteStart(i, this.#ringTime[k]!);
         this.#ringLen[k] = 0;
         this.#ringLine[k] = "";
