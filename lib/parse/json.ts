@@ -118,7 +118,8 @@ export function parsePlatformEvent(
       };
     }
     case "extension":
-    case "telemetrySubscription": {
+    case "telemetrySubscription":
+    case "logsSubscription": {
       const extName = str(record.name);
       if (extName === null) return `${type}: "name" is missing`;
       return name === "extension"
@@ -158,6 +159,7 @@ const KNOWN = new Set([
   "initReport",
   "extension",
   "telemetrySubscription",
+  "logsSubscription",
   "logsDropped",
   "restoreStart",
   "restoreRuntimeDone",

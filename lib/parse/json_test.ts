@@ -111,6 +111,8 @@ Deno.test("parsePlatformEvent() reads init, extension, subscription and logsDrop
       { name: "ext", state: "Subscribed" },
       "telemetrySubscription",
     ],
+    // The Logs API's subscription record (the sandbox writes it for Logs API subscribers).
+    ["platform.logsSubscription", { name: "ext", state: "Subscribed" }, "telemetrySubscription"],
     [
       "platform.logsDropped",
       { reason: "slow", droppedRecords: 3, droppedBytes: 10 },

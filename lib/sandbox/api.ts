@@ -33,7 +33,13 @@ import {
   TRACING_TYPE,
   unknownIdentifier,
 } from "../lambda/mod.ts";
-import { parseSubscription, TelemetryHub } from "./telemetry.ts";
+import {
+  type DroppedRecords,
+  parseSubscription,
+  type SubscriptionApi,
+  TelemetryHub,
+  type TelemetryHubOptions,
+} from "./telemetry.ts";
 
 export { MAX_EXTENSIONS, MAX_RESPONSE_BYTES };
 /** The account id the sandbox reports (function ARNs, `accountId` on registration). */
@@ -103,7 +109,12 @@ export class Environment {
   initDone = false;
   /** False after a reset: every call gets 403. */
   live = true;
-  telemetry: TelemetryHub = new TelemetryHub();
+  telemetry: TelemetryHub;
+
+  /** @param telemetry options of the environment's {@link TelemetryHub} */
+  constructor(telemetry: TelemetryHubOptions = {}) {
+    this.telemetry = new TelemetryHub(telemetry);
+  }
 
   /**
    * Whether the runtime and every extension are waiting in /next with nothing queued.
@@ -126,8 +137,13 @@ export interface LambdaApiOptions {
 
 /** Notifications for the sandbox's `platform.*` records. */
 export interface LambdaApiHooks {
-  /** An extension subscribed to telemetry (`platform.telemetrySubscription`). */
-  onSubscribe?: (name: string, types: string[]) => void;
+  /**
+   * An extension subscribed through the Telemetry API (`platform.telemetrySubscription`) or
+   * the Logs API (`platform.logsSubscription`).
+   */
+  onSubscribe?: (name: string, types: string[], api: SubscriptionApi) => void;
+  /** A delivery to a subscriber failed and dropped its records. */
+  onDropped?: (dropped: DroppedRecords) => void;
   /** An extension registered (`platform.extension`). */
   onRegister?: (name: string, events: string[]) => void;
 }
@@ -152,7 +168,7 @@ export class LambdaApi {
   #server: Deno.HttpServer<Deno.NetAddr> | null = null;
   #waiters = new Set<() => void>();
   /** The current environment's state (one Init to the next reset). */
-  state: Environment = new Environment();
+  state: Environment = this.#environment();
   /** `127.0.0.1:<port>`, the value of `AWS_LAMBDA_RUNTIME_API`. */
   address = "";
 
@@ -196,8 +212,12 @@ export class LambdaApi {
    */
   newEnvironment(): Environment {
     this.#retire(this.state);
-    this.state = new Environment();
+    this.state = this.#environment();
     return this.state;
+  }
+
+  #environment(): Environment {
+    return new Environment({ onDropped: (d) => this.#hooks.onDropped?.(d) });
   }
 
   #retire(state: Environment): void {
@@ -537,8 +557,15 @@ export class LambdaApi {
     const ext = found;
     try {
       const sub = parseSubscription(await req.json(), api);
+      // "After subscribing using one of these APIs, any attempt to subscribe using the other
+      // API returns an error."
+      const before = state.telemetry.apiOf(ext.name);
+      if (before !== undefined && before !== api) {
+        const names = { telemetry: "Telemetry API", logs: "Logs API" };
+        throw new TypeError(`${ext.name} is already subscribed through the ${names[before]}`);
+      }
       state.telemetry.subscribe(ext.name, sub);
-      this.#hooks.onSubscribe?.(ext.name, [...sub.types]);
+      this.#hooks.onSubscribe?.(ext.name, [...sub.types], api);
       return new Response("OK", { status: 200 });
     } catch (e) {
       return fail(400, "ValidationError", e instanceof Error ? e.message : String(e));

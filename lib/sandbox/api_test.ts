@@ -293,6 +293,41 @@ Deno.test("LambdaApi accepts Logs API subscriptions with the Logs API's schema v
   });
 });
 
+Deno.test("LambdaApi refuses a subscription through the other API, and says which API", async () => {
+  // "After subscribing using one of these APIs, any attempt to subscribe using the other API
+  // returns an error."
+  await withApi(async (api, base) => {
+    const seen: [string, string[], string][] = [];
+    api.setHooks({ onSubscribe: (name, types, via) => seen.push([name, types, via]) });
+    const body = (schemaVersion: string) =>
+      JSON.stringify({
+        schemaVersion,
+        types: ["platform"],
+        destination: { protocol: "HTTP", URI: "http://sandbox.localdomain:1234/" },
+      });
+    const put = (id: string, path: string, schemaVersion: string) =>
+      call(`${base}${path}`, {
+        method: "PUT",
+        headers: { "Lambda-Extension-Identifier": id },
+        body: body(schemaVersion),
+      });
+    const a = (await register(base, "a")).headers.get("Lambda-Extension-Identifier")!;
+    const b = (await register(base, "b")).headers.get("Lambda-Extension-Identifier")!;
+    assert.equal((await put(a, "/2020-08-15/logs", "2021-03-18")).status, 200);
+    const other = await put(a, "/2022-07-01/telemetry", "2022-12-13");
+    assert.equal(other.status, 400);
+    assert.match(String(other.body.errorMessage), /already subscribed through the Logs API/);
+    assert.equal((await put(a, "/2020-08-15/logs", "2020-08-15")).status, 200, "same API again");
+    assert.equal((await put(b, "/2022-07-01/telemetry", "2022-07-01")).status, 200);
+    assert.equal((await put(b, "/2020-08-15/logs", "2021-03-18")).status, 400);
+    assert.deepEqual(seen, [
+      ["a", ["platform"], "logs"],
+      ["a", ["platform"], "logs"],
+      ["b", ["platform"], "telemetry"],
+    ]);
+  });
+});
+
 Deno.test("LambdaApi refuses an extension's calls after its /exit/error or /init/error", async () => {
   // Lambda: "After Lambda receives the error, no further API calls succeed."
   await withApi(async (_api, base) => {

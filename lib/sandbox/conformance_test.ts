@@ -236,6 +236,44 @@ Deno.test("lambda-extension: gets INVOKE, SHUTDOWN and parseable telemetry", asy
   );
 });
 
+Deno.test("lambda-extension: its Logs API processor parses every batch (2021-03-18)", async () => {
+  // The crate's logs processor answers 400 to a batch with any record type the Logs API does not
+  // have (it once got the Telemetry API's platform.initStart and lost every function line).
+  await withRust(
+    { extension: true, env: { CONFORMANCE_LOGS_PORT: String(freePort()) } },
+    async (sb) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) ids.push((await sb.invoke(enc({ i }))).requestId);
+      await sb.shutdown();
+      const got = await lines(sb);
+      assert.ok(
+        got.includes(
+          "LOGS\tName: conformance-extension\tState: Subscribed\tTypes: [Platform, Function]",
+        ),
+      );
+      assert.deepEqual(got.filter((l) => l.startsWith("LOGS_DROPPED")), [], "no batch refused");
+      const types = new Set(
+        got.filter((l) => l.startsWith("conformance-extension LOGS ")).map((l) => l.slice(27)),
+      );
+      for (
+        const type of [
+          "platform.logsSubscription",
+          "platform.extension",
+          "platform.start",
+          "platform.runtimeDone",
+          "platform.end",
+          "platform.report",
+        ]
+      ) assert.ok(types.has(type), `subscriber parsed ${type}: ${[...types]}`);
+      // Killed at the deadline: the crate's run loop calls /next again after SHUTDOWN.
+      assert.match(
+        got.find((l) => l.startsWith("SHUTDOWN\t"))!,
+        /^SHUTDOWN\tName: conformance-extension\tState: ShutdownFailed\tSignal: SIGKILL\tReason: deadline\t/,
+      );
+    },
+  );
+});
+
 Deno.test("lambda-extension: a crash ends as Extension.Crash and the next invoke is cold", async () => {
   const marker = await Deno.makeTempFile();
   try {

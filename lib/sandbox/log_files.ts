@@ -1,7 +1,8 @@
 /**
  * A sandbox's two output files, in the formats `lib/parse` reads for AWS data too:
  * `<logDir>/<functionName>.log` (one `<ISO time>\t<Lambda text>` line per event) and
- * `<logDir>/<functionName>.telemetry.jsonl` (every `platform.*` record as `{time,type,record}`).
+ * `<logDir>/<functionName>.telemetry.jsonl` (every `platform.*` record as `{time,type,record}`,
+ * except `platform.end` and `platform.fault`, which only Logs API subscribers get).
  * Writes are buffered and flushed by the sandbox at the end of each phase, so no file write
  * sits between an invocation's event and its response.
  *
@@ -83,6 +84,28 @@ export class LogFiles implements LogSink {
     const event: TelemetryEvent = { time: new Date().toISOString(), type, record };
     this.#telBuf.push(JSON.stringify(event) + "\n");
     this.#opts.publish(event);
+  }
+
+  /**
+   * Publishes a record only the Logs API has (`platform.end`, `platform.fault`) to
+   * subscribers, without writing it to the telemetry file.
+   *
+   * @param type e.g. `platform.end`
+   * @param record the record
+   */
+  logsOnly(type: string, record: unknown): void {
+    this.#opts.publish({ time: new Date().toISOString(), type, record });
+  }
+
+  /**
+   * Adds one `platform.*` record to the telemetry file without publishing it.
+   *
+   * @param type e.g. `platform.logsDropped`
+   * @param record the record
+   */
+  note(type: string, record: Record<string, unknown>): void {
+    const event: TelemetryEvent = { time: new Date().toISOString(), type, record };
+    this.#telBuf.push(JSON.stringify(event) + "\n");
   }
 
   /**

@@ -172,3 +172,114 @@ export function newTraceId(now: number): string {
 }
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** An extension at the end of Init, as its `EXTENSION` line and `platform.extension` say. */
+export interface ExtensionFacts {
+  name: string;
+  /** `Ready` (in /next), `Registered` (never called /next), `InitError` (reported one). */
+  state: string;
+  /** The events it registered for, in its order (e.g. `INVOKE`, `SHUTDOWN`). */
+  events: readonly string[];
+  /** The error it reported; null for none. */
+  errorType: string | null;
+}
+
+/**
+ * `EXTENSION\tName: <name>\tState: <state>\tEvents: [INVOKE, SHUTDOWN]` (and `\tError Type: ...`
+ * when it reported one), as Lambda writes it for each extension at the end of Init.
+ *
+ * @param facts the extension's name, state, events and error
+ * @returns the log line
+ * @example extensionLine({ name: "x", state: "Ready", events: ["INVOKE"], errorType: null })
+ *   // "EXTENSION\tName: x\tState: Ready\tEvents: [INVOKE]"
+ */
+export function extensionLine(facts: ExtensionFacts): string {
+  let line = `EXTENSION\tName: ${facts.name}\tState: ${facts.state}\tEvents: [${
+    facts.events.join(", ")
+  }]`;
+  if (facts.errorType !== null) line += `\tError Type: ${facts.errorType}`;
+  return line;
+}
+
+/**
+ * `TELEMETRY\tName: <name>\tState: Subscribed\tTypes: [Platform, Function]` for a Telemetry API
+ * subscription, `LOGS\t...` for a Logs API one, as Lambda writes them when an extension
+ * subscribes; the types capitalised, in the subscriber's order.
+ *
+ * @param api which API the extension subscribed through
+ * @param name the extension's name
+ * @param types the categories it asked for (`platform`, `function`, `extension`)
+ * @returns the log line
+ */
+export function subscriptionLine(
+  api: "telemetry" | "logs",
+  name: string,
+  types: readonly string[],
+): string {
+  const label = api === "logs" ? "LOGS" : "TELEMETRY";
+  const shown = types.map((t) => t.charAt(0).toUpperCase() + t.slice(1)).join(", ");
+  return `${label}\tName: ${name}\tState: Subscribed\tTypes: [${shown}]`;
+}
+
+/** What one failed Telemetry/Logs API delivery dropped. */
+export interface LogsDroppedFacts {
+  /** The subscriber. */
+  name: string;
+  droppedRecords: number;
+  droppedBytes: number;
+  reason: string;
+}
+
+/**
+ * `LOGS_DROPPED\tName: <ext>\tDropped Records: N\tDropped Bytes: B\tReason: ...`: the sandbox's
+ * own line for a delivery to a subscriber that failed (Lambda reports it only as the
+ * `platform.logsDropped` record; the line makes it visible in the text log).
+ *
+ * @param facts the subscriber and what was dropped
+ * @returns the log line
+ */
+export function logsDroppedLine(facts: LogsDroppedFacts): string {
+  return `LOGS_DROPPED\tName: ${facts.name}\tDropped Records: ${facts.droppedRecords}\t` +
+    `Dropped Bytes: ${facts.droppedBytes}\tReason: ${facts.reason}`;
+}
+
+/** How an extension's process ended at shutdown. */
+export interface ShutdownExitFacts {
+  name: string;
+  /**
+   * `exited`: it exited by itself before the deadline; `killed`: it still ran at the deadline
+   * (e.g. back in /next after SHUTDOWN); `not-subscribed`: it had not registered for SHUTDOWN,
+   * so it was killed without one.
+   */
+  how: "exited" | "killed" | "not-subscribed";
+  /** Exit code (exited without a signal); null otherwise. */
+  code: number | null;
+  /** The signal that ended it (exited), or `SIGKILL` (killed); null for a plain exit. */
+  signal: string | null;
+  /** From SHUTDOWN to its exit, or to the kill. */
+  ms: number;
+}
+
+/**
+ * `SHUTDOWN\tName: <ext>\tState: Exited|ShutdownFailed\t...\tDuration: X ms`: the sandbox's own
+ * line for each extension at shutdown (Lambda's log has none). `Exited` is a clean exit (code
+ * 0); `ShutdownFailed` anything else (the states of the Extensions API's agents): an exit code
+ * or signal, or `Signal: SIGKILL` with `Reason: deadline` for one killed when the deadline came
+ * (`Reason: not registered for SHUTDOWN` for one that never gets the event).
+ *
+ * @param facts how the extension ended
+ * @returns the log line
+ * @example shutdownLine({ name: "x", how: "exited", code: 0, signal: null, ms: 3 })
+ *   // "SHUTDOWN\tName: x\tState: Exited\tExit Status: 0\tDuration: 3.00 ms"
+ */
+export function shutdownLine(facts: ShutdownExitFacts): string {
+  const clean = facts.how === "exited" && facts.signal === null && facts.code === 0;
+  let line = `SHUTDOWN\tName: ${facts.name}\tState: ${clean ? "Exited" : "ShutdownFailed"}\t`;
+  if (facts.how === "exited") {
+    line += facts.signal === null ? `Exit Status: ${facts.code}\t` : `Signal: ${facts.signal}\t`;
+  } else {
+    const reason = facts.how === "killed" ? "deadline" : "not registered for SHUTDOWN";
+    line += `Signal: SIGKILL\tReason: ${reason}\t`;
+  }
+  return `${line}Duration: ${ms2(facts.ms)} ms`;
+}

@@ -23,7 +23,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ACCOUNT_ID, LambdaApi, MAX_RESPONSE_BYTES } from "./api.ts";
+import { ACCOUNT_ID, type ExtensionState, LambdaApi, MAX_RESPONSE_BYTES } from "./api.ts";
 import {
   type ControlsInForce,
   createControls,
@@ -36,6 +36,7 @@ import { type ResolvedOptions, resolveOptions, type SandboxOptions } from "./opt
 import { classifyInit, classifyInvocation, initFailure, TIMED_OUT } from "./outcome.ts";
 import {
   billedMs,
+  type ExtensionFacts,
   initReportLine,
   initStartLine,
   newTraceId,
@@ -45,6 +46,7 @@ import {
 import { ReportWriter } from "./report_writer.ts";
 import { runtimeCommand, runtimeEnv, runtimeVersion, sharedEnv } from "./runtimes.ts";
 import { EnvironmentFs } from "./environment_fs.ts";
+import { ShutdownWatch } from "./shutdown.ts";
 import { listExecutables, Supervisor } from "./supervisor.ts";
 
 export { type RuntimeName, RUNTIMES } from "./runtimes.ts";
@@ -212,10 +214,8 @@ export class Sandbox {
       throw e;
     }
     api.setHooks({
-      onRegister: (name, events) =>
-        sb.#out.platform("platform.extension", { name, state: "Ready", events }),
-      onSubscribe: (name, types) =>
-        sb.#out.platform("platform.telemetrySubscription", { name, state: "Subscribed", types }),
+      onSubscribe: (name, types, via) => sb.#report.subscribed(via, name, types),
+      onDropped: (d) => sb.#report.logsDropped(d),
     });
     return sb;
   }
@@ -426,7 +426,7 @@ export class Sandbox {
       now: new Date(),
     });
     const { status, errorType, platformFailure } = outcome;
-    for (const line of outcome.logLines) this.#out.line(line);
+    this.#report.faults(outcome.logLines);
     const response = answer?.body ??
       encoder.encode(outcome.errorDocument === null ? "" : JSON.stringify(outcome.errorDocument));
     const durationMs = end - t0;
@@ -610,6 +610,8 @@ export class Sandbox {
     const failed = failure();
     const { status, errorType } = classifyInit(failed, ok);
     const statusFields = { status, ...(errorType === null ? {} : { errorType }) };
+    // Lambda writes each extension's EXTENSION line at the end of Init, before INIT_REPORT.
+    this.#report.extensions([...state.extensions.values()].map(extensionFacts));
     this.#out.platform("platform.initRuntimeDone", { ...base, ...statusFields, spans: [] });
     this.#out.platform("platform.initReport", {
       ...base,
@@ -653,15 +655,11 @@ export class Sandbox {
       // Subscribers get what is buffered before SHUTDOWN, within the same time limit.
       await withinMs(state.telemetry.flush(), limitMs / 2);
       this.#api.deliverShutdown(reason, Date.now() + limitMs);
-      // Shutdown is over when every process has exited, or every extension has handled
-      // SHUTDOWN and is back in /next (the crates' run loops do that instead of exiting).
-      await this.#api.until(
-        () =>
-          procs.allExited() ||
-          (state.extensions.size > 0 &&
-            [...state.extensions.values()].every((e) => e.state === "waiting")),
-        deadline,
-      );
+      // Over when the runtime and every extension registered for SHUTDOWN have exited; what
+      // still runs at the deadline is killed, also an extension back in /next (shutdown.ts).
+      const watch = new ShutdownWatch(procs.processes, state.extensions.values(), now());
+      await this.#api.until(() => watch.done(now()), deadline);
+      for (const exit of watch.exits(now())) this.#report.shutdownExit(exit);
     }
     await procs.killAll(rc);
     this.#out.flush();
@@ -676,6 +674,22 @@ export class Sandbox {
       this.#nextRc.catch(() => {});
     }
   }
+}
+
+const now = () => performance.now();
+
+/** An extension at the end of Init, for its EXTENSION line and `platform.extension`. */
+function extensionFacts(e: ExtensionState): ExtensionFacts {
+  return {
+    name: e.name,
+    state: e.reportedError !== null
+      ? "InitError"
+      : e.state === "registered"
+      ? "Registered"
+      : "Ready",
+    events: [...e.events],
+    errorType: e.reportedError,
+  };
 }
 
 /** Waits for `p`, but at most `ms` milliseconds. */

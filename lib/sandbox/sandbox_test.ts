@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LLRT_BIN } from "../paths.ts";
+import { parseLines } from "../parse/mod.ts";
 import { type InvokeResult, Sandbox, type SandboxOptions } from "./sandbox.ts";
+import { LOGS_RECORD_TYPES } from "./telemetry.ts";
 
 const TESTDATA = fileURLToPath(new URL("./testdata", import.meta.url));
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -232,6 +234,11 @@ Deno.test("Sandbox delivers INVOKE, SHUTDOWN and telemetry to an extension", asy
   assert.ok(lines.includes(`recorder event INVOKE ${a.requestId}`));
   assert.ok(lines.includes(`recorder event INVOKE ${b.requestId}`));
   assert.ok(lines.includes("recorder event SHUTDOWN spindown"));
+  // Its exit at shutdown is logged, with its status.
+  assert.match(
+    lines.at(-1)!,
+    /^SHUTDOWN\tName: recorder\tState: Exited\tExit Status: 0\tDuration: \d+\.\d\d ms$/,
+  );
   // The extension's 50 ms after INVOKE are part of Duration, not of runtimeDone.
   assert.ok(
     b.durationMs >= 50 && b.durationMs > b.runtimeDoneMs!,
@@ -558,4 +565,199 @@ Deno.test("Sandbox drops the code from the page cache before each cold start", a
   } finally {
     await Deno.remove(codeDir, { recursive: true });
   }
+});
+
+/** Both output files through the project's parser: nothing rejected, no unknown type. */
+async function parseOutput(sb: Sandbox): Promise<ReturnType<typeof parseLines>> {
+  const text = (await Deno.readTextFile(sb.logFile)) + (await Deno.readTextFile(sb.telemetryFile));
+  const parsed = parseLines(text.split("\n").filter((l) => l !== ""));
+  assert.equal(parsed.stats.rejected, 0, JSON.stringify(parsed.stats.rejectedSamples));
+  assert.deepEqual(parsed.stats.unknownTypes, {});
+  return parsed;
+}
+
+async function withRecorder(
+  env: Record<string, string>,
+  fn: (sb: Sandbox) => Promise<void>,
+): Promise<void> {
+  await withSandbox({
+    codeDir: join(TESTDATA, "shell_fn"),
+    optDir: join(TESTDATA, "opt_recorder"),
+    runtime: "provided",
+    env,
+  }, fn);
+}
+
+Deno.test("Sandbox writes TELEMETRY and EXTENSION lines after Init's start, before the first START", async () => {
+  await withRecorder({ RECORDER_TELEMETRY: "1" }, async (sb) => {
+    const r = await sb.invoke(enc("a"));
+    assert.equal(r.status, "success");
+    const lines = await logLines(sb);
+    const at = (line: string) => {
+      const i = lines.indexOf(line);
+      assert.ok(i >= 0, `missing: ${JSON.stringify(line)} in ${JSON.stringify(lines)}`);
+      return i;
+    };
+    const telemetry = at("TELEMETRY\tName: recorder\tState: Subscribed\tTypes: [Platform]");
+    const extension = at("EXTENSION\tName: recorder\tState: Ready\tEvents: [INVOKE, SHUTDOWN]");
+    const start = at(`START RequestId: ${r.requestId} Version: $LATEST`);
+    assert.ok(lines[0]!.startsWith("INIT_START"));
+    assert.ok(0 < telemetry && telemetry < extension && extension < start, lines.join("\n"));
+    assert.equal(lines.filter((l) => l.startsWith("EXTENSION")).length, 1);
+    const { records } = await parseOutput(sb);
+    const ext = records.filter((x) => x.kind === "extension");
+    // The text line and platform.extension: one extension, Ready.
+    assert.deepEqual(ext.map((x) => [x.source, x.name, x.state]), [
+      ["text", "recorder", "Ready"],
+      ["json", "recorder", "Ready"],
+    ]);
+  });
+});
+
+Deno.test("Sandbox writes EXTENSION lines before INIT_REPORT when Init fails", async () => {
+  await withSandbox({
+    codeDir: join(TESTDATA, "node_init_error"),
+    optDir: join(TESTDATA, "opt_small"),
+    runtime: "node",
+  }, async (sb) => {
+    const r = await sb.invoke(enc({}));
+    assert.equal(r.status, "error");
+    const lines = await logLines(sb);
+    const ext = lines.indexOf("EXTENSION\tName: small\tState: Ready\tEvents: [INVOKE, SHUTDOWN]");
+    const report = lines.findIndex((l) => l.startsWith("INIT_REPORT"));
+    assert.ok(ext >= 0 && report > ext, lines.join("\n"));
+  });
+});
+
+/** The Logs API records the recorder printed: `[type, record]`. */
+function logsRecords(lines: string[]): [string, unknown][] {
+  return lines.filter((l) => l.startsWith("recorder logs ")).map((l) => {
+    const [, , type, ...rest] = l.split(" ");
+    return [type!, JSON.parse(rest.join(" "))];
+  });
+}
+
+Deno.test("Sandbox gives a Logs API subscriber only the Logs API's records (2021-03-18)", async () => {
+  await withRecorder({ RECORDER_LOGS: "2021-03-18" }, async (sb) => {
+    const a = await sb.invoke(enc("a"));
+    const b = await sb.invoke(enc("b"));
+    await sb.reset();
+    const lines = await logLines(sb);
+    assert.ok(
+      lines.includes("LOGS\tName: recorder\tState: Subscribed\tTypes: [Platform, Function]"),
+    );
+    assert.ok(lines.includes("recorder subscribed 200"));
+    const got = logsRecords(lines);
+    for (const [type] of got) {
+      assert.ok(LOGS_RECORD_TYPES.has(type) || type === "platform.runtimeDone", type);
+    }
+    const types = new Set(got.map(([t]) => t));
+    for (
+      const type of [
+        "platform.logsSubscription",
+        "platform.extension",
+        "platform.start",
+        "function",
+        "platform.runtimeDone",
+        "platform.end",
+        "platform.report",
+      ]
+    ) assert.ok(types.has(type), `${type} in ${[...types]}`);
+    const of = (type: string, id: string) =>
+      got.find(([t, r]) => t === type && (r as { requestId?: string }).requestId === id)?.[1];
+    assert.deepEqual(of("platform.start", a.requestId), {
+      requestId: a.requestId,
+      version: "$LATEST",
+    });
+    assert.deepEqual(of("platform.end", b.requestId), { requestId: b.requestId });
+    assert.deepEqual(of("platform.runtimeDone", b.requestId), {
+      requestId: b.requestId,
+      status: "success",
+    });
+    const report = of("platform.report", a.requestId) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(report), ["requestId", "metrics"]);
+    assert.deepEqual(Object.keys(report.metrics as object), [
+      "durationMs",
+      "billedDurationMs",
+      "memorySizeMB",
+      "maxMemoryUsedMB",
+      "initDurationMs",
+    ]);
+    const ext = got.find(([t]) => t === "platform.extension")![1];
+    assert.deepEqual(ext, { name: "recorder", state: "Ready", events: ["INVOKE", "SHUTDOWN"] });
+    assert.deepEqual(got.find(([t]) => t === "platform.logsSubscription")![1], {
+      name: "recorder",
+      state: "Subscribed",
+      types: ["platform", "function"],
+    });
+    assert.ok(got.some(([t, r]) => t === "function" && r === `shell runtime got ${a.requestId}`));
+    // The telemetry file keeps Lambda's JSON records (no platform.end), and the parser reads it.
+    const records = await telemetry(sb);
+    assert.ok(records.some((r) => r.type === "platform.logsSubscription"));
+    assert.ok(!records.some((r) => r.type === "platform.end" || r.type === "platform.fault"));
+    await parseOutput(sb);
+  });
+});
+
+Deno.test("Sandbox gives a Logs API subscriber without schemaVersion no platform.runtimeDone", async () => {
+  await withRecorder({ RECORDER_LOGS: "none" }, async (sb) => {
+    const a = await sb.invoke(enc("a"));
+    await sb.reset();
+    const got = logsRecords(await logLines(sb));
+    for (const [type] of got) assert.ok(LOGS_RECORD_TYPES.has(type), type);
+    assert.ok(
+      got.some(([t, r]) =>
+        t === "platform.report" && (r as { requestId: string }).requestId === a.requestId
+      ),
+    );
+  });
+});
+
+Deno.test("Sandbox logs a failed delivery and tells the subscriber with platform.logsDropped", async () => {
+  await withRecorder({ RECORDER_TELEMETRY: "1", RECORDER_REJECT: "1" }, async (sb) => {
+    await sb.invoke(enc("a"));
+    await sb.invoke(enc("b"));
+    await sb.reset();
+    const lines = await logLines(sb);
+    assert.ok(lines.includes("recorder rejected a batch"));
+    const dropped = lines.filter((l) => l.startsWith("LOGS_DROPPED"));
+    assert.equal(dropped.length, 1, lines.join("\n"));
+    assert.match(
+      dropped[0]!,
+      new RegExp(
+        "^LOGS_DROPPED\\tName: recorder\\tDropped Records: [1-9]\\d*\\tDropped Bytes: [1-9]\\d*\\t" +
+          "Reason: Consumer did not acknowledge receipt of logs: HTTP 400 Bad Request$",
+      ),
+    );
+    assert.ok(lines.includes("recorder telemetry platform.logsDropped"), "the subscriber was told");
+    const records = (await telemetry(sb)).filter((r) => r.type === "platform.logsDropped");
+    assert.equal(records.length, 1);
+    const n = Number(/Dropped Records: (\d+)/.exec(dropped[0]!)![1]);
+    assert.equal(records[0]!.record.droppedRecords, n);
+    // The bench's parser counts them for the run's notes.
+    const { records: parsed } = await parseOutput(sb);
+    const drops = parsed.filter((r) => r.kind === "logsDropped");
+    assert.deepEqual(drops.map((r) => r.droppedRecords), [n]);
+  });
+});
+
+Deno.test("Sandbox kills an extension that calls /next again after SHUTDOWN at the deadline", async () => {
+  await withRecorder({ RECORDER_AFTER_SHUTDOWN: "next" }, async (sb) => {
+    await sb.invoke(enc("a"));
+    const t0 = performance.now();
+    await sb.reset();
+    const ms = performance.now() - t0;
+    // Lambda waits for it until the 2,000 ms deadline, then kills it; not at once.
+    assert.ok(ms >= 1900, `reset took ${ms} ms`);
+    const lines = await logLines(sb);
+    assert.ok(lines.includes("recorder event SHUTDOWN spindown"));
+    const exit = lines.find((l) => l.startsWith("SHUTDOWN\t"));
+    assert.match(
+      exit!,
+      /^SHUTDOWN\tName: recorder\tState: ShutdownFailed\tSignal: SIGKILL\tReason: deadline\tDuration: \d+\.\d\d ms$/,
+    );
+    const shown = Number(/Duration: ([\d.]+) ms/.exec(exit!)![1]);
+    assert.ok(shown > 1000 && shown < 2100, `${shown}`);
+    assert.equal((await sb.invoke(enc("b"))).cold, true);
+  });
 });
