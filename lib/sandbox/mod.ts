@@ -17,6 +17,12 @@ export {
   SHUTDOWN_LIMIT_MS,
 } from "./sandbox.ts";
 export { ACCOUNT_ID, LambdaApi, MAX_EXTENSIONS, MAX_RESPONSE_BYTES } from "./api.ts";
-export { parseSubscription, TelemetryHub } from "./telemetry.ts";
+export {
+  forApi,
+  LOGS_RECORD_TYPES,
+  parseSubscription,
+  TELEMETRY_RECORD_TYPES,
+  TelemetryHub,
+} from "./telemetry.ts";
 export * from "./records.ts";
 export type { ControlsInForce } from "./cgroup/mod.ts";
