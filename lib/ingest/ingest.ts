@@ -14,7 +14,6 @@
  *
  * @module
  */
-import { loadavg } from "node:os";
 import { dirname } from "node:path";
 import {
   ExportReader,
@@ -40,7 +39,7 @@ export interface IngestOptions {
   samples?: number;
   /**
    * Parts to parse each plain file in, in parallel (worker threads), when not merging. Default:
-   * the idle cores (at most 4) for files of 16 MiB or more, else 1. The result is the same.
+   * the cores not busy (at most 4) for files of 16 MiB or more, else 1. The result is the same.
    */
   parts?: number;
 }
@@ -98,14 +97,21 @@ export class NoRecordsError extends Error {
 const PARALLEL_BYTES = 16 << 20;
 
 /**
- * Parts a large file is parsed in by default: the idle cores (the cores less the 1-minute load
- * average), at most 4. A part in a worker costs CPU time of its own (a second isolate compiles
- * the parser again), so on a busy host one pass finishes sooner.
+ * Parts a large file is parsed in by default: the cores not busy right now (Linux's count of
+ * runnable threads, this one aside), at most 4. A part in a worker costs CPU time of its own
+ * (a second isolate compiles the parser again), so on a busy host one pass finishes sooner.
  */
 function defaultParts(): number {
   const cores = navigator.hardwareConcurrency || 1;
-  const idle = Math.ceil(cores - (loadavg()[0] ?? 0));
-  return Math.max(1, Math.min(4, cores, idle));
+  let busy = 0;
+  try {
+    // `1.20 0.90 0.70 3/412 1234`: the fourth field's first number is runnable right now.
+    const running = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[3]?.split("/")[0]);
+    if (Number.isInteger(running)) busy = Math.max(0, running - 1);
+  } catch {
+    // Not Linux: take the cores as free.
+  }
+  return Math.max(1, Math.min(4, cores - busy));
 }
 
 /**

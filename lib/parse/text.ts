@@ -126,8 +126,10 @@ function parseStart(
 
 /** Reads `value ms` / `value MB` in `text[from, to)`; NaN when the unit or number is off. */
 function readMeasure(text: string, from: number, to: number, unit: string): number {
-  if (to - from < unit.length + 1 || !text.startsWith(unit, to - unit.length)) return NaN;
-  return readDecimal(text, from, to - unit.length);
+  const n = unit.length;
+  if (to - from < n + 1) return NaN;
+  for (let k = 0; k < n; k++) if (text.charCodeAt(to - n + k) !== unit.charCodeAt(k)) return NaN;
+  return readDecimal(text, from, to - n);
 }
 
 /**
