@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type RunningServer, startServer } from "./server.ts";
+import { route, type RunningServer, startServer } from "./server.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -341,5 +341,38 @@ Deno.test("startServer() answers 503 with Retry-After and a JSON error when the 
     assert.deepEqual(await res.json(), { error: "The outbox is full" });
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("route() refuses exactly the characters SQS does not allow, backslashes or not", () => {
+  const allowed = (c: number) =>
+    c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) ||
+    (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000;
+  const points = [
+    ...Array.from({ length: 0x80 }, (_, c) => c),
+    0xd7ff,
+    0xe000,
+    0xfffd,
+    0xfffe,
+    0xffff,
+    0x10000,
+    0x10ffff,
+  ];
+  for (const c of points) {
+    for (const around of [["a", "b"], ["\\", "\\u00"], ['"', "\\b\\f"]]) {
+      const body = new TextEncoder().encode(`${around[0]}${String.fromCodePoint(c)}${around[1]}`);
+      const reply = route(
+        {
+          method: "POST",
+          target: "/messages",
+          version: "HTTP/1.1",
+          headers: new Map(),
+          body,
+          keepAlive: true,
+        },
+        () => null,
+      );
+      assert.equal(reply.status, allowed(c) ? 202 : 400, `U+${c.toString(16)} in ${around}`);
+    }
   }
 });

@@ -28,3 +28,21 @@ Deno.test("decodeUtf8() returns the text or null", () => {
   assert.equal(decodeUtf8(enc.encode("é")), "é");
   assert.equal(decodeUtf8(new Uint8Array([0xff])), null);
 });
+
+Deno.test("decodeUtf8() refuses every invalid sequence isValidUtf8() refuses, and keeps a real U+FFFD", () => {
+  const bad: number[][] = [
+    [0xff],
+    [0x66, 0xff, 0xfe, 0x66],
+    [0xc0, 0x80],
+    [0xe0, 0x80, 0x80],
+    [0xed, 0xa0, 0x80],
+    [0xf4, 0x90, 0x80, 0x80],
+    [0xc3],
+    [0xe2, 0x82],
+    [0x80],
+    [...enc.encode("ok \uFFFD"), 0xff],
+  ];
+  for (const b of bad) assert.equal(decodeUtf8(new Uint8Array(b)), null, JSON.stringify(b));
+  assert.equal(decodeUtf8(enc.encode("a \uFFFD b")), "a \uFFFD b");
+  assert.equal(decodeUtf8(enc.encode("🐎 žluťoučký")), "🐎 žluťoučký");
+});
