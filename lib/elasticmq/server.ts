@@ -56,6 +56,11 @@ export class ElasticMQ implements AsyncDisposable {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The JVM's process id (for CPU and memory readings), or null when it is not running. */
+  get jvmPid(): number | null {
+    return this.#server?.jvmPid() ?? null;
+  }
+
   /** True while the JVM runs. */
   get running(): boolean {
     return this.#server !== null;
