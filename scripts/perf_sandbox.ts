@@ -13,6 +13,9 @@
  * - Cold: invoke → response right after a reset (Init included) beside a bare process spawn
  *   (`/bin/true`, spawn to exit).
  *
+ * - Both, `--runs` times (default 5), each run's ratios in a table and their spread at the end;
+ *   the cold floor also beside a bare spawn of the no-op bootstrap until its first `/next`.
+ *
  * Flags: `--warm N` (default 2000), `--cold N` (default 20), `--memory MB` (default 1769, one
  * full vCPU so the CPU quota does not dominate), `--no-freeze` (leave the environment running
  * between invocations, to see what the freezer costs), `--fallback` (no cgroups: SIGSTOP),
@@ -168,12 +171,174 @@ async function crossProcessRoundTrips(bin: string, n: number): Promise<number[]>
   }
 }
 
+/**
+ * The floor of a cold start on any Runtime API server: spawn the no-op bootstrap and wait for
+ * its first `GET /next` (a bare Deno.serve; no cgroups, no namespace, no bookkeeping).
+ */
+async function bareFirstNexts(bin: string, n: number): Promise<number[]> {
+  let seen: (() => void) | null = null;
+  // Held open like a long poll; answered before shutdown, which waits for every handler.
+  const held: ((r: Response) => void)[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    if (req.method === "GET") seen?.();
+    return new Promise<Response>((resolve) => held.push(resolve));
+  });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const got = new Promise<void>((r) => (seen = r));
+      const t0 = performance.now();
+      const child = new Deno.Command(bin, {
+        env: { AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${server.addr.port}` },
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await got;
+      times.push(performance.now() - t0);
+      child.kill("SIGKILL");
+      await child.status;
+    }
+  } finally {
+    for (const answer of held.splice(0)) answer(new Response(null, { status: 410 }));
+    await server.shutdown();
+  }
+  return times;
+}
+
+/** One run's series, each interleaved with its peers so a shared host's load hits all alike. */
+interface RunSeries {
+  bare: number[];
+  cross: number[];
+  poll: number[];
+  warm: number[];
+  duration: number[];
+  thaw: number[];
+  cold: number[];
+  init: number[];
+  spawn: number[];
+  firstNext: number[];
+}
+
+async function measureRun(
+  sb: Sandbox,
+  bin: string,
+  warmN: number,
+  coldN: number,
+): Promise<RunSeries> {
+  const payload = new TextEncoder().encode("{}");
+  const r: RunSeries = {
+    bare: [],
+    cross: [],
+    poll: [],
+    warm: [],
+    duration: [],
+    thaw: [],
+    cold: [],
+    init: [],
+    spawn: [],
+    firstNext: [],
+  };
+  await sb.invoke(payload);
+  const rounds = Math.min(10, warmN);
+  for (let round = 0; round < rounds; round++) {
+    const n = Math.floor(warmN / rounds) + (round < warmN % rounds ? 1 : 0);
+    r.bare.push(...await bareRoundTrips(n));
+    r.cross.push(...await crossProcessRoundTrips(bin, n));
+    r.poll.push(...await bareLongPolls(bin, n));
+    for (let i = 0; i < n + 50; i++) {
+      const res = await sb.invoke(payload);
+      if (res.status !== "success") throw new Error(`warm invoke failed: ${res.errorType}`);
+      if (i < 50) continue;
+      r.warm.push(res.clientRttMs);
+      r.duration.push(res.durationMs);
+      r.thaw.push(sb.lastThawMs);
+    }
+  }
+  for (let i = 0; i < coldN; i++) {
+    await sb.reset();
+    const res = await sb.invoke(payload);
+    if (!res.cold || res.status !== "success") {
+      throw new Error(`cold invoke failed: ${res.errorType}`);
+    }
+    r.cold.push(res.clientRttMs);
+    r.init.push(res.initMs ?? NaN);
+    r.spawn.push(...await bareSpawns(1));
+    r.firstNext.push(...await bareFirstNexts(bin, 1));
+  }
+  return r;
+}
+
+function printRun(r: RunSeries, noFreeze: boolean): void {
+  const [b, x, p, w] = [r.bare, r.cross, r.poll, r.warm].map(stats) as [Stats, Stats, Stats, Stats];
+  const n = r.warm.length;
+  console.log(`loopback round trip, in-process     (n=${n}): ${fmt(b)}`);
+  console.log(`loopback round trip, other process  (n=${n}): ${fmt(x)}`);
+  console.log(`bare Runtime API long poll          (n=${n}): ${fmt(p)}`);
+  console.log(`sandbox warm invoke→response        (n=${n}): ${fmt(w)}`);
+  console.log(`sandbox warm REPORT Duration        (n=${n}): ${fmt(stats(r.duration))}`);
+  const minusThaw = stats(r.warm.map((ms, i) => ms - r.thaw[i]!));
+  console.log(`sandbox thaw (freezer write)        (n=${n}): ${fmt(stats(r.thaw))}`);
+  console.log(`sandbox warm invoke→response − thaw (n=${n}): ${fmt(minusThaw)}`);
+  console.log(
+    `warm invoke→response / cross-process round trip: ${(w.median / x.median).toFixed(2)}× ` +
+      `at the median, ${(w.p99 / x.p99).toFixed(2)}× at the p99; / in-process: ${
+        (w.median / b.median).toFixed(2)
+      }×; / bare long poll: ${(w.median / p.median).toFixed(2)}× (sandbox bookkeeping${
+        noFreeze ? "" : " + thaw"
+      } ${(w.median - p.median).toFixed(3)} ms); without the thaw: ${
+        (minusThaw.median / x.median).toFixed(2)
+      }× / cross-process`,
+  );
+  const c = r.cold.length;
+  console.log(`bare process spawn /bin/true         (n=${c}): ${fmt(stats(r.spawn))}`);
+  console.log(`bare spawn → first /next (no-op)     (n=${c}): ${fmt(stats(r.firstNext))}`);
+  console.log(`sandbox cold invoke→response        (n=${c}): ${fmt(stats(r.cold))}`);
+  console.log(`sandbox cold Init Duration          (n=${c}): ${fmt(stats(r.init))}`);
+}
+
+/** Each run's ratios, and their spread over the runs. */
+function printSpread(runs: RunSeries[]): void {
+  const ratios = runs.map((r) => {
+    const [x, w, s, f, i] = [r.cross, r.warm, r.spawn, r.firstNext, r.init].map(stats);
+    return {
+      warmMedian: w!.median / x!.median,
+      warmP99: w!.p99 / x!.p99,
+      coldVsSpawn: i!.median / s!.median,
+      coldVsFirstNext: i!.median / f!.median,
+    };
+  });
+  console.log("");
+  console.log(
+    "| run | warm / loopback, median | warm / loopback, p99 | cold Init / spawn of /bin/true | cold Init / bare spawn → first /next |",
+  );
+  console.log("| --- | --- | --- | --- | --- |");
+  ratios.forEach((q, k) =>
+    console.log(
+      `| ${k + 1} | ${q.warmMedian.toFixed(2)}× | ${q.warmP99.toFixed(2)}× | ${
+        q.coldVsSpawn.toFixed(2)
+      }× | ${q.coldVsFirstNext.toFixed(2)}× |`,
+    )
+  );
+  const span = (f: (q: typeof ratios[number]) => number) => {
+    const v = ratios.map(f);
+    return `${Math.min(...v).toFixed(2)}–${Math.max(...v).toFixed(2)}×`;
+  };
+  console.log(
+    `spread over ${runs.length} runs: warm/loopback median ${span((q) => q.warmMedian)}, p99 ${
+      span((q) => q.warmP99)
+    }; cold Init/spawn ${span((q) => q.coldVsSpawn)}, cold Init/bare first /next ${
+      span((q) => q.coldVsFirstNext)
+    }`,
+  );
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
       warm: { type: "string", default: "2000" },
       cold: { type: "string", default: "20" },
+      runs: { type: "string", default: "5" },
       memory: { type: "string", default: "1769" },
       "no-freeze": { type: "boolean", default: false },
       fallback: { type: "boolean", default: false },
@@ -182,8 +347,16 @@ if (import.meta.main) {
   });
   const warmN = Number(values.warm);
   const coldN = Number(values.cold);
+  const runsN = Number(values.runs);
   const memoryMb = Number(values.memory);
-  for (const [name, v] of [["--warm", warmN], ["--cold", coldN], ["--memory", memoryMb]] as const) {
+  for (
+    const [name, v] of [
+      ["--warm", warmN],
+      ["--cold", coldN],
+      ["--runs", runsN],
+      ["--memory", memoryMb],
+    ] as const
+  ) {
     if (!Number.isInteger(v) || v <= 0) {
       console.error(`perf_sandbox: ${name} must be a positive integer, got ${v}`);
       Deno.exit(2);
@@ -207,66 +380,14 @@ if (import.meta.main) {
     codeLoading: "cached",
   });
   try {
-    const payload = new TextEncoder().encode("{}");
     console.log(`controls in force: ${JSON.stringify(sb.controls)}`);
-    // Interleaved in rounds, so a shared host's changing load hits every series alike.
-    const bare: number[] = [];
-    const cross: number[] = [];
-    const poll: number[] = [];
-    const warm: number[] = [];
-    const duration: number[] = [];
-    const thaw: number[] = [];
-    await sb.invoke(payload);
-    const rounds = Math.min(10, warmN);
-    for (let round = 0; round < rounds; round++) {
-      const n = Math.floor(warmN / rounds) + (round < warmN % rounds ? 1 : 0);
-      bare.push(...await bareRoundTrips(n));
-      cross.push(...await crossProcessRoundTrips(bin, n));
-      poll.push(...await bareLongPolls(bin, n));
-      for (let i = 0; i < n + 50; i++) {
-        const r = await sb.invoke(payload);
-        if (r.status !== "success") throw new Error(`warm invoke failed: ${r.errorType}`);
-        if (i < 50) continue;
-        warm.push(r.clientRttMs);
-        duration.push(r.durationMs);
-        thaw.push(sb.lastThawMs);
-      }
+    const runs: RunSeries[] = [];
+    for (let k = 0; k < runsN; k++) {
+      console.log(`\nrun ${k + 1} of ${runsN}`);
+      runs.push(await measureRun(sb, bin, warmN, coldN));
+      printRun(runs.at(-1)!, values["no-freeze"]);
     }
-    const cold: number[] = [];
-    const init: number[] = [];
-    for (let i = 0; i < coldN; i++) {
-      await sb.reset();
-      const r = await sb.invoke(payload);
-      if (!r.cold || r.status !== "success") throw new Error(`cold invoke failed: ${r.errorType}`);
-      cold.push(r.clientRttMs);
-      init.push(r.initMs ?? NaN);
-    }
-    const spawn = await bareSpawns(coldN);
-    const b = stats(bare);
-    const x = stats(cross);
-    const p = stats(poll);
-    const w = stats(warm);
-    console.log(`loopback round trip, in-process     (n=${warmN}): ${fmt(b)}`);
-    console.log(`loopback round trip, other process  (n=${warmN}): ${fmt(x)}`);
-    console.log(`bare Runtime API long poll          (n=${warmN}): ${fmt(p)}`);
-    console.log(`sandbox warm invoke→response        (n=${warmN}): ${fmt(w)}`);
-    console.log(`sandbox warm REPORT Duration        (n=${warmN}): ${fmt(stats(duration))}`);
-    const t = stats(thaw);
-    const minusThaw = stats(warm.map((ms, i) => ms - thaw[i]!));
-    console.log(`sandbox thaw (freezer write)        (n=${warmN}): ${fmt(t)}`);
-    console.log(`sandbox warm invoke→response − thaw (n=${warmN}): ${fmt(minusThaw)}`);
-    console.log(
-      `warm invoke→response / cross-process round trip: ${(w.median / x.median).toFixed(2)}× ` +
-        `at the median (target ≤ 2×); / in-process: ${(w.median / b.median).toFixed(2)}×; ` +
-        `/ bare long poll: ${(w.median / p.median).toFixed(2)}× (sandbox bookkeeping${
-          values["no-freeze"] ? "" : " + thaw"
-        } ${(w.median - p.median).toFixed(3)} ms); without the thaw: ${
-          (minusThaw.median / x.median).toFixed(2)
-        }× / cross-process`,
-    );
-    console.log(`bare process spawn /bin/true         (n=${coldN}): ${fmt(stats(spawn))}`);
-    console.log(`sandbox cold invoke→response        (n=${coldN}): ${fmt(stats(cold))}`);
-    console.log(`sandbox cold Init Duration          (n=${coldN}): ${fmt(stats(init))}`);
+    printSpread(runs);
   } finally {
     await sb.shutdown();
     await Deno.remove(root, { recursive: true });
