@@ -58,7 +58,9 @@ export async function collectCell(
     .map((r) => `${r.request_id}: meant ${intended.get(r.request_id) ? "cold" : "warm"}`);
   const notes: string[] = [];
   if (joined.initFailures > 0) notes.push(`${joined.initFailures} failed Init phases`);
-  if (joined.droppedRecords > 0) notes.push(`${joined.droppedRecords} records dropped by Lambda`);
+  if (joined.droppedRecords > 0) {
+    notes.push(`${joined.droppedRecords} telemetry records dropped (platform.logsDropped)`);
+  }
   if (Object.keys(stats.unknownTypes).length > 0) {
     notes.push(`unknown record types: ${JSON.stringify(stats.unknownTypes)}`);
   }
