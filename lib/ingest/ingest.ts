@@ -39,7 +39,7 @@ export interface IngestOptions {
   samples?: number;
   /**
    * Parts to parse each plain file in, in parallel (worker threads), when not merging. Default:
-   * the cores not busy (at most 4) for files of 16 MiB or more, else 1. The result is the same.
+   * one per core (at most 4) for files of 16 MiB or more, else 1. The result is the same.
    */
   parts?: number;
 }
@@ -97,21 +97,12 @@ export class NoRecordsError extends Error {
 const PARALLEL_BYTES = 16 << 20;
 
 /**
- * Parts a large file is parsed in by default: the cores not busy right now (Linux's count of
- * runnable threads, this one aside), at most 4. A part in a worker costs CPU time of its own
- * (a second isolate compiles the parser again), so on a busy host one pass finishes sooner.
+ * Parts a large file is parsed in by default: one per core, at most 4 (as Polars sizes its
+ * thread pool). On a host shared with other work, each runnable thread gets its share of the
+ * cores, so the parts also win back time lost to the others.
  */
 function defaultParts(): number {
-  const cores = navigator.hardwareConcurrency || 1;
-  let busy = 0;
-  try {
-    // `1.20 0.90 0.70 3/412 1234`: the fourth field's first number is runnable right now.
-    const running = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[3]?.split("/")[0]);
-    if (Number.isInteger(running)) busy = Math.max(0, running - 1);
-  } catch {
-    // Not Linux: take the cores as free.
-  }
-  return Math.max(1, Math.min(4, cores - busy));
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 }
 
 /**

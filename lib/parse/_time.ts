@@ -38,6 +38,17 @@ function digits(text: string, at: number, count: number): number {
   return v;
 }
 
+/** Two digits at `at`, or -1. */
+function two(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** The last date read and its day number: log lines come in runs of the same day. */
+let lastDate = -1;
+let lastDays = 0;
+
 /**
  * `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]` at the start of `text[0, end)`, without building a
  * string (Date.parse per line costs more than the rest of a REPORT).
@@ -49,11 +60,11 @@ function readIsoTime(text: string, end: number): number | null {
     return null;
   }
   const y = digits(text, 0, 4);
-  const mo = digits(text, 5, 2);
-  const d = digits(text, 8, 2);
-  const h = digits(text, 11, 2);
-  const mi = digits(text, 14, 2);
-  const s = digits(text, 17, 2);
+  const mo = two(text, 5);
+  const d = two(text, 8);
+  const h = two(text, 11);
+  const mi = two(text, 14);
+  const s = two(text, 17);
   if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || s < 0) {
     return null;
   }
@@ -77,17 +88,25 @@ function readIsoTime(text: string, end: number): number | null {
     // No zone (`aws logs tail --format short`) means UTC there, as Z does.
     offsetMin = 0;
   } else if ((z === 43 || z === 45) && i + 6 === end && text.charCodeAt(i + 3) === 58) {
-    const oh = digits(text, i + 1, 2);
-    const om = digits(text, i + 4, 2);
+    const oh = two(text, i + 1);
+    const om = two(text, i + 4);
     if (oh < 0 || om < 0) return null;
     offsetMin = (z === 43 ? 1 : -1) * (oh * 60 + om);
   } else {
     return null;
   }
   // Date.UTC costs more than the rest of this function; it also maps years 0-99 to 19xx.
-  const utc = y < 100
-    ? Date.UTC(y, mo - 1, d, h, mi, s, ms)
-    : daysFromCivil(y, mo, d) * 86_400_000 + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+  let utc: number;
+  if (y < 100) {
+    utc = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  } else {
+    const date = (y * 100 + mo) * 100 + d;
+    if (date !== lastDate) {
+      lastDays = daysFromCivil(y, mo, d);
+      lastDate = date;
+    }
+    utc = lastDays * 86_400_000 + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+  }
   return utc - offsetMin * 60_000;
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { PlatformStatus, ReportRecord } from "./records.ts";
-import type { ReportFields } from "./text.ts";
+import { type ReportFields, reportFields } from "./text.ts";
 import { checkReport, TEXT_LABELS } from "./limits.ts";
 
 /** Status codes of {@link ReportTable.status}, in order. */
@@ -400,6 +400,44 @@ export class ReportTable {
   }
 
   /**
+   * @param i An entry index.
+   * @returns The hash of its request id.
+   */
+  hashAt(i: number): number {
+    return this.#hashes[i]!;
+  }
+
+  /**
+   * @param i An entry index.
+   * @param chars Code units.
+   * @param from Where the id starts in them.
+   * @param len Its length.
+   * @returns True where entry `i`'s id is `chars[from, from + len)`.
+   */
+  idEqualsChars(i: number, chars: Uint16Array, from: number, len: number): boolean {
+    const w = this.#wide.size > 0 ? this.#wide.get(i) : undefined;
+    if (w !== undefined) {
+      if (w.length !== len) return false;
+      for (let k = 0; k < len; k++) if (w.charCodeAt(k) !== chars[from + k]) return false;
+      return true;
+    }
+    const at = this.#idOff[i]!;
+    if (this.#idOff[i + 1]! - at !== len) return false;
+    const pool = this.#pool;
+    for (let k = 0; k < len; k++) if (pool[at + k] !== chars[from + k]) return false;
+    return true;
+  }
+
+  /** @returns True when some entry's request id is empty (only a REPORT added by hand). */
+  hasEmptyId(): boolean {
+    const off = this.#idOff;
+    for (let i = 0; i < this.length; i++) {
+      if (off[i + 1] === off[i] && this.#wide.get(i) === undefined) return true;
+    }
+    return false;
+  }
+
+  /**
    * The request ids of entries `[from, to)`, decoded in one go.
    *
    * @param from First entry.
@@ -536,7 +574,8 @@ export class ReportTable {
    *   rejects such REPORTs, so only a REPORT built by hand gets here.
    */
   add(r: ReportFields | ReportRecord): void {
-    const impossible = checkReport(r, TEXT_LABELS);
+    // The parser's own fields were checked as they were read (readReportLine, readBulkLine).
+    const impossible = r === reportFields ? null : checkReport(r, TEXT_LABELS);
     if (impossible !== null) {
       throw new RangeError(`Cannot keep REPORT ${r.requestId}: ${impossible.slice(8)}`);
     }
@@ -779,15 +818,30 @@ export class ReportTable {
 /** STARTs kept near at hand for the REPORT that follows them (see {@link LineNotes}). */
 const RING = 16;
 
-/** Length of the request id at `text[from..]` (up to a tab, space, carriage return or the end). */
-function idLength(text: string, from: number): number {
+/** Code units of an id kept in a {@link LineNotes} slot; longer ids are compared as strings. */
+const SLOT = 64;
+
+/** The hash {@link scanId} computed last ({@link ReportTable}'s hash of the id). */
+let scannedHash = 0;
+
+/**
+ * Length of the request id at `text[from..]` (up to a tab, space, carriage return or the end);
+ * copies its first {@link SLOT} code units to `into[at..]` and leaves its hash in
+ * {@link scannedHash}.
+ */
+function scanId(text: string, from: number, into: Uint16Array, at: number): number {
   const n = text.length;
   let end = from;
+  let h = 0x811c9dc5;
   while (end < n) {
     const c = text.charCodeAt(end);
     if (c === 9 || c === 32 || c === 13) break;
+    h = Math.imul(h ^ c, 0x01000193);
+    const k = end - from;
+    if (k < SLOT) into[at + k] = c;
     end++;
   }
+  scannedHash = (h ^ (h >>> 15)) | 0;
   return end - from;
 }
 
@@ -815,10 +869,14 @@ export class LineNotes {
   #ringLen = new Int32Array(RING);
   #ringTime = new Float64Array(RING);
   #ringSeen = new Float64Array(RING);
+  #ringHash = new Int32Array(RING);
+  #ringChars = new Uint16Array(RING * SLOT);
   #next = 0;
   #endLine = "";
   #endFrom = 0;
   #endSeen = 0;
+  #endHash = 0;
+  #endChars = new Uint16Array(SLOT);
   /** 0: no END waits. */
   #endLen = 0;
 
@@ -837,12 +895,13 @@ export class LineNotes {
    * @returns False when the id is empty (the line is then not taken).
    */
   start(text: string, from: number, time: number | null): boolean {
-    const len = idLength(text, from);
+    const k = this.#next;
+    if (this.#ringLen[k] !== 0) this.#spill(k);
+    const len = scanId(text, from, this.#ringChars, k * SLOT);
     if (len === 0) return false;
     this.other();
-    const k = this.#next;
     this.#next = (k + 1) % RING;
-    if (this.#ringLen[k] !== 0) this.#spill(k);
+    this.#ringHash[k] = scannedHash;
     this.#ringLine[k] = text;
     this.#ringFrom[k] = from;
     this.#ringLen[k] = len;
@@ -859,9 +918,10 @@ export class LineNotes {
    * @returns False when the id is empty (the line is then not taken).
    */
   end(text: string, from: number): boolean {
-    const len = idLength(text, from);
-    if (len === 0) return false;
     this.other();
+    const len = scanId(text, from, this.#endChars, 0);
+    if (len === 0) return false;
+    this.#endHash = scannedHash;
     this.#endLine = text;
     this.#endFrom = from;
     this.#endLen = len;
@@ -877,8 +937,14 @@ export class LineNotes {
    */
   report(i: number, id: string): void {
     const len = id.length;
+    const t = this.#reports;
+    const hash = t.hashAt(i);
     if (this.#endLen !== 0) {
-      if (this.#endLen === len && sameAt(this.#endLine, this.#endFrom, id)) {
+      const same = this.#endLen === len && this.#endHash === hash &&
+        (len <= SLOT
+          ? t.idEqualsChars(i, this.#endChars, 0, len)
+          : sameAt(this.#endLine, this.#endFrom, id));
+      if (same) {
         this.#endLen = 0;
         this.#endLine = "";
       } else {
@@ -886,14 +952,14 @@ export class LineNotes {
       }
     }
     // Newest first: most STARTs are the last one before their REPORT.
-    const c0 = id.charCodeAt(0);
     for (let j = 1; j <= RING; j++) {
       const k = (this.#next + RING - j) % RING;
-      if (this.#ringLen[k] !== len) continue;
-      const line = this.#ringLine[k]!;
-      const from = this.#ringFrom[k]!;
-      if (line.charCodeAt(from) === c0 && sameAt(line, from, id)) {
-        this.#reports.noteStart(i, this.#ringTime[k]!);
+      if (this.#ringLen[k] !== len || this.#ringHash[k] !== hash) continue;
+      const same = len <= SLOT
+        ? t.idEqualsChars(i, this.#ringChars, k * SLOT, len)
+        : sameAt(this.#ringLine[k]!, this.#ringFrom[k]!, id);
+      if (same) {
+        t.noteStart(i, this.#ringTime[k]!);
         this.#ringLen[k] = 0;
         this.#ringLine[k] = "";
         return;

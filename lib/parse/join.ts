@@ -496,7 +496,10 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
     workload: meta.workload ?? null,
     arch: meta.arch,
     memory_mb: memory,
-    request_id: ids ?? { batch: (from: number, to: number) => t.idsBetween(from, to) },
+    request_id: ids ?? {
+      batch: (from: number, to: number) => t.idsBetween(from, to),
+      nonEmpty: !t.hasEmptyId(),
+    },
     cold,
     init_ms: init,
     restore_ms: pick(t.restore),

@@ -71,6 +71,8 @@ export interface DictionaryColumn {
 export interface BatchColumn {
   /** Values of rows `[from, to)`. */
   readonly batch: (from: number, to: number) => ReadonlyArray<string | null>;
+  /** True when the maker knows every value is a non-empty string (no batch is made to check). */
+  readonly nonEmpty?: boolean;
 }
 
 /**

@@ -169,9 +169,13 @@ export async function writeInvocationColumns(
   checkStrings(columns.run_id, n, nonEmpty, (i) => {
     throw new TypeError(`Cannot write invocation ${i}: run_id is empty`);
   });
-  checkStrings(columns.request_id, n, nonEmpty, (i) => {
-    throw new TypeError(`Cannot write invocation ${i}: request_id is empty`);
-  });
+  const ids = columns.request_id;
+  const known = typeof ids === "object" && ids !== null && "batch" in ids && ids.nonEmpty === true;
+  if (!known) {
+    checkStrings(ids, n, nonEmpty, (i) => {
+      throw new TypeError(`Cannot write invocation ${i}: request_id is empty`);
+    });
+  }
   checkStrings(columns.status, n, (v) => STATUSES.has(v as InvocationStatus), (i, v) => {
     throw new TypeError(`Cannot write invocation ${i}: unknown status "${v}"`);
   });
