@@ -167,9 +167,11 @@ export class Supervisor {
     this.#procs.push(proc);
     this.#dirs = controls.dirs ?? [];
     this.#watchdog?.watch(child.pid);
-    // The command wrapper already put the process into the groups; addProcess also tracks it
-    // for the fallback. It runs alongside the start-up rather than in front of it.
-    this.#adding.push(controls.addProcess(child.pid).catch(() => {}));
+    // The launcher or the command wrapper already put the process into the groups; addProcess
+    // also tracks it for the fallback. It runs alongside the start-up rather than in front of
+    // it, and writes the groups again only after the `sh` prelude (which cannot say it failed).
+    const placed = opts.launch !== undefined;
+    this.#adding.push(controls.addProcess(child.pid, { placed }).catch(() => {}));
     return proc;
   }
 

@@ -70,9 +70,10 @@ export class Controls implements ResourceControls {
     if (this.#peak !== "kernel") this.#rss.start(parts.sampleMs);
   }
 
-  async addProcess(pid: number): Promise<void> {
+  async addProcess(pid: number, opts: { placed?: boolean } = {}): Promise<void> {
     this.#assertLive("addProcess");
-    for (const dir of this.dirs) {
+    // A process that joined the groups itself (the launcher) needs only to be tracked.
+    for (const dir of opts.placed ? [] : this.dirs) {
       try {
         await writeControl(join(dir, "cgroup.procs"), String(pid));
       } catch (e) {

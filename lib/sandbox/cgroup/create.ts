@@ -84,8 +84,11 @@ export interface ResourceControls {
   readonly limits: { memoryBytes: number | null; cpuFraction: number | null };
   /** The cgroup directories of this environment (empty in the fallback). */
   readonly dirs: readonly string[];
-  /** Moves a just-spawned process into the group (its later children follow) and tracks it. */
-  addProcess(pid: number): Promise<void>;
+  /**
+   * Moves a just-spawned process into the group (its later children follow) and tracks it;
+   * with `placed`, the process joined the groups itself (the sandbox's launcher): only tracks it.
+   */
+  addProcess(pid: number, opts?: { placed?: boolean }): Promise<void>;
   /**
    * `command`/`args` that put the process into the group before the program starts: a `sh`
    * prelude that joins and then `exec`s it (unchanged in the fallback). The child exits with
