@@ -87,6 +87,11 @@ export class LogParser {
         return;
       }
       notes.other();
+      if (read === false) {
+        this.stats.noise++;
+        this.#lastReport = null;
+        return;
+      }
       if (typeof read === "string") {
         this.#lastReport = null;
         this.reject(lineNo, text, read);
