@@ -47,7 +47,12 @@ import { ReportWriter } from "./report_writer.ts";
 import { runtimeCommand, runtimeEnv, runtimeVersion, sharedEnv } from "./runtimes.ts";
 import { EnvironmentFs } from "./environment_fs.ts";
 import { ShutdownWatch } from "./shutdown.ts";
-import { listExecutables, Supervisor } from "./supervisor.ts";
+import {
+  listExecutables,
+  type PreparedProcess,
+  type SpawnOptions,
+  Supervisor,
+} from "./supervisor.ts";
 
 export { type RuntimeName, RUNTIMES } from "./runtimes.ts";
 export { INIT_LIMIT_MS, type SandboxOptions } from "./options.ts";
@@ -144,6 +149,8 @@ export class Sandbox {
   #rc: ResourceControls | null = null;
   /** The current environment's file system (with `#rc`). */
   #fs: EnvironmentFs;
+  /** The current environment's processes, made with it and not yet started by its Init. */
+  #pending: PendingProcesses | null = null;
   #inForce: ControlsInForce;
   #needsInit = true;
   #envSeq = 0;
@@ -203,14 +210,17 @@ export class Sandbox {
       functionVersion: "$LATEST",
       handler: o.handler,
     });
-    const env = await newEnvironment(o, 0);
+    let env: Environment | null = null;
     let sb: Sandbox;
     try {
       await api.start();
+      env = await newEnvironment(o, 0);
       sb = new Sandbox(o, env, api);
+      await sb.#prepareProcesses(env);
+      sb.#pending = env.pending;
     } catch (e) {
       await api.close();
-      await disposeEnvironment(env);
+      if (env) await env.rc.destroy().finally(() => env!.fs.close());
       throw e;
     }
     api.setHooks({
@@ -324,7 +334,7 @@ export class Sandbox {
     this.#rc = null;
     await this.#fs.close();
     const prepared = await this.#nextRc?.catch(() => null);
-    if (prepared) await disposeEnvironment(prepared);
+    if (prepared) await this.#disposeEnvironment(prepared);
     this.#nextRc = null;
     this.#out.close();
   }
@@ -533,12 +543,18 @@ export class Sandbox {
     const prepared = this.#nextRc;
     this.#nextRc = null;
     if (this.#rc === null) {
-      const env = await (prepared ?? newEnvironment(this.#o, ++this.#envSeq));
+      const env = await (prepared ?? this.#newEnvironment(++this.#envSeq));
       this.#rc = env.rc;
       this.#fs = env.fs;
+      this.#pending = env.pending;
     }
     const rc = this.#rc;
     const fs = this.#fs;
+    // Processes made with the environment wait for Init to start them (one pipe write each);
+    // without the launcher, Init spawns them.
+    const pending = this.#pending;
+    this.#pending = null;
+    const specs = pending === null ? await this.#processSpecs(fs) : null;
     this.#inForce = rc.inForce;
     await this.#loadCodeCold();
     this.#cpuBase = await cpuUsage(rc);
@@ -556,29 +572,8 @@ export class Sandbox {
       functionName: this.#o.functionName,
       functionVersion: "$LATEST",
     });
-    // The processes see the code and layers where the environment's file system puts them.
-    const { optDir: _hostOpt, ...o } = this.#o;
-    const inside = { ...o, codeDir: fs.taskRoot, ...(fs.optRoot ? { optDir: fs.optRoot } : {}) };
-    const env = sharedEnv({ ...inside, apiAddress: this.#api.address });
-    const launch = this.#o.launcher === null
-      ? undefined
-      : { launcher: this.#o.launcher, mntns: fs.mntns };
-    const optDir = this.#o.optDir;
-    const extDir = optDir === undefined ? null : join(optDir, "extensions");
-    const extensions = extDir === null ? [] : await listExecutables(extDir);
-    await Promise.all(
-      extensions.map((name) =>
-        this.#procs.spawn(rc, {
-          kind: "extension",
-          name,
-          command: join(fs.optRoot!, "extensions", name),
-          args: [],
-          env,
-          cwd: fs.optRoot!,
-          ...(launch ? { launch } : {}),
-        })
-      ),
-    );
+    if (pending !== null) { for (const p of pending.extensions) this.#procs.start(p); }
+    else await Promise.all(specs!.extensions.map((spec) => this.#procs.spawn(rc, spec)));
     const registered = (name: string) =>
       [...state.extensions.values()].some((e) => e.name === name);
     const failure = () =>
@@ -593,19 +588,17 @@ export class Sandbox {
         this.#procs.processes.every((p) => p.exit !== null || registered(p.name)),
       deadline,
     );
+    let runtimeStarted = false;
     if (ok && failure() === null) {
-      await this.#procs.spawn(rc, {
-        kind: "function",
-        name: "runtime",
-        ...runtimeCommand(inside),
-        env: { ...env, ...runtimeEnv(inside) },
-        cwd: fs.taskRoot,
-        ...(launch ? { launch } : {}),
-      });
+      if (pending !== null) this.#procs.start(pending.runtime);
+      else await this.#procs.spawn(rc, specs!.runtime);
+      runtimeStarted = true;
       ok = await this.#api.until(() => failure() !== null || state.allWaiting(), deadline);
     }
     state.initDone = true;
     const ms = performance.now() - t0;
+    // A runtime that was made but never started (an extension failed first) goes now.
+    if (pending !== null && !runtimeStarted) await this.#procs.discard(pending.runtime);
     await this.#procs.placed();
     const failed = failure();
     const { status, errorType } = classifyInit(failed, ok);
@@ -641,6 +634,12 @@ export class Sandbox {
     const rc = this.#rc;
     this.#needsInit = true;
     if (rc === null) return;
+    // Processes made for an Init that never ran.
+    const unused = this.#pending;
+    this.#pending = null;
+    if (unused) {
+      await Promise.all([...unused.extensions, unused.runtime].map((p) => procs.discard(p)));
+    }
     if (procs.processes.length > 0) {
       await rc.thaw();
       const state = this.#api.state;
@@ -668,11 +667,82 @@ export class Sandbox {
     this.#rc = null;
     // The environment's /tmp goes with it, as on Lambda.
     await this.#fs.close();
-    // The next Init's groups and file system are made now, off its critical path.
+    // The next Init's groups, file system and processes are made now, off its critical path.
     if (!this.#closed) {
-      this.#nextRc = newEnvironment(this.#o, ++this.#envSeq);
+      this.#nextRc = this.#newEnvironment(++this.#envSeq);
       this.#nextRc.catch(() => {});
     }
+  }
+
+  /** A new environment with its processes prepared (see {@link #prepareProcesses}). */
+  async #newEnvironment(seq: number): Promise<Environment> {
+    const env = await newEnvironment(this.#o, seq);
+    try {
+      await this.#prepareProcesses(env);
+    } catch (e) {
+      await this.#disposeEnvironment(env);
+      throw e;
+    }
+    return env;
+  }
+
+  /**
+   * With the launcher, makes the environment's extension and runtime processes now, each
+   * waiting in the launcher with its session, groups, namespace and working directory set up,
+   * so Init only starts them: on Lambda, making the environment is not part of Init.
+   */
+  async #prepareProcesses(env: Environment): Promise<void> {
+    if (this.#o.launcher === null) return;
+    const specs = await this.#processSpecs(env.fs);
+    env.pending = {
+      extensions: specs.extensions.map((spec) => this.#procs.prepare(env.rc, spec)),
+      runtime: this.#procs.prepare(env.rc, specs.runtime),
+    };
+  }
+
+  /** What the environment's extensions and runtime are started with. */
+  async #processSpecs(
+    fs: EnvironmentFs,
+  ): Promise<{ extensions: SpawnOptions[]; runtime: SpawnOptions }> {
+    // The processes see the code and layers where the environment's file system puts them.
+    const { optDir: _hostOpt, ...o } = this.#o;
+    const inside = { ...o, codeDir: fs.taskRoot, ...(fs.optRoot ? { optDir: fs.optRoot } : {}) };
+    const env = sharedEnv({ ...inside, apiAddress: this.#api.address });
+    const launch = this.#o.launcher === null
+      ? {}
+      : { launch: { launcher: this.#o.launcher, mntns: fs.mntns } };
+    const optDir = this.#o.optDir;
+    const names = optDir === undefined ? [] : await listExecutables(join(optDir, "extensions"));
+    return {
+      extensions: names.map((name) => ({
+        kind: "extension" as const,
+        name,
+        command: join(fs.optRoot!, "extensions", name),
+        args: [],
+        env,
+        cwd: fs.optRoot!,
+        ...launch,
+      })),
+      runtime: {
+        kind: "function",
+        name: "runtime",
+        ...runtimeCommand(inside),
+        env: { ...env, ...runtimeEnv(inside) },
+        cwd: fs.taskRoot,
+        ...launch,
+      },
+    };
+  }
+
+  /** Lets an unused environment go: its waiting processes, groups and file system. */
+  async #disposeEnvironment(env: Environment): Promise<void> {
+    if (env.pending) {
+      await Promise.all(
+        [...env.pending.extensions, env.pending.runtime].map((p) => this.#procs.discard(p)),
+      );
+    }
+    await env.rc.destroy();
+    await env.fs.close();
   }
 }
 
@@ -765,10 +835,17 @@ async function cpuUsage(rc: ResourceControls): Promise<number | null> {
   }
 }
 
-/** One environment's resource controls and file system. */
+/** One environment's resource controls, file system and (with the launcher) its processes. */
 interface Environment {
   rc: ResourceControls;
   fs: EnvironmentFs;
+  pending: PendingProcesses | null;
+}
+
+/** Processes made with an environment, waiting for its Init. */
+interface PendingProcesses {
+  extensions: PreparedProcess[];
+  runtime: PreparedProcess;
 }
 
 /**
@@ -788,12 +865,7 @@ async function newEnvironment(o: ResolvedOptions, seq: number): Promise<Environm
       mode: o.fileSystem,
     }).catch((e) => EnvironmentFs.host(o, `cannot make the namespace: ${(e as Error).message}`)),
   ]);
-  return { rc, fs };
-}
-
-async function disposeEnvironment(env: Environment): Promise<void> {
-  await env.rc.destroy();
-  await env.fs.close();
+  return { rc, fs, pending: null };
 }
 
 /** The address `sandbox.localdomain` names inside (the Telemetry API maps it to loopback). */

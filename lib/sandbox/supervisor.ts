@@ -87,6 +87,7 @@ export function launcherArgs(
   launch: { launcher: string; mntns: string | null },
   dirs: readonly string[],
   opts: Pick<SpawnOptions, "command" | "args" | "cwd">,
+  how: { wait?: boolean } = {},
 ): string[] {
   return [
     "run",
@@ -94,6 +95,7 @@ export function launcherArgs(
     ...(launch.mntns === null ? [] : ["--mntns", launch.mntns]),
     "--cwd",
     opts.cwd,
+    ...(how.wait ? ["--wait"] : []),
     "--",
     opts.command,
     ...opts.args,
@@ -106,6 +108,23 @@ interface Proc {
   pid: number;
   exit: Deno.CommandStatus | null;
   drained: Promise<void>;
+}
+
+/**
+ * A process made ahead of Init by {@link Supervisor.prepare}: the launcher has led its session,
+ * joined the groups and the namespace, and waits to exec the program until
+ * {@link Supervisor.start}; {@link Supervisor.discard} lets it go without running it.
+ */
+export interface PreparedProcess {
+  readonly kind: ProcessKind;
+  readonly name: string;
+  readonly pid: number;
+}
+
+interface Prepared extends PreparedProcess {
+  proc: Proc;
+  stdin: WritableStreamDefaultWriter<Uint8Array>;
+  controls: ProcessControls;
 }
 
 /** The processes of one environment. See the module doc. */
@@ -149,6 +168,77 @@ export class Supervisor {
         stdout: "piped",
         stderr: "piped",
       }).spawn();
+    const proc = this.#track(child, opts);
+    this.#adopt(proc, controls, opts.launch !== undefined);
+    return proc;
+  }
+
+  /**
+   * Makes a process ahead of Init through the launcher (`run --wait`): its session, groups,
+   * namespace and working directory are set up and the launcher waits, so Init starts it with
+   * one pipe write instead of a spawn (on Lambda, making the environment is not Init either).
+   *
+   * @param controls the environment's controls
+   * @param opts what to start; `launch` is required
+   * @returns the waiting process, for {@link start} or {@link discard}
+   */
+  prepare(controls: ProcessControls, opts: SpawnOptions): PreparedProcess {
+    if (opts.launch === undefined) throw new TypeError("prepare() needs the launcher");
+    const child = new Deno.Command(opts.launch.launcher, {
+      args: launcherArgs(opts.launch, controls.dirs ?? [], opts, { wait: true }),
+      env: opts.env,
+      clearEnv: true,
+      cwd: "/",
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const proc = this.#track(child, opts);
+    const prepared: Prepared = {
+      kind: opts.kind,
+      name: opts.name,
+      pid: child.pid,
+      proc,
+      stdin: child.stdin.getWriter(),
+      controls,
+    };
+    return prepared;
+  }
+
+  /**
+   * Starts a prepared process: the launcher execs the program now.
+   *
+   * @param p a process from {@link prepare}
+   * @returns the process, now one of {@link processes}
+   */
+  start(p: PreparedProcess): SupervisedProcess {
+    const prepared = p as Prepared;
+    // The write is queued at once; the launcher execs when it reads the byte.
+    prepared.stdin.write(GO).then(() => prepared.stdin.close()).catch(() => {});
+    this.#adopt(prepared.proc, prepared.controls, true);
+    return prepared.proc;
+  }
+
+  /**
+   * Lets a prepared process go without running it (its environment was never used).
+   *
+   * @param p a process from {@link prepare}
+   * @returns when it has exited and its output is read
+   */
+  async discard(p: PreparedProcess): Promise<void> {
+    const prepared = p as Prepared;
+    await prepared.stdin.close().catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const exited = await Promise.race([
+      prepared.proc.drained.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2_000))),
+    ]);
+    clearTimeout(timer);
+    if (!exited) signalGroup(prepared.pid, "SIGKILL");
+    await prepared.proc.drained;
+  }
+
+  #track(child: Deno.ChildProcess, opts: SpawnOptions): Proc {
     const proc: Proc = {
       kind: opts.kind,
       name: opts.name,
@@ -164,15 +254,18 @@ export class Supervisor {
         this.#opts.onExit();
       }),
     ]).then(() => {});
+    return proc;
+  }
+
+  /** Makes a started process one of this environment's. */
+  #adopt(proc: Proc, controls: ProcessControls, placed: boolean): void {
     this.#procs.push(proc);
     this.#dirs = controls.dirs ?? [];
-    this.#watchdog?.watch(child.pid);
+    this.#watchdog?.watch(proc.pid);
     // The launcher or the command wrapper already put the process into the groups; addProcess
     // also tracks it for the fallback. It runs alongside the start-up rather than in front of
     // it, and writes the groups again only after the `sh` prelude (which cannot say it failed).
-    const placed = opts.launch !== undefined;
-    this.#adding.push(controls.addProcess(child.pid, { placed }).catch(() => {}));
-    return proc;
+    this.#adding.push(controls.addProcess(proc.pid, { placed }).catch(() => {}));
   }
 
   /**
@@ -299,6 +392,9 @@ async function spawnWithPrelude(
     detached: viaSetsid === null,
   }).spawn();
 }
+
+/** The byte that starts a prepared process. */
+const GO = new Uint8Array([10]);
 
 let setsid: Promise<string | null> | null = null;
 

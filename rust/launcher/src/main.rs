@@ -2,7 +2,7 @@
 //! it makes the environment's file system.
 //!
 //! ```text
-//! sandbox-exec run [--procs FILE]... [--mntns FILE] [--cwd DIR] -- COMMAND [ARG]...
+//! sandbox-exec run [--procs FILE]... [--mntns FILE] [--cwd DIR] [--wait] -- COMMAND [ARG]...
 //! sandbox-exec namespace [--scratch DIR] [--bind SRC DST ro|rw]...
 //! ```
 //!
@@ -10,8 +10,11 @@
 //! its own pid into each `cgroup.procs` file (so the program is in the environment's groups from
 //! its first instruction), enters the mount namespace of `--mntns` (a `/proc/PID/ns/mnt` path),
 //! changes to `--cwd` and execs the command: one exec in front of the program, where a `setsid`
-//! and a `sh` prelude took two. Exit codes as a shell's: 125 when the set-up fails, 126 when the
-//! command cannot be executed, 127 when it is not found.
+//! and a `sh` prelude took two. With `--wait` it does all that and then waits for one byte on its
+//! standard input before the exec (standard input becomes `/dev/null`), so an environment's
+//! processes can be made before Init and started by Init in one pipe write; end of input instead
+//! exits 0 without running the command. Exit codes as a shell's: 125 when the set-up fails, 126
+//! when the command cannot be executed, 127 when it is not found.
 //!
 //! `namespace` makes a private mount namespace laid out like a Lambda environment's: each
 //! `--bind` mounts SRC at DST (read-only with `ro`), in the order given, without touching the
@@ -73,6 +76,7 @@ struct RunArgs {
     procs: Vec<PathBuf>,
     mntns: Option<PathBuf>,
     cwd: Option<PathBuf>,
+    wait: bool,
     command: Vec<OsString>,
 }
 
@@ -89,6 +93,7 @@ fn parse_run(args: &[OsString]) -> Result<RunArgs, String> {
             b"--procs" => out.procs.push(value("--procs")?),
             b"--mntns" => out.mntns = Some(value("--mntns")?),
             b"--cwd" => out.cwd = Some(value("--cwd")?),
+            b"--wait" => out.wait = true,
             b"--" => {
                 out.command = it.cloned().collect();
                 break;
@@ -113,6 +118,16 @@ fn run(args: &[OsString]) -> i32 {
     if let Err(f) = enter(&a) {
         report("run", &f);
         return 125;
+    }
+    if a.wait {
+        match wait_for_start() {
+            Ok(true) => {}
+            Ok(false) => return 0,
+            Err(f) => {
+                report("run", &f);
+                return 125;
+            }
+        }
     }
     let argv: Vec<CString> = a
         .command
@@ -165,6 +180,32 @@ fn enter(a: &RunArgs) -> Step {
         }
     }
     Ok(())
+}
+
+/// Blocks until a byte (start: true) or the end of standard input (never started: false), then
+/// puts `/dev/null` on standard input, as the program would have had it.
+fn wait_for_start() -> Step<bool> {
+    let mut byte = [0u8; 1];
+    let started = loop {
+        match std::io::stdin().read(&mut byte) {
+            Ok(0) => break false,
+            Ok(_) => break true,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return fail("wait for the start on standard input".into()),
+        }
+    };
+    if started {
+        let null = cstr(Path::new("/dev/null"));
+        // SAFETY: plain system calls on this single-threaded process.
+        unsafe {
+            let fd = libc::open(null.as_ptr(), libc::O_RDONLY);
+            if fd < 0 || libc::dup2(fd, 0) < 0 {
+                return fail("put /dev/null on standard input".into());
+            }
+            libc::close(fd);
+        }
+    }
+    Ok(started)
 }
 
 fn report(mode: &str, f: &Failure) {
@@ -410,6 +451,7 @@ mod tests {
             "/proc/1/ns/mnt",
             "--cwd",
             "/var/task",
+            "--wait",
             "--",
             "/bin/echo",
             "--procs",
@@ -418,6 +460,7 @@ mod tests {
         assert_eq!(a.procs, vec![PathBuf::from("/a"), PathBuf::from("/b")]);
         assert_eq!(a.mntns, Some(PathBuf::from("/proc/1/ns/mnt")));
         assert_eq!(a.cwd, Some(PathBuf::from("/var/task")));
+        assert!(a.wait);
         assert_eq!(a.command, os(&["/bin/echo", "--procs"]));
     }
 

@@ -56,6 +56,28 @@ fn run_leads_a_session_changes_directory_and_execs_in_place() {
 }
 
 #[test]
+fn run_with_wait_execs_on_a_byte_and_exits_quietly_at_the_end_of_input() {
+    let mut started = Command::new(EXE)
+        .args(["run", "--wait", "--", "sh", "-c", "echo ran; cat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    started.stdin.take().unwrap().write_all(b"x").unwrap();
+    let out = started.wait_with_output().unwrap();
+    assert!(out.status.success());
+    // The program's standard input is /dev/null: `cat` ends at once, with nothing.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+    let never = Command::new(EXE)
+        .args(["run", "--wait", "--", "sh", "-c", "echo ran"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(never.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&never.stdout), "");
+}
+
+#[test]
 fn run_refuses_a_missing_cgroup_before_the_command_starts() {
     let out = Command::new(EXE)
         .args([
