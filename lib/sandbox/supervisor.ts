@@ -194,6 +194,11 @@ export class Supervisor {
       stderr: "piped",
     }).spawn();
     const proc = this.#track(child, opts);
+    // Made off Init's clock, so the watchdog can start now and cover Init too.
+    if (this.#watchdog === null && (this.#opts.watchdog ?? true)) {
+      this.#watchdog = Watchdog.start(controls.dirs ?? []);
+    }
+    this.#watchdog?.watch(child.pid);
     const prepared: Prepared = {
       kind: opts.kind,
       name: opts.name,

@@ -88,6 +88,24 @@ Deno.test("Watchdog kills a stopped process group once its owner is killed", asy
   assert.ok(took !== null, `pid ${pid} outlived its owner by 5 s`);
 });
 
+Deno.test("an environment dies with its owner killed during Init (the watchdog starts before)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "watchdog_init_test_" });
+  const { owner, line } = await startOwner(testdata("init_owner.ts"), [dir]);
+  const pid = Number(line);
+  try {
+    assert.ok(pid > 0 && alive(pid), `no runtime in Init: ${line}`);
+  } finally {
+    await killOwner(owner);
+  }
+  try {
+    const took = await within(5_000, () => !alive(pid));
+    assert.ok(took !== null, `the runtime (pid ${pid}) outlived its owner, killed in Init, by 5 s`);
+  } finally {
+    if (alive(pid)) Deno.kill(pid, "SIGKILL");
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("Watchdog.close() leaves everything alone: the owner cleaned up", async () => {
   const child = new Deno.Command("/usr/bin/setsid", {
     args: ["sleep", "30"],
