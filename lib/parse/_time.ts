@@ -7,21 +7,27 @@
 /**
  * Reads the leading timestamp of a prefixed line (`2024-05-01T10:00:00.123000+00:00 stream ...`).
  *
- * @param text The line.
+ * @param text The line, or a text holding it from `start` on.
  * @param end Where the Lambda text starts.
+ * @param start Where the line starts (default 0).
  * @returns Epoch ms, or null without a parsable leading timestamp.
  */
-export function prefixTime(text: string, end: number): number | null {
-  if (end === 0) return null;
-  const c = text.charCodeAt(0);
+export function prefixTime(text: string, end: number, start = 0): number | null {
+  if (end === start) return null;
+  const c = text.charCodeAt(start);
   if (c < 48 || c > 57) return null;
-  // The token ends at the first space or tab before `end` (builtin scans beat a char loop).
-  let stop = text.indexOf(" ");
+  // The token ends at the first space or tab before `end`.
+  let stop = text.indexOf(" ", start);
   if (stop < 0 || stop > end) stop = end;
-  if (stop > 0 && text.lastIndexOf("\t", stop - 1) >= 0) stop = text.indexOf("\t");
-  const fast = readIsoTime(text, stop);
+  for (let i = start; i < stop; i++) {
+    if (text.charCodeAt(i) === 9) {
+      stop = i;
+      break;
+    }
+  }
+  const fast = readIsoTime(text, stop, start);
   if (fast !== null) return fast;
-  const token = text.slice(0, stop);
+  const token = text.slice(start, stop);
   // Date.parse reads nearly anything ("12" is a date to V8): only try tokens with a clock time.
   if (!token.includes(":")) return null;
   const t = Date.parse(token);
@@ -50,25 +56,28 @@ let lastDate = -1;
 let lastDays = 0;
 
 /**
- * `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]` at the start of `text[0, end)`, without building a
+ * `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]` at the start of `text[b, end)`, without building a
  * string (Date.parse per line costs more than the rest of a REPORT).
  */
-function readIsoTime(text: string, end: number): number | null {
-  if (end < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return null;
-  const sep = text.charCodeAt(10);
-  if ((sep !== 84 && sep !== 32) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
+function readIsoTime(text: string, end: number, b: number): number | null {
+  if (end - b < 19 || text.charCodeAt(b + 4) !== 45 || text.charCodeAt(b + 7) !== 45) return null;
+  const sep = text.charCodeAt(b + 10);
+  if (
+    (sep !== 84 && sep !== 32) || text.charCodeAt(b + 13) !== 58 ||
+    text.charCodeAt(b + 16) !== 58
+  ) {
     return null;
   }
-  const y = digits(text, 0, 4);
-  const mo = two(text, 5);
-  const d = two(text, 8);
-  const h = two(text, 11);
-  const mi = two(text, 14);
-  const s = two(text, 17);
+  const y = digits(text, b, 4);
+  const mo = two(text, b + 5);
+  const d = two(text, b + 8);
+  const h = two(text, b + 11);
+  const mi = two(text, b + 14);
+  const s = two(text, b + 17);
   if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || s < 0) {
     return null;
   }
-  let i = 19;
+  let i = b + 19;
   let ms = 0;
   if (text.charCodeAt(i) === 46) {
     i++;

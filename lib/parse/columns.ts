@@ -119,10 +119,10 @@ export class RequestTable {
    * @param from Where the id starts.
    * @param time The START's time, or null (an END, or no time known).
    * @param seen When the line was seen (see {@link sightings}).
+   * @param n Where the line ends (default: the text's end).
    * @returns False when the id is empty (the line is then not taken).
    */
-  see(text: string, from: number, time: number | null, seen: number): boolean {
-    const n = text.length;
+  see(text: string, from: number, time: number | null, seen: number, n = text.length): boolean {
     let end = from;
     let h = 0x811c9dc5;
     let scratch = this.#scratch;
@@ -829,8 +829,7 @@ let scannedHash = 0;
  * copies its first {@link SLOT} code units to `into[at..]` and leaves its hash in
  * {@link scannedHash}.
  */
-function scanId(text: string, from: number, into: Uint16Array, at: number): number {
-  const n = text.length;
+function scanId(text: string, from: number, into: Uint16Array, at: number, n: number): number {
   let end = from;
   let h = 0x811c9dc5;
   while (end < n) {
@@ -892,12 +891,13 @@ export class LineNotes {
    * @param text The line.
    * @param from Where its request id starts.
    * @param time Its time, or null.
+   * @param end Where the line ends (default: the text's end).
    * @returns False when the id is empty (the line is then not taken).
    */
-  start(text: string, from: number, time: number | null): boolean {
+  start(text: string, from: number, time: number | null, end = text.length): boolean {
     const k = this.#next;
     if (this.#ringLen[k] !== 0) this.#spill(k);
-    const len = scanId(text, from, this.#ringChars, k * SLOT);
+    const len = scanId(text, from, this.#ringChars, k * SLOT, end);
     if (len === 0) return false;
     this.other();
     this.#next = (k + 1) % RING;
@@ -915,11 +915,12 @@ export class LineNotes {
    *
    * @param text The line.
    * @param from Where its request id starts.
+   * @param end Where the line ends (default: the text's end).
    * @returns False when the id is empty (the line is then not taken).
    */
-  end(text: string, from: number): boolean {
+  end(text: string, from: number, end = text.length): boolean {
     this.other();
-    const len = scanId(text, from, this.#endChars, 0);
+    const len = scanId(text, from, this.#endChars, 0, end);
     if (len === 0) return false;
     this.#endHash = scannedHash;
     this.#endLine = text;
@@ -970,7 +971,8 @@ export class LineNotes {
   /** Any other line: a waiting END did not meet its REPORT. */
   other(): void {
     if (this.#endLen === 0) return;
-    this.#reports.requests.see(this.#endLine, this.#endFrom, null, this.#endSeen);
+    const from = this.#endFrom;
+    this.#reports.requests.see(this.#endLine, from, null, this.#endSeen, from + this.#endLen);
     this.#endLen = 0;
     this.#endLine = "";
   }
@@ -987,7 +989,9 @@ export class LineNotes {
   #spill(k: number): void {
     const t = this.#ringTime[k]!;
     const time = t === t ? t : null;
-    this.#reports.requests.see(this.#ringLine[k]!, this.#ringFrom[k]!, time, this.#ringSeen[k]!);
+    const from = this.#ringFrom[k]!;
+    const end = from + this.#ringLen[k]!;
+    this.#reports.requests.see(this.#ringLine[k]!, from, time, this.#ringSeen[k]!, end);
     this.#ringLen[k] = 0;
     this.#ringLine[k] = "";
   }

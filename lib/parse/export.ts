@@ -7,6 +7,7 @@
  * @module
  */
 import { LogParser, type LogParserOptions } from "./parser.ts";
+import { SpanMarks } from "./text.ts";
 import type { ParseResult } from "./records.ts";
 
 /** The shape a file was read as. */
@@ -56,6 +57,8 @@ export class ExportReader {
   #jsonLines = 0;
   #textLines = 0;
   #wholeShape: ExportShape | null = null;
+  /** Searches over the text whose lines are being read (see `LogParser.span`). */
+  #marks = new SpanMarks();
 
   /** @param options See {@link ExportReaderOptions}. */
   constructor(options: ExportReaderOptions = {}) {
@@ -150,6 +153,8 @@ export class ExportReader {
   /** Reads the lines of `text[from, stopAt)` (a blank line counts as a line, too). */
   #lines(text: string, stopAt: number, from = 0): void {
     const parser = this.parser;
+    const marks = this.#marks;
+    marks.reset(text);
     let start = from;
     while (start < stopAt) {
       let end = text.indexOf("\n", start);
@@ -157,12 +162,12 @@ export class ExportReader {
       const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
       const lineNo = ++this.#lineNo;
       if (stop > start) {
-        const line = text.slice(start, stop);
-        if (line.charCodeAt(0) === 123 /* { */) {
+        if (text.charCodeAt(start) === 123 /* { */) {
+          const line = text.slice(start, stop);
           if (!this.#documentLine(line, lineNo)) parser.line(line, lineNo);
           this.#jsonLines++;
         } else {
-          parser.line(line, lineNo);
+          parser.span(text, start, stop, lineNo, marks);
           this.#textLines++;
         }
       }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { InvocationRow } from "../schema.ts";
-import { parseExport } from "./export.ts";
+import { ExportReader, parseExport } from "./export.ts";
 import { joinInvocationColumns, joinInvocations, type RunMeta } from "./join.ts";
 import { LAMBDA_LIMITS } from "./limits.ts";
 import { LogParser } from "./parser.ts";
@@ -225,3 +225,40 @@ function tryArray(text: string): unknown[] | null {
     return null;
   }
 }
+
+Deno.test("parseExport() reads mutated text exports in place as the row path reads them", async () => {
+  const source = await corpus();
+  const rand = random(17);
+  for (let doc = 0; doc < 30; doc++) {
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const line = source[Math.floor(rand() * source.length)]!;
+      lines.push(rand() < 0.5 ? mutate(line, rand).text : line);
+    }
+    // Some documents with CRLF, some cut into pieces anywhere (as a streamed read gives them).
+    const text = lines.join(doc % 3 === 0 ? "\r\n" : "\n");
+    const rows = parseExport(text);
+    const reader = new ExportReader({ columnar: true });
+    for (let at = 0; at < text.length;) {
+      const next = Math.min(text.length, at + 1 + Math.floor(rand() * 5000));
+      reader.push(text.slice(at, next));
+      at = next;
+    }
+    const columnar = reader.end();
+    assert.deepEqual(columnar.stats, rows.stats, `document ${doc}`);
+    assert.equal(columnar.shape, rows.shape);
+    const byRows = joinInvocations({ records: rows.records, meta: META });
+    const byColumns = joinInvocationColumns({
+      reports: columnar.reports!,
+      records: columnar.records,
+      meta: META,
+    });
+    assert.equal(byColumns.columns.length, byRows.rows.length);
+    assert.deepEqual([...byColumns.columns.duration_ms], byRows.rows.map((r) => r.duration_ms));
+    assert.deepEqual(
+      [...byColumns.columns.timestamp].map(Math.trunc), // as the Parquet write (and a Date) keeps it
+      byRows.rows.map((r) => r.timestamp?.getTime() ?? NaN),
+    );
+    assert.equal(byColumns.orphans.length, byRows.orphans.length);
+  }
+});

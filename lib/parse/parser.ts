@@ -14,7 +14,7 @@ import {
   type ReportRecord,
 } from "./records.ts";
 import { LineNotes, ReportTable } from "./columns.ts";
-import { parseTextLine, readBulkLine, reportFields } from "./text.ts";
+import { parseTextLine, readBulkLine, readBulkSpan, reportFields, type SpanMarks } from "./text.ts";
 
 /** Options for {@link LogParser}. */
 export interface LogParserOptions {
@@ -68,35 +68,73 @@ export class LogParser {
    */
   line(text: string, lineNo: number, time: number | null = null): void {
     this.stats.lines++;
-    if (this.reports !== null) {
-      // Columnar: a REPORT goes straight into the table, a START or END into its requests,
-      // with no record object.
-      const notes = this.#notes!;
-      const read = readBulkLine(text, time, notes);
-      if (read === null) {
-        this.stats.platform++;
-        this.reports.add(reportFields);
-        notes.report(this.reports.length - 1, reportFields.requestId);
-        this.#lastReport = null; // trace ids are not kept in columns
-        return;
-      }
-      if (read === true) {
-        this.stats.platform++;
-        this.reports.counted++;
-        this.#lastReport = null;
-        return;
-      }
-      notes.other();
-      if (read === false) {
-        this.stats.noise++;
-        this.#lastReport = null;
-        return;
-      }
-      if (typeof read === "string") {
-        this.#lastReport = null;
-        this.reject(lineNo, text, read);
-        return;
-      }
+    if (this.reports === null) {
+      this.#rest(text, lineNo, time, undefined);
+      return;
+    }
+    const read = readBulkLine(text, time, this.#notes!);
+    if (!this.#bulk(read)) this.#rest(text, lineNo, time, read as string | undefined);
+  }
+
+  /**
+   * {@link line} for the line `text[start, end)`, read in place: on the columnar path no string
+   * is made for a START, END, REPORT or plain noise line.
+   *
+   * @param text A text holding whole lines.
+   * @param start Where the line starts.
+   * @param end Where it ends (before its newline and any carriage return).
+   * @param lineNo 1-based line number, used in samples.
+   * @param marks Searches over `text` (reset for each text; lines must come in order).
+   */
+  span(text: string, start: number, end: number, lineNo: number, marks: SpanMarks): void {
+    if (this.reports === null) {
+      this.line(text.slice(start, end), lineNo);
+      return;
+    }
+    this.stats.lines++;
+    const read = readBulkSpan(text, start, end, null, this.#notes!, marks);
+    if (!this.#bulk(read)) {
+      this.#rest(text.slice(start, end), lineNo, null, read as string | undefined);
+    }
+  }
+
+  /**
+   * Columnar: takes what {@link readBulkLine} read (a REPORT into the table, a START or END into
+   * its notes, certain noise) with no record object; false when the line needs the full reading.
+   */
+  #bulk(read: string | null | boolean | undefined): boolean {
+    const notes = this.#notes!;
+    if (read === null) {
+      this.stats.platform++;
+      this.reports!.add(reportFields);
+      notes.report(this.reports!.length - 1, reportFields.requestId);
+      this.#lastReport = null; // trace ids are not kept in columns
+      return true;
+    }
+    if (read === true) {
+      this.stats.platform++;
+      this.reports!.counted++;
+      this.#lastReport = null;
+      return true;
+    }
+    notes.other();
+    if (read === false) {
+      this.stats.noise++;
+      this.#lastReport = null;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The rest of {@link line}: `bulk` is a rejection reason {@link readBulkLine} gave for the line
+   * (a malformed REPORT), or undefined.
+   */
+  #rest(text: string, lineNo: number, time: number | null, bulk: string | undefined): void {
+    if (typeof bulk === "string") {
+      this.#lastReport = null;
+      this.reject(lineNo, text, bulk);
+      return;
     }
     const r = parseTextLine(text, lineNo, time);
     if (r === null) {

@@ -34,8 +34,8 @@ export type TextLineResult = PlatformRecord | XrayLine | string | null;
 const REQUEST_ID = "RequestId: ";
 
 /** True where `text[at]` starts a word: the line start, or after a space, tab or `]`. */
-function atWordStart(text: string, at: number): boolean {
-  if (at === 0) return true;
+function atWordStart(text: string, at: number, start = 0): boolean {
+  if (at === start) return true;
   const c = text.charCodeAt(at - 1);
   return c === 32 || c === 9 || c === 93;
 }
@@ -171,6 +171,89 @@ export function readReportLine(text: string, time: number | null): string | null
   return undefined;
 }
 
+/** The words {@link SpanMarks} finds, by index. */
+const WORDS = [REQUEST_ID, "_", "{", "XRAY", "\tName: ", "\t"] as const;
+const TAB = 5;
+
+/**
+ * The next place of each of a few words in one text, for reading its lines in place
+ * ({@link readBulkSpan}): each search runs once over any stretch of the text, however many lines
+ * it spans, so no line costs a scan of the lines after it.
+ */
+export class SpanMarks {
+  #text = "";
+  /** Per word: its next index (the text's length for none); -1 before the first search. */
+  #next = new Int32Array(WORDS.length).fill(-1);
+
+  /**
+   * Starts over on another text.
+   *
+   * @param text The text whose lines are read next.
+   */
+  reset(text: string): void {
+    this.#text = text;
+    this.#next.fill(-1);
+  }
+
+  /**
+   * @param word Index into the words.
+   * @param from Where to look from: for each word, never before the last `from` (lines come in
+   *   order, and fields in order within a line).
+   * @returns The index of the word at or after `from`, or the text's length.
+   */
+  find(word: number, from: number): number {
+    let at = this.#next[word]!;
+    if (at < from) {
+      at = this.#text.indexOf(WORDS[word]!, from);
+      if (at < 0) at = this.#text.length;
+      this.#next[word] = at;
+    }
+    return at;
+  }
+}
+
+/**
+ * {@link readBulkLine} for the line `text[start, end)`, read in place (no string per line).
+ *
+ * @param text A text holding whole lines (a decoded piece of a file).
+ * @param start Where the line starts.
+ * @param end Where it ends (before its newline and any carriage return).
+ * @param time Epoch ms of the log event when the container knows it; else read from the prefix.
+ * @param notes Where START and END lines go.
+ * @param marks Searches over `text` (see {@link SpanMarks}); lines must come in order.
+ * @returns As {@link readBulkLine} for the same line.
+ */
+export function readBulkSpan(
+  text: string,
+  start: number,
+  end: number,
+  time: number | null,
+  notes: LineNotes,
+  marks: SpanMarks,
+): string | null | boolean | undefined {
+  const r = marks.find(0, start);
+  if (r >= end) {
+    // Noise for certain when none of the other words is in the line either (isPlainText).
+    return marks.find(1, start) >= end && marks.find(2, start) >= end &&
+        marks.find(3, start) >= end && marks.find(4, start) >= end
+      ? false
+      : undefined;
+  }
+  const rel = r - start;
+  if (rel < 4) return undefined;
+  const at = r + REQUEST_ID.length;
+  if (rel >= 7 && text.startsWith("REPORT ", r - 7) && atWordStart(text, r - 7, start)) {
+    return readReport(text, at, time ?? prefixTime(text, r - 7, start), false, end, marks);
+  }
+  if (rel >= 6 && text.startsWith("START ", r - 6) && atWordStart(text, r - 6, start)) {
+    return notes.start(text, at, time ?? prefixTime(text, r - 6, start), end) || undefined;
+  }
+  if (text.startsWith("END ", r - 4) && atWordStart(text, r - 4, start)) {
+    return notes.end(text, at, end) || undefined;
+  }
+  return undefined;
+}
+
 /**
  * True where a line without `RequestId: ` holds none of the other words {@link parseTextLine}
  * and the JSON path look for (`INIT_`, `RESTORE_`, `XRAY`, `\tName: `, `{`): noise, with four
@@ -253,15 +336,16 @@ function readReport(
   at: number,
   time: number | null,
   respaced = false,
+  n = text.length,
+  marks: SpanMarks | null = null,
 ): string | null {
-  const n = text.length;
-  let pos = text.indexOf("\t", at);
-  if (pos < 0) pos = n;
+  let pos = marks === null ? text.indexOf("\t", at) : marks.find(TAB, at);
+  if (pos < 0 || pos > n) pos = n;
   const requestId = text.slice(at, pos).trim();
   if (requestId === "") return "REPORT: the request id is missing";
   if (requestId.includes(" ")) {
     if (respaced) return `REPORT: the request id has a bad value "${requestId}"`;
-    return readReport(tabSeparate(text, at, 1), 0, time, true);
+    return readReport(tabSeparate(text.slice(at, n), 0, 1), 0, time, true);
   }
   let duration = NaN;
   let billed = NaN;
@@ -275,8 +359,8 @@ function readReport(
   let traceId: string | null = null;
   while (pos < n) {
     let s = pos + 1; // past the tab
-    pos = text.indexOf("\t", s);
-    if (pos < 0) pos = n;
+    pos = marks === null ? text.indexOf("\t", s) : marks.find(TAB, s);
+    if (pos < 0 || pos > n) pos = n;
     let e = pos;
     while (s < e && text.charCodeAt(s) === 32) s++;
     while (e > s && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 13)) e--;
