@@ -137,6 +137,7 @@ export class EnvironmentFs {
       const tmp = join(workDir, "tmp");
       const scratch = join(workDir, "scratch");
       const hosts = join(workDir, "hosts");
+      const shToBash = await shIsNotBash();
       await Promise.all([emptyOpt, tmp, scratch].map((d) => Deno.mkdir(d)));
       await Deno.chmod(tmp, 0o1777);
       await Deno.writeTextFile(hosts, hostsFile(o.address));
@@ -147,6 +148,7 @@ export class EnvironmentFs {
         ...["--bind", o.codeDir, TASK_ROOT, "ro"],
         ...["--bind", o.optDir ?? emptyOpt, OPT_ROOT, "ro"],
         ...["--bind", hosts, "/etc/hosts", "ro"],
+        ...(shToBash ? ["--bind", BASH, "/bin/sh", "ro"] : []),
         // Last: the sources above may live under the host's /tmp.
         ...(underTmp === undefined ? ["--bind", tmp, "/tmp", "rw"] : []),
       ];
@@ -173,7 +175,8 @@ export class EnvironmentFs {
           mntns: `/proc/${holder.pid}/ns/mnt`,
           privateTmp: underTmp === undefined,
           detail: `mount namespace: code at ${TASK_ROOT} and layers at ${OPT_ROOT} (read-only), ` +
-            `${tmpDetail}, sandbox.localdomain is ${o.address}`,
+            `${tmpDetail}, sandbox.localdomain is ${o.address}` +
+            (shToBash ? ", /bin/sh is bash as on Amazon Linux" : ""),
         },
         holder,
         workDir,
@@ -194,6 +197,26 @@ export class EnvironmentFs {
       await Deno.remove(this.#workDir, { recursive: true }).catch(() => {});
     }
   }
+}
+
+const BASH = "/bin/bash";
+let shCheck: Promise<boolean> | null = null;
+
+/**
+ * Whether the host's `/bin/sh` is another shell while bash is there (Debian's dash): Amazon
+ * Linux's `/bin/sh` is bash, and Lambda bootstraps written `#!/bin/sh` use bash's `source` and
+ * `pipefail` (AWS's own custom-runtime tutorial does), so inside, bash is mounted at `/bin/sh`.
+ */
+function shIsNotBash(): Promise<boolean> {
+  shCheck ??= (async () => {
+    try {
+      const [sh, bash] = await Promise.all([Deno.realPath("/bin/sh"), Deno.realPath(BASH)]);
+      return sh !== bash;
+    } catch {
+      return false;
+    }
+  })();
+  return shCheck;
 }
 
 /** The hosts file inside: loopback names, and Lambda's names for the environment. */
