@@ -1,6 +1,6 @@
 /**
- * The worker thread of `ingest()`: parses one part of a large plain log file (see
- * `parsePart`) and posts the result back, its arrays transferred, then ends.
+ * The worker thread of `ingest()`: parses pieces of a large plain log file (see `parsePart`),
+ * one per message, and posts each result back, its arrays transferred, until it is ended.
  *
  * @module
  */
@@ -9,7 +9,6 @@ import { parsePart, type PartRequest, type PartResult } from "./_read.ts";
 interface Scope {
   onmessage: ((e: MessageEvent<PartRequest>) => void) | null;
   postMessage(message: { result: PartResult } | { error: string }, transfer?: Transferable[]): void;
-  close(): void;
 }
 
 const scope = self as unknown as Scope;
@@ -40,5 +39,4 @@ scope.onmessage = async (e) => {
   } catch (err) {
     scope.postMessage({ error: (err as Error).message });
   }
-  scope.close();
 };

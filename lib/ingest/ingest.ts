@@ -24,7 +24,7 @@ import {
   ReportTable,
 } from "../parse/mod.ts";
 import type { ParseStats, PlatformRecord, RejectedLine } from "../parse/mod.ts";
-import { lineCuts, type PartRequest, type PartResult, readRange } from "./_read.ts";
+import { lineCuts, parsePart, type PartRequest, type PartResult, readRange } from "./_read.ts";
 import { mergeInvocations, newRunId, writeInvocationColumns } from "../store/mod.ts";
 
 /** Options of {@link ingest}. */
@@ -38,8 +38,9 @@ export interface IngestOptions {
   /** Rejected lines to keep per file as samples. Default 5. */
   samples?: number;
   /**
-   * Parts to parse each plain file in, in parallel (worker threads), when not merging. Default:
-   * one per core (at most 4) for files of 16 MiB or more, else 1. The result is the same.
+   * Threads to parse each plain file with (this one and worker threads), when not merging; they
+   * take the file's pieces in turn. Default: one per core (at most 4) for files of 16 MiB or
+   * more, else 1. The result is the same.
    */
   parts?: number;
 }
@@ -96,6 +97,9 @@ export class NoRecordsError extends Error {
 /** Plain files at least this large are parsed in parts, in parallel (columnar path only). */
 const PARALLEL_BYTES = 16 << 20;
 
+/** Pieces a file is cut into per thread that parses it. */
+const PIECES_PER_THREAD = 4;
+
 /**
  * Parts a large file is parsed in by default: one per core, at most 4 (as Polars sizes its
  * thread pool). On a host shared with other work, each runnable thread gets its share of the
@@ -107,9 +111,9 @@ function defaultParts(): number {
 
 /**
  * Parses one file (gunzipped where it ends in `.gz`). A large plain file read line by line is
- * cut at line ends into parts: the first is parsed here while worker threads parse the others
- * into tables of their own, which are then appended in order, with their line numbers moved on,
- * so the result is the one a single pass gives.
+ * cut at line ends into pieces: this thread and worker threads take them in turn (the first
+ * into the run's table, the others into tables of their own), which are then appended in
+ * order, with their line numbers moved on, so the result is the one a single pass gives.
  */
 async function parseFile(
   path: string,
@@ -134,24 +138,39 @@ async function parseFile(
       return reader.end();
     }
     const size = (await Deno.stat(path)).size;
-    const wanted = reports === null ? 1 : parts ?? (size >= PARALLEL_BYTES ? defaultParts() : 1);
-    const cuts = wanted > 1 ? await lineCuts(path, size, wanted) : null;
+    const threads = reports === null ? 1 : parts ?? (size >= PARALLEL_BYTES ? defaultParts() : 1);
+    // More pieces than threads, taken in turn as threads come free: a thread the host slows
+    // down takes fewer, so none is left waiting long for the last one.
+    const cuts = threads > 1 ? await lineCuts(path, size, PIECES_PER_THREAD * threads) : null;
     if (cuts === null || cuts.length < 3) {
       await readRange(path, 0, size, reader);
       return reader.end();
     }
-    const others = [];
-    for (let k = 1; k + 1 < cuts.length; k++) {
-      others.push(inWorker({ path, start: cuts[k]!, end: cuts[k + 1]!, maxSamples }));
-    }
+    const count = cuts.length - 1;
+    const results: Array<PartResult | undefined> = new Array(count);
+    let next = 1;
+    const take = () => (next < count ? next++ : -1);
+    const piece = (k: number): PartRequest => ({
+      path,
+      start: cuts[k]!,
+      end: cuts[k + 1]!,
+      maxSamples,
+    });
+    const helpers: Array<Promise<void>> = [];
+    for (let w = 1; w < threads; w++) helpers.push(inWorker(take, piece, results));
     // Rejected workers are awaited below; until then their rejections are not unhandled.
-    for (const p of others) p.catch(() => {});
+    for (const p of helpers) p.catch(() => {});
+    // The first piece goes straight into the run's table, the others into tables of their own.
     await readRange(path, 0, cuts[1]!, reader);
+    for (let k = take(); k >= 0; k = take()) results[k] = await parsePart(piece(k));
+    await Promise.all(helpers);
     const head = reader.end();
     const kinds = reader.lineKinds;
     let offset = reader.lineCount;
     const stats = head.stats;
-    for (const part of await Promise.all(others)) {
+    for (let k = 1; k < count; k++) {
+      const part = results[k]!;
+      results[k] = undefined;
       reports!.append(part.table);
       for (const r of part.records) {
         r.line += offset;
@@ -187,23 +206,44 @@ function addStats(into: ParseStats, part: ParseStats, offset: number, maxSamples
   }
 }
 
-/** Parses one part in a worker thread. */
-function inWorker(req: PartRequest): Promise<PartResult> {
+/**
+ * A worker thread that parses pieces until none is left: it asks `take` for the next piece,
+ * keeps the result in `results`, and ends when `take` has none.
+ */
+function inWorker(
+  take: () => number,
+  piece: (k: number) => PartRequest,
+  results: Array<PartResult | undefined>,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./_part_worker.ts", import.meta.url).href, {
       type: "module",
     });
+    let current = -1;
+    const feed = () => {
+      current = take();
+      if (current < 0) {
+        worker.terminate();
+        resolve();
+      } else {
+        worker.postMessage(piece(current));
+      }
+    };
     worker.onmessage = (e: MessageEvent<{ result: PartResult } | { error: string }>) => {
-      worker.terminate();
-      if ("error" in e.data) reject(new Error(e.data.error));
-      else resolve(e.data.result);
+      if ("error" in e.data) {
+        worker.terminate();
+        reject(new Error(e.data.error));
+        return;
+      }
+      results[current] = e.data.result;
+      feed();
     };
     worker.onerror = (e) => {
       e.preventDefault();
       worker.terminate();
       reject(new Error(e.message));
     };
-    worker.postMessage(req);
+    feed();
   });
 }
 
