@@ -98,7 +98,7 @@ export class NoRecordsError extends Error {
 const PARALLEL_BYTES = 16 << 20;
 
 /** Pieces a file is cut into per thread that parses it. */
-const PIECES_PER_THREAD = 4;
+const PIECES_PER_THREAD = 2;
 
 /**
  * Parts a large file is parsed in by default: one per core, at most 4 (as Polars sizes its
