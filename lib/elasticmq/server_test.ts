@@ -29,8 +29,11 @@ Deno.test("startElasticMQ() serves SQS on loopback; messages round-trip; restart
   assert.deepEqual(got.map((m) => m.Body).sort(), [...bodies].sort());
   assert.deepEqual(await sqs.receiveAll(queueUrl), [], "receiveAll deletes what it received");
 
+  const pid = sqs.jvmPid;
+  assert.ok(pid !== null && Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === "java");
   await sqs.stop();
   assert.equal(sqs.running, false);
+  assert.equal(sqs.jvmPid, null);
   assert.equal(await portOpen(sqs.port), false, "the port is closed while stopped");
   await assert.rejects(sqs.receiveAll(queueUrl), /ElasticMQ on port \d+ is stopped/);
 
