@@ -362,7 +362,7 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
       if (i >= 0) sideStart[i] = requests.startTime[j]!;
     }
   }
-  /** True where a request id has a START/END but no REPORT, and the records know it too. */
+  /** True where the text START/END lines hold this id too (then `unreported` lists it). */
   const knownOrphan = (id: string) => requestAt !== null && requests.find(id) >= 0;
   const n = client === undefined ? t.length : client.size;
   // Table entry of each output row (-1: the client's request had no REPORT).
