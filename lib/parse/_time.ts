@@ -10,20 +10,21 @@
  * @param text The line, or a text holding it from `start` on.
  * @param end Where the Lambda text starts.
  * @param start Where the line starts (default 0).
+ * @param firstTab The first tab at or after `start` (or any index past `end`), when the caller
+ *   knows it; else it is looked for.
  * @returns Epoch ms, or null without a parsable leading timestamp.
  */
-export function prefixTime(text: string, end: number, start = 0): number | null {
+export function prefixTime(text: string, end: number, start = 0, firstTab = -1): number | null {
   if (end === start) return null;
   const c = text.charCodeAt(start);
   if (c < 48 || c > 57) return null;
-  // The token ends at the first space or tab before `end`.
+  // The token ends at the first space or tab before `end` (builtin scans beat a char loop).
   let stop = text.indexOf(" ", start);
   if (stop < 0 || stop > end) stop = end;
-  for (let i = start; i < stop; i++) {
-    if (text.charCodeAt(i) === 9) {
-      stop = i;
-      break;
-    }
+  if (firstTab >= 0) {
+    if (firstTab < stop) stop = firstTab;
+  } else if (stop > start && text.lastIndexOf("\t", stop - 1) >= start) {
+    stop = text.indexOf("\t", start);
   }
   const fast = readIsoTime(text, stop, start);
   if (fast !== null) return fast;

@@ -243,10 +243,12 @@ export function readBulkSpan(
   if (rel < 4) return undefined;
   const at = r + REQUEST_ID.length;
   if (rel >= 7 && text.startsWith("REPORT ", r - 7) && atWordStart(text, r - 7, start)) {
-    return readReport(text, at, time ?? prefixTime(text, r - 7, start), false, end, marks);
+    const t = time ?? prefixTime(text, r - 7, start, marks.find(TAB, start));
+    return readReport(text, at, t, false, end, marks);
   }
   if (rel >= 6 && text.startsWith("START ", r - 6) && atWordStart(text, r - 6, start)) {
-    return notes.start(text, at, time ?? prefixTime(text, r - 6, start), end) || undefined;
+    const t = time ?? prefixTime(text, r - 6, start, marks.find(TAB, start));
+    return notes.start(text, at, t, end) || undefined;
   }
   if (text.startsWith("END ", r - 4) && atWordStart(text, r - 4, start)) {
     return notes.end(text, at, end) || undefined;
