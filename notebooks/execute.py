@@ -5,8 +5,8 @@ JUPYTER_PATH so the Deno kernelspec is found). Prints one line per notebook with
 
 A notebook whose kernel sends a message that fails jupyter_client's HMAC check ("Invalid
 Signature") is run again once on a fresh kernel, and its line says so: Deno's kernel (2.9.6) did
-that once in a CI run (05_cost.ipynb), a fault of the kernel's transport, not of a cell. A cell
-error is never retried.
+that in one CI run and in 1 of 26 runs of all five notebooks here, both times in 05_cost.ipynb, a
+fault of the kernel's transport, not of a cell. A cell error is never retried.
 """
 import os
 import sys
