@@ -64,10 +64,19 @@ export async function buildAll(
     }
   };
   // The sandbox's own launcher first: every local environment starts its processes with it.
+  // Static where the host has a static C library (no loader at each start), else dynamic.
   const launcher = await attempt(
     "sandbox launcher (cargo build --release)",
     () =>
-      buildRustExtension({ package: SANDBOX_EXEC_PACKAGE, out: SANDBOX_EXEC_BIN, staticCrt: true }),
+      buildRustExtension({ package: SANDBOX_EXEC_PACKAGE, out: SANDBOX_EXEC_BIN, staticCrt: true })
+        .catch((e) => {
+          log(
+            `build: no static launcher (${
+              (e as Error).message.split("\n")[0]
+            }); linking it dynamically`,
+          );
+          return buildRustExtension({ package: SANDBOX_EXEC_PACKAGE, out: SANDBOX_EXEC_BIN });
+        }),
   );
   if (launcher) {
     artifacts.push({ name: "SANDBOX_EXEC", path: launcher.path, bytes: launcher.bytes });

@@ -17,11 +17,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RUST_DIR, RUST_TARGET_DIR, SANDBOX_EXEC_BIN } from "../paths.ts";
 import { Sandbox, type SandboxOptions } from "./sandbox.ts";
+import { namespaceSupport } from "./environment_fs.ts";
 
 const TESTDATA = fileURLToPath(new URL("./testdata", import.meta.url));
 const COMPAT = join(TESTDATA, "compat");
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-const needsNamespace = !existsSync(SANDBOX_EXEC_BIN) || Deno.uid() !== 0;
+// These shapes need Lambda's file system (`/opt`, `/var/task`, bash at `/bin/sh`).
+const needsNamespace = await namespaceSupport(
+  existsSync(SANDBOX_EXEC_BIN) ? SANDBOX_EXEC_BIN : null,
+  TESTDATA,
+) !== null;
 
 /** Runs `invocations` events, shuts down, and returns the function's log text and responses. */
 async function run(

@@ -219,6 +219,23 @@ function shIsNotBash(): Promise<boolean> {
   return shCheck;
 }
 
+/**
+ * Whether this host can give environments their own file system: null when it can, else why
+ * not (for tests and reports that need to know before making a sandbox).
+ *
+ * @param launcher the launcher binary, or null when it is not built
+ * @param codeDir any folder to stand in for the code
+ * @returns null, or the reason the host's file system would be used
+ */
+export async function namespaceSupport(
+  launcher: string | null,
+  codeDir: string,
+): Promise<string | null> {
+  const fs = await EnvironmentFs.create({ launcher, codeDir, hostPaths: [], address: "127.0.0.1" });
+  await fs.close();
+  return fs.kind === "namespace" ? null : fs.detail;
+}
+
 /** The hosts file inside: loopback names, and Lambda's names for the environment. */
 export function hostsFile(address: string): string {
   return [

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SANDBOX_EXEC_BIN } from "../paths.ts";
-import { EnvironmentFs, hostsFile } from "./environment_fs.ts";
+import { EnvironmentFs, hostsFile, namespaceSupport } from "./environment_fs.ts";
 import { Sandbox } from "./sandbox.ts";
 
 const TESTDATA = fileURLToPath(new URL("./testdata", import.meta.url));
@@ -12,19 +12,7 @@ const CODE = join(TESTDATA, "fs_probe_code");
 const OPT = join(TESTDATA, "opt_fs_probe");
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
-/** Whether this host can make mount namespaces with the built launcher. */
-async function namespacesWork(): Promise<string | null> {
-  if (!existsSync(SANDBOX_EXEC_BIN)) return "the launcher is not built (deno task build)";
-  const fs = await EnvironmentFs.create({
-    launcher: SANDBOX_EXEC_BIN,
-    codeDir: CODE,
-    hostPaths: [],
-    address: "127.0.0.1",
-  });
-  await fs.close();
-  return fs.kind === "namespace" ? null : fs.detail;
-}
-const cannot = await namespacesWork();
+const cannot = await namespaceSupport(existsSync(SANDBOX_EXEC_BIN) ? SANDBOX_EXEC_BIN : null, CODE);
 
 Deno.test("hostsFile() names the environment sandbox and sandbox.localdomain", () => {
   const lines = hostsFile("127.0.0.1").split("\n");
