@@ -109,6 +109,8 @@ export class Environment {
   initDone = false;
   /** False after a reset: every call gets 403. */
   live = true;
+  /** What `sandbox` and `sandbox.localdomain` name inside the environment. */
+  sandboxAddress = "127.0.0.1";
   telemetry: TelemetryHub;
 
   /** @param telemetry options of the environment's {@link TelemetryHub} */
@@ -208,11 +210,13 @@ export class LambdaApi {
    * Ends the current environment (every later call from its processes gets 403) and starts a
    * fresh one.
    *
+   * @param opts `sandboxAddress`: what `sandbox.localdomain` names in it (default 127.0.0.1)
    * @returns the new environment
    */
-  newEnvironment(): Environment {
+  newEnvironment(opts: { sandboxAddress?: string } = {}): Environment {
     this.#retire(this.state);
     this.state = this.#environment();
+    if (opts.sandboxAddress !== undefined) this.state.sandboxAddress = opts.sandboxAddress;
     return this.state;
   }
 
@@ -556,7 +560,7 @@ export class LambdaApi {
     if (found instanceof Response) return found;
     const ext = found;
     try {
-      const sub = parseSubscription(await req.json(), api);
+      const sub = parseSubscription(await req.json(), api, state.sandboxAddress);
       // "After subscribing using one of these APIs, any attempt to subscribe using the other
       // API returns an error."
       const before = state.telemetry.apiOf(ext.name);

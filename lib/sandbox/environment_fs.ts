@@ -73,6 +73,8 @@ export class EnvironmentFs {
   readonly mntns: string | null;
   /** Whether `/tmp` is the environment's own. */
   readonly privateTmp: boolean;
+  /** What `sandbox` and `sandbox.localdomain` name inside (127.0.0.1 on the host's). */
+  readonly address: string;
   /** What is in force and why, for `run.json`'s controls. */
   readonly detail: string;
   readonly #holder: Deno.ChildProcess | null;
@@ -85,6 +87,7 @@ export class EnvironmentFs {
       optRoot: string | undefined;
       mntns: string | null;
       privateTmp: boolean;
+      address: string;
       detail: string;
     },
     holder: Deno.ChildProcess | null,
@@ -95,6 +98,7 @@ export class EnvironmentFs {
     this.optRoot = fields.optRoot;
     this.mntns = fields.mntns;
     this.privateTmp = fields.privateTmp;
+    this.address = fields.address;
     this.detail = fields.detail;
     this.#holder = holder;
     this.#workDir = workDir;
@@ -109,6 +113,7 @@ export class EnvironmentFs {
         optRoot: o.optDir,
         mntns: null,
         privateTmp: false,
+        address: "127.0.0.1",
         detail: `host file system (${why})`,
       },
       null,
@@ -174,6 +179,7 @@ export class EnvironmentFs {
           optRoot: OPT_ROOT,
           mntns: `/proc/${holder.pid}/ns/mnt`,
           privateTmp: underTmp === undefined,
+          address: o.address,
           detail: `mount namespace: code at ${TASK_ROOT} and layers at ${OPT_ROOT} (read-only), ` +
             `${tmpDetail}, sandbox.localdomain is ${o.address}` +
             (shToBash ? ", /bin/sh is bash as on Amazon Linux" : ""),
@@ -234,6 +240,23 @@ export async function namespaceSupport(
   const fs = await EnvironmentFs.create({ launcher, codeDir, hostPaths: [], address: "127.0.0.1" });
   await fs.close();
   return fs.kind === "namespace" ? null : fs.detail;
+}
+
+let addressSeq = 0;
+
+/**
+ * A loopback address of the environment's own (Linux routes all of 127.0.0.0/8 to `lo`), so
+ * listeners that bind `sandbox.localdomain` on a fixed port (the Logs and Telemetry API
+ * examples use 4243) do not collide across environments that run at once. 127.0.0.1 is left to
+ * the Runtime API and `localhost`. The second byte comes from the process id, so two sandbox
+ * processes on one host pick apart, the last two count environments.
+ *
+ * @returns an address in 127.64.0.1 – 127.191.255.254
+ * @example nextSandboxAddress().startsWith("127.") // true
+ */
+export function nextSandboxAddress(): string {
+  const n = addressSeq++ % 65_024; // 254 × 256 addresses per process
+  return `127.${64 + (Deno.pid % 128)}.${Math.floor(n / 254)}.${(n % 254) + 1}`;
 }
 
 /** The hosts file inside: loopback names, and Lambda's names for the environment. */

@@ -66,6 +66,7 @@ Deno.test({
     const logDir = await Deno.makeTempDir({ prefix: "envfs_test_" });
     const probe = `probe-${crypto.randomUUID()}`;
     const hostHadVarTask = existsSync("/var/task");
+    let address = "";
     const sb = await Sandbox.create({
       codeDir: CODE,
       optDir: OPT,
@@ -84,7 +85,10 @@ Deno.test({
       assert.equal(seen.task, "from the code folder");
       assert.equal(seen.readOnly, "yes");
       assert.deepEqual(seen.opt.trim().split(" ").sort(), ["bootstrap", "extensions"]);
-      assert.equal(seen.address, "127.0.0.1");
+      // The environment's own loopback address, not 127.0.0.1 (left to the Runtime API).
+      assert.match(seen.address, /^127\.\d+\.\d+\.\d+$/);
+      assert.notEqual(seen.address, "127.0.0.1");
+      address = seen.address;
       assert.ok(seen.tmp.split(" ").includes(probe), `private /tmp holds ${seen.tmp}`);
       assert.equal(existsSync(join(tmpdir(), probe)), false, "the host's /tmp is untouched");
       assert.equal(existsSync("/var/task"), hostHadVarTask, "the host's /var/task is untouched");
@@ -97,8 +101,45 @@ Deno.test({
     }
     const log = await Deno.readTextFile(sb.logFile);
     await Deno.remove(logDir, { recursive: true });
-    assert.match(log, /localdomain listening on 127\.0\.0\.1 subscribed 200/);
+    assert.ok(log.includes(`localdomain listening on ${address} subscribed 200`), log);
     assert.match(log, /localdomain got platform\.start/, "the listener on sandbox.localdomain");
+  },
+});
+
+Deno.test({
+  name:
+    "two environments at once each bind sandbox.localdomain on the same fixed port and get their own deliveries",
+  ignore: cannot !== null,
+  async fn() {
+    const logDir = await Deno.makeTempDir({ prefix: "envfs_port_test_" });
+    const port = String(40_000 + (Deno.pid % 20_000));
+    const make = (name: string) =>
+      Sandbox.create({
+        codeDir: CODE,
+        optDir: OPT,
+        runtime: "provided",
+        memoryMb: 1769,
+        logDir,
+        functionName: name,
+        env: { PROBE_NAME: `probe-${name}`, LISTEN_PORT: port },
+      });
+    const [a, b] = await Promise.all([make("envfs-a"), make("envfs-b")]);
+    try {
+      const [ra, rb] = await Promise.all([a.invoke(enc({})), b.invoke(enc({}))]);
+      assert.equal(ra.status, "success", new TextDecoder().decode(ra.response));
+      assert.equal(rb.status, "success", new TextDecoder().decode(rb.response));
+    } finally {
+      await Promise.all([a.shutdown(), b.shutdown()]);
+    }
+    try {
+      for (const sb of [a, b]) {
+        const log = await Deno.readTextFile(sb.logFile);
+        assert.match(log, new RegExp(`localdomain listening on 127\\.[\\d.]+ subscribed 200`));
+        assert.match(log, /localdomain got platform\.start/, log);
+      }
+    } finally {
+      await Deno.remove(logDir, { recursive: true });
+    }
   },
 });
 

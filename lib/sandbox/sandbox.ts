@@ -45,7 +45,7 @@ import {
 } from "./records.ts";
 import { ReportWriter } from "./report_writer.ts";
 import { runtimeCommand, runtimeEnv, runtimeVersion, sharedEnv } from "./runtimes.ts";
-import { EnvironmentFs } from "./environment_fs.ts";
+import { EnvironmentFs, nextSandboxAddress } from "./environment_fs.ts";
 import { ShutdownWatch } from "./shutdown.ts";
 import {
   listExecutables,
@@ -560,7 +560,7 @@ export class Sandbox {
     this.#cpuBase = await cpuUsage(rc);
     const t0 = performance.now();
     const deadline = t0 + this.#o.initLimitMs;
-    const state = this.#api.newEnvironment();
+    const state = this.#api.newEnvironment({ sandboxAddress: fs.address });
     this.#needsInit = true;
     const { version, arn } = runtimeVersion(this.#o.runtime);
     const base = { initializationType: "on-demand", phase };
@@ -860,16 +860,13 @@ async function newEnvironment(o: ResolvedOptions, seq: number): Promise<Environm
       codeDir: o.codeDir,
       ...(o.optDir === undefined ? {} : { optDir: o.optDir }),
       hostPaths: runtimeHostPaths(o),
-      address: SANDBOX_ADDRESS,
+      address: nextSandboxAddress(),
       tmpMb: o.ephemeralStorageMb,
       mode: o.fileSystem,
     }).catch((e) => EnvironmentFs.host(o, `cannot make the namespace: ${(e as Error).message}`)),
   ]);
   return { rc, fs, pending: null };
 }
-
-/** The address `sandbox.localdomain` names inside (the Telemetry API maps it to loopback). */
-const SANDBOX_ADDRESS = "127.0.0.1";
 
 /**
  * Host paths the environment runs from or is pointed at, beside the code and layers: the

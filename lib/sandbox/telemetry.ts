@@ -67,7 +67,7 @@ export interface SubscriptionRequest {
   maxItems: number;
   maxBytes: number;
   timeoutMs: number;
-  /** Where to POST, with the `sandbox.localdomain` host mapped to loopback. */
+  /** Where to POST, with `sandbox.localdomain` mapped to the environment's own address. */
   url: string;
 }
 
@@ -84,6 +84,7 @@ function inRange(name: string, value: unknown, min: number, max: number, dflt: n
  *
  * @param body the parsed JSON body
  * @param api which API the body came to: the Telemetry API (default) or the Logs API
+ * @param sandboxAddress what `sandbox` and `sandbox.localdomain` name in the environment
  * @returns the subscription
  * @throws {TypeError} when a field is missing or of the wrong kind
  * @throws {RangeError} when a buffering value is out of Lambda's bounds
@@ -91,6 +92,7 @@ function inRange(name: string, value: unknown, min: number, max: number, dflt: n
 export function parseSubscription(
   body: unknown,
   api: SubscriptionApi = "telemetry",
+  sandboxAddress = "127.0.0.1",
 ): SubscriptionRequest {
   if (typeof body !== "object" || body === null) throw new TypeError("body must be an object");
   const b = body as Record<string, unknown>;
@@ -121,7 +123,9 @@ export function parseSubscription(
     throw new TypeError(`destination.URI is not a URL: ${destination.URI}`);
   }
   if (url.protocol !== "http:") throw new TypeError(`destination.URI must be http: ${url}`);
-  if (["sandbox.localdomain", "sandbox", "localhost"].includes(url.hostname)) {
+  if (url.hostname === "sandbox.localdomain" || url.hostname === "sandbox") {
+    url.hostname = sandboxAddress;
+  } else if (url.hostname === "localhost") {
     url.hostname = "127.0.0.1";
   }
   return {

@@ -22,6 +22,18 @@ Deno.test("parseSubscription() maps sandbox.localdomain to loopback", () => {
   assert.equal(sub.timeoutMs, 25);
 });
 
+Deno.test("parseSubscription() maps sandbox.localdomain to the environment's own address", () => {
+  assert.equal(
+    parseSubscription(valid, "telemetry", "127.64.0.7").url,
+    "http://127.64.0.7:8080/t",
+  );
+  const local = {
+    ...valid,
+    destination: { protocol: "HTTP", URI: "http://localhost:8080/t" },
+  };
+  assert.equal(parseSubscription(local, "telemetry", "127.64.0.7").url, "http://127.0.0.1:8080/t");
+});
+
 Deno.test("parseSubscription() enforces Lambda's buffering bounds", () => {
   for (
     const [key, bad] of [
