@@ -133,8 +133,11 @@ export class EnvironmentFs {
       return EnvironmentFs.host(o, "the sandbox's launcher is not built: deno task build");
     }
     const tmpMb = o.tmpMb ?? DEFAULT_TMP_MB;
-    const workDir = await Deno.makeTempDir({ prefix: "sandbox_env_" });
+    await (staleSwept ??= removeStaleWorkDirs());
+    const workDir = await Deno.makeTempDir({ prefix: WORK_PREFIX });
     try {
+      // Whose it is, so a later process can remove it should this one die without closing it.
+      await Deno.writeTextFile(join(workDir, OWNER_FILE), String(Deno.pid));
       const hostTmp = resolve(tmpdir());
       const sources = await hostSources(o);
       const underTmp = sources.find((p) => p === hostTmp || p.startsWith(`${hostTmp}/`));
@@ -240,6 +243,41 @@ export async function namespaceSupport(
   const fs = await EnvironmentFs.create({ launcher, codeDir, hostPaths: [], address: "127.0.0.1" });
   await fs.close();
   return fs.kind === "namespace" ? null : fs.detail;
+}
+
+const WORK_PREFIX = "sandbox_env_";
+const OWNER_FILE = "owner.pid";
+let staleSwept: Promise<void> | null = null;
+
+/**
+ * Removes the folders (and so the private `/tmp`s) of environments whose owning process died
+ * without closing them (`kill -9`; their namespaces went with their processes). Runs once per
+ * process; a folder whose owner still runs, or that names none, is left alone.
+ *
+ * @returns when the sweep is done
+ */
+export async function removeStaleWorkDirs(): Promise<void> {
+  const base = tmpdir();
+  try {
+    for await (const e of Deno.readDir(base)) {
+      if (!e.isDirectory || !e.name.startsWith(WORK_PREFIX)) continue;
+      const dir = join(base, e.name);
+      const owner = Number((await Deno.readTextFile(join(dir, OWNER_FILE)).catch(() => "")).trim());
+      if (!Number.isInteger(owner) || owner <= 0 || owner === Deno.pid || pidAlive(owner)) continue;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  } catch {
+    // An unreadable temporary folder: nothing to sweep.
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let addressSeq = 0;

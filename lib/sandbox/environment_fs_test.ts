@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SANDBOX_EXEC_BIN } from "../paths.ts";
-import { EnvironmentFs, hostsFile, namespaceSupport } from "./environment_fs.ts";
+import {
+  EnvironmentFs,
+  hostsFile,
+  namespaceSupport,
+  removeStaleWorkDirs,
+} from "./environment_fs.ts";
 import { Sandbox } from "./sandbox.ts";
 
 const TESTDATA = fileURLToPath(new URL("./testdata", import.meta.url));
@@ -18,6 +23,29 @@ Deno.test("hostsFile() names the environment sandbox and sandbox.localdomain", (
   const lines = hostsFile("127.0.0.1").split("\n");
   assert.ok(lines.includes("127.0.0.1\tlocalhost"));
   assert.ok(lines.includes("127.0.0.1\tsandbox.localdomain sandbox"));
+});
+
+Deno.test("an environment folder whose owner died is removed, one whose owner runs is kept", async () => {
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  const alive = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  const make = async (owner: number) => {
+    const dir = await Deno.makeTempDir({ prefix: "sandbox_env_" });
+    await Deno.writeTextFile(join(dir, "owner.pid"), String(owner));
+    await Deno.mkdir(join(dir, "tmp"));
+    return dir;
+  };
+  const [gone, kept] = [await make(dead.pid), await make(alive.pid)];
+  try {
+    await removeStaleWorkDirs();
+    assert.equal(existsSync(gone), false, "the dead owner's folder is removed");
+    assert.equal(existsSync(kept), true, "the running owner's folder is kept");
+  } finally {
+    alive.kill("SIGKILL");
+    await alive.status;
+    await Deno.remove(gone, { recursive: true }).catch(() => {});
+    await Deno.remove(kept, { recursive: true });
+  }
 });
 
 Deno.test("EnvironmentFs without a launcher is the host's file system, and says why", async () => {
