@@ -140,7 +140,8 @@ Deno.test({
   ignore: cannot !== null,
   async fn() {
     const logDir = await Deno.makeTempDir({ prefix: "envfs_port_test_" });
-    const port = String(40_000 + (Deno.pid % 20_000));
+    // Below the ephemeral range (32768–60999), so no outgoing connection holds it.
+    const port = String(20_000 + (Deno.pid % 10_000));
     const make = (name: string) =>
       Sandbox.create({
         codeDir: CODE,
