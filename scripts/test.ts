@@ -1,8 +1,9 @@
 /**
  * `deno task test`: every test, Rust, Go and Python included. Runs setup (idempotent), `cargo
  * test` over the workspace, `go test` in every Go module under `functions/`, pytest over the
- * Python functions (in the project's venv, `.cache/venv`), then `deno test --doc` (the tests, and
- * every ```ts example in a doc comment or a Markdown file, type-checked and run), and ends with
+ * Python functions and the notebooks' headless runner (in the project's venv, `.cache/venv`),
+ * then `deno test --doc` (the tests, and every ```ts example in a doc comment or a Markdown
+ * file, type-checked and run), and ends with
  * one line `N passed, N failed` that counts all of them. A missing Go or pytest counts as one
  * failure with its reason: a language's tests are never silently left out.
  *
@@ -17,8 +18,8 @@ import { join } from "node:path";
 import { ROOT, RUST_DIR } from "../lib/paths.ts";
 import { PYTHON } from "../lib/jupyter.ts";
 
-/** The Python functions' test folders (pytest). */
-const PYTHON_TEST_DIRS = ["functions/python", "functions/python-pyo3"];
+/** The Python test folders (pytest): the Python functions, and the notebooks' headless runner. */
+const PYTHON_TEST_DIRS = ["functions/python", "functions/python-pyo3", "notebooks"];
 
 /** Every folder under `dir` holding a `go.mod`. */
 function goModules(dir: string): string[] {
