@@ -23,6 +23,7 @@
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { seeded } from "./_bench.ts";
 
 /** Python polars of the peer script, installed into `.cache/venv` when missing. */
 export const POLARS_VERSION = "1.44.2";
@@ -52,18 +53,7 @@ export interface GeneratedFile {
  * @returns What it holds.
  */
 export async function generateIngestFile(path: string, lines: number): Promise<GeneratedFile> {
-  let seed = 17;
-  const rand = () => { // mulberry32
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const hex = (n: number) => {
-    let s = "";
-    for (let i = 0; i < n; i++) s += "0123456789abcdef"[Math.floor(rand() * 16)];
-    return s;
-  };
+  const { rand, hex } = seeded(17);
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   const encoder = new TextEncoder();
   let pending: string[] = [];

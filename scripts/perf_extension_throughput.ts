@@ -25,7 +25,6 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   DeleteQueueCommand,
@@ -42,14 +41,7 @@ import {
   LOCAL_REGION,
   startElasticMQ,
 } from "../lib/elasticmq/mod.ts";
-import {
-  JS_EXTENSION_LLRT,
-  JS_EXTENSION_LLRT_SDK,
-  JS_EXTENSION_NODE,
-  LLRT_BIN,
-  LLRT_INFO,
-  RUST_EXTENSION_BIN,
-} from "../lib/paths.ts";
+import { builtExtensions } from "../lib/contract/built.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -94,22 +86,7 @@ const OUTBOX_ENV: Record<string, string> = values.outbox === "burst"
   }
   : {};
 
-// The SDK is left out of the bundle only for an LLRT that embeds it (as js_llrt_test.ts picks).
-const llrtInfo = existsSync(LLRT_INFO) ? JSON.parse(Deno.readTextFileSync(LLRT_INFO)) : {};
-const llrtBundle = llrtInfo.sdkEmbedded === true ? JS_EXTENSION_LLRT : JS_EXTENSION_LLRT_SDK;
-const EXTENSIONS: Record<string, ExtensionCommand> = {
-  rust: { command: RUST_EXTENSION_BIN },
-  node: {
-    command: "node",
-    args: [JS_EXTENSION_NODE],
-    env: { BATTLE_EXTENSION_NAME: "battle-ext-node" },
-  },
-  llrt: {
-    command: LLRT_BIN,
-    args: [llrtBundle],
-    env: { BATTLE_EXTENSION_NAME: "battle-ext-llrt" },
-  },
-};
+const EXTENSIONS: Record<string, ExtensionCommand> = builtExtensions();
 // `label=path` runs another build beside the current one (e.g. `node-old=/tmp/extension-node.mjs`):
 // the label's start (rust, node, llrt) says how to start it.
 const names = values.extensions.split(",");

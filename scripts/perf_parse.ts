@@ -20,6 +20,7 @@ import process from "node:process";
 import { join } from "node:path";
 import { ExportReader, joinInvocationColumns, joinInvocations } from "../lib/parse/mod.ts";
 import { writeInvocationColumns, writeInvocations } from "../lib/store/mod.ts";
+import { seeded } from "./_bench.ts";
 
 /** Characters per generated chunk: what a streamed file read hands the parser at a time. */
 const CHUNK_CHARS = 1 << 20;
@@ -34,18 +35,7 @@ const CHUNK_CHARS = 1 << 20;
 export function generateReports(
   count: number,
 ): { chunks: string[]; chars: number; cold: number; xrayNext: number } {
-  let seed = 42;
-  const rand = () => { // mulberry32
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const hex = (n: number) => {
-    let s = "";
-    for (let i = 0; i < n; i++) s += "0123456789abcdef"[Math.floor(rand() * 16)];
-    return s;
-  };
+  const { rand, hex } = seeded(42);
   const chunks: string[] = [];
   let pending = "";
   let chars = 0;

@@ -27,30 +27,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { RUST_DIR, RUST_TARGET_DIR } from "../lib/paths.ts";
 import { Sandbox } from "../lib/sandbox/sandbox.ts";
-
-interface Stats {
-  median: number;
-  p90: number;
-  p99: number;
-  mean: number;
-}
-
-/** Median, p90, p99 and mean of a sample. */
-export function stats(values: number[]): Stats {
-  const s = [...values].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
-  return {
-    median: q(0.5),
-    p90: q(0.9),
-    p99: q(0.99),
-    mean: s.reduce((a, b) => a + b, 0) / s.length,
-  };
-}
-
-const fmt = (s: Stats) =>
-  `median ${s.median.toFixed(3)} ms, p90 ${s.p90.toFixed(3)}, p99 ${s.p99.toFixed(3)}, mean ${
-    s.mean.toFixed(3)
-  }`;
+import { fmt, type Stats, stats } from "./_bench.ts";
 
 const ARN = "arn:aws:lambda:us-east-1:123456789012:function:noop";
 const TRACE = "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0";

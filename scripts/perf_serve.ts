@@ -23,31 +23,13 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { BUILD_DIR, ROOT, RUST_DIR, RUST_TARGET_DIR } from "../lib/paths.ts";
 import { unsignedSigV4Headers } from "../lib/serve/sigv4.ts";
+import { fmt, stats } from "./_bench.ts";
 
 /** The pinned emulator. */
 export const RIE_MODULE = "github.com/aws/aws-lambda-runtime-interface-emulator";
 export const RIE_VERSION = "v0.0.0-20261030222936-bef5c4ba774d";
 const RIE_BIN = join(BUILD_DIR, "aws-lambda-rie");
 const RIE_STAMP = join(BUILD_DIR, "aws-lambda-rie.version");
-
-interface Stats {
-  median: number;
-  p90: number;
-  p99: number;
-  mean: number;
-}
-
-/** Median, p90, p99 and mean of a sample. */
-export function stats(values: number[]): Stats {
-  const s = [...values].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
-  return {
-    median: q(0.5),
-    p90: q(0.9),
-    p99: q(0.99),
-    mean: s.reduce((a, b) => a + b, 0) / s.length,
-  };
-}
 
 async function run(
   cmd: string,
@@ -136,11 +118,6 @@ async function waitFor(url: string, init: RequestInit, ms = 15_000): Promise<voi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-
-const fmt = (s: Stats) =>
-  `median ${s.median.toFixed(3)} ms, p90 ${s.p90.toFixed(3)}, p99 ${s.p99.toFixed(3)}, mean ${
-    s.mean.toFixed(3)
-  }`;
 
 if (import.meta.main) {
   const { values } = parseArgs({

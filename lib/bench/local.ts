@@ -165,31 +165,49 @@ export class LocalBackend implements PlatformAdapter, LoadAdapter {
     return localSkipReason(cell, this.#llrt);
   }
 
-  async prepare(cell: Cell, plan: CellPlan, context: CellContext): Promise<PreparedCell> {
-    const label = cellLabel(cell);
-    const v = cell.variant;
-    const queueUrl = await this.#sqs.createQueue(resourceName(label));
-    const dynamo = await this.#tableFor(cell);
+  /** One sandbox of a cell's function (its own extension port), logging into `logDir`. */
+  async #cellSandbox(
+    cell: Cell,
+    plan: Pick<CellPlan, "payloadBytes">,
+    where: {
+      queueUrl: string;
+      dynamo: { db: LocalDynamoDB; table: string } | null;
+      logDir: string;
+    },
+  ): Promise<{ sandbox: Sandbox; settings: FunctionSettings }> {
+    const { dynamo } = where;
     const fn = cellFunction(cell, {
       settings: this.#settings,
       payloadBytes: plan.payloadBytes,
-      queueUrl,
+      queueUrl: where.queueUrl,
       extensionPort: await freePort(),
       sqsEndpoint: this.#sqs.endpoint,
       llrt: this.#llrt,
       ...(dynamo ? { dynamodb: { endpoint: dynamo.db.endpoint, table: dynamo.table } } : {}),
     });
-    const settings = fn.settings;
     const sandbox = await Sandbox.create({
       ...this.#models,
       ...fn.sandbox,
       memoryMb: cell.memoryMb,
-      timeoutS: settings.timeoutS,
-      functionName: `battle-${label}`,
-      logDir: context.logDir,
+      timeoutS: fn.settings.timeoutS,
+      functionName: `battle-${cellLabel(cell)}`,
+      logDir: where.logDir,
       env: { ...fn.environment, ...fn.platformEnvironment },
     });
     this.#controls ??= { ...sandbox.controls };
+    return { sandbox, settings: fn.settings };
+  }
+
+  async prepare(cell: Cell, plan: CellPlan, context: CellContext): Promise<PreparedCell> {
+    const label = cellLabel(cell);
+    const v = cell.variant;
+    const queueUrl = await this.#sqs.createQueue(resourceName(label));
+    const dynamo = await this.#tableFor(cell);
+    const { sandbox, settings } = await this.#cellSandbox(cell, plan, {
+      queueUrl,
+      dynamo,
+      logDir: context.logDir,
+    });
     const sqs = this.#sqs;
     let initialised = false;
     return {
@@ -255,28 +273,12 @@ export class LocalBackend implements PlatformAdapter, LoadAdapter {
       notes: cpu ? [cpu] : [],
       // A hello function (workload none) does no work, whatever the run's setting.
       settings: v.workload === "none" ? { ...this.#settings, workIterations: 0 } : this.#settings,
-      makeEnvironment: async (index) => {
-        const fn = cellFunction(cell, {
-          settings: this.#settings,
-          payloadBytes: plan.payloadBytes,
+      makeEnvironment: async (index) =>
+        (await this.#cellSandbox(cell, plan, {
           queueUrl,
-          extensionPort: await freePort(),
-          sqsEndpoint: this.#sqs.endpoint,
-          llrt: this.#llrt,
-          ...(dynamo ? { dynamodb: { endpoint: dynamo.db.endpoint, table: dynamo.table } } : {}),
-        });
-        const sandbox = await Sandbox.create({
-          ...this.#models,
-          ...fn.sandbox,
-          memoryMb: cell.memoryMb,
-          timeoutS: fn.settings.timeoutS,
-          functionName: `battle-${label}`,
+          dynamo,
           logDir: join(context.logDir, `env-${index}`),
-          env: { ...fn.environment, ...fn.platformEnvironment },
-        });
-        this.#controls ??= { ...sandbox.controls };
-        return sandbox;
-      },
+        })).sandbox,
       checkDelivery: async (successes) => {
         if (v.mode === "none") return null;
         const received = await sqs.receiveAll(queueUrl, { expect: successes, timeoutMs: 10_000 });

@@ -28,6 +28,7 @@
  */
 import { join, resolve } from "node:path";
 import { tmpdir } from "node:os";
+import { pidAlive } from "./cgroup/mod.ts";
 
 /** Lambda's paths. */
 export const TASK_ROOT = "/var/task";
@@ -263,20 +264,12 @@ export async function removeStaleWorkDirs(): Promise<void> {
       if (!e.isDirectory || !e.name.startsWith(WORK_PREFIX)) continue;
       const dir = join(base, e.name);
       const owner = Number((await Deno.readTextFile(join(dir, OWNER_FILE)).catch(() => "")).trim());
-      if (!Number.isInteger(owner) || owner <= 0 || owner === Deno.pid || pidAlive(owner)) continue;
+      if (!Number.isInteger(owner) || owner <= 0 || owner === Deno.pid) continue;
+      if (await pidAlive(owner)) continue;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   } catch {
     // An unreadable temporary folder: nothing to sweep.
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
   }
 }
 

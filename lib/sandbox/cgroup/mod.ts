@@ -23,3 +23,4 @@ export {
   type MemoryUsage,
   type ResourceControls,
 } from "./create.ts";
+export { pidAlive } from "./_fs.ts";
