@@ -40,6 +40,16 @@ import {
   TelemetryHub,
   type TelemetryHubOptions,
 } from "./telemetry.ts";
+import {
+  fromResponse,
+  header,
+  Http1Server,
+  prebuilt,
+  type RawResponse,
+  rawResponse,
+  toRequest,
+} from "./http1.ts";
+import type { Http1Request } from "./http1.ts";
 
 export { MAX_EXTENSIONS, MAX_RESPONSE_BYTES };
 /** The account id the sandbox reports (function ARNs, `accountId` on registration). */
@@ -73,6 +83,11 @@ interface Deferred {
   resolve(res: Response): void;
 }
 
+/** The runtime's pending `/next`, answered with bytes (the hot path builds no `Response`). */
+interface RawDeferred {
+  resolve(res: RawResponse): void;
+}
+
 /** One registered extension. */
 export interface ExtensionState {
   id: string;
@@ -90,7 +105,7 @@ export interface ExtensionState {
 export class Environment {
   runtime: {
     state: RuntimeState;
-    pending: Deferred | null;
+    pending: RawDeferred | null;
     current: InvokeEvent | null;
     outcome: RuntimeOutcome | null;
     initError: { errorType: string; body: Uint8Array } | null;
@@ -163,11 +178,55 @@ function fail(status: number, errorType: string, errorMessage: string): Response
 const invalidState = () =>
   fail(403, API_ERRORS.invalidStateTransition, "State transition is not allowed");
 
+/** {@link json} as bytes for the HTTP/1.1 server. */
+function rawJson(status: number, body: unknown): RawResponse {
+  return rawResponse(status, JSON_HEADERS, JSON.stringify(body));
+}
+
+function rawFail(status: number, errorType: string, errorMessage: string): RawResponse {
+  return rawJson(status, { errorMessage, errorType });
+}
+
+const RAW_INVALID_STATE = prebuilt(
+  rawFail(403, API_ERRORS.invalidStateTransition, "State transition is not allowed"),
+);
+const RAW_ACCEPTED = prebuilt(rawJson(202, { status: "OK" }));
+const RAW_TOO_LARGE = prebuilt(
+  rawFail(
+    413,
+    API_ERRORS.requestEntityTooLarge,
+    `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+  ),
+);
+
+/** The event's header lines before the request id (the wire names as Deno.serve sent them). */
+const EVENT_HEAD = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n";
+const H_REQUEST_ID = RUNTIME_HEADERS.requestId.toLowerCase();
+const H_DEADLINE = RUNTIME_HEADERS.deadlineMs.toLowerCase();
+const H_ARN = RUNTIME_HEADERS.invokedFunctionArn.toLowerCase();
+const H_TRACE = RUNTIME_HEADERS.traceId.toLowerCase();
+const H_CLIENT_CONTEXT = RUNTIME_HEADERS.clientContext.toLowerCase();
+const H_COGNITO = RUNTIME_HEADERS.cognitoIdentity.toLowerCase();
+const H_ERROR_TYPE = RUNTIME_HEADERS.functionErrorType.toLowerCase();
+/** What a header value must not hold (the checks `Headers` makes). */
+const BAD_VALUE = /[\0\r\n]/;
+
+/** A request target's path, as `new URL(req.url).pathname` gives it; null when not a URL. */
+function pathOf(target: string): string | null {
+  // The Runtime API's paths need no normalising: skip the URL parser for them.
+  if (/^\/[A-Za-z0-9_\-/]*$/.test(target)) return target;
+  try {
+    return new URL(target, "http://sandbox").pathname;
+  } catch {
+    return null;
+  }
+}
+
 /** The HTTP server of one sandbox. */
 export class LambdaApi {
   readonly #opts: LambdaApiOptions;
   #hooks: LambdaApiHooks = {};
-  #server: Deno.HttpServer<Deno.NetAddr> | null = null;
+  #server: Http1Server | null = null;
   #waiters = new Set<() => void>();
   /** The current environment's state (one Init to the next reset). */
   state: Environment = this.#environment();
@@ -194,16 +253,14 @@ export class LambdaApi {
    * @returns when the port is bound
    */
   start(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server = Deno.serve({
-        hostname: "127.0.0.1",
-        port: 0,
-        onListen: ({ port }) => {
-          this.address = `127.0.0.1:${port}`;
-          resolve();
-        },
-      }, (req) => this.#handle(req));
-    });
+    this.#server = Http1Server.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      // A longer body is read to its end but not kept: the runtime's gets 413 for it.
+      maxBodyBytes: MAX_RESPONSE_BYTES,
+    }, (req) => this.#serve(req));
+    this.address = `127.0.0.1:${this.#server.port}`;
+    return Promise.resolve();
   }
 
   /**
@@ -227,7 +284,7 @@ export class LambdaApi {
   #retire(state: Environment): void {
     state.live = false;
     state.telemetry.close();
-    state.runtime.pending?.resolve(invalidState());
+    state.runtime.pending?.resolve(RAW_INVALID_STATE);
     state.runtime.pending = null;
     for (const e of state.extensions.values()) {
       e.pending?.resolve(invalidState());
@@ -238,7 +295,7 @@ export class LambdaApi {
   /** Stops the server, answering every long poll first. */
   async close(): Promise<void> {
     this.#retire(this.state);
-    await this.#server?.shutdown();
+    await this.#server?.close();
     this.#server = null;
   }
 
@@ -340,28 +397,44 @@ export class LambdaApi {
     }
   }
 
-  #invocationResponse(ev: InvokeEvent): Response {
-    const headers: Record<string, string> = {
-      ...JSON_HEADERS,
-      [RUNTIME_HEADERS.requestId]: ev.requestId,
-      [RUNTIME_HEADERS.deadlineMs]: String(ev.deadlineMs),
-      [RUNTIME_HEADERS.invokedFunctionArn]: ev.functionArn,
-      [RUNTIME_HEADERS.traceId]: ev.traceId,
-    };
-    if (ev.clientContext !== undefined) headers[RUNTIME_HEADERS.clientContext] = ev.clientContext;
-    if (ev.cognitoIdentity !== undefined) {
-      headers[RUNTIME_HEADERS.cognitoIdentity] = ev.cognitoIdentity;
-    }
-    return new Response(ev.payload as Uint8Array<ArrayBuffer>, { headers });
+  #invocationResponse(ev: InvokeEvent): RawResponse {
+    const { requestId, functionArn, traceId, clientContext, cognitoIdentity } = ev;
+    // What `new Response` refused: a value that would split the header.
+    if (
+      BAD_VALUE.test(requestId) || BAD_VALUE.test(functionArn) || BAD_VALUE.test(traceId) ||
+      (clientContext !== undefined && BAD_VALUE.test(clientContext)) ||
+      (cognitoIdentity !== undefined && BAD_VALUE.test(cognitoIdentity))
+    ) throw new TypeError("an invocation header value holds CR, LF or NUL");
+    let head = `${EVENT_HEAD}${H_REQUEST_ID}: ${requestId}\r\n${H_DEADLINE}: ${ev.deadlineMs}\r\n` +
+      `${H_ARN}: ${functionArn}\r\n${H_TRACE}: ${traceId}\r\n`;
+    if (clientContext !== undefined) head += `${H_CLIENT_CONTEXT}: ${clientContext}\r\n`;
+    if (cognitoIdentity !== undefined) head += `${H_COGNITO}: ${cognitoIdentity}\r\n`;
+    return { head, body: ev.payload };
   }
 
-  async #handle(req: Request): Promise<Response> {
+  /**
+   * One request from the HTTP/1.1 server. The Runtime API is answered here without building a
+   * `Request` or `Response` (the invocation's critical path); every other API goes through
+   * {@link #handle} with a `Request` made from the parsed one.
+   */
+  #serve(req: Http1Request): RawResponse | Promise<RawResponse> {
     const state = this.state;
-    const path = new URL(req.url).pathname;
-    try {
-      if (path.startsWith(`${RUNTIME_API_BASE}/`)) {
-        return await this.#runtime(state, req, path.slice(RUNTIME_API_BASE.length + 1));
+    const path = pathOf(req.target);
+    if (path === null) return rawFail(400, API_ERRORS.invalidRequestFormat, "bad request target");
+    if (path.startsWith(`${RUNTIME_API_BASE}/`)) {
+      try {
+        return this.#runtime(state, req, path.slice(RUNTIME_API_BASE.length + 1));
+      } finally {
+        this.notify();
       }
+    }
+    if (req.truncated) return RAW_TOO_LARGE;
+    return this.#handle(toRequest(req, `http://${this.address}`), path).then(fromResponse);
+  }
+
+  async #handle(req: Request, path: string): Promise<Response> {
+    const state = this.state;
+    try {
       if (path.startsWith(`${EXTENSIONS_API_BASE}/`)) {
         return await this.#extension(state, req, path.slice(EXTENSIONS_API_BASE.length + 1));
       }
@@ -382,7 +455,11 @@ export class LambdaApi {
     }
   }
 
-  async #runtime(state: Environment, req: Request, route: string): Promise<Response> {
+  #runtime(
+    state: Environment,
+    req: Http1Request,
+    route: string,
+  ): RawResponse | Promise<RawResponse> {
     const rt = state.runtime;
     if (route === RUNTIME_ROUTES.next && req.method === "GET") {
       if (state.live && rt.state === "invoking" && rt.oversize) {
@@ -400,36 +477,30 @@ export class LambdaApi {
         rt.state = "responded";
       }
       if (!state.live || rt.state === "invoking" || rt.state === "initError" || rt.pending) {
-        return invalidState();
+        return RAW_INVALID_STATE;
       }
       rt.state = "ready";
       rt.current = null;
-      return await new Promise<Response>((resolve) => {
-        rt.pending = { resolve };
-        this.notify();
-      });
+      // #serve notifies the waiters once this returns.
+      return new Promise<RawResponse>((resolve) => (rt.pending = { resolve }));
     }
-    if (req.method !== "POST") return fail(405, "MethodNotAllowed", `${req.method} ${route}`);
-    const body = new Uint8Array(await req.arrayBuffer());
+    if (req.method !== "POST") return rawFail(405, "MethodNotAllowed", `${req.method} ${route}`);
+    const body = req.body;
     if (route === RUNTIME_ROUTES.initError) {
-      if (!state.live || rt.state !== "starting") return invalidState();
+      if (!state.live || rt.state !== "starting") return RAW_INVALID_STATE;
       rt.state = "initError";
       rt.initError = { errorType: errorTypeOf(req, body, PLATFORM_ERRORS.runtimeUnknown), body };
-      return json(202, { status: "OK" });
+      return RAW_ACCEPTED;
     }
     const m = RUNTIME_ROUTES.invocation.exec(route);
-    if (!m) return fail(404, "NotFound", `no such runtime route: ${route}`);
-    if (!state.live || rt.state !== "invoking" || rt.current === null) return invalidState();
+    if (!m) return rawFail(404, "NotFound", `no such runtime route: ${route}`);
+    if (!state.live || rt.state !== "invoking" || rt.current === null) return RAW_INVALID_STATE;
     if (m[1] !== rt.current.requestId) {
-      return fail(400, API_ERRORS.invalidRequestId, `Invalid request ID: ${m[1]}`);
+      return rawFail(400, API_ERRORS.invalidRequestId, `Invalid request ID: ${m[1]}`);
     }
-    if (body.length > MAX_RESPONSE_BYTES) {
+    if (req.truncated || body.length > MAX_RESPONSE_BYTES) {
       rt.oversize = true;
-      return fail(
-        413,
-        API_ERRORS.requestEntityTooLarge,
-        `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
-      );
+      return RAW_TOO_LARGE;
     }
     rt.state = "responded";
     rt.outcome = m[2] === "response"
@@ -440,7 +511,7 @@ export class LambdaApi {
         errorType: errorTypeOf(req, body, PLATFORM_ERRORS.runtimeUnknown),
         at: performance.now(),
       };
-    return json(202, { status: "OK" });
+    return RAW_ACCEPTED;
   }
 
   async #extension(state: Environment, req: Request, route: string): Promise<Response> {
@@ -577,7 +648,7 @@ export class LambdaApi {
   }
 }
 
-function errorTypeOf(req: Request, body: Uint8Array, dflt: string): string {
+function errorTypeOf(req: Http1Request, body: Uint8Array, dflt: string): string {
   // The body's errorType is the specific one; some clients (lambda_runtime) put a generic
   // "unhandled" into the header.
   try {
@@ -586,5 +657,5 @@ function errorTypeOf(req: Request, body: Uint8Array, dflt: string): string {
   } catch {
     // Not JSON: fall back to the header.
   }
-  return req.headers.get(RUNTIME_HEADERS.functionErrorType) || dflt;
+  return header(req.headers, H_ERROR_TYPE) || dflt;
 }
