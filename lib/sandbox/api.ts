@@ -44,6 +44,7 @@ import {
   fromResponse,
   header,
   Http1Server,
+  Later,
   prebuilt,
   type RawResponse,
   rawResponse,
@@ -83,11 +84,6 @@ interface Deferred {
   resolve(res: Response): void;
 }
 
-/** The runtime's pending `/next`, answered with bytes (the hot path builds no `Response`). */
-interface RawDeferred {
-  resolve(res: RawResponse): void;
-}
-
 /** One registered extension. */
 export interface ExtensionState {
   id: string;
@@ -105,7 +101,8 @@ export interface ExtensionState {
 export class Environment {
   runtime: {
     state: RuntimeState;
-    pending: RawDeferred | null;
+    /** The runtime's pending `/next`, answered with bytes (the hot path builds no `Response`). */
+    pending: Later | null;
     current: InvokeEvent | null;
     outcome: RuntimeOutcome | null;
     initError: { errorType: string; body: Uint8Array } | null;
@@ -294,6 +291,8 @@ export class LambdaApi {
 
   /** Stops the server, answering every long poll first. */
   async close(): Promise<void> {
+    // The long polls' answers then say `Connection: close`.
+    this.#server?.stopAccepting();
     this.#retire(this.state);
     await this.#server?.close();
     this.#server = null;
@@ -345,7 +344,8 @@ export class LambdaApi {
     rt.current = event;
     rt.outcome = null;
     rt.oversize = false;
-    // The runtime first: its event is the one on the invocation's critical path.
+    // The runtime first: its event is the one on the invocation's critical path (written to
+    // its socket within this call, see Later).
     if (rt.pending) {
       rt.pending.resolve(this.#invocationResponse(event));
       rt.pending = null;
@@ -417,7 +417,7 @@ export class LambdaApi {
    * `Request` or `Response` (the invocation's critical path); every other API goes through
    * {@link #handle} with a `Request` made from the parsed one.
    */
-  #serve(req: Http1Request): RawResponse | Promise<RawResponse> {
+  #serve(req: Http1Request): RawResponse | Promise<RawResponse> | Later {
     const state = this.state;
     const path = pathOf(req.target);
     if (path === null) return rawFail(400, API_ERRORS.invalidRequestFormat, "bad request target");
@@ -429,7 +429,18 @@ export class LambdaApi {
       }
     }
     if (req.truncated) return RAW_TOO_LARGE;
-    return this.#handle(toRequest(req, `http://${this.address}`), path).then(fromResponse);
+    let request: Request;
+    try {
+      request = toRequest(req, `http://${this.address}`);
+    } catch (e) {
+      // A method or target the Fetch API refuses (e.g. CONNECT).
+      return rawFail(
+        400,
+        API_ERRORS.invalidRequestFormat,
+        e instanceof Error ? e.message : String(e),
+      );
+    }
+    return this.#handle(request, path).then(fromResponse);
   }
 
   async #handle(req: Request, path: string): Promise<Response> {
@@ -459,7 +470,7 @@ export class LambdaApi {
     state: Environment,
     req: Http1Request,
     route: string,
-  ): RawResponse | Promise<RawResponse> {
+  ): RawResponse | Later {
     const rt = state.runtime;
     if (route === RUNTIME_ROUTES.next && req.method === "GET") {
       if (state.live && rt.state === "invoking" && rt.oversize) {
@@ -482,7 +493,8 @@ export class LambdaApi {
       rt.state = "ready";
       rt.current = null;
       // #serve notifies the waiters once this returns.
-      return new Promise<RawResponse>((resolve) => (rt.pending = { resolve }));
+      rt.pending = new Later();
+      return rt.pending;
     }
     if (req.method !== "POST") return rawFail(405, "MethodNotAllowed", `${req.method} ${route}`);
     const body = req.body;

@@ -361,3 +361,73 @@ Deno.test("LambdaApi refuses an extension's calls after its /exit/error or /init
     }
   });
 });
+
+/** One raw HTTP/1.1 exchange on a new socket: the text until the server closes. */
+async function rawCall(address: string, request: string): Promise<string> {
+  const [hostname, port] = address.split(":");
+  const conn = await Deno.connect({ hostname: hostname!, port: Number(port) });
+  try {
+    await conn.write(new TextEncoder().encode(request));
+    const buf = new Uint8Array(65536);
+    let text = "";
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) return text;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("LambdaApi: a runtime that leaves its /next is answered into the void, as with Deno.serve", async () => {
+  await withApi(async (api) => {
+    const [hostname, port] = api.address.split(":");
+    const gone = await Deno.connect({ hostname: hostname!, port: Number(port) });
+    await gone.write(new TextEncoder().encode(`GET ${RT}/invocation/next HTTP/1.1\r\n\r\n`));
+    assert.ok(
+      await api.until(() => api.state.runtime.state === "ready", performance.now() + 2000),
+    );
+    gone.close();
+    await new Promise((r) => setTimeout(r, 20));
+    // The poll still counts as pending: the event goes to it, and a new /next is refused.
+    api.deliverInvoke({
+      requestId: "lost",
+      payload: new TextEncoder().encode("{}"),
+      deadlineMs: 0,
+      functionArn: "arn",
+      traceId: "t",
+    });
+    assert.equal(api.state.runtime.state, "invoking");
+    const again = await rawCall(
+      api.address,
+      `GET ${RT}/invocation/next HTTP/1.1\r\nConnection: close\r\n\r\n`,
+    );
+    assert.match(again, /^HTTP\/1\.1 403 /);
+    // The runtime may still answer the event it never read.
+    const body = '{"ok":true}';
+    const answer = await rawCall(
+      api.address,
+      `POST ${RT}/invocation/lost/response HTTP/1.1\r\nContent-Length: ${body.length}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+    assert.match(answer, /^HTTP\/1\.1 202 /);
+    assert.equal(new TextDecoder().decode(api.state.runtime.outcome!.body), body);
+  });
+});
+
+Deno.test("LambdaApi answers a broken request with 400 and keeps serving the runtime", async () => {
+  await withApi(async (api, base) => {
+    const broken = await rawCall(api.address, "GET /2018-06-01 HTTP/9\r\n\r\n");
+    assert.match(broken, /^HTTP\/1\.1 400 /);
+    const res = await call(`${base}${RT}/invocation/abc/response`, { method: "POST", body: "{}" });
+    assert.equal(res.status, 403);
+    // close() answers the pending /next with 403 and closes its connection.
+    const next = rawCall(api.address, `GET ${RT}/invocation/next HTTP/1.1\r\n\r\n`);
+    assert.ok(
+      await api.until(() => api.state.runtime.state === "ready", performance.now() + 2000),
+    );
+    await api.close();
+    assert.match(await next, /^HTTP\/1\.1 403 [^]*connection: close[^]*InvalidStateTransition/);
+  });
+});

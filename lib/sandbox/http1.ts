@@ -63,8 +63,37 @@ export interface RawResponse {
   wire?: Uint8Array;
 }
 
-/** Answers a request: now, or later (a long poll). */
-export type Http1Handler = (req: Http1Request) => RawResponse | Promise<RawResponse>;
+/**
+ * An answer given later (a long poll) and written the moment {@link Later.resolve} is called:
+ * the write starts within that call, not in a microtask after the caller's own work, as it
+ * would when a handler's promise resolves.
+ */
+export class Later {
+  #send: ((res: RawResponse) => void) | null = null;
+  #early: RawResponse | null = null;
+  #answered = false;
+
+  /**
+   * Answers the request (the first call wins).
+   *
+   * @param res the answer
+   */
+  resolve(res: RawResponse): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    if (this.#send) this.#send(res);
+    else this.#early = res;
+  }
+
+  /** @internal The server's writer of the answer. */
+  bind(send: (res: RawResponse) => void): void {
+    if (this.#early) send(this.#early);
+    else this.#send = send;
+  }
+}
+
+/** Answers a request: now, later through a promise, or later through a {@link Later}. */
+export type Http1Handler = (req: Http1Request) => RawResponse | Promise<RawResponse> | Later;
 
 /** Options of {@link Http1Server.listen}. */
 export interface Http1ServerOptions {
@@ -284,26 +313,35 @@ class Connection {
         }
         if (req === null) break;
         this.reading = false;
-        const close = server.closing || !keepAlive(req);
-        let res: RawResponse;
+        const close = !keepAlive(req);
+        let sent: { ok: Promise<boolean>; shut: boolean };
         try {
           const r = server.handler(req);
-          res = r instanceof Promise ? await r : r;
+          if (r instanceof Later) {
+            sent = await new Promise((resolve) =>
+              r.bind((res) => resolve(this.#answer(req, res, close)))
+            );
+          } else sent = this.#answer(req, r instanceof Promise ? await r : r, close);
         } catch (e) {
           server.onError?.(e);
-          res = SERVER_ERROR;
+          sent = this.#answer(req, SERVER_ERROR, close);
         }
-        if (this.#closed) break;
-        const shut = close || server.closing;
-        const bytes = !shut && res.wire && req.version === "1.1" && req.method !== "HEAD"
-          ? res.wire
-          : serialize(res, shut, req.version === "1.0", req.method === "HEAD");
-        if (!await this.#write(bytes) || shut) break;
+        if (!await sent.ok || sent.shut) break;
       }
     } finally {
       this.close();
       server.forget(this);
     }
+  }
+
+  /** Starts writing the answer to `req`; `shut` when the connection closes after it. */
+  #answer(req: Http1Request, res: RawResponse, close: boolean) {
+    const shut = close || this.#server.closing;
+    if (this.#closed) return { ok: Promise.resolve(false), shut };
+    const bytes = !shut && res.wire && req.version === "1.1" && req.method !== "HEAD"
+      ? res.wire
+      : serialize(res, shut, req.version === "1.0", req.method === "HEAD");
+    return { ok: this.#write(bytes), shut };
   }
 
   /** Writes all of `bytes`; false when the peer is gone. */
@@ -365,7 +403,7 @@ class Connection {
       scanned -= before - this.#start;
     }
     if (headEnd - this.#start > max) throw new BadRequest("headers too large");
-    const head = latin1.decode(this.#buf.subarray(this.#start, headEnd));
+    const head = latin1Text(this.#buf, this.#start, headEnd);
     this.#start = headEnd;
     const req = parseHead(head, this.remote);
     const te = header(req.headers, "transfer-encoding");
@@ -513,6 +551,16 @@ class Connection {
     }
     return { bytes, truncated: total > maxBody };
   }
+}
+
+/** Bytes as Latin-1 text: a loop over a short head is cheaper than a TextDecoder call. */
+function latin1Text(buf: Uint8Array, from: number, to: number): string {
+  if (to - from > 4096) return latin1.decode(buf.subarray(from, to));
+  let text = "";
+  for (let i = from; i < to; i += 1024) {
+    text += String.fromCharCode.apply(null, buf.subarray(i, Math.min(to, i + 1024)) as never);
+  }
+  return text;
 }
 
 /** The offset just past the blank line that ends a request head, or -1. */
@@ -667,6 +715,20 @@ export class Http1Server {
   }
 
   /**
+   * The first step of {@link close}: no new connections, and every answer from now on closes
+   * its connection (`Connection: close`). Call it before answering pending long polls.
+   */
+  stopAccepting(): void {
+    if (this.closing) return;
+    this.closing = true;
+    try {
+      this.#listener.close();
+    } catch {
+      // Closed already.
+    }
+  }
+
+  /**
    * Stops accepting, closes connections that are reading a request at once and every other one
    * after its current answer (so answer pending long polls first), and waits until all are
    * closed.
@@ -675,14 +737,7 @@ export class Http1Server {
    * @returns when the listener and every connection are closed
    */
   async close(graceMs = 2000): Promise<void> {
-    if (!this.closing) {
-      this.closing = true;
-      try {
-        this.#listener.close();
-      } catch {
-        // Closed already.
-      }
-    }
+    this.stopAccepting();
     await this.#accepting;
     for (const c of this.#conns) if (c.reading) c.close();
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { request as nodeRequest } from "node:http";
-import { type Http1Request, Http1Server, type RawResponse, rawResponse } from "./http1.ts";
+import { type Http1Request, Http1Server, Later, type RawResponse, rawResponse } from "./http1.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -524,4 +524,31 @@ Deno.test("Http1Server answers HEAD with the headers only", async () => {
     assert.match(head!, /content-length: [1-9]\d*/);
     assert.equal(body, "");
   });
+});
+
+Deno.test("Http1Server answers through a Later: once, also when resolved before the server binds it", async () => {
+  const laters: Later[] = [];
+  const server = Http1Server.listen({}, (req) => {
+    const later = new Later();
+    if (req.target === "/early") later.resolve(rawResponse(200, {}, "early"));
+    laters.push(later);
+    return later;
+  });
+  try {
+    const early = await exchange(server.port, "GET /early HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert.deepEqual(statuses(early.text), [200]);
+    assert.match(early.text, /early$/);
+    const c = await connect(server.port);
+    await c.conn.write(enc.encode("GET /late HTTP/1.1\r\n\r\n"));
+    while (laters.length < 2) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(await c.reader.until("never", 50), "", "nothing before resolve()");
+    laters[1]!.resolve(rawResponse(201, {}, "first"));
+    laters[1]!.resolve(rawResponse(500, {}, "second"));
+    const text = await c.reader.until("first");
+    assert.deepEqual(statuses(text), [201]);
+    assert.equal(await c.reader.until("second", 50), "");
+    await c.reader.close();
+  } finally {
+    await server.close();
+  }
 });

@@ -365,8 +365,6 @@ export class Sandbox {
     const tracing = { type: "X-Amzn-Trace-Id" as const, value: traceId };
     const t0 = performance.now();
     const limit = t0 + this.#o.timeoutS * 1000;
-    this.#out.platform("platform.start", { requestId, version: "$LATEST", tracing });
-    this.#report.start(requestId);
     this.#api.deliverInvoke({
       requestId,
       payload,
@@ -384,6 +382,10 @@ export class Sandbox {
       thawed = rc.thaw();
       this.#lastThawMs = performance.now() - before;
     } else this.#lastThawMs = 0;
+    // START and platform.start after the event and the thaw, while the runtime works on the
+    // event: still before any line of the invocation's own output (read in later tasks).
+    this.#out.platform("platform.start", { requestId, version: "$LATEST", tracing });
+    this.#report.start(requestId);
     const rt = state.runtime;
     const crashed = () => this.#procs.firstExited();
     const resumed = thawed.then(() => state.telemetry.resume());
