@@ -232,6 +232,9 @@ function serialize(res: RawResponse, close: boolean, keepAlive10: boolean, head:
  * value is a byte string); a character above that, which `Headers` refuses, as UTF-8.
  */
 function writeHead(text: string, out: Uint8Array): number {
+  // ASCII (the usual case): UTF-8 is the same bytes, and encodeInto is one native call.
+  const fast = encoder.encodeInto(text, out);
+  if (fast.written === text.length) return fast.written;
   let at = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -249,9 +252,6 @@ function writeHead(text: string, out: Uint8Array): number {
 /** A request the server refuses: 400 and the connection closed. */
 class BadRequest extends Error {}
 
-/** Bytes `name: value` may hold: a token for the name. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
 const BAD_REQUEST = encoder.encode(
   "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 11\r\n" +
@@ -268,6 +268,8 @@ class Connection {
   #start = 0;
   #end = 0;
   #closed = false;
+  /** Whether the connection stays open after the request last read. */
+  keepAlive = true;
   /** True while the connection reads a request (closing it drops that request). */
   reading = true;
   readonly remote: Deno.NetAddr;
@@ -313,7 +315,7 @@ class Connection {
         }
         if (req === null) break;
         this.reading = false;
-        const close = !keepAlive(req);
+        const close = !this.keepAlive;
         let sent: { ok: Promise<boolean>; shut: boolean };
         try {
           const r = server.handler(req);
@@ -405,14 +407,16 @@ class Connection {
     if (headEnd - this.#start > max) throw new BadRequest("headers too large");
     const head = latin1Text(this.#buf, this.#start, headEnd);
     this.#start = headEnd;
-    const req = parseHead(head, this.remote);
-    const te = header(req.headers, "transfer-encoding");
-    const cl = header(req.headers, "content-length");
+    const parsed = parseHead(head, this.remote);
+    const { req, transferEncoding: te, contentLength: cl } = parsed;
+    this.keepAlive = keepAlive(req.version, parsed.connection);
     const maxBody = this.#server.maxBodyBytes;
     if (te !== null) {
       const codings = te.toLowerCase().split(",").map((c) => c.trim());
       if (codings.at(-1) !== "chunked") throw new BadRequest("unsupported transfer coding");
-      await this.#continue(req);
+      // A body framed twice (RFC 9112 §6.1): read by its chunks, and close after the answer.
+      if (cl !== null) this.keepAlive = false;
+      await this.#continue(req, parsed.expect);
       const body = await this.#readChunked(maxBody);
       if (body === null) return null;
       req.body = body.bytes;
@@ -420,15 +424,15 @@ class Connection {
       return req;
     }
     if (cl !== null) {
-      // Repeated values must agree (`5, 5` is one length).
-      const values = new Set(cl.split(",").map((v) => v.trim()));
-      const [value] = values;
-      if (values.size !== 1 || !/^\d{1,15}$/.test(value!)) {
-        throw new BadRequest("bad content-length");
-      }
-      const length = Number(value);
+      const length = contentLengthOf(cl);
       if (length > 0) {
-        await this.#continue(req);
+        // The usual case: the whole body came with the head.
+        if (this.#end - this.#start >= length && length <= maxBody) {
+          req.body = this.#buf.slice(this.#start, this.#start + length);
+          this.#start += length;
+          return req;
+        }
+        await this.#continue(req, parsed.expect);
         const body = await this.#readFixed(length, maxBody);
         if (body === null) return null;
         req.body = body;
@@ -439,9 +443,8 @@ class Connection {
   }
 
   /** Answers `Expect: 100-continue` before a body is read. */
-  async #continue(req: Http1Request): Promise<void> {
+  async #continue(req: Http1Request, expect: string | null): Promise<void> {
     if (req.version !== "1.1") return;
-    const expect = header(req.headers, "expect");
     if (expect === null || expect.toLowerCase() !== "100-continue") return;
     // The client sent its body without waiting: no need to ask for it.
     if (this.#end > this.#start) return;
@@ -576,42 +579,100 @@ function findHeadEnd(buf: Uint8Array, from: number, to: number): number {
   return -1;
 }
 
-/** The request line and header fields; throws {@link BadRequest}. */
-function parseHead(head: string, remote: Deno.NetAddr): Http1Request {
-  const lines = head.split("\n");
-  // The head ends in a blank line: the split leaves it and an empty string at the end.
-  lines.length -= 2;
-  const requestLine = stripCr(lines[0] ?? "");
-  const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP\/1\.([01])$/.exec(requestLine);
-  if (!m) throw new BadRequest("bad request line");
+/** Token characters (RFC 9110 §5.6.2): method and header names. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+  TOKEN_CHARS[c.charCodeAt(0)] = 1;
+}
+
+/** A parsed head: the request, and the fields that frame its body and connection. */
+interface Head {
+  req: Http1Request;
+  contentLength: string | null;
+  transferEncoding: string | null;
+  connection: string | null;
+  expect: string | null;
+}
+
+/**
+ * The request line and header fields of a head (Latin-1 text ending in its blank line), in one
+ * scan; throws {@link BadRequest}.
+ */
+function parseHead(h: string, remote: Deno.NetAddr): Head {
+  const n = h.length;
+  let i = 0;
+  while (i < n && h.charCodeAt(i) < 128 && TOKEN_CHARS[h.charCodeAt(i)] === 1) i++;
+  if (i === 0 || h.charCodeAt(i) !== 32) throw new BadRequest("bad request line");
+  const method = h.slice(0, i);
+  const t0 = ++i;
+  for (let c = h.charCodeAt(i); c > 32 && c !== 127; c = h.charCodeAt(++i));
+  if (i === t0 || h.charCodeAt(i) !== 32) throw new BadRequest("bad request line");
+  const target = h.slice(t0, i);
+  // `HTTP/1.x` and the line's end.
+  if (!h.startsWith(" HTTP/1.", i)) throw new BadRequest("bad request line");
+  const minor = h.charCodeAt(i + 8);
+  if (minor !== 48 && minor !== 49) throw new BadRequest("bad request line");
+  i += 9;
+  if (h.charCodeAt(i) === 13) i++;
+  if (h.charCodeAt(i) !== 10) throw new BadRequest("bad request line");
+  i++;
   const headers: [string, string][] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = stripCr(lines[i]!);
-    if (line === "") continue;
-    const colon = line.indexOf(":");
+  let contentLength: string | null = null;
+  let transferEncoding: string | null = null;
+  let connection: string | null = null;
+  let expect: string | null = null;
+  for (;;) {
+    let c = h.charCodeAt(i);
+    if (c === 13) c = h.charCodeAt(++i);
+    if (c === 10) break; // The blank line.
+    const nameStart = i;
+    while (c < 128 && TOKEN_CHARS[c] === 1) c = h.charCodeAt(++i);
     // No obsolete line folding, no space before the colon (RFC 9112 §5.1–5.2).
-    if (colon <= 0) throw new BadRequest("bad header line");
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) throw new BadRequest("bad header name");
-    const value = line.slice(colon + 1).trim();
-    if (/[\0\r\n]/.test(value)) throw new BadRequest("bad header value");
-    headers.push([name.toLowerCase(), value]);
+    if (i === nameStart || c !== 58) throw new BadRequest("bad header line");
+    const name = h.slice(nameStart, i).toLowerCase();
+    i++;
+    while ((c = h.charCodeAt(i)) === 32 || c === 9) i++;
+    const valueStart = i;
+    let valueEnd = i;
+    for (;; c = h.charCodeAt(++i)) {
+      if (c === 10) break;
+      if (c === 13) {
+        if (h.charCodeAt(i + 1) !== 10) throw new BadRequest("bad header value");
+        break;
+      }
+      if (c === 0 || i >= n) throw new BadRequest("bad header value");
+      if (c !== 32 && c !== 9) valueEnd = i + 1;
+    }
+    if (h.charCodeAt(i) === 13) i++;
+    i++;
+    const value = h.slice(valueStart, valueEnd);
+    headers.push([name, value]);
+    if (headers.length > 200) throw new BadRequest("too many headers");
+    // Repeated fields join with `, ` (RFC 9110 §5.3).
+    const join = (old: string | null) => old === null ? value : `${old}, ${value}`;
+    if (name === "content-length") contentLength = join(contentLength);
+    else if (name === "transfer-encoding") transferEncoding = join(transferEncoding);
+    else if (name === "connection") connection = join(connection);
+    else if (name === "expect") expect = join(expect);
   }
-  if (headers.length > 200) throw new BadRequest("too many headers");
   return {
-    method: m[1]!,
-    target: m[2]!,
-    version: m[3] === "0" ? "1.0" : "1.1",
-    headers,
-    body: new Uint8Array(),
-    truncated: false,
-    remote,
+    req: {
+      method,
+      target,
+      version: minor === 48 ? "1.0" : "1.1",
+      headers,
+      body: EMPTY,
+      truncated: false,
+      remote,
+    },
+    contentLength,
+    transferEncoding,
+    connection,
+    expect,
   };
 }
 
-function stripCr(line: string): string {
-  return line.endsWith("\r") ? line.slice(0, -1) : line;
-}
+const EMPTY = new Uint8Array();
 
 /**
  * A header's value (repeated fields joined with `, `), or null.
@@ -628,12 +689,21 @@ export function header(headers: [string, string][], name: string): string | null
   return value;
 }
 
+/** A `Content-Length` value; repeated values must agree (`5, 5` is one length). */
+function contentLengthOf(value: string): number {
+  if (/^\d{1,15}$/.test(value)) return Number(value);
+  const values = new Set(value.split(",").map((v) => v.trim()));
+  const [one] = values;
+  if (values.size !== 1 || !/^\d{1,15}$/.test(one!)) throw new BadRequest("bad content-length");
+  return Number(one);
+}
+
 /** Whether the connection stays open after this request. */
-function keepAlive(req: Http1Request): boolean {
-  const c = header(req.headers, "connection");
-  const tokens = c === null ? [] : c.toLowerCase().split(",").map((t) => t.trim());
+function keepAlive(version: "1.0" | "1.1", connection: string | null): boolean {
+  if (connection === null) return version === "1.1";
+  const tokens = connection.toLowerCase().split(",").map((t) => t.trim());
   if (tokens.includes("close")) return false;
-  return req.version === "1.1" || tokens.includes("keep-alive");
+  return version === "1.1" || tokens.includes("keep-alive");
 }
 
 /** The server: a listener and its connections. */

@@ -158,15 +158,25 @@ export function round3(ms: number): number {
 }
 
 /**
+ * Random bytes as lower-case hex.
+ *
+ * @param bytes how many bytes (twice as many digits)
+ * @returns the digits
+ */
+export function randomHex(bytes: number): string {
+  let hex = "";
+  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) hex += HEX[b]!;
+  return hex;
+}
+
+/**
  * A new X-Ray trace header value: `Root=1-<8 hex time>-<24 hex>;Parent=<16 hex>;Sampled=0`.
  *
  * @param now the current time in epoch milliseconds
+ * @param hex 40 random hex digits (default new ones), e.g. drawn ahead of time
  * @returns the trace id
  */
-export function newTraceId(now: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(20));
-  let hex = "";
-  for (const b of bytes) hex += HEX[b]!;
+export function newTraceId(now: number, hex: string = randomHex(20)): string {
   const epoch = Math.floor(now / 1000).toString(16).padStart(8, "0");
   return `Root=1-${epoch}-${hex.slice(0, 24)};Parent=${hex.slice(24, 40)};Sampled=0`;
 }

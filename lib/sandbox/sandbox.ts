@@ -40,6 +40,7 @@ import {
   initReportLine,
   initStartLine,
   newTraceId,
+  randomHex,
   round3,
   type Status,
 } from "./records.ts";
@@ -163,6 +164,8 @@ export class Sandbox {
   /** Invocations waiting for the current one to end. */
   #queued = 0;
   #lastThawMs = 0;
+  /** A request id and trace id randomness for the next invocation. */
+  #spareIds: { requestId: string; traceHex: string } | null = null;
   /** The environment's CPU time when the current invocation's window began. */
   #cpuBase: number | null = null;
   /** `<logDir>/<functionName>.log`. */
@@ -360,8 +363,11 @@ export class Sandbox {
     const rc = this.#rc!;
     const state = this.#api.state;
     const oomBase = this.#oomBase;
-    const requestId = opts.requestId ?? crypto.randomUUID();
-    const traceId = newTraceId(Date.now());
+    // Drawn at the end of the last invocation, off this one's critical path.
+    const spare = this.#spareIds ?? newIds();
+    this.#spareIds = null;
+    const requestId = opts.requestId ?? spare.requestId;
+    const traceId = newTraceId(Date.now(), spare.traceHex);
     const tracing = { type: "X-Amzn-Trace-Id" as const, value: traceId };
     const t0 = performance.now();
     const limit = t0 + this.#o.timeoutS * 1000;
@@ -472,6 +478,7 @@ export class Sandbox {
         rc.oomEvents(),
         cpuUsage(rc),
       ]);
+      this.#spareIds = newIds();
     }
     return {
       requestId,
@@ -749,6 +756,11 @@ export class Sandbox {
 }
 
 const now = () => performance.now();
+
+/** A fresh request id and the random part of a trace id. */
+function newIds(): { requestId: string; traceHex: string } {
+  return { requestId: crypto.randomUUID(), traceHex: randomHex(20) };
+}
 
 /** An extension at the end of Init, for its EXTENSION line and `platform.extension`. */
 function extensionFacts(e: ExtensionState): ExtensionFacts {
