@@ -17,6 +17,14 @@ import {
 const READ_BYTES = 4 << 20;
 
 /**
+ * Bytes decoded into one string. A read is decoded in pieces this small so that each string
+ * lives in V8's young generation: a string of a whole read (megabytes) goes to the large-object
+ * space, mapped and faulted in afresh for every read, and threads parsing at once then wait on
+ * each other's page faults.
+ */
+const DECODE_BYTES = 32 << 10;
+
+/**
  * Feeds bytes `[start, end)` of a file to a reader, decoded as UTF-8 (bad bytes as U+FFFD).
  *
  * @param path The file.
@@ -40,8 +48,11 @@ export async function readRange(
       const n = await file.read(left < buffer.length ? buffer.subarray(0, left) : buffer);
       if (n === null) break;
       left -= n;
-      const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-      if (text !== "") reader.push(text);
+      for (let at = 0; at < n; at += DECODE_BYTES) {
+        const to = Math.min(n, at + DECODE_BYTES);
+        const text = decoder.decode(buffer.subarray(at, to), { stream: true });
+        if (text !== "") reader.push(text);
+      }
     }
     const rest = decoder.decode();
     if (rest !== "") reader.push(rest);

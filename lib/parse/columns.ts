@@ -456,6 +456,34 @@ export class ReportTable {
     return out;
   }
 
+  /**
+   * Every entry's request id, one per line (each followed by `\n`), for Polars' CSV reader,
+   * which makes the column in one call where one string per id would cross one at a time.
+   *
+   * @returns The bytes, or null when some id is empty or holds a character outside printable
+   *   ASCII (U+0021 to U+007E): such ids go by {@link idsBetween}.
+   */
+  idLines(): Uint8Array | null {
+    if (this.#wide.size > 0) return null;
+    const n = this.length;
+    const off = this.#idOff;
+    const pool = this.#pool;
+    const out = new Uint8Array(off[n]! - off[0]! + n);
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      const to = off[i + 1]!;
+      let k = off[i]!;
+      if (k === to) return null;
+      for (; k < to; k++) {
+        const c = pool[k]!;
+        if (c < 0x21 || c > 0x7e) return null;
+        out[o++] = c;
+      }
+      out[o++] = 10;
+    }
+    return out;
+  }
+
   /** True where entry `i`'s id is `id`, without building a string. */
   #idEquals(i: number, id: string): boolean {
     if (this.#wide.size > 0) {

@@ -231,6 +231,27 @@ Deno.test("ReportTable keeps non-ASCII ids exactly, also through a merge of repe
   assert.equal(t.find("e-1"), -1);
 });
 
+Deno.test("ReportTable.idLines() gives printable-ASCII ids one per line, else null", () => {
+  const table = (ids: string[]) => {
+    const t = new ReportTable();
+    const p = new LogParser();
+    for (const id of ids) p.line(report(id), 1);
+    for (const r of p.records) t.add(r as ReportRecord);
+    t.dedupe();
+    return t;
+  };
+  const ascii = table(["a", 'q"1', "b", "a", "~z!"]);
+  assert.equal(new TextDecoder().decode(ascii.idLines()!), 'a\nq"1\nb\n~z!\n');
+  assert.equal(table(["a", "é-1"]).idLines(), null, "non-ASCII");
+  const control = new ReportTable();
+  control.add({ ...reportFields, requestId: "a\u0001b" });
+  assert.equal(control.idLines(), null, "a control character");
+  const empty = new ReportTable();
+  empty.add({ ...reportFields, requestId: "" });
+  assert.equal(empty.idLines(), null, "an empty id");
+  assert.equal(new ReportTable().idLines()!.length, 0);
+});
+
 /** Interleaved invocations: STARTs near and far from their REPORTs, ENDs with and without. */
 function interleaved(count: number): string[] {
   const lines: string[] = [];

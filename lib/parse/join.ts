@@ -498,6 +498,7 @@ export function joinInvocationColumns(options: ColumnJoinOptions): ColumnJoinRes
     memory_mb: memory,
     request_id: ids ?? {
       batch: (from: number, to: number) => t.idsBetween(from, to),
+      lines: () => t.idLines(),
       nonEmpty: !t.hasEmptyId(),
     },
     cold,

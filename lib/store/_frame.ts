@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import pl from "nodejs-polars";
 import { INVOCATION_COLUMN_NAMES, INVOCATION_COLUMNS, type InvocationRow } from "../schema.ts";
 
@@ -73,6 +74,12 @@ export interface BatchColumn {
   readonly batch: (from: number, to: number) => ReadonlyArray<string | null>;
   /** True when the maker knows every value is a non-empty string (no batch is made to check). */
   readonly nonEmpty?: boolean;
+  /**
+   * Every value as printable ASCII (U+0021 to U+007E), each followed by `\n`, or null when
+   * some value is not (then {@link batch} gives them). Polars reads these bytes as one CSV
+   * column in one call, far cheaper than a string per value.
+   */
+  readonly lines?: () => Uint8Array | null;
 }
 
 /**
@@ -198,6 +205,27 @@ function fit<T extends Float64Array | Uint8Array | Uint16Array | Uint32Array>(
 }
 
 /**
+ * A string column from printable-ASCII values, one per line ({@link BatchColumn.lines}):
+ * read by Polars' CSV reader with no quoting and a separator no value holds, so each line is
+ * its value exactly.
+ *
+ * @throws {RangeError} The bytes hold another number of values than `n`.
+ */
+function linesSeries(name: string, lines: Uint8Array, n: number): pl.Series {
+  const csv = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength);
+  const frame = pl.readCSV(csv, {
+    hasHeader: false,
+    sep: "\x1f",
+    quoteChar: "",
+    dtypes: { column_1: pl.Utf8 },
+  });
+  if (frame.height !== n) {
+    throw new RangeError(`Column "${name}" gave ${frame.height} values for ${n} rows`);
+  }
+  return frame.getColumn("column_1").alias(name);
+}
+
+/**
  * Builds a DataFrame with exactly the schema's columns and types from columns.
  *
  * @param cols The columns.
@@ -229,6 +257,12 @@ export function columnsFrame(cols: InvocationColumns): pl.DataFrame {
         continue;
       }
       if ("batch" in col) {
+        const lines = n > 0 ? col.lines?.() ?? null : null;
+        if (lines !== null) {
+          base.push(linesSeries(raw, lines, n));
+          exprs.push(pl.col(raw).alias(name));
+          continue;
+        }
         const parts: pl.Series[] = [];
         for (let from = 0; from < n || parts.length === 0; from += BATCH_ROWS) {
           const to = Math.min(n, from + BATCH_ROWS);

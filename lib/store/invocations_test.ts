@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { existsSync } from "node:fs";
 import pl from "nodejs-polars";
 import { INVOCATION_COLUMN_NAMES, type InvocationRow } from "../schema.ts";
 import {
@@ -297,5 +298,36 @@ Deno.test("writeInvocationColumns() reads batch columns across many batches", as
     assert.equal(ids[65_536], "id-65536");
     assert.equal(ids[n - 1], `id-${n - 1}`);
     assert.ok(calls.some(([from, to]) => from === 65_536 && to === n));
+  });
+});
+
+Deno.test("writeInvocationColumns() reads a batch column's lines as they are, else its batches", async () => {
+  await withTempDir(async (dir) => {
+    const ids = ['a"b', "x,y", "#c", "NA", "null", "id\\z"];
+    const cols = rowsToColumns(ids.map((id) => row(id)));
+    const lines = new TextEncoder().encode(ids.map((id) => `${id}\n`).join(""));
+    let batches = 0;
+    const batch = (from: number, to: number) => {
+      batches++;
+      return ids.slice(from, to);
+    };
+    const path = join(dir, "lines.parquet");
+    const known = { batch, lines: () => lines, nonEmpty: true };
+    await writeInvocationColumns(path, { ...cols, request_id: known });
+    assert.deepEqual(pl.readParquet(path).getColumn("request_id").toArray(), ids);
+    assert.equal(batches, 0, "the lines were read, no batch was made");
+    // No lines (a value that is not printable ASCII): the batches.
+    await writeInvocationColumns(path, { ...cols, request_id: { ...known, lines: () => null } });
+    assert.deepEqual(pl.readParquet(path).getColumn("request_id").toArray(), ids);
+    assert.equal(batches, 1);
+    // Lines that do not hold one value per row are refused, and nothing is written.
+    const short = new TextEncoder().encode("a\nb\n");
+    const other = join(dir, "short.parquet");
+    await assert.rejects(
+      () =>
+        writeInvocationColumns(other, { ...cols, request_id: { ...known, lines: () => short } }),
+      { name: "RangeError", message: /gave 2 values for 6 rows/ },
+    );
+    assert.equal(existsSync(other), false);
   });
 });
