@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { readKeyed, readNumber, readOrNull, writeControl } from "./_fs.ts";
+import { readKeyed, readKeys, readNumber, readOrNull, writeControl } from "./_fs.ts";
 
 /** Peak and OOM accounting of one group. */
 export interface MemoryAccounting {
@@ -43,20 +43,24 @@ export async function limitV2(dir: string, bytes: number): Promise<string> {
 
 /** v1: `memory.max_usage_in_bytes` (reset by writing 0), `oom_kill` in `memory.oom_control`. */
 export function accountingV1(dir: string): MemoryAccounting {
+  // Joined once: these are read several times per invocation.
+  const maxUsage = join(dir, "memory.max_usage_in_bytes");
+  const stat = join(dir, "memory.stat");
+  const current = join(dir, "memory.usage_in_bytes");
   return {
-    resetPeak: () => writeControl(join(dir, "memory.max_usage_in_bytes"), "0"),
-    peakBytes: () => readNumber(join(dir, "memory.max_usage_in_bytes")),
+    resetPeak: () => writeControl(maxUsage, "0"),
+    peakBytes: () => readNumber(maxUsage),
     async oomKills() {
       const control = await readKeyed(join(dir, "memory.oom_control"));
       // oom_kill exists since Linux 4.13; older kernels only count limit hits in failcnt.
       return control.get("oom_kill") ?? await readNumber(join(dir, "memory.failcnt"));
     },
     async usage() {
-      const stat = await readKeyed(join(dir, "memory.stat"));
+      const [rss, cache] = await readKeys(stat, ["rss", "cache"]);
       return {
-        currentBytes: await readNumber(join(dir, "memory.usage_in_bytes")),
-        anonBytes: stat.get("rss") ?? 0,
-        fileBytes: stat.get("cache") ?? 0,
+        currentBytes: await readNumber(current),
+        anonBytes: rss ?? 0,
+        fileBytes: cache ?? 0,
       };
     },
     close() {},
@@ -71,13 +75,16 @@ export function accountingV1(dir: string): MemoryAccounting {
  */
 export async function accountingV2(dir: string, sampleMs: number): Promise<MemoryAccounting> {
   const peakPath = join(dir, "memory.peak");
-  const oomKills = async () => (await readKeyed(join(dir, "memory.events"))).get("oom_kill") ?? 0;
+  const eventsPath = join(dir, "memory.events");
+  const statPath = join(dir, "memory.stat");
+  const currentPath = join(dir, "memory.current");
+  const oomKills = async () => (await readKeyed(eventsPath)).get("oom_kill") ?? 0;
   const usage = async () => {
-    const stat = await readKeyed(join(dir, "memory.stat"));
+    const [anon, file] = await readKeys(statPath, ["anon", "file"]);
     return {
-      currentBytes: await readNumber(join(dir, "memory.current")),
-      anonBytes: stat.get("anon") ?? 0,
-      fileBytes: stat.get("file") ?? 0,
+      currentBytes: await readNumber(currentPath),
+      anonBytes: anon ?? 0,
+      fileBytes: file ?? 0,
     };
   };
   let fd: Deno.FsFile | null = null;
@@ -105,7 +112,7 @@ export async function accountingV2(dir: string, sampleMs: number): Promise<Memor
       close: () => file.close(),
     };
   }
-  const current = () => readNumber(join(dir, "memory.current"));
+  const current = () => readNumber(currentPath);
   const lifetime = async () =>
     (await readOrNull(peakPath)) === null ? 0 : await readNumber(peakPath);
   let lifetimeAtReset = await lifetime();
