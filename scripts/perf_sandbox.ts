@@ -8,8 +8,11 @@
  *   runtime plus the runtime's POST of its response: one cross-process round trip is its floor;
  *   the target is within 2× of it. A bare Deno.serve speaking only that protocol to the same
  *   bootstrap (the same event headers, so the bootstrap's parsing is alike) shows what is left
- *   for the sandbox's own bookkeeping. The thaw (`Sandbox.lastThawMs`) is shown on its own and
- *   subtracted: Lambda also thaws the environment for each warm event.
+ *   for the sandbox's own bookkeeping; the same bare long poll on the sandbox's own HTTP/1.1
+ *   server (lib/sandbox/http1.ts) is the floor of the transport it uses, at the median and the
+ *   p99 (on a shared host the p99 of even that bare poll swings with the host). The thaw
+ *   (`Sandbox.lastThawMs`) is shown on its own and subtracted: Lambda also thaws the environment
+ *   for each warm event.
  * - Cold: invoke → response right after a reset (Init included) beside a bare process spawn
  *   (`/bin/true`, spawn to exit).
  *
@@ -27,6 +30,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { RUST_DIR, RUST_TARGET_DIR } from "../lib/paths.ts";
 import { Sandbox } from "../lib/sandbox/sandbox.ts";
+import { Http1Server, Later, prebuilt, rawResponse } from "../lib/sandbox/http1.ts";
 import { fmt, type Stats, stats } from "./_bench.ts";
 
 const ARN = "arn:aws:lambda:us-east-1:123456789012:function:noop";
@@ -109,6 +113,61 @@ async function bareLongPolls(bin: string, n: number): Promise<number[]> {
   return times;
 }
 
+/**
+ * The same bare long poll on the sandbox's own HTTP/1.1 server (lib/sandbox/http1.ts): the
+ * floor of the transport the sandbox uses, so what the sandbox adds on top is its bookkeeping.
+ */
+async function bareOwnServerLongPolls(bin: string, n: number): Promise<number[]> {
+  let pending: Later | null = null;
+  let answered: (() => void) | null = null;
+  let ready: (() => void) | null = null;
+  const accepted = prebuilt(
+    rawResponse(202, { "content-type": "application/json" }, '{"status":"OK"}'),
+  );
+  const server = Http1Server.listen({}, (req) => {
+    if (req.method === "GET") {
+      pending = new Later();
+      ready?.();
+      return pending;
+    }
+    answered?.();
+    return accepted;
+  });
+  const child = new Deno.Command(bin, {
+    env: { AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${server.port}` },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < n + 50; i++) {
+      if (pending === null) await new Promise<void>((r) => (ready = r));
+      const done = new Promise<void>((r) => (answered = r));
+      const t0 = performance.now();
+      const reply: Later = pending!;
+      pending = null;
+      // The event's headers as the sandbox writes them, so both sides parse the same response.
+      reply.resolve(
+        rawResponse(200, {
+          "content-type": "application/json",
+          "lambda-runtime-aws-request-id": `r${i}`,
+          "lambda-runtime-deadline-ms": String(Date.now() + 3000),
+          "lambda-runtime-invoked-function-arn": ARN,
+          "lambda-runtime-trace-id": TRACE,
+        }, "{}"),
+      );
+      await done;
+      if (i >= 50) times.push(performance.now() - t0);
+    }
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    (pending as Later | null)?.resolve(rawResponse(410));
+    await server.close();
+  }
+  return times;
+}
+
 async function bareSpawns(n: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -187,6 +246,7 @@ interface RunSeries {
   bare: number[];
   cross: number[];
   poll: number[];
+  ownPoll: number[];
   warm: number[];
   duration: number[];
   thaw: number[];
@@ -207,6 +267,7 @@ async function measureRun(
     bare: [],
     cross: [],
     poll: [],
+    ownPoll: [],
     warm: [],
     duration: [],
     thaw: [],
@@ -222,6 +283,7 @@ async function measureRun(
     r.bare.push(...await bareRoundTrips(n));
     r.cross.push(...await crossProcessRoundTrips(bin, n));
     r.poll.push(...await bareLongPolls(bin, n));
+    r.ownPoll.push(...await bareOwnServerLongPolls(bin, n));
     for (let i = 0; i < n + 50; i++) {
       const res = await sb.invoke(payload);
       if (res.status !== "success") throw new Error(`warm invoke failed: ${res.errorType}`);
@@ -250,7 +312,9 @@ function printRun(r: RunSeries, noFreeze: boolean): void {
   const n = r.warm.length;
   console.log(`loopback round trip, in-process     (n=${n}): ${fmt(b)}`);
   console.log(`loopback round trip, other process  (n=${n}): ${fmt(x)}`);
-  console.log(`bare Runtime API long poll          (n=${n}): ${fmt(p)}`);
+  console.log(`bare long poll on Deno.serve        (n=${n}): ${fmt(p)}`);
+  const own = stats(r.ownPoll);
+  console.log(`bare long poll, the sandbox's server (n=${n}): ${fmt(own)}`);
   console.log(`sandbox warm invoke→response        (n=${n}): ${fmt(w)}`);
   console.log(`sandbox warm REPORT Duration        (n=${n}): ${fmt(stats(r.duration))}`);
   const minusThaw = stats(r.warm.map((ms, i) => ms - r.thaw[i]!));
@@ -260,11 +324,12 @@ function printRun(r: RunSeries, noFreeze: boolean): void {
     `warm invoke→response / cross-process round trip: ${(w.median / x.median).toFixed(2)}× ` +
       `at the median, ${(w.p99 / x.p99).toFixed(2)}× at the p99; / in-process: ${
         (w.median / b.median).toFixed(2)
-      }×; / bare long poll: ${(w.median / p.median).toFixed(2)}× (sandbox bookkeeping${
-        noFreeze ? "" : " + thaw"
-      } ${(w.median - p.median).toFixed(3)} ms); without the thaw: ${
-        (minusThaw.median / x.median).toFixed(2)
-      }× / cross-process`,
+      }×; / bare long poll on Deno.serve: ${(w.median / p.median).toFixed(2)}×; / bare long poll ` +
+      `on the sandbox's server: ${(w.median / own.median).toFixed(2)}× at the median, ${
+        (w.p99 / own.p99).toFixed(2)
+      }× at the p99 (sandbox bookkeeping${noFreeze ? "" : " + thaw"} ${
+        (w.median - own.median).toFixed(3)
+      } ms); without the thaw: ${(minusThaw.median / x.median).toFixed(2)}× / cross-process`,
   );
   const c = r.cold.length;
   console.log(`bare process spawn /bin/true         (n=${c}): ${fmt(stats(r.spawn))}`);
@@ -276,24 +341,30 @@ function printRun(r: RunSeries, noFreeze: boolean): void {
 /** Each run's ratios, and their spread over the runs. */
 function printSpread(runs: RunSeries[]): void {
   const ratios = runs.map((r) => {
-    const [x, w, s, f, i] = [r.cross, r.warm, r.spawn, r.firstNext, r.init].map(stats);
+    const [x, w, s, f, i, o] = [r.cross, r.warm, r.spawn, r.firstNext, r.init, r.ownPoll].map(
+      stats,
+    );
     return {
       warmMedian: w!.median / x!.median,
       warmP99: w!.p99 / x!.p99,
+      ownMedian: o!.median / x!.median,
+      ownP99: o!.p99 / x!.p99,
       coldVsSpawn: i!.median / s!.median,
       coldVsFirstNext: i!.median / f!.median,
     };
   });
   console.log("");
   console.log(
-    "| run | warm / loopback, median | warm / loopback, p99 | cold Init / spawn of /bin/true | cold Init / bare spawn → first /next |",
+    "| run | warm / loopback, median | warm / loopback, p99 | bare long poll on the sandbox's server / loopback, median / p99 | cold Init / spawn of /bin/true | cold Init / bare spawn → first /next |",
   );
-  console.log("| --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
   ratios.forEach((q, k) =>
     console.log(
       `| ${k + 1} | ${q.warmMedian.toFixed(2)}× | ${q.warmP99.toFixed(2)}× | ${
-        q.coldVsSpawn.toFixed(2)
-      }× | ${q.coldVsFirstNext.toFixed(2)}× |`,
+        q.ownMedian.toFixed(2)
+      }× / ${q.ownP99.toFixed(2)}× | ${q.coldVsSpawn.toFixed(2)}× | ${
+        q.coldVsFirstNext.toFixed(2)
+      }× |`,
     )
   );
   const span = (f: (q: typeof ratios[number]) => number) => {
@@ -303,7 +374,9 @@ function printSpread(runs: RunSeries[]): void {
   console.log(
     `spread over ${runs.length} runs: warm/loopback median ${span((q) => q.warmMedian)}, p99 ${
       span((q) => q.warmP99)
-    }; cold Init/spawn ${span((q) => q.coldVsSpawn)}, cold Init/bare first /next ${
+    } (the bare long poll on the sandbox's server: ${span((q) => q.ownMedian)}, p99 ${
+      span((q) => q.ownP99)
+    }); cold Init/spawn ${span((q) => q.coldVsSpawn)}, cold Init/bare first /next ${
       span((q) => q.coldVsFirstNext)
     }`,
   );
