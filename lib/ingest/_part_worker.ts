@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { REPORT_NUMBER_COLUMNS } from "../parse/columns.ts";
 import { parsePart, type PartRequest, type PartResult } from "./_read.ts";
 
 interface Scope {
@@ -21,14 +22,7 @@ scope.onmessage = async (e) => {
       t.pool,
       t.idOff,
       t.hashes,
-      t.time,
-      t.duration,
-      t.billed,
-      t.memory,
-      t.maxUsed,
-      t.init,
-      t.restore,
-      t.billedRestore,
+      ...REPORT_NUMBER_COLUMNS.map((k) => t[k]),
       t.status,
       t.requests.chars,
       t.requests.off,

@@ -62,22 +62,29 @@ export interface RequestTableData {
   sightings: number;
 }
 
+/** {@link ReportTable}'s number columns (NaN for none), one value per entry. */
+export const REPORT_NUMBER_COLUMNS = [
+  "time",
+  "duration",
+  "billed",
+  "memory",
+  "maxUsed",
+  "init",
+  "restore",
+  "billedRestore",
+  "start",
+] as const;
+
+/** One of {@link REPORT_NUMBER_COLUMNS}. */
+export type ReportNumberColumn = typeof REPORT_NUMBER_COLUMNS[number];
+
 /** {@link ReportTable}'s contents as plain arrays (see {@link ReportTable.data}). */
-export interface ReportTableData {
+export interface ReportTableData extends Record<ReportNumberColumn, Float64Array> {
   length: number;
   pool: Uint8Array;
   idOff: Int32Array;
   wide: Array<[number, string]>;
   hashes: Int32Array;
-  time: Float64Array;
-  duration: Float64Array;
-  billed: Float64Array;
-  memory: Float64Array;
-  maxUsed: Float64Array;
-  init: Float64Array;
-  restore: Float64Array;
-  billedRestore: Float64Array;
-  start: Float64Array;
   status: Uint8Array;
   errorType: Array<string | null>;
   counted: number;
@@ -574,15 +581,7 @@ export class ReportTable {
 
   #grow(): void {
     const c = this.time.length * 2;
-    this.time = grow(this.time, c);
-    this.duration = grow(this.duration, c);
-    this.billed = grow(this.billed, c);
-    this.memory = grow(this.memory, c);
-    this.maxUsed = grow(this.maxUsed, c);
-    this.init = grow(this.init, c);
-    this.restore = grow(this.restore, c);
-    this.billedRestore = grow(this.billedRestore, c);
-    this.start = grow(this.start, c);
+    for (const k of REPORT_NUMBER_COLUMNS) this[k] = grow(this[k], c);
     const s = new Uint8Array(c);
     s.set(this.status);
     this.status = s;
@@ -687,21 +686,16 @@ export class ReportTable {
   data(): ReportTableData {
     this.settle();
     const n = this.length;
+    const numbers = Object.fromEntries(
+      REPORT_NUMBER_COLUMNS.map((k) => [k, this[k].slice(0, n)]),
+    ) as Record<ReportNumberColumn, Float64Array>;
     return {
       length: n,
       pool: this.#pool.slice(0, this.#idOff[n]!),
       idOff: this.#idOff.slice(0, n + 1),
       wide: [...this.#wide],
       hashes: this.#hashes.slice(0, n),
-      time: this.time.slice(0, n),
-      duration: this.duration.slice(0, n),
-      billed: this.billed.slice(0, n),
-      memory: this.memory.slice(0, n),
-      maxUsed: this.maxUsed.slice(0, n),
-      init: this.init.slice(0, n),
-      restore: this.restore.slice(0, n),
-      billedRestore: this.billedRestore.slice(0, n),
-      start: this.start.slice(0, n),
+      ...numbers,
       status: this.status.slice(0, n),
       errorType: this.errorType.slice(0, n),
       counted: this.counted,
@@ -730,15 +724,7 @@ export class ReportTable {
     for (let k = 1; k <= n; k++) this.#idOff[base + k] = start + d.idOff[k]! - d.idOff[0]!;
     for (const [i, id] of d.wide) this.#wide.set(base + i, id);
     this.#hashes.set(d.hashes.subarray(0, n), base);
-    this.time.set(d.time.subarray(0, n), base);
-    this.duration.set(d.duration.subarray(0, n), base);
-    this.billed.set(d.billed.subarray(0, n), base);
-    this.memory.set(d.memory.subarray(0, n), base);
-    this.maxUsed.set(d.maxUsed.subarray(0, n), base);
-    this.init.set(d.init.subarray(0, n), base);
-    this.restore.set(d.restore.subarray(0, n), base);
-    this.billedRestore.set(d.billedRestore.subarray(0, n), base);
-    this.start.set(d.start.subarray(0, n), base);
+    for (const k of REPORT_NUMBER_COLUMNS) this[k].set(d[k].subarray(0, n), base);
     this.status.set(d.status.subarray(0, n), base);
     for (let k = 0; k < n; k++) {
       let e = d.errorType[k] ?? null;
@@ -796,6 +782,7 @@ export class ReportTable {
     const off = this.#idOff;
     const pool = this.#pool;
     const wide = new Map<number, string>();
+    const numbers = REPORT_NUMBER_COLUMNS.map((k) => this[k]);
     let w = 0;
     let o = 0;
     for (let i = 0; i < n; i++) {
@@ -809,15 +796,7 @@ export class ReportTable {
       o += b - a;
       if (w !== i) {
         hashes[w] = hashes[i]!;
-        this.time[w] = this.time[i]!;
-        this.duration[w] = this.duration[i]!;
-        this.billed[w] = this.billed[i]!;
-        this.memory[w] = this.memory[i]!;
-        this.maxUsed[w] = this.maxUsed[i]!;
-        this.init[w] = this.init[i]!;
-        this.restore[w] = this.restore[i]!;
-        this.billedRestore[w] = this.billedRestore[i]!;
-        this.start[w] = this.start[i]!;
+        for (const column of numbers) column[w] = column[i]!;
         this.status[w] = this.status[i]!;
         this.errorType[w] = this.errorType[i]!;
       }
