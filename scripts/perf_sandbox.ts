@@ -56,83 +56,38 @@ async function bareRoundTrips(n: number): Promise<number[]> {
   return times;
 }
 
-/**
- * The sandbox's protocol with nothing else: a bare Deno.serve that answers the no-op
- * bootstrap's pending `/next` and waits for its `/response`. The floor of any Runtime API
- * server written on Deno.serve.
- */
-async function bareLongPolls(bin: string, n: number): Promise<number[]> {
-  let pending: ((r: Response) => void) | null = null;
-  let answered: (() => void) | null = null;
-  let ready: (() => void) | null = null;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    if (req.method === "GET") {
-      return await new Promise<Response>((resolve) => {
-        pending = resolve;
-        ready?.();
-      });
-    }
-    await req.arrayBuffer();
-    answered?.();
-    return new Response('{"status":"OK"}', { status: 202 });
-  });
-  const child = new Deno.Command(bin, {
-    env: { AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${server.addr.port}` },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < n + 50; i++) {
-      if (pending === null) await new Promise<void>((r) => (ready = r));
-      const done = new Promise<void>((r) => (answered = r));
-      const t0 = performance.now();
-      const reply = pending!;
-      pending = null;
-      // The headers every Runtime API event carries, so both sides parse the same response.
-      reply(
-        new Response("{}", {
-          headers: {
-            "content-type": "application/json",
-            "Lambda-Runtime-Aws-Request-Id": `r${i}`,
-            "Lambda-Runtime-Deadline-Ms": String(Date.now() + 3000),
-            "Lambda-Runtime-Invoked-Function-Arn": ARN,
-            "Lambda-Runtime-Trace-Id": TRACE,
-          },
-        }),
-      );
-      await done;
-      if (i >= 50) times.push(performance.now() - t0);
-    }
-  } finally {
-    child.kill("SIGKILL");
-    await child.status;
-    (pending as ((r: Response) => void) | null)?.(new Response(null, { status: 410 }));
-    await server.shutdown();
-  }
-  return times;
+/** The headers every Runtime API event carries, so both sides parse the same response. */
+function eventHeaders(i: number): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    "lambda-runtime-aws-request-id": `r${i}`,
+    "lambda-runtime-deadline-ms": String(Date.now() + 3000),
+    "lambda-runtime-invoked-function-arn": ARN,
+    "lambda-runtime-trace-id": TRACE,
+  };
 }
 
+/** Answers a held `/next`: with event number `i`, or with 410 (null) when the series ends. */
+type Answer = (i: number | null) => void;
+
+/** A bare long-poll server: `hold` gets each `/next` to answer, `posted` hears each POST. */
+type BareServer = (
+  hold: (answer: Answer) => void,
+  posted: () => void,
+) => { port: number; close: () => Promise<void> };
+
 /**
- * The same bare long poll on the sandbox's own HTTP/1.1 server (lib/sandbox/http1.ts): the
- * floor of the transport the sandbox uses, so what the sandbox adds on top is its bookkeeping.
+ * The sandbox's protocol with nothing else: a bare server that answers the no-op bootstrap's
+ * pending `/next` and waits for its `/response`, timed from the answer to the POST.
  */
-async function bareOwnServerLongPolls(bin: string, n: number): Promise<number[]> {
-  let pending: Later | null = null;
+async function bareLongPolls(bin: string, n: number, serve: BareServer): Promise<number[]> {
+  let pending: Answer | null = null;
   let answered: (() => void) | null = null;
   let ready: (() => void) | null = null;
-  const accepted = prebuilt(
-    rawResponse(202, { "content-type": "application/json" }, '{"status":"OK"}'),
-  );
-  const server = Http1Server.listen({}, (req) => {
-    if (req.method === "GET") {
-      pending = new Later();
-      ready?.();
-      return pending;
-    }
-    answered?.();
-    return accepted;
-  });
+  const server = serve((answer) => {
+    pending = answer;
+    ready?.();
+  }, () => answered?.());
   const child = new Deno.Command(bin, {
     env: { AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${server.port}` },
     stdout: "null",
@@ -144,29 +99,63 @@ async function bareOwnServerLongPolls(bin: string, n: number): Promise<number[]>
       if (pending === null) await new Promise<void>((r) => (ready = r));
       const done = new Promise<void>((r) => (answered = r));
       const t0 = performance.now();
-      const reply: Later = pending!;
+      const reply: Answer = pending!;
       pending = null;
-      // The event's headers as the sandbox writes them, so both sides parse the same response.
-      reply.resolve(
-        rawResponse(200, {
-          "content-type": "application/json",
-          "lambda-runtime-aws-request-id": `r${i}`,
-          "lambda-runtime-deadline-ms": String(Date.now() + 3000),
-          "lambda-runtime-invoked-function-arn": ARN,
-          "lambda-runtime-trace-id": TRACE,
-        }, "{}"),
-      );
+      reply(i);
       await done;
       if (i >= 50) times.push(performance.now() - t0);
     }
   } finally {
     child.kill("SIGKILL");
     await child.status;
-    (pending as Later | null)?.resolve(rawResponse(410));
+    (pending as Answer | null)?.(null);
     await server.close();
   }
   return times;
 }
+
+/** On Deno.serve: the floor of any Runtime API server written on it. */
+const onDenoServe: BareServer = (hold, posted) => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    if (req.method === "GET") {
+      return await new Promise<Response>((resolve) =>
+        hold((i) =>
+          resolve(
+            i === null
+              ? new Response(null, { status: 410 })
+              : new Response("{}", { headers: eventHeaders(i) }),
+          )
+        )
+      );
+    }
+    await req.arrayBuffer();
+    posted();
+    return new Response('{"status":"OK"}', { status: 202 });
+  });
+  return { port: server.addr.port, close: () => server.shutdown() };
+};
+
+/**
+ * On the sandbox's own HTTP/1.1 server (lib/sandbox/http1.ts): the floor of the transport the
+ * sandbox uses, so what the sandbox adds on top is its bookkeeping.
+ */
+const onOwnServer: BareServer = (hold, posted) => {
+  const accepted = prebuilt(
+    rawResponse(202, { "content-type": "application/json" }, '{"status":"OK"}'),
+  );
+  const server = Http1Server.listen({}, (req) => {
+    if (req.method !== "GET") {
+      posted();
+      return accepted;
+    }
+    const later = new Later();
+    hold((i) =>
+      later.resolve(i === null ? rawResponse(410) : rawResponse(200, eventHeaders(i), "{}"))
+    );
+    return later;
+  });
+  return { port: server.port, close: () => server.close() };
+};
 
 async function bareSpawns(n: number): Promise<number[]> {
   const times: number[] = [];
@@ -282,8 +271,8 @@ async function measureRun(
     const n = Math.floor(warmN / rounds) + (round < warmN % rounds ? 1 : 0);
     r.bare.push(...await bareRoundTrips(n));
     r.cross.push(...await crossProcessRoundTrips(bin, n));
-    r.poll.push(...await bareLongPolls(bin, n));
-    r.ownPoll.push(...await bareOwnServerLongPolls(bin, n));
+    r.poll.push(...await bareLongPolls(bin, n, onDenoServe));
+    r.ownPoll.push(...await bareLongPolls(bin, n, onOwnServer));
     for (let i = 0; i < n + 50; i++) {
       const res = await sb.invoke(payload);
       if (res.status !== "success") throw new Error(`warm invoke failed: ${res.errorType}`);
