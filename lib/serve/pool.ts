@@ -9,6 +9,8 @@
  * its way back to `/next`): an invocation that finds no idle one waits a few milliseconds for
  * it before making a new one, so a client that invokes again the moment it has its response is
  * served warm, as on Lambda, while slow post-response work (an extension's) still scales out.
+ * At the bound it waits longer (250 ms by default) before throttling, so that a throttle means
+ * every environment was running an invocation, not that this host was slow to hand one back.
  *
  * Generic over what an environment is, so `deno task serve` and a load mode share it.
  *
@@ -53,6 +55,13 @@ export interface PoolOptions<E> {
    * {@link Lease.answered}) before making a new one, in ms (default 10; 0 never waits).
    */
   reuseWaitMs?: number;
+  /**
+   * At the bound, how long an invocation waits for an environment that has answered before it
+   * is throttled, in ms (default 250; 0 throttles at once). A busy host can hold a runtime's
+   * way back to `/next` for tens of milliseconds; a throttle should mean the environments were
+   * running invocations, not that this host was slow to hand one back.
+   */
+  boundWaitMs?: number;
 }
 
 /** Thrown when every environment is busy and the bound is reached. */
@@ -132,6 +141,7 @@ export class EnvironmentPool<E> {
       maxEnvironments: max,
       onError: (e) => console.error(e instanceof Error ? e.message : String(e)),
       reuseWaitMs: 10,
+      boundWaitMs: 250,
       ...options,
     };
   }
@@ -157,17 +167,15 @@ export class EnvironmentPool<E> {
       this.#stats.reused++;
       return this.#lend(idle, false);
     }
-    if (this.#o.reuseWaitMs > 0 && [...this.#slots].some((s) => s.busy && s.answered)) {
-      const lease = await this.#waitFor(this.#o.reuseWaitMs);
-      if (lease instanceof Error) throw lease;
-      if (lease !== null) return lease;
-      const again = this.#idle.pop();
-      if (again) {
-        this.#stats.reused++;
-        return this.#lend(again, false);
+    if (this.#anyAnswered()) {
+      const reused = await this.#waitForAnswered(this.#o.reuseWaitMs);
+      if (reused) return reused;
+      if (!this.#belowBound() && !options.wait) {
+        const late = await this.#waitForAnswered(this.#o.boundWaitMs);
+        if (late) return late;
       }
     }
-    if (this.#slots.size + this.#creating < this.#o.maxEnvironments) {
+    if (this.#belowBound()) {
       this.#creating++;
       const generation = this.#generation;
       let env: E;
@@ -185,12 +193,44 @@ export class EnvironmentPool<E> {
       this.#stats.throttles++;
       throw new ThrottledError(this.#o.maxEnvironments);
     }
+    const freed = this.#idle.pop(); // handed back while this one waited above
+    if (freed) {
+      this.#stats.reused++;
+      return this.#lend(freed, false);
+    }
     this.#stats.queued++;
     const lease = await new Promise<Lease<E> | Error | null>((give) =>
       this.#waiters.push({ soft: false, give })
     );
     if (lease instanceof Error) throw lease;
     return lease ?? await this.acquire(options);
+  }
+
+  #anyAnswered(): boolean {
+    for (const s of this.#slots) if (s.busy && s.answered) return true;
+    return false;
+  }
+
+  #belowBound(): boolean {
+    return this.#slots.size + this.#creating < this.#o.maxEnvironments;
+  }
+
+  /**
+   * When an environment has answered and is on its way back, waits at most `ms` for one handed
+   * back (or idle by then).
+   *
+   * @returns The lease, or null when none is on its way back or none came in time.
+   * @throws {Error} When the pool closed meanwhile.
+   */
+  async #waitForAnswered(ms: number): Promise<Lease<E> | null> {
+    if (ms <= 0 || !this.#anyAnswered()) return null;
+    const lease = await this.#waitFor(ms);
+    if (lease instanceof Error) throw lease;
+    if (lease !== null) return lease;
+    const again = this.#idle.pop();
+    if (!again) return null;
+    this.#stats.reused++;
+    return this.#lend(again, false);
   }
 
   /** Waits at most `ms` for an environment handed back; null when none came. */

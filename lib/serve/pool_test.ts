@@ -119,3 +119,30 @@ Deno.test("EnvironmentPool waits briefly for an answered environment instead of 
   for (const l of [b, c, d]) l.release();
   await pool.close();
 });
+
+Deno.test("EnvironmentPool at the bound waits for an answered environment before throttling", async () => {
+  const { pool } = fakePool(1);
+  const a = await pool.acquire();
+  // Running, not answered: throttled at once.
+  const t0 = performance.now();
+  await assert.rejects(pool.acquire(), { name: "TooManyRequestsException" });
+  assert.ok(performance.now() - t0 < 9, "no wait for an environment still running");
+  // Answered, back after 40 ms (past the 10 ms reuse wait): served by it, not throttled.
+  a.answered();
+  setTimeout(() => a.release(), 40);
+  const b = await pool.acquire();
+  assert.deepEqual([b.env.id, b.fresh], [1, false]);
+  // Answered but not back within the bound's wait: throttled after it.
+  b.answered();
+  const t1 = performance.now();
+  await assert.rejects(pool.acquire(), { name: "TooManyRequestsException" });
+  assert.ok(performance.now() - t1 >= 240, "waited the bound's 250 ms first");
+  // Answered and then dropped while waited for: a new environment in its place.
+  const c = pool.acquire();
+  setTimeout(() => b.discard(), 5);
+  assert.deepEqual([(await c).env.id, (await c).fresh], [2, true]);
+  const s = pool.stats();
+  assert.deepEqual([s.throttles, s.created, s.reused], [2, 2, 1]);
+  (await c).release();
+  await pool.close();
+});
