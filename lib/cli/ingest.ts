@@ -4,12 +4,13 @@
  * `aws logs tail` prints it, filter-log-events or Logs Insights JSON, JSON-format Lambda logs,
  * Telemetry API batches; `.gz` decompressed). All files join into one run. Unreadable lines are
  * counted and sampled, never fatal. `--merge` merges into an existing output instead of
- * replacing it. Prints the summary, the output path last; exits 2 on a bad command line, 1 when
- * a file cannot be read or written.
+ * replacing it. Prints the summary, the output path last (and, on stderr, progress lines once it
+ * has taken more than 2 s); exits 2 on a bad command line, 1 when a file cannot be read or
+ * written.
  *
  * @module
  */
-import { formatSummary, ingest, type IngestOptions } from "../ingest/mod.ts";
+import { formatSummary, ingest, type IngestOptions, progressPrinter } from "../ingest/mod.ts";
 import { numberFlag, parseFlags, runCommand } from "./_flags.ts";
 
 const USAGE = "usage: deno task ingest FILE... --out FILE.parquet [--run-id ID] [--merge]";
@@ -58,7 +59,8 @@ export async function main(args: readonly string[]): Promise<number> {
   return await runCommand("ingest", args, {
     parse: parseIngestArgs,
     run: async (options) => {
-      for (const line of formatSummary(await ingest(options))) console.log(line);
+      const summary = await ingest({ ...options, progress: progressPrinter() });
+      for (const line of formatSummary(summary)) console.log(line);
     },
   }, { usage: USAGE });
 }

@@ -31,12 +31,14 @@ const DECODE_BYTES = 32 << 10;
  * @param start First byte (the start of a line).
  * @param end Byte after the last (the end of a line, or the file's size).
  * @param reader Where the text goes.
+ * @param onBytes Hears of each read, with its size in bytes (after the text went to `reader`).
  */
 export async function readRange(
   path: string,
   start: number,
   end: number,
   reader: ExportReader,
+  onBytes?: (n: number) => void,
 ): Promise<void> {
   const file = await Deno.open(path);
   try {
@@ -53,6 +55,7 @@ export async function readRange(
         const text = decoder.decode(buffer.subarray(at, to), { stream: true });
         if (text !== "") reader.push(text);
       }
+      onBytes?.(n);
     }
     const rest = decoder.decode();
     if (rest !== "") reader.push(rest);
@@ -145,12 +148,16 @@ export interface PartResult {
  * Parses one part of a file (cut at line ends) line by line into a fresh table.
  *
  * @param req The part.
+ * @param onBytes As for {@link readRange}.
  * @returns Its contents.
  */
-export async function parsePart(req: PartRequest): Promise<PartResult> {
+export async function parsePart(
+  req: PartRequest,
+  onBytes?: (n: number) => void,
+): Promise<PartResult> {
   const reports = new ReportTable();
   const reader = new ExportReader({ maxSamples: req.maxSamples, columnar: reports, lines: true });
-  await readRange(req.path, req.start, req.end, reader);
+  await readRange(req.path, req.start, req.end, reader, onBytes);
   const { records, stats } = reader.end();
   return {
     table: reports.data(),

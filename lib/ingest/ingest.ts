@@ -43,7 +43,27 @@ export interface IngestOptions {
    * more, else 1. The result is the same.
    */
   parts?: number;
+  /** Hears where a long ingest is (see {@link IngestProgress}); the caller decides what to show. */
+  progress?: (p: IngestProgress) => void;
 }
+
+/**
+ * Where an ingest is: after each read of a file (`read`; a piece parsed by a worker thread counts
+ * when it is done; a `.gz` file counts its compressed bytes), then once before the join and once
+ * before the write.
+ */
+export type IngestProgress =
+  | {
+    phase: "read";
+    file: string;
+    /** 1-based. */
+    fileIndex: number;
+    files: number;
+    bytesDone: number;
+    bytes: number;
+  }
+  | { phase: "join"; records: number }
+  | { phase: "write"; invocations: number; out: string };
 
 /** Counts for one input file. */
 export interface FileSummary {
@@ -120,13 +140,22 @@ async function parseFile(
   maxSamples: number,
   reports: ReportTable | null,
   parts: number | undefined,
+  onBytes: (n: number) => void,
 ): Promise<ExportResult> {
   const reader = new ExportReader({ maxSamples, ...(reports ? { columnar: reports } : {}) });
   try {
     if (path.endsWith(".gz")) {
       const file = await Deno.open(path);
       try {
-        const bytes = file.readable.pipeThrough(new DecompressionStream("gzip"));
+        const counted = new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({
+          transform(chunk, out) {
+            onBytes(chunk.length);
+            out.enqueue(chunk);
+          },
+        });
+        const bytes = file.readable.pipeThrough(counted).pipeThrough(
+          new DecompressionStream("gzip"),
+        );
         for await (const chunk of bytes.pipeThrough(new TextDecoderStream())) reader.push(chunk);
       } finally {
         try {
@@ -143,7 +172,7 @@ async function parseFile(
     // down takes fewer, so none is left waiting long for the last one.
     const cuts = threads > 1 ? await lineCuts(path, size, PIECES_PER_THREAD * threads) : null;
     if (cuts === null || cuts.length < 3) {
-      await readRange(path, 0, size, reader);
+      await readRange(path, 0, size, reader, onBytes);
       return reader.end();
     }
     const count = cuts.length - 1;
@@ -157,12 +186,13 @@ async function parseFile(
       maxSamples,
     });
     const helpers: Array<Promise<void>> = [];
-    for (let w = 1; w < threads; w++) helpers.push(inWorker(take, piece, results));
+    const done = (k: number) => onBytes(cuts[k + 1]! - cuts[k]!);
+    for (let w = 1; w < threads; w++) helpers.push(inWorker(take, piece, results, done));
     // Rejected workers are awaited below; until then their rejections are not unhandled.
     for (const p of helpers) p.catch(() => {});
     // The first piece goes straight into the run's table, the others into tables of their own.
-    await readRange(path, 0, cuts[1]!, reader);
-    for (let k = take(); k >= 0; k = take()) results[k] = await parsePart(piece(k));
+    await readRange(path, 0, cuts[1]!, reader, onBytes);
+    for (let k = take(); k >= 0; k = take()) results[k] = await parsePart(piece(k), onBytes);
     await Promise.all(helpers);
     const head = reader.end();
     const kinds = reader.lineKinds;
@@ -214,6 +244,7 @@ function inWorker(
   take: () => number,
   piece: (k: number) => PartRequest,
   results: Array<PartResult | undefined>,
+  done: (k: number) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./_part_worker.ts", import.meta.url).href, {
@@ -236,6 +267,7 @@ function inWorker(
         return;
       }
       results[current] = e.data.result;
+      done(current);
       feed();
     };
     worker.onerror = (e) => {
@@ -272,8 +304,16 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   // Without --merge, REPORTs go to one column table shared by every file: no object per line
   // or per row (the bulk path of `deno task perf:parse`). Merging needs rows.
   const reports = options.merge ? null : new ReportTable();
-  for (const file of options.files) {
-    const parsed = await parseFile(file, options.samples ?? 5, reports, options.parts);
+  const progress = options.progress ?? (() => {});
+  for (const [i, file] of options.files.entries()) {
+    const bytes = (await Deno.stat(file)).size;
+    let bytesDone = 0;
+    const base = { file, fileIndex: i + 1, files: options.files.length, bytes };
+    const onBytes = (n: number) => {
+      bytesDone += n;
+      progress({ phase: "read", ...base, bytesDone });
+    };
+    const parsed = await parseFile(file, options.samples ?? 5, reports, options.parts, onBytes);
     for (const r of parsed.records) records.push(r);
     for (const [type, n] of Object.entries(parsed.stats.unknownTypes)) {
       unknownTypes[type] = (unknownTypes[type] ?? 0) + n;
@@ -284,12 +324,14 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   if (recordCount === 0) throw new NoRecordsError(files);
   const meta = { run_id: runId, backend: null, variant: null, arch: null, memory_mb: null };
   await Deno.mkdir(dirname(options.out), { recursive: true });
+  progress({ phase: "join", records: recordCount });
   let joined: { orphans: unknown[]; initFailures: number };
   let invocations: number;
   let cold: number;
   if (reports === null) {
     const byRows = joinInvocations({ records, meta });
     records.length = 0; // the rows hold what is needed; let the records go before the write
+    progress({ phase: "write", invocations: byRows.rows.length, out: options.out });
     await mergeInvocations(options.out, byRows.rows);
     joined = byRows;
     invocations = byRows.rows.length;
@@ -297,6 +339,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   } else {
     const byColumns = joinInvocationColumns({ reports, records, meta });
     records.length = 0;
+    progress({ phase: "write", invocations: byColumns.columns.length, out: options.out });
     await writeInvocationColumns(options.out, byColumns.columns, { unique: true });
     joined = byColumns;
     invocations = byColumns.columns.length;

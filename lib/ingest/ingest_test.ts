@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { formatSummary, ingest, NoRecordsError } from "./mod.ts";
+import {
+  formatSummary,
+  ingest,
+  type IngestProgress,
+  NoRecordsError,
+  progressPrinter,
+} from "./mod.ts";
 import { invocationRows, readInvocations } from "../store/mod.ts";
 
 const TESTDATA = new URL("../parse/testdata/", import.meta.url).pathname;
@@ -166,4 +172,76 @@ Deno.test("ingest() of a file in parallel parts gives the one-pass summary and r
     }
     assert.ok(one.rejected > 100 && one.invocations > 500 && one.orphans > 0);
   });
+});
+
+Deno.test("ingest() reports its progress: every byte of each file read, then the join and the write", async () => {
+  await withTempDir(async (dir) => {
+    const tail = await Deno.readTextFile(FIXTURES[0]!);
+    const copies = Array.from(
+      { length: 40 },
+      (_, r) => tail.replace(/\b[0-9a-f]{8}-/g, (m) => `${r}x${m}`),
+    );
+    const big = join(dir, "big.log");
+    await Deno.writeTextFile(big, copies.map((c) => c.endsWith("\n") ? c : `${c}\n`).join(""));
+    const gz = join(dir, "small.log.gz");
+    const packed = new Blob([tail]).stream().pipeThrough(new CompressionStream("gzip"));
+    await Deno.writeFile(gz, new Uint8Array(await new Response(packed).arrayBuffer()));
+    const events: IngestProgress[] = [];
+    const out = join(dir, "out.parquet");
+    // Three threads: the pieces of workers count as they are done.
+    const s = await ingest({ files: [big, gz], out, parts: 3, progress: (p) => events.push(p) });
+    const reads = events.filter((e) => e.phase === "read");
+    for (const [k, file] of [big, gz].entries()) {
+      const mine = reads.filter((e) => e.file === file);
+      const size = (await Deno.stat(file)).size;
+      assert.ok(mine.length >= 1, `${file} reported`);
+      assert.ok(mine.every((e) => e.fileIndex === k + 1 && e.files === 2 && e.bytes === size));
+      const done = mine.map((e) => e.bytesDone);
+      assert.deepEqual(done, [...done].sort((a, b) => a - b), "bytes only grow");
+      assert.equal(done.at(-1), size, "every byte counted once");
+    }
+    assert.ok(reads.filter((e) => e.file === big).length >= 3, "one per piece at least");
+    const tailEvents = events.slice(reads.length);
+    assert.deepEqual(tailEvents, [
+      { phase: "join", records: s.records },
+      { phase: "write", invocations: s.invocations, out },
+    ]);
+  });
+});
+
+Deno.test("progressPrinter() stays quiet on a short ingest, then paces its lines", () => {
+  let t = 0;
+  const lines: string[] = [];
+  const show = progressPrinter({ write: (l) => lines.push(l), now: () => t });
+  const read = (bytesDone: number, fileIndex = 1) => ({
+    phase: "read" as const,
+    file: "/logs/a.log",
+    fileIndex,
+    files: 2,
+    bytesDone,
+    bytes: 300e6,
+  });
+  show(read(10e6));
+  t = 1999;
+  show(read(20e6));
+  assert.deepEqual(lines, [], "nothing within the first 2 s");
+  t = 2000;
+  show(read(150e6));
+  t = 3000;
+  show(read(200e6)); // within 2 s of the last line: not shown
+  t = 4100;
+  show(read(90e6, 2));
+  t = 4200;
+  show({ phase: "join", records: 1234567 });
+  show({ phase: "write", invocations: 400000, out: "out.parquet" });
+  assert.deepEqual(lines, [
+    "ingest: reading a.log (1 of 2): 50% (150 of 300 MB) · 2s elapsed",
+    "ingest: reading a.log (2 of 2): 30% (90 of 300 MB) · 4s elapsed",
+    "ingest: joining 1,234,567 records · 4s elapsed",
+    "ingest: writing 400,000 invocations to out.parquet · 4s elapsed",
+  ]);
+  const quiet: string[] = [];
+  const fast = progressPrinter({ write: (l) => quiet.push(l), now: () => 500 });
+  fast({ phase: "join", records: 1 });
+  assert.deepEqual(quiet, [], "a short ingest prints nothing, its join and write included");
 });
