@@ -491,6 +491,21 @@ export class ReportTable {
     return out;
   }
 
+  /** True where entries `a` and `b` have the same id, compared in place where both are bytes. */
+  #sameId(a: number, b: number): boolean {
+    if (this.#wide.size > 0 && (this.#wide.has(a) || this.#wide.has(b))) {
+      return this.id(a) === this.id(b);
+    }
+    const off = this.#idOff;
+    const at = off[a]!;
+    const bt = off[b]!;
+    const len = off[a + 1]! - at;
+    if (off[b + 1]! - bt !== len) return false;
+    const pool = this.#pool;
+    for (let k = 0; k < len; k++) if (pool[at + k] !== pool[bt + k]) return false;
+    return true;
+  }
+
   /** True where entry `i`'s id is `id`, without building a string. */
   #idEquals(i: number, id: string): boolean {
     if (this.#wide.size > 0) {
@@ -760,23 +775,39 @@ export class ReportTable {
     const shared = new Set<number>();
     for (let k = 1; k < n; k++) if (sorted[k] === sorted[k - 1]) shared.add(sorted[k]!);
     if (shared.size === 0) return 0;
-    // Entries whose hash is shared, grouped by id in order of appearance.
-    const groups = new Map<string, number[]>();
-    for (let i = 0; i < n; i++) {
-      if (!shared.has(hashes[i]!)) continue;
-      const id = this.id(i);
-      const g = groups.get(id);
-      if (g === undefined) groups.set(id, [i]);
-      else g.push(i);
-    }
+    // Each entry whose hash is shared merges into the first entry of its id, in order of
+    // appearance. The first entries are kept by hash (several only when different ids collide)
+    // and ids compared in place: no string per entry.
+    const firsts = new Map<number, number | number[]>();
     const drop = new Uint8Array(n);
     let dropped = 0;
-    for (const g of groups.values()) {
-      for (let k = 1; k < g.length; k++) {
-        this.#merge(g[0]!, g[k]!);
-        drop[g[k]!] = 1;
-        dropped++;
+    for (let i = 0; i < n; i++) {
+      const h = hashes[i]!;
+      if (!shared.has(h)) continue;
+      const known = firsts.get(h);
+      if (known === undefined) {
+        firsts.set(h, i);
+        continue;
       }
+      let first = -1;
+      if (typeof known === "number") {
+        if (this.#sameId(known, i)) first = known;
+      } else {
+        for (const f of known) {
+          if (this.#sameId(f, i)) {
+            first = f;
+            break;
+          }
+        }
+      }
+      if (first < 0) {
+        if (typeof known === "number") firsts.set(h, [known, i]);
+        else known.push(i);
+        continue;
+      }
+      this.#merge(first, i);
+      drop[i] = 1;
+      dropped++;
     }
     if (dropped === 0) return 0;
     const off = this.#idOff;

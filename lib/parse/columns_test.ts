@@ -231,6 +231,21 @@ Deno.test("ReportTable keeps non-ASCII ids exactly, also through a merge of repe
   assert.equal(t.find("e-1"), -1);
 });
 
+Deno.test("ReportTable merges repeats of ids whose hashes collide each into its own first entry", () => {
+  // "id-149599" and "id-312382" share the table's 32-bit hash.
+  const t = new ReportTable();
+  const p = new LogParser();
+  const ids = ["id-149599", "id-312382", "x", "id-312382", "id-149599", "id-312382", "x"];
+  ids.forEach((id, i) => p.line(report(id, i === 4 ? "Init Duration: 7 ms\t" : ""), i + 1));
+  for (const r of p.records) t.add(r as ReportRecord);
+  assert.equal(t.hashAt(0), t.hashAt(1), "the two ids collide");
+  assert.equal(t.dedupe(), 4);
+  assert.deepEqual(t.idsBetween(0, t.length), ["id-149599", "id-312382", "x"]);
+  assert.equal(t.init[0], 7, "the repeat's Init filled its own id's gap");
+  assert.ok(Number.isNaN(t.init[1]!), "and not the other id's");
+  assert.equal(t.find("id-312382"), 1);
+});
+
 Deno.test("ReportTable.idLines() gives printable-ASCII ids one per line, else null", () => {
   const table = (ids: string[]) => {
     const t = new ReportTable();
