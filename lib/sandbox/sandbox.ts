@@ -124,10 +124,12 @@ export interface InvokeResult {
   /** platform.runtimeDone durationMs; null when the runtime never answered. */
   runtimeDoneMs: number | null;
   /**
-   * CPU time the environment's processes used, in ms: during this invocation on a warm one,
-   * Init and this invocation on a cold one. Null where it cannot be read.
+   * CPU time the environment's processes used during this invocation, in ms (on a cold one
+   * from the end of Init: Init's own is {@link initCpuMs}). Null where it cannot be read.
    */
   cpuMs: number | null;
+  /** CPU time the environment's processes used in Init, in ms; null on a warm invocation. */
+  initCpuMs: number | null;
 }
 
 interface InitOutcome {
@@ -135,6 +137,8 @@ interface InitOutcome {
   status: Status;
   errorType: string | null;
   body: Uint8Array | null;
+  /** The environment's CPU time in Init (null where it cannot be read). */
+  cpuMs: number | null;
 }
 
 const encoder = new TextEncoder();
@@ -351,6 +355,7 @@ export class Sandbox {
     const calledAt = performance.now();
     const startedAt = new Date();
     let initMs: number | null = null;
+    let initCpuMs: number | null = null;
     const cold = this.#needsInit || this.#procs.firstExited() !== undefined;
     if (cold) {
       if (!this.#needsInit) await this.#teardown("failure");
@@ -359,6 +364,7 @@ export class Sandbox {
       if (init.status !== "success") init = await this.#init("invoke");
       if (init.status !== "success") return this.#failedInit(init, calledAt, startedAt);
       initMs = init.ms;
+      initCpuMs = init.cpuMs;
     }
     const rc = this.#rc!;
     const state = this.#api.state;
@@ -494,6 +500,7 @@ export class Sandbox {
       maxMemoryMb: facts.maxMemoryMb,
       runtimeDoneMs,
       cpuMs,
+      initCpuMs,
     };
   }
 
@@ -534,6 +541,7 @@ export class Sandbox {
       maxMemoryMb: 1,
       runtimeDoneMs: null,
       cpuMs: null,
+      initCpuMs: init.cpuMs,
     };
   }
 
@@ -623,19 +631,24 @@ export class Sandbox {
     });
     state.telemetry.endBacklog();
     this.#out.flush();
+    const initBase = this.#cpuBase;
+    const cpuSinceBase = (now: number | null) =>
+      now === null || initBase === null ? null : now - initBase;
     if (status !== "success") {
       this.#out.line(initReportLine({ durationMs: ms, phase, status, errorType }));
+      const cpuMs = cpuSinceBase(await cpuUsage(rc));
       await this.#teardown(status === "timeout" ? "timeout" : "failure");
-      return { ms, status, errorType: errorType ?? TIMED_OUT, body: failed?.body ?? null };
+      return { ms, status, errorType: errorType ?? TIMED_OUT, body: failed?.body ?? null, cpuMs };
     }
     // Extensions that exited cleanly without registering are not part of the environment.
     this.#procs.forgetExited();
     // Init ran on its own CPU budget; invocations get the memory share (a fresh period, so
     // what Init used does not throttle the first invocation).
     await rc.setCpuFraction(this.#o.memoryMb / MB_PER_VCPU);
-    this.#oomBase = await rc.oomEvents();
+    // The first invocation's CPU window starts here: Init's is counted apart.
+    [this.#oomBase, this.#cpuBase] = await Promise.all([rc.oomEvents(), cpuUsage(rc)]);
     this.#needsInit = false;
-    return { ms, status, errorType: null, body: null };
+    return { ms, status, errorType: null, body: null, cpuMs: cpuSinceBase(this.#cpuBase) };
   }
 
   async #teardown(reason: "spindown" | "timeout" | "failure"): Promise<void> {

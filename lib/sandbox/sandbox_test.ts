@@ -770,3 +770,26 @@ Deno.test("Sandbox kills an extension that calls /next again after SHUTDOWN at t
     assert.equal((await sb.invoke(enc("b"))).cold, true);
   });
 });
+
+Deno.test("Sandbox counts Init's CPU and each invocation's apart", async () => {
+  // cpu_fn burns the same work at import (Init) and in every invocation.
+  await withSandbox(
+    { codeDir: join(TESTDATA, "cpu_fn"), runtime: "node", timeoutS: 30 },
+    async (sb) => {
+      const cold = await sb.invoke(enc({}));
+      const warm = await sb.invoke(enc({}));
+      assert.equal(cold.status, "success");
+      if (cold.cpuMs === null) return; // no CPU accounting on this host
+      const { cpuMs: coldCpu, initCpuMs } = cold;
+      const warmCpu = warm.cpuMs!;
+      assert.equal(warm.initCpuMs, null, "a warm invocation ran no Init");
+      assert.ok(initCpuMs !== null && initCpuMs >= 0.8 * warmCpu, `Init ${initCpuMs} ms of CPU`);
+      // Before, a cold invocation's CPU held Init's too: about twice a warm one's.
+      assert.ok(
+        coldCpu < 1.6 * warmCpu && coldCpu > 0.6 * warmCpu,
+        `cold invocation ${coldCpu} ms of CPU against warm ${warmCpu} ms`,
+      );
+      assert.ok(coldCpu <= cold.durationMs * 2, "within what two CPUs give in its Duration");
+    },
+  );
+});
