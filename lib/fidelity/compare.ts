@@ -20,6 +20,12 @@ export interface LocalCell {
   memoryMb: number;
   initMs: number;
   firstDurationMs: number;
+  /**
+   * CPU time of the first invocation after Init, in ms (the environment's processes; median):
+   * beside the memory share's budget per period it says why a first Duration was throttled.
+   * Null where the host cannot read CPU time; absent in files written before 2026-12-02.
+   */
+  firstCpuMs?: number | null;
   warmDurationMs: number;
   maxMemoryMb: number;
   /** Cold starts measured. */

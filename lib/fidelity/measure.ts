@@ -31,6 +31,8 @@ export interface HelloSamples {
   memoryMb: number;
   initMs: number[];
   firstDurationMs: number[];
+  /** CPU of each first invocation (cold starts where the host gave it). */
+  firstCpuMs: number[];
   maxMemoryMb: number[];
   warmDurationMs: number[];
   failures: string[];
@@ -61,6 +63,7 @@ export async function measureHello(
         memoryMb,
         initMs: [],
         firstDurationMs: [],
+        firstCpuMs: [],
         maxMemoryMb: [],
         warmDurationMs: [],
         failures: [],
@@ -88,6 +91,7 @@ export async function measureHello(
           }
           s.initMs.push(r.initMs);
           s.firstDurationMs.push(r.durationMs);
+          if (r.cpuMs !== null) s.firstCpuMs.push(r.cpuMs);
           s.maxMemoryMb.push(r.maxMemoryMb);
         }
         for (let i = 0; i < warm; i++) {
@@ -108,6 +112,7 @@ export async function measureHello(
         memoryMb,
         initMs: median(s.initMs),
         firstDurationMs: median(s.firstDurationMs),
+        firstCpuMs: s.firstCpuMs.length ? median(s.firstCpuMs) : null,
         warmDurationMs: s.warmDurationMs.length ? median(s.warmDurationMs) : NaN,
         maxMemoryMb: median(s.maxMemoryMb),
         coldSamples: s.initMs.length,
@@ -115,7 +120,9 @@ export async function measureHello(
       cells.push(cell);
       log(
         `fidelity: ${fn.runtime} ${memoryMb} MB: Init ${cell.initMs.toFixed(1)} ms, first ` +
-          `${cell.firstDurationMs.toFixed(2)} ms, warm ${cell.warmDurationMs.toFixed(2)} ms, ` +
+          `${cell.firstDurationMs.toFixed(2)} ms` +
+          (cell.firstCpuMs == null ? "" : ` (CPU ${cell.firstCpuMs.toFixed(2)} ms)`) +
+          `, warm ${cell.warmDurationMs.toFixed(2)} ms, ` +
           `${cell.maxMemoryMb} MB (${cell.coldSamples} cold)`,
       );
     }

@@ -23,6 +23,11 @@ Deno.test("measureHello(): a Node.js hello's Init is nearly flat from 128 to 1,0
     const [small, big] = cells as [typeof cells[0], typeof cells[0]];
     assert.equal(small.coldSamples, 3);
     assert.ok(small.maxMemoryMb > 10, `Max Memory Used ${small.maxMemoryMb} MB`);
+    assert.equal(samples[0]!.firstCpuMs.length === 0, small.firstCpuMs === null);
+    if (small.firstCpuMs != null) {
+      // The first invocation's CPU only, not Init's (a Node.js Init is tens of ms of CPU).
+      assert.ok(small.firstCpuMs > 0 && small.firstCpuMs < small.initMs, `${small.firstCpuMs} ms`);
+    }
     if (controls?.cpuQuota !== "none") {
       const ratio = small.initMs / big.initMs;
       assert.ok(ratio < 2, `Init 128 MB ${small.initMs} ms ÷ 1,024 MB ${big.initMs} ms = ${ratio}`);

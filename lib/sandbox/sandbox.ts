@@ -642,8 +642,8 @@ export class Sandbox {
     }
     // Extensions that exited cleanly without registering are not part of the environment.
     this.#procs.forgetExited();
-    // Init ran on its own CPU budget; invocations get the memory share (a fresh period, so
-    // what Init used does not throttle the first invocation).
+    // Init ran on its own CPU budget; invocations get the memory share (the rewrite refills
+    // the budget, so what Init used does not throttle the first invocation).
     await rc.setCpuFraction(this.#o.memoryMb / MB_PER_VCPU);
     // The first invocation's CPU window starts here: Init's is counted apart.
     [this.#oomBase, this.#cpuBase] = await Promise.all([rc.oomEvents(), cpuUsage(rc)]);

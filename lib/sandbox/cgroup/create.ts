@@ -114,8 +114,9 @@ export interface ResourceControls {
   cpuUsageMs(): Promise<number>;
   /**
    * Changes the CPU quota to `fraction` of a CPU per period (capped at the host's cores), as
-   * Lambda gives Init more CPU than invocations. Rewriting the quota starts a fresh period, so
-   * what Init used does not throttle the first invocation. A no-op without a CPU quota.
+   * Lambda gives Init more CPU than invocations. Rewriting the quota refills the budget (the
+   * kernel's period timer keeps its phase), so what Init used does not throttle the first
+   * invocation. A no-op without a CPU quota.
    */
   setCpuFraction(fraction: number): Promise<void>;
   /** Pids of the processes still in the group. */
