@@ -1,7 +1,12 @@
 /**
- * Local hello-function medians against published real-Lambda figures: Init ratios between
+ * Local hello-function figures against published real-Lambda ones: Init ratios between
  * runtimes, Init across memory sizes, the first invocation's Duration and Max Memory Used, each
- * with its relative error and whether it is within the fidelity targets.
+ * with its relative error and whether it is within the fidelity targets. Each check compares
+ * the same statistic on both sides: Init median with median; the first Duration mean with mean
+ * (Lambda's is published only as a mean, and at low memory it is two-valued: a first invocation
+ * that needs more CPU than one period's budget waits for the next period, so a median picks one
+ * of the two values where the mean weighs both); Max Memory Used, nearly constant, local median
+ * against the published mean.
  *
  * @module
  */
@@ -20,6 +25,8 @@ export interface LocalCell {
   memoryMb: number;
   initMs: number;
   firstDurationMs: number;
+  /** Mean of the same first Durations (absent in files written before 2026-12-02). */
+  firstDurationMeanMs?: number;
   /**
    * CPU time of the first invocation after Init, in ms (the environment's processes; median):
    * beside the memory share's budget per period it says why a first Duration was throttled.
@@ -105,6 +112,7 @@ export function compareWithPublished(
       memoryMb: c.memoryMb,
       arch,
       ...(c.version ? { version: c.version } : {}),
+      stat: metric === "init_ms" ? "median" : "mean",
     });
   const at = (runtime: FidelityRuntime, memoryMb: number) =>
     cells.find((c) => c.runtime === runtime && c.memoryMb === memoryMb);
@@ -153,7 +161,7 @@ export function compareWithPublished(
       what: `first Duration ${c.runtime} at ${c.memoryMb} MB`,
       runtime: c.runtime,
       memoryMb: c.memoryMb,
-      local: c.firstDurationMs,
+      local: c.firstDurationMeanMs ?? c.firstDurationMs,
       figure: pub(c, "first_duration_ms"),
       target: `±${TARGETS.firstDuration * 100}%`,
       bound: TARGETS.firstDuration,
@@ -198,6 +206,7 @@ export function sameOrder(
         memoryMb,
         arch,
         ...(c.version ? { version: c.version } : {}),
+        stat: metric === "init_ms" ? "median" : "mean",
       })?.value ?? null,
     })).filter((x) => x.published !== null);
     const local = [...here].sort((a, b) => a.local - b.local).map((x) => x.runtime);

@@ -112,6 +112,8 @@ export async function measureHello(
         memoryMb,
         initMs: median(s.initMs),
         firstDurationMs: median(s.firstDurationMs),
+        firstDurationMeanMs: s.firstDurationMs.reduce((a, b) => a + b, 0) /
+          s.firstDurationMs.length,
         firstCpuMs: s.firstCpuMs.length ? median(s.firstCpuMs) : null,
         warmDurationMs: s.warmDurationMs.length ? median(s.warmDurationMs) : NaN,
         maxMemoryMb: median(s.maxMemoryMb),
@@ -120,7 +122,7 @@ export async function measureHello(
       cells.push(cell);
       log(
         `fidelity: ${fn.runtime} ${memoryMb} MB: Init ${cell.initMs.toFixed(1)} ms, first ` +
-          `${cell.firstDurationMs.toFixed(2)} ms` +
+          `${cell.firstDurationMs.toFixed(2)} ms (mean ${cell.firstDurationMeanMs!.toFixed(2)})` +
           (cell.firstCpuMs == null ? "" : ` (CPU ${cell.firstCpuMs.toFixed(2)} ms)`) +
           `, warm ${cell.warmDurationMs.toFixed(2)} ms, ` +
           `${cell.maxMemoryMb} MB (${cell.coldSamples} cold)`,

@@ -69,11 +69,14 @@ const PREFERRED_VERSIONS: Record<FidelityRuntime, string[]> = {
 };
 
 /**
- * The published figure a local cell is compared with: the daily-benchmark mean for the same
- * runtime, memory and architecture, preferring the runtime version closest to the local one.
+ * The published figure a local cell is compared with: the daily-benchmark statistic `stat`
+ * (mean by default) for the same runtime, memory and architecture, preferring the runtime
+ * version closest to the local one.
  *
  * @param figures What {@link readPublished} returned.
- * @param key Metric, runtime, memory, architecture; `version` (e.g. `nodejs22.x`) goes first.
+ * @param key Metric, runtime, memory, architecture; `version` (e.g. `nodejs22.x`) goes first;
+ *   `stat`, `mean` or `median` (default `mean`): lambda-perf gives Init both, the first
+ *   Duration and Max Memory Used only as means.
  * @returns The figure, or null where none was published.
  * @example
  * ```ts
@@ -95,8 +98,10 @@ export function publishedFor(
     memoryMb: number;
     arch: "x86_64" | "arm64";
     version?: string;
+    stat?: "mean" | "median";
   },
 ): PublishedFigure | null {
+  const stat = key.stat ?? "mean";
   const versions = [
     ...(key.version ? [key.version] : []),
     ...PREFERRED_VERSIONS[key.runtime],
@@ -104,7 +109,7 @@ export function publishedFor(
   for (const version of versions) {
     const found = figures.find((f) =>
       f.metric === key.metric && f.runtime === key.runtime && f.runtimeVersion === version &&
-      f.memoryMb === key.memoryMb && f.arch === key.arch && f.stat === "mean"
+      f.memoryMb === key.memoryMb && f.arch === key.arch && f.stat === stat
     );
     if (found) return found;
   }

@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
 import { FIDELITY_RUNTIMES, publishedFor, readPublished } from "./published.ts";
 
-Deno.test("published_lambda.json has a sourced Init mean per runtime at 128 and 1,024 MB on x86_64", () => {
+Deno.test("published_lambda.json has a sourced Init mean and median per runtime at 128, 512 and 1,024 MB on x86_64", () => {
   const figures = readPublished();
   for (const runtime of FIDELITY_RUNTIMES) {
     for (const memoryMb of [128, 512, 1024]) {
-      const f = publishedFor(figures, { metric: "init_ms", runtime, memoryMb, arch: "x86_64" });
-      assert.ok(f !== null, `${runtime} at ${memoryMb} MB`);
-      assert.ok(f.value > 0 && f.value < 10_000, `${runtime}: ${f.value}`);
-      assert.ok(f.source.length > 0 && /^\d{4}-\d{2}-\d{2}$/.test(f.date));
+      for (const stat of ["mean", "median"] as const) {
+        const key = { metric: "init_ms", runtime, memoryMb, arch: "x86_64", stat } as const;
+        const f = publishedFor(figures, key);
+        assert.ok(f !== null, `${runtime} ${stat} at ${memoryMb} MB`);
+        assert.equal(f.stat, stat);
+        assert.ok(f.value > 0 && f.value < 10_000, `${runtime}: ${f.value}`);
+        assert.ok(f.source.length > 0 && /^\d{4}-\d{2}-\d{2}$/.test(f.date));
+      }
     }
   }
   assert.ok(figures.every((f) => f.source !== "" && Number.isFinite(f.value)));

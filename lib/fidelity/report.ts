@@ -97,6 +97,13 @@ export function fidelityMarkdown(r: FidelityResult, options: { brief?: boolean }
   }
   const orders = r.order.filter((o) => !o.agree);
   lines.push("");
+  if (!options.brief) {
+    lines.push(
+      "Init is compared median with median; the first Duration mean with mean (Lambda's is " +
+        "published only as a mean); Max Memory Used, the local median with the published mean.",
+      "",
+    );
+  }
   if (orders.length === 0) lines.push("Runtimes rank in the published order on every metric.");
   for (const o of orders) {
     lines.push(
