@@ -17,6 +17,11 @@ import {
   publishedFor,
 } from "./published.ts";
 
+/** The published statistic a metric is compared with (see the module doc). */
+function comparedStat(metric: FidelityMetric): "mean" | "median" {
+  return metric === "init_ms" ? "median" : "mean";
+}
+
 /** Medians of one runtime at one memory size, measured in the sandbox. */
 export interface LocalCell {
   runtime: FidelityRuntime;
@@ -112,7 +117,7 @@ export function compareWithPublished(
       memoryMb: c.memoryMb,
       arch,
       ...(c.version ? { version: c.version } : {}),
-      stat: metric === "init_ms" ? "median" : "mean",
+      stat: comparedStat(metric),
     });
   const at = (runtime: FidelityRuntime, memoryMb: number) =>
     cells.find((c) => c.runtime === runtime && c.memoryMb === memoryMb);
@@ -206,7 +211,7 @@ export function sameOrder(
         memoryMb,
         arch,
         ...(c.version ? { version: c.version } : {}),
-        stat: metric === "init_ms" ? "median" : "mean",
+        stat: comparedStat(metric),
       })?.value ?? null,
     })).filter((x) => x.published !== null);
     const local = [...here].sort((a, b) => a.local - b.local).map((x) => x.runtime);

@@ -134,9 +134,11 @@ function defaultParts(): number {
  * cut at line ends into pieces: this thread and worker threads take them in turn (the first
  * into the run's table, the others into tables of their own), which are then appended in
  * order, with their line numbers moved on, so the result is the one a single pass gives.
+ * `size` is the file's, as `ingest()` read it when it checked the file.
  */
 async function parseFile(
   path: string,
+  size: number,
   maxSamples: number,
   reports: ReportTable | null,
   parts: number | undefined,
@@ -166,7 +168,6 @@ async function parseFile(
       }
       return reader.end();
     }
-    const size = (await Deno.stat(path)).size;
     const threads = reports === null ? 1 : parts ?? (size >= PARALLEL_BYTES ? defaultParts() : 1);
     // More pieces than threads, taken in turn as threads come free: a thread the host slows
     // down takes fewer, so none is left waiting long for the last one.
@@ -288,10 +289,12 @@ function inWorker(
  * @throws {NoRecordsError} No file held a Lambda record (nothing is written).
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
+  const sizes: number[] = [];
   for (const file of options.files) {
     const info = await Deno.stat(file).catch(() => null);
     if (info === null) throw new Deno.errors.NotFound(`Cannot read "${file}": no such file`);
     if (!info.isFile) throw new TypeError(`Cannot read "${file}": not a file`);
+    sizes.push(info.size);
   }
   const outInfo = await Deno.stat(options.out).catch(() => null);
   if (outInfo?.isDirectory) {
@@ -306,14 +309,21 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const reports = options.merge ? null : new ReportTable();
   const progress = options.progress ?? (() => {});
   for (const [i, file] of options.files.entries()) {
-    const bytes = (await Deno.stat(file)).size;
+    const bytes = sizes[i]!;
     let bytesDone = 0;
     const base = { file, fileIndex: i + 1, files: options.files.length, bytes };
     const onBytes = (n: number) => {
       bytesDone += n;
       progress({ phase: "read", ...base, bytesDone });
     };
-    const parsed = await parseFile(file, options.samples ?? 5, reports, options.parts, onBytes);
+    const parsed = await parseFile(
+      file,
+      bytes,
+      options.samples ?? 5,
+      reports,
+      options.parts,
+      onBytes,
+    );
     for (const r of parsed.records) records.push(r);
     for (const [type, n] of Object.entries(parsed.stats.unknownTypes)) {
       unknownTypes[type] = (unknownTypes[type] ?? 0) + n;

@@ -110,15 +110,25 @@ async function connect(port: number): Promise<{ conn: Deno.TcpConn; reader: Sock
   return { conn, reader: new SocketReader(conn) };
 }
 
-/** Sends `bytes` on a new connection and returns everything until the server closes. */
-async function exchange(port: number, bytes: string | Uint8Array, ms = 2000) {
+/** Runs `fn` on a new connection to `port`, closed when it returns or throws. */
+async function withConnection<T>(
+  port: number,
+  fn: (conn: Deno.TcpConn, reader: SocketReader) => Promise<T>,
+): Promise<T> {
   const { conn, reader } = await connect(port);
   try {
-    await conn.write(typeof bytes === "string" ? enc.encode(bytes) : bytes);
-    return await reader.all(ms);
+    return await fn(conn, reader);
   } finally {
     await reader.close();
   }
+}
+
+/** Sends `bytes` on a new connection and returns everything until the server closes. */
+function exchange(port: number, bytes: string | Uint8Array, ms = 2000) {
+  return withConnection(port, async (conn, reader) => {
+    await conn.write(typeof bytes === "string" ? enc.encode(bytes) : bytes);
+    return await reader.all(ms);
+  });
 }
 
 /** The status codes of every response in `text`, in order. */
@@ -240,8 +250,7 @@ Deno.test({
 
 Deno.test("Http1Server answers pipelined requests in order on one connection", async () => {
   await withServer(async (server, calls) => {
-    const { conn, reader } = await connect(server.port);
-    try {
+    await withConnection(server.port, async (conn, reader) => {
       await conn.write(enc.encode(
         "GET /one HTTP/1.1\r\nHost: x\r\n\r\n" +
           "POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" +
@@ -258,16 +267,13 @@ Deno.test("Http1Server answers pipelined requests in order on one connection", a
       // Only the last answer says it closes.
       assert.equal(text.match(/connection: close/g)?.length, 1);
       assert.ok(text.lastIndexOf("connection: close") > text.lastIndexOf("HTTP/1.1 200"));
-    } finally {
-      await reader.close();
-    }
+    });
   });
 });
 
 Deno.test("Http1Server takes a request split across many writes, byte by byte", async () => {
   await withServer(async (server, calls) => {
-    const { conn, reader } = await connect(server.port);
-    try {
+    await withConnection(server.port, async (conn, reader) => {
       conn.setNoDelay(true);
       const req = "POST /split HTTP/1.1\r\ncontent-length: 5\r\n\r\nhello";
       for (const ch of req) {
@@ -277,9 +283,7 @@ Deno.test("Http1Server takes a request split across many writes, byte by byte", 
       const text = await reader.until("hello");
       assert.deepEqual(statuses(text), [200]);
       assert.equal(dec.decode(calls[0]!.body), "hello");
-    } finally {
-      await reader.close();
-    }
+    });
   });
 });
 
@@ -290,8 +294,7 @@ Deno.test("Http1Server speaks HTTP/1.0: closes by default, keeps alive when aske
     assert.deepEqual(statuses(plain.text), [200]);
     assert.match(plain.text, /connection: close/);
     assert.match(plain.text, /"version":"1.0"/);
-    const { conn, reader } = await connect(server.port);
-    try {
+    await withConnection(server.port, async (conn, reader) => {
       await conn.write(enc.encode("GET /ka HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
       const first = await reader.all(300);
       assert.equal(first.eof, false, "the connection stays open");
@@ -300,16 +303,13 @@ Deno.test("Http1Server speaks HTTP/1.0: closes by default, keeps alive when aske
       const second = await reader.all();
       assert.ok(second.eof);
       assert.match(second.text, /"target":"\/again"/);
-    } finally {
-      await reader.close();
-    }
+    });
   });
 });
 
 Deno.test("Http1Server sends 100 Continue before reading the body, and not without Expect", async () => {
   await withServer(async (server, calls) => {
-    const { conn, reader } = await connect(server.port);
-    try {
+    await withConnection(server.port, async (conn, reader) => {
       await conn.write(enc.encode(
         "POST /e HTTP/1.1\r\nHost: x\r\nEXPECT: 100-Continue\r\nContent-Length: 4\r\n\r\n",
       ));
@@ -324,9 +324,7 @@ Deno.test("Http1Server sends 100 Continue before reading the body, and not witho
       await conn.write(enc.encode("POST /n HTTP/1.1\r\nContent-Length: 2\r\n\r\nok"));
       const plain = await reader.until('"truncated"');
       assert.ok(!plain.includes("100 Continue"));
-    } finally {
-      await reader.close();
-    }
+    });
   });
 });
 
@@ -366,8 +364,7 @@ Deno.test("Http1Server answers broken requests with 400 and closes the connectio
       assert.deepEqual(statuses(text), [400], JSON.stringify(req.slice(0, 40)));
     }
     // Headers that never end are cut off at the limit too.
-    const { conn, reader } = await connect(server.port);
-    try {
+    await withConnection(server.port, async (conn, reader) => {
       await conn.write(enc.encode("GET /x HTTP/1.1\r\n"));
       const line = enc.encode(`X-Pad: ${"p".repeat(1000)}\r\n`);
       let answer = "";
@@ -376,9 +373,7 @@ Deno.test("Http1Server answers broken requests with 400 and closes the connectio
         answer = (await reader.all(5)).text;
       }
       assert.deepEqual(statuses(answer), [400]);
-    } finally {
-      await reader.close();
-    }
+    });
     assert.equal(calls.length, 0);
     // The server goes on serving.
     const ok = await exchange(server.port, "GET /fine HTTP/1.1\r\nConnection: close\r\n\r\n");
@@ -502,15 +497,12 @@ Deno.test("Http1Server answers a handler that throws with 500 and stays up", asy
     return echo(req);
   });
   try {
-    const { conn, reader } = await connect(server.port);
-    try {
+    await withConnection(server.port, async (conn, reader) => {
       await conn.write(enc.encode(
         "GET /throw HTTP/1.1\r\n\r\nGET /reject HTTP/1.1\r\n\r\nGET /ok HTTP/1.1\r\nConnection: close\r\n\r\n",
       ));
       assert.deepEqual(statuses((await reader.all()).text), [500, 500, 200]);
-    } finally {
-      await reader.close();
-    }
+    });
     assert.equal(errors.length, 2);
   } finally {
     await server.close();

@@ -78,8 +78,11 @@ export async function readKeys(
 
 /** The number after `key ` at the start of a line of `text`, or undefined. */
 export function valueOf(text: string, key: string): number | undefined {
-  const at = text.startsWith(`${key} `) ? 0 : text.indexOf(`\n${key} `) + 1;
-  if (at === 0 && !text.startsWith(`${key} `)) return undefined;
+  let at = 0;
+  if (!text.startsWith(`${key} `)) {
+    at = text.indexOf(`\n${key} `) + 1;
+    if (at === 0) return undefined;
+  }
   let end = text.indexOf("\n", at);
   if (end < 0) end = text.length;
   return Number(text.slice(at + key.length + 1, end));
