@@ -23,6 +23,8 @@ export const RUST_TARGET_DIR: string = join(RUST_DIR, "target");
 
 /** The host build of the Rust extension. */
 export const RUST_EXTENSION_BIN: string = join(BUILD_DIR, "rust", "battle-ext-rust");
+/** The native line reader of `deno task ingest` (rust/ingest, a shared library). */
+export const INGEST_NATIVE_LIB: string = join(BUILD_DIR, "native", "libbattle_ingest.so");
 /** The sandbox's process launcher (rust/launcher), built by `deno task build`. */
 export const SANDBOX_EXEC_BIN: string = join(BUILD_DIR, "rust", "battle-sandbox-exec");
 /** The host build of the blank Rust extension (rust/blank). */

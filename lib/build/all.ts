@@ -8,12 +8,18 @@
  * @module
  */
 import { relative } from "node:path";
-import { BUILD_DIR, BUILD_MANIFEST, ROOT, SANDBOX_EXEC_BIN } from "../paths.ts";
+import { BUILD_DIR, BUILD_MANIFEST, INGEST_NATIVE_LIB, ROOT, SANDBOX_EXEC_BIN } from "../paths.ts";
 import { writeTextAtomic } from "../store/mod.ts";
 import { type Artifact, buildJsBundles } from "./js.ts";
 import { assembleExtensionLayers, assembleLayers, describeAssembled } from "./layers.ts";
 import { buildFunctionRuntimes, describeRuntimeBuild, type RuntimeBuild } from "./functions.ts";
-import { buildRustExtension, RUST_BLANK_EXTENSION_PACKAGE, SANDBOX_EXEC_PACKAGE } from "./rust.ts";
+import {
+  buildRustExtension,
+  INGEST_NATIVE_ARTIFACT,
+  INGEST_NATIVE_PACKAGE,
+  RUST_BLANK_EXTENSION_PACKAGE,
+  SANDBOX_EXEC_PACKAGE,
+} from "./rust.ts";
 import { stageHostRustForLambda } from "./lambda_rust.ts";
 import { hostArch } from "../bench/matrix.ts";
 import { ensureLlrt } from "../llrt/mod.ts";
@@ -106,6 +112,17 @@ export async function buildAll(
     });
     if (!staged.staged) log(`build: no Lambda build of the blank Rust extension: ${staged.reason}`);
   }
+  // deno task ingest reads with it where it loads, else with the JavaScript reader alone.
+  const reader = await attempt(
+    "native line reader of ingest (cargo build --release -p battle-ingest)",
+    () =>
+      buildRustExtension({
+        package: INGEST_NATIVE_PACKAGE,
+        artifact: INGEST_NATIVE_ARTIFACT,
+        out: INGEST_NATIVE_LIB,
+      }),
+  );
+  if (reader) artifacts.push({ name: "INGEST_NATIVE", path: reader.path, bytes: reader.bytes });
   const llrt = await attempt("LLRT", () => ensureLlrt());
   const js = await attempt("JS bundles (esbuild)", () => buildJsBundles());
   if (js) artifacts.push(...js);

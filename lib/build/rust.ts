@@ -11,6 +11,9 @@ import { RUST_DIR, RUST_EXTENSION_BIN, RUST_TARGET_DIR } from "../paths.ts";
 export const RUST_EXTENSION_PACKAGE = "battle-ext-rust";
 /** The cargo package and binary name of the blank Rust extension (rust/blank). */
 export const RUST_BLANK_EXTENSION_PACKAGE = "battle-ext-blank";
+/** The native line reader of `deno task ingest` (rust/ingest), and the library cargo makes. */
+export const INGEST_NATIVE_PACKAGE = "battle-ingest";
+export const INGEST_NATIVE_ARTIFACT = "libbattle_ingest.so";
 /** The sandbox's process launcher (rust/launcher). */
 export const SANDBOX_EXEC_PACKAGE = "battle-sandbox-exec";
 
@@ -28,6 +31,8 @@ export interface RustBuildOptions {
   out?: string;
   /** The cargo package (and binary) to build; default {@linkcode RUST_EXTENSION_PACKAGE}. */
   package?: string;
+  /** The file cargo makes, when not the binary named as the package (a library's `lib*.so`). */
+  artifact?: string;
   /**
    * Link the C runtime statically (`cargo rustc -- -C target-feature=+crt-static`, this
    * package only): no dynamic loader at start-up, about 0.2 ms less per exec here. For the
@@ -123,7 +128,7 @@ export async function buildRustExtension(options: RustBuildOptions = {}): Promis
       `Cannot build ${pkg}: cargo exited with ${result.code}\n${stderr.slice(-3000)}`,
     );
   }
-  const built = join(targetDir, profile === "dev" ? "debug" : profile, pkg);
+  const built = join(targetDir, profile === "dev" ? "debug" : profile, options.artifact ?? pkg);
   await Deno.mkdir(dirname(out), { recursive: true });
   const staging = `${out}.${Deno.pid}.tmp`;
   await Deno.copyFile(built, staging);

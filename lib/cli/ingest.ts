@@ -1,19 +1,24 @@
 /**
- * `deno task ingest FILE... --out FILE.parquet [--run-id ID] [--merge] [--samples N]`: parses
- * Lambda log exports into the invocation schema with `lib/ingest/` (plain text as
- * `aws logs tail` prints it, filter-log-events or Logs Insights JSON, JSON-format Lambda logs,
- * Telemetry API batches; `.gz` decompressed). All files join into one run. Unreadable lines are
- * counted and sampled, never fatal. `--merge` merges into an existing output instead of
- * replacing it. Prints the summary, the output path last (and, on stderr, progress lines once it
- * has taken more than 2 s); exits 2 on a bad command line, 1 when a file cannot be read or
- * written.
+ * `deno task ingest FILE... --out FILE.parquet [--run-id ID] [--merge] [--samples N]
+ * [--reader auto|native|js]`: parses Lambda log exports into the invocation schema with
+ * `lib/ingest/` (plain text as `aws logs tail` prints it, filter-log-events or Logs Insights
+ * JSON, JSON-format Lambda logs, Telemetry API batches; `.gz` decompressed). All files join into
+ * one run. Unreadable lines are counted and sampled, never fatal. `--merge` merges into an
+ * existing output instead of replacing it. `--reader` picks what reads plain files: the native
+ * line reader (`rust/ingest`, built by `deno task setup`) where it loads (`auto`, the default),
+ * only it, or JavaScript alone; the result is the same. Prints the summary, the output path last
+ * (and, on stderr, progress lines once it has taken more than 2 s); exits 2 on a bad command
+ * line, 1 when a file cannot be read or written.
  *
  * @module
  */
 import { formatSummary, ingest, type IngestOptions, progressPrinter } from "../ingest/mod.ts";
 import { numberFlag, parseFlags, runCommand } from "./_flags.ts";
 
-const USAGE = "usage: deno task ingest FILE... --out FILE.parquet [--run-id ID] [--merge]";
+const USAGE =
+  "usage: deno task ingest FILE... --out FILE.parquet [--run-id ID] [--merge] [--reader auto|native|js]";
+
+const READERS = ["auto", "native", "js"] as const;
 
 /**
  * Reads the command line.
@@ -32,8 +37,13 @@ export function parseIngestArgs(args: string[]): IngestOptions {
       "run-id": { type: "string" },
       merge: { type: "boolean", default: false },
       samples: { type: "string" },
+      reader: { type: "string" },
     },
   });
+  const reader = values.reader;
+  if (reader !== undefined && !(READERS as readonly string[]).includes(reader)) {
+    throw new TypeError(`--reader must be one of ${READERS.join(", ")}, not "${reader}"`);
+  }
   if (values.out === undefined || values.out === "") {
     throw new TypeError("--out FILE.parquet is required");
   }
@@ -46,6 +56,7 @@ export function parseIngestArgs(args: string[]): IngestOptions {
       ? 5
       : numberFlag("samples", values.samples, { integer: true, min: 0 }),
     ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] }),
+    ...(reader === undefined ? {} : { reader: reader as typeof READERS[number] }),
   };
 }
 

@@ -13,6 +13,8 @@ import {
   type ReportTableData,
 } from "../parse/mod.ts";
 
+import { type NativeLines, nativeLines } from "./_native.ts";
+
 /** Bytes per read: a stream's 64 KiB pieces cost more than the parse. */
 const READ_BYTES = 4 << 20;
 
@@ -32,6 +34,8 @@ const DECODE_BYTES = 32 << 10;
  * @param end Byte after the last (the end of a line, or the file's size).
  * @param reader Where the text goes.
  * @param onBytes Hears of each read, with its size in bytes (after the text went to `reader`).
+ * @param native The native line reader, or null: with it, `reader` must be in lines mode (see
+ *   {@link readScanned}).
  */
 export async function readRange(
   path: string,
@@ -39,7 +43,9 @@ export async function readRange(
   end: number,
   reader: ExportReader,
   onBytes?: (n: number) => void,
+  native: NativeLines | null = null,
 ): Promise<void> {
+  if (native !== null) return readScanned(path, start, end, reader, native, onBytes);
   const file = await Deno.open(path);
   try {
     if (start > 0) await file.seek(start, Deno.SeekMode.Start);
@@ -62,6 +68,70 @@ export async function readRange(
   } finally {
     file.close();
   }
+}
+
+/**
+ * {@link readRange} through the native line reader: bytes go to it as read, and `reader` takes
+ * its lines (`ExportReader.readScanned`); a line cut by a read waits for the next. At the file's
+ * start, byte order marks are dropped as the decoder and `ExportReader` drop them.
+ */
+async function readScanned(
+  path: string,
+  start: number,
+  end: number,
+  reader: ExportReader,
+  native: NativeLines,
+  onBytes?: (n: number) => void,
+): Promise<void> {
+  const file = await Deno.open(path);
+  try {
+    if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+    let buffer = new Uint8Array(Math.max(1, Math.min(READ_BYTES, end - start)));
+    let filled = 0;
+    let left = end - start;
+    let atFileStart = start === 0;
+    for (;;) {
+      if (filled === buffer.length) {
+        // One line longer than the buffer: make room for the rest of it.
+        const more = new Uint8Array(buffer.length * 2);
+        more.set(buffer);
+        buffer = more;
+      }
+      const n = left > 0
+        ? await file.read(buffer.subarray(filled, Math.min(buffer.length, filled + left)))
+        : null;
+      if (n !== null) {
+        left -= n;
+        filled += n;
+      }
+      const last = n === null || left === 0;
+      let from = 0;
+      if (atFileStart && (filled >= 6 || last)) {
+        atFileStart = false;
+        for (let k = 0; k < 2 && isBom(buffer, from, filled); k++) from += 3;
+      }
+      if (!atFileStart) {
+        for (;;) {
+          const view = buffer.subarray(from, filled);
+          const count = native.scan(view, last);
+          reader.readScanned(view, native.lines, count);
+          from += native.consumed;
+          if (count < native.cap) break;
+        }
+        buffer.copyWithin(0, from, filled);
+        filled -= from;
+      }
+      if (n !== null) onBytes?.(n);
+      if (last) break;
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** True where `b[at, to)` starts with UTF-8's byte order mark. */
+function isBom(b: Uint8Array, at: number, to: number): boolean {
+  return to - at >= 3 && b[at] === 0xef && b[at + 1] === 0xbb && b[at + 2] === 0xbf;
 }
 
 const NEWLINE = 10;
@@ -132,6 +202,8 @@ export interface PartRequest {
   start: number;
   end: number;
   maxSamples: number;
+  /** The native line reader's library to read it with (the caller loaded it), or null. */
+  nativeLib: string | null;
 }
 
 /** What a worker answers: the part's REPORTs as plain arrays, its records and counts. */
@@ -150,6 +222,7 @@ export interface PartResult {
  * @param req The part.
  * @param onBytes As for {@link readRange}.
  * @returns Its contents.
+ * @throws {Error} When `req.nativeLib` is set and this thread cannot load it.
  */
 export async function parsePart(
   req: PartRequest,
@@ -157,7 +230,13 @@ export async function parsePart(
 ): Promise<PartResult> {
   const reports = new ReportTable();
   const reader = new ExportReader({ maxSamples: req.maxSamples, columnar: reports, lines: true });
-  await readRange(req.path, req.start, req.end, reader, onBytes);
+  let native: NativeLines | null = null;
+  if (req.nativeLib !== null) {
+    const got = nativeLines(req.nativeLib);
+    if (typeof got === "string") throw new Error(got);
+    native = got;
+  }
+  await readRange(req.path, req.start, req.end, reader, onBytes, native);
   const { records, stats } = reader.end();
   return {
     table: reports.data(),

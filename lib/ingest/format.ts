@@ -44,6 +44,9 @@ export function formatSummary(s: IngestSummary): string[] {
   }
   if (s.orphans > 0) lines.push(`  ${s.orphans} request id(s) without a REPORT (no row)`);
   if (s.initFailures > 0) lines.push(`  ${s.initFailures} failed Init phase(s) (INIT_REPORT)`);
+  if (s.readerNote !== undefined) {
+    lines.push(`  read by the JavaScript reader alone (same result, slower): ${s.readerNote}`);
+  }
   lines.push(`run_id ${s.runId}`, s.out);
   return lines;
 }

@@ -26,6 +26,7 @@ import {
 import type { ParseStats, PlatformRecord, RejectedLine } from "../parse/mod.ts";
 import { lineCuts, parsePart, type PartRequest, type PartResult, readRange } from "./_read.ts";
 import { mergeInvocations, newRunId, writeInvocationColumns } from "../store/mod.ts";
+import { type NativeLines, nativeLines } from "./_native.ts";
 
 /** Options of {@link ingest}. */
 export interface IngestOptions {
@@ -45,6 +46,15 @@ export interface IngestOptions {
   parts?: number;
   /** Hears where a long ingest is (see {@link IngestProgress}); the caller decides what to show. */
   progress?: (p: IngestProgress) => void;
+  /**
+   * How plain files are read on the columnar path (not merging): `native`, the native line
+   * reader (`rust/ingest`; an error when it cannot be loaded), `js`, the JavaScript reader only,
+   * or `auto` (the default), native where it loads, else JavaScript, saying why in
+   * {@link IngestSummary.readerNote}. The result is the same; native is faster.
+   */
+  reader?: "auto" | "native" | "js";
+  /** The native reader's library; default `build/native/libbattle_ingest.so`. */
+  nativeLib?: string;
 }
 
 /**
@@ -77,6 +87,9 @@ export interface FileSummary {
   rejectedByReason: Record<string, number>;
   rejectedSamples: RejectedLine[];
   unknownTypes: Record<string, number>;
+  /** What read its lines: the native line reader (with the JavaScript parser for the lines it
+   * leaves) or the JavaScript reader alone (`.gz` files, JSON documents, merging). */
+  reader: "native" | "js";
 }
 
 /** What {@link ingest} did. */
@@ -93,6 +106,8 @@ export interface IngestSummary {
   /** Request ids with START/END/runtimeDone but no REPORT. */
   orphans: number;
   initFailures: number;
+  /** Why the native line reader was not used where it could have been (`reader: "auto"`). */
+  readerNote?: string;
 }
 
 /**
@@ -134,7 +149,8 @@ function defaultParts(): number {
  * cut at line ends into pieces: this thread and worker threads take them in turn (the first
  * into the run's table, the others into tables of their own), which are then appended in
  * order, with their line numbers moved on, so the result is the one a single pass gives.
- * `size` is the file's, as `ingest()` read it when it checked the file.
+ * `size` is the file's, as `ingest()` read it when it checked the file. With `native`, a file
+ * read line by line goes through the native line reader, in every thread.
  */
 async function parseFile(
   path: string,
@@ -143,7 +159,8 @@ async function parseFile(
   reports: ReportTable | null,
   parts: number | undefined,
   onBytes: (n: number) => void,
-): Promise<ExportResult> {
+  native: NativeLines | null,
+): Promise<ExportResult & { native: boolean }> {
   const reader = new ExportReader({ maxSamples, ...(reports ? { columnar: reports } : {}) });
   try {
     if (path.endsWith(".gz")) {
@@ -166,15 +183,20 @@ async function parseFile(
           // The stream closed it already.
         }
       }
-      return reader.end();
+      return { ...reader.end(), native: false };
     }
     const threads = reports === null ? 1 : parts ?? (size >= PARALLEL_BYTES ? defaultParts() : 1);
+    if (reports === null) native = null;
     // More pieces than threads, taken in turn as threads come free: a thread the host slows
-    // down takes fewer, so none is left waiting long for the last one.
-    const cuts = threads > 1 ? await lineCuts(path, size, PIECES_PER_THREAD * threads) : null;
+    // down takes fewer, so none is left waiting long for the last one. The native reader
+    // needs to know the file is read line by line, as lineCuts finds out.
+    const pieces = threads > 1 ? PIECES_PER_THREAD * threads : 1;
+    const cuts = threads > 1 || native !== null ? await lineCuts(path, size, pieces) : null;
+    if (cuts === null) native = null;
+    if (native !== null) reader.linesMode();
     if (cuts === null || cuts.length < 3) {
-      await readRange(path, 0, size, reader, onBytes);
-      return reader.end();
+      await readRange(path, 0, size, reader, onBytes, native);
+      return { ...reader.end(), native: native !== null };
     }
     const count = cuts.length - 1;
     const results: Array<PartResult | undefined> = new Array(count);
@@ -185,6 +207,7 @@ async function parseFile(
       start: cuts[k]!,
       end: cuts[k + 1]!,
       maxSamples,
+      nativeLib: native === null ? null : native.path,
     });
     const helpers: Array<Promise<void>> = [];
     const done = (k: number) => onBytes(cuts[k + 1]! - cuts[k]!);
@@ -192,7 +215,7 @@ async function parseFile(
     // Rejected workers are awaited below; until then their rejections are not unhandled.
     for (const p of helpers) p.catch(() => {});
     // The first piece goes straight into the run's table, the others into tables of their own.
-    await readRange(path, 0, cuts[1]!, reader, onBytes);
+    await readRange(path, 0, cuts[1]!, reader, onBytes, native);
     for (let k = take(); k >= 0; k = take()) results[k] = await parsePart(piece(k), onBytes);
     await Promise.all(helpers);
     const head = reader.end();
@@ -212,7 +235,7 @@ async function parseFile(
       kinds.text += part.lineKinds.text;
       offset += part.lineCount;
     }
-    return { ...head, shape: kinds.json > kinds.text ? "jsonl" : "text" };
+    return { ...head, shape: kinds.json > kinds.text ? "jsonl" : "text", native: native !== null };
   } catch (err) {
     const what = path.endsWith(".gz") ? "not gzip" : "unreadable";
     throw new TypeError(`Cannot read "${path}": ${what} (${(err as Error).message})`);
@@ -308,6 +331,15 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   // or per row (the bulk path of `deno task perf:parse`). Merging needs rows.
   const reports = options.merge ? null : new ReportTable();
   const progress = options.progress ?? (() => {});
+  const mode = options.reader ?? "auto";
+  let native: NativeLines | null = null;
+  let readerNote: string | undefined;
+  if (reports !== null && mode !== "js") {
+    const got = nativeLines(options.nativeLib);
+    if (typeof got !== "string") native = got;
+    else if (mode === "native") throw new Error(`Cannot read with the native reader: ${got}`);
+    else readerNote = got;
+  }
   for (const [i, file] of options.files.entries()) {
     const bytes = sizes[i]!;
     let bytesDone = 0;
@@ -323,12 +355,18 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       reports,
       options.parts,
       onBytes,
+      native,
     );
     for (const r of parsed.records) records.push(r);
     for (const [type, n] of Object.entries(parsed.stats.unknownTypes)) {
       unknownTypes[type] = (unknownTypes[type] ?? 0) + n;
     }
-    files.push({ file, shape: parsed.shape, ...parsed.stats });
+    files.push({
+      file,
+      shape: parsed.shape,
+      ...parsed.stats,
+      reader: parsed.native ? "native" : "js",
+    });
   }
   const recordCount = records.length + (reports === null ? 0 : reports.length + reports.counted);
   if (recordCount === 0) throw new NoRecordsError(files);
@@ -367,5 +405,6 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     unknownTypes,
     orphans: joined.orphans.length,
     initFailures: joined.initFailures,
+    ...(readerNote === undefined ? {} : { readerNote }),
   };
 }

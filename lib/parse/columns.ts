@@ -151,6 +151,28 @@ export class RequestTable {
     return true;
   }
 
+  /**
+   * {@link see} for an id already scanned: code units `chars[from, from + len)` (`len` > 0).
+   *
+   * @param chars The id's code units.
+   * @param from Where it starts in them.
+   * @param len Its length.
+   * @param hash Its hash ({@link ReportTable}'s).
+   * @param time The START's time, or NaN.
+   * @param seen When the line was seen (see {@link sightings}).
+   */
+  seeChars(
+    chars: Uint16Array,
+    from: number,
+    len: number,
+    hash: number,
+    time: number,
+    seen: number,
+  ): void {
+    this.lines++;
+    this.#upsert(chars, from, from + len, hash, time, seen);
+  }
+
   /** Adds the id `src[from, to)` or, when known, keeps the earlier of the two START times. */
   #upsert(
     src: Uint16Array,
@@ -671,6 +693,54 @@ export class ReportTable {
   }
 
   /**
+   * Appends a REPORT the native line reader read (see `ExportReader.readScanned`): its id as
+   * ASCII bytes with its hash, its numbers at `nums[o, o + 6)` (time, duration, billed, memory,
+   * max memory used, init; NaN for none), checked by the caller, success, no error type.
+   *
+   * @param bytes Where the id is.
+   * @param from Its first byte.
+   * @param len Its length.
+   * @param hash Its hash (as {@link add} computes it).
+   * @param nums The numbers.
+   * @param o Where this REPORT's start in them.
+   */
+  addScanned(
+    bytes: Uint8Array,
+    from: number,
+    len: number,
+    hash: number,
+    nums: Float64Array,
+    o: number,
+  ): void {
+    const i = this.length;
+    if (i === this.time.length) this.#grow();
+    const start = this.#idOff[i]!;
+    if (start + len > this.#pool.length) {
+      const pool = new Uint8Array(Math.max(this.#pool.length * 2, start + len));
+      pool.set(this.#pool);
+      this.#pool = pool;
+    }
+    const pool = this.#pool;
+    for (let k = 0; k < len; k++) pool[start + k] = bytes[from + k]!;
+    this.#idOff[i + 1] = start + len;
+    this.#hashes[i] = hash;
+    this.time[i] = nums[o]!;
+    this.duration[i] = nums[o + 1]!;
+    this.billed[i] = nums[o + 2]!;
+    this.memory[i] = nums[o + 3]!;
+    this.maxUsed[i] = nums[o + 4]!;
+    this.init[i] = nums[o + 5]!;
+    this.restore[i] = NaN;
+    this.billedRestore[i] = NaN;
+    this.start[i] = NaN;
+    this.status[i] = 0;
+    this.errorType.push(null);
+    this.length = i + 1;
+    this.#clean = false;
+    this.#slots = null;
+  }
+
+  /**
    * Lets `notes` be settled by {@link settle}.
    *
    * @param notes A parser's START and END lines on their way into this table.
@@ -969,20 +1039,75 @@ export class LineNotes {
   }
 
   /**
+   * {@link start} for an id the native line reader found: ASCII bytes `bytes[from, from + len)`
+   * (0 < `len` <= 64) with their hash.
+   *
+   * @param bytes Where the id is.
+   * @param from Its first byte.
+   * @param len Its length.
+   * @param hash Its hash.
+   * @param time The START's time, or NaN.
+   */
+  startId(bytes: Uint8Array, from: number, len: number, hash: number, time: number): void {
+    const k = this.#next;
+    if (this.#ringLen[k] !== 0) this.#spill(k);
+    this.other();
+    const chars = this.#ringChars;
+    const at = k * SLOT;
+    for (let j = 0; j < len; j++) chars[at + j] = bytes[from + j]!;
+    this.#next = (k + 1) % RING;
+    this.#ringHash[k] = hash;
+    this.#ringLine[k] = "";
+    this.#ringFrom[k] = 0;
+    this.#ringLen[k] = len;
+    this.#ringTime[k] = time;
+    this.#ringSeen[k] = this.#reports.requests.sightings++;
+  }
+
+  /**
+   * {@link end} for an id the native line reader found (as for {@link startId}).
+   *
+   * @param bytes Where the id is.
+   * @param from Its first byte.
+   * @param len Its length.
+   * @param hash Its hash.
+   */
+  endId(bytes: Uint8Array, from: number, len: number, hash: number): void {
+    this.other();
+    const chars = this.#endChars;
+    for (let j = 0; j < len; j++) chars[j] = bytes[from + j]!;
+    this.#endHash = hash;
+    this.#endLine = "";
+    this.#endFrom = 0;
+    this.#endLen = len;
+    this.#endSeen = this.#reports.requests.sightings++;
+  }
+
+  /**
    * The REPORT just added as entry `i` of the table.
    *
    * @param i Its entry.
    * @param id Its request id.
    */
   report(i: number, id: string): void {
-    const len = id.length;
+    this.reportOf(i, id.length, id);
+  }
+
+  /**
+   * {@link report} by the id's length; `id` is needed only for an id over 64 code units.
+   *
+   * @param i The entry.
+   * @param len Its request id's length.
+   * @param id The id, or null when `len` <= 64.
+   */
+  reportOf(i: number, len: number, id: string | null): void {
     const t = this.#reports;
     const hash = t.hashAt(i);
     if (this.#endLen !== 0) {
       const same = this.#endLen === len && this.#endHash === hash &&
         (len <= SLOT
           ? t.idEqualsChars(i, this.#endChars, 0, len)
-          : sameAt(this.#endLine, this.#endFrom, id));
+          : sameAt(this.#endLine, this.#endFrom, id!));
       if (same) {
         this.#endLen = 0;
         this.#endLine = "";
@@ -996,7 +1121,7 @@ export class LineNotes {
       if (this.#ringLen[k] !== len || this.#ringHash[k] !== hash) continue;
       const same = len <= SLOT
         ? t.idEqualsChars(i, this.#ringChars, k * SLOT, len)
-        : sameAt(this.#ringLine[k]!, this.#ringFrom[k]!, id);
+        : sameAt(this.#ringLine[k]!, this.#ringFrom[k]!, id!);
       if (same) {
         t.noteStart(i, this.#ringTime[k]!);
         this.#ringLen[k] = 0;
@@ -1008,9 +1133,15 @@ export class LineNotes {
 
   /** Any other line: a waiting END did not meet its REPORT. */
   other(): void {
-    if (this.#endLen === 0) return;
-    const from = this.#endFrom;
-    this.#reports.requests.see(this.#endLine, from, null, this.#endSeen, from + this.#endLen);
+    const len = this.#endLen;
+    if (len === 0) return;
+    const requests = this.#reports.requests;
+    if (len <= SLOT) {
+      requests.seeChars(this.#endChars, 0, len, this.#endHash, NaN, this.#endSeen);
+    } else {
+      const from = this.#endFrom;
+      requests.see(this.#endLine, from, null, this.#endSeen, from + len);
+    }
     this.#endLen = 0;
     this.#endLine = "";
   }
@@ -1026,10 +1157,14 @@ export class LineNotes {
 
   #spill(k: number): void {
     const t = this.#ringTime[k]!;
-    const time = t === t ? t : null;
-    const from = this.#ringFrom[k]!;
-    const end = from + this.#ringLen[k]!;
-    this.#reports.requests.see(this.#ringLine[k]!, from, time, this.#ringSeen[k]!, end);
+    const len = this.#ringLen[k]!;
+    const requests = this.#reports.requests;
+    if (len <= SLOT) {
+      requests.seeChars(this.#ringChars, k * SLOT, len, this.#ringHash[k]!, t, this.#ringSeen[k]!);
+    } else {
+      const from = this.#ringFrom[k]!;
+      requests.see(this.#ringLine[k]!, from, t === t ? t : null, this.#ringSeen[k]!, from + len);
+    }
     this.#ringLen[k] = 0;
     this.#ringLine[k] = "";
   }

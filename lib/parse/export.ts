@@ -8,6 +8,7 @@
  */
 import { LogParser, type LogParserOptions } from "./parser.ts";
 import { SpanMarks } from "./text.ts";
+import { SCAN_BLANK, SCAN_OFFS, SCAN_OTHER, type ScannedLines } from "./scanned.ts";
 import type { ParseResult } from "./records.ts";
 
 /** The shape a file was read as. */
@@ -131,6 +132,57 @@ export class ExportReader {
     return { ...this.parser.result(), shape };
   }
 
+  /**
+   * Reads the file line by line from here on, as when its first line decided it (the caller
+   * checked that line with {@link readsLineByLine}). Only before the first piece.
+   */
+  linesMode(): void {
+    if (this.#mode === "undecided" && this.#buffer === "") this.#mode = "lines";
+  }
+
+  /**
+   * Takes `count` lines the native line reader read from `bytes` (`lib/ingest/_native.ts`), in
+   * lines mode ({@link linesMode}, or `lines` in the options), between pieces given to
+   * {@link push} never (the reader keeps its own partial line). Lines it settled go to the
+   * parser as read; the others (kind {@link SCAN_OTHER}) are decoded and read as {@link push}
+   * reads a line, so the result is the one the same bytes decoded and pushed give.
+   *
+   * @param bytes The bytes the lines were read from.
+   * @param lines What was read.
+   * @param count How many lines.
+   */
+  readScanned(bytes: Uint8Array, lines: ScannedLines, count: number): void {
+    if (this.#mode !== "lines" || this.#buffer !== "") {
+      throw new Error("readScanned needs lines mode and no partial line pushed");
+    }
+    const parser = this.parser;
+    const kinds = lines.kinds;
+    for (let k = 0; k < count; k++) {
+      const kind = kinds[k]!;
+      const lineNo = ++this.#lineNo;
+      if (kind === SCAN_BLANK) continue;
+      if (kind !== SCAN_OTHER && parser.scanned(bytes, lines, k)) {
+        this.#textLines++;
+        continue;
+      }
+      const o = k * SCAN_OFFS;
+      const text = LINE_DECODER.decode(bytes.subarray(lines.offs[o]!, lines.offs[o + 1]!));
+      this.#line(text, lineNo);
+    }
+  }
+
+  /** One line that is not blank, as {@link #lines} reads it. */
+  #line(text: string, lineNo: number): void {
+    if (text.charCodeAt(0) === 123 /* { */) {
+      if (!this.#documentLine(text, lineNo)) this.parser.line(text, lineNo);
+      this.#jsonLines++;
+    } else {
+      this.#marks.reset(text);
+      this.parser.span(text, 0, text.length, lineNo, this.#marks);
+      this.#textLines++;
+    }
+  }
+
   /** Reads `text` as one JSON document; false when it is not one of the known shapes. */
   #whole(text: string): boolean {
     const whole = tryWholeJson(text);
@@ -192,6 +244,12 @@ export class ExportReader {
     return true;
   }
 }
+
+/**
+ * Decodes the lines the native reader leaves as the file's stream decoder would: bad bytes as
+ * U+FFFD, and a U+FEFF kept (a stream drops only the file's first).
+ */
+const LINE_DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** True where `text` starts like a pretty-printed export (not like a JSONL line). */
 function opensExport(text: string): boolean {

@@ -41,6 +41,20 @@ export {
   readsLineByLine,
 } from "./export.ts";
 export {
+  SCAN_BLANK,
+  SCAN_END,
+  SCAN_INIT_START,
+  SCAN_NOISE,
+  SCAN_NUMS,
+  SCAN_OFFS,
+  SCAN_OTHER,
+  SCAN_REPORT,
+  SCAN_START,
+  SCAN_XRAY,
+  type ScannedLines,
+  scannedLines,
+} from "./scanned.ts";
+export {
   type ClientObservation,
   type ColumnJoinOptions,
   type ColumnJoinResult,

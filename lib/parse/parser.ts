@@ -15,6 +15,18 @@ import {
 } from "./records.ts";
 import { LineNotes, ReportTable } from "./columns.ts";
 import { parseTextLine, readBulkLine, readBulkSpan, reportFields, type SpanMarks } from "./text.ts";
+import { checkReport, TEXT_LABELS } from "./limits.ts";
+import {
+  SCAN_END,
+  SCAN_INIT_START,
+  SCAN_NOISE,
+  SCAN_NUMS,
+  SCAN_OFFS,
+  SCAN_REPORT,
+  SCAN_START,
+  SCAN_XRAY,
+  type ScannedLines,
+} from "./scanned.ts";
 
 /** Options for {@link LogParser}. */
 export interface LogParserOptions {
@@ -96,6 +108,64 @@ export class LogParser {
     if (!this.#bulk(read)) {
       this.#rest(text.slice(start, end), lineNo, null, read as string | undefined);
     }
+  }
+
+  /**
+   * Columnar: takes line `k` of `lines` as the native line reader read it from `bytes` (a
+   * START, END, REPORT, XRAY or INIT_START line, or certain noise), as {@link span} takes the
+   * same line.
+   *
+   * @param bytes The bytes the lines were read from.
+   * @param lines What was read.
+   * @param k The line.
+   * @returns False, with nothing taken, for a REPORT with a value Lambda cannot report: read
+   *   that line with {@link span}, which words the rejection.
+   */
+  scanned(bytes: Uint8Array, lines: ScannedLines, k: number): boolean {
+    const notes = this.#notes!;
+    const kind = lines.kinds[k]!;
+    const o = k * SCAN_OFFS;
+    const from = lines.offs[o + 2]!;
+    const len = lines.offs[o + 3]!;
+    const hash = lines.hashes[k]!;
+    const nums = lines.nums;
+    const n = k * SCAN_NUMS;
+    if (kind === SCAN_REPORT) {
+      const f = reportFields;
+      f.durationMs = nums[n + 1]!;
+      f.billedDurationMs = nums[n + 2]!;
+      f.memorySizeMb = nums[n + 3]!;
+      f.maxMemoryUsedMb = nums[n + 4]!;
+      const init = nums[n + 5]!;
+      f.initDurationMs = init === init ? init : null;
+      f.restoreDurationMs = null;
+      f.billedRestoreDurationMs = null;
+      if (checkReport(f, TEXT_LABELS) !== null) return false;
+      this.stats.lines++;
+      this.stats.platform++;
+      const reports = this.reports!;
+      reports.addScanned(bytes, from, len, hash, nums, n);
+      notes.reportOf(reports.length - 1, len, null);
+    } else if (kind === SCAN_NOISE) {
+      this.stats.lines++;
+      notes.other();
+      this.stats.noise++;
+    } else if (kind === SCAN_XRAY || kind === SCAN_INIT_START) {
+      // As #rest takes them on the columnar path: no trace ids kept, INIT_START only counted.
+      this.stats.lines++;
+      notes.other();
+      this.stats.platform++;
+      if (kind === SCAN_INIT_START) this.reports!.counted++;
+    } else {
+      this.stats.lines++;
+      if (kind === SCAN_START) notes.startId(bytes, from, len, hash, nums[n]!);
+      else if (kind === SCAN_END) notes.endId(bytes, from, len, hash);
+      else throw new RangeError(`Not a line the parser takes as read: kind ${kind}`);
+      this.stats.platform++;
+      this.reports!.counted++;
+    }
+    this.#lastReport = null;
+    return true;
   }
 
   /**
