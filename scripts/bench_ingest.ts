@@ -1,5 +1,6 @@
 /**
- * `deno task bench:ingest [--lines N] [--runs R] [--keep]`: `deno task ingest` against a plain
+ * `deno task bench:ingest [--lines N] [--runs R] [--reader auto|native|js] [--keep]`:
+ * `deno task ingest` (with its `--reader`, default auto) against a plain
  * polars Python script (`scripts/ingest_peer.py`, `scan_csv` + `str.extract`) on the same file,
  * whole process each: wall time and peak RSS.
  *
@@ -266,8 +267,13 @@ if (import.meta.main) {
       lines: { type: "string", default: "1000000" },
       runs: { type: "string", default: "3" },
       keep: { type: "boolean", default: false },
+      reader: { type: "string", default: "auto" },
     },
   });
+  if (!["auto", "native", "js"].includes(values.reader)) {
+    console.error("bench_ingest: --reader must be auto, native or js");
+    Deno.exit(2);
+  }
   const lines = Number(values.lines);
   const runs = Number(values.runs);
   if (!Number.isInteger(lines) || lines <= 0 || !Number.isInteger(runs) || runs <= 0) {
@@ -309,9 +315,21 @@ if (import.meta.main) {
         join(dir, "ingest.parquet"),
         "--run-id",
         "bench",
+        "--reader",
+        values.reader,
       ]);
-      const summary = a.stdout.split("\n")[0] ?? "";
-      if (r === 0) console.log(`  ${summary}`);
+      const out = a.stdout.split("\n");
+      const summary = out[0] ?? "";
+      if (r === 0) {
+        console.log(`  ${summary}`);
+        const alone = out.find((l) => l.includes("read by the JavaScript reader alone"));
+        const reader = values.reader === "js"
+          ? "the JavaScript reader alone (--reader js)"
+          : alone === undefined
+          ? "the native line reader (rust/ingest)"
+          : alone.trim();
+        console.log(`  reader: ${reader}`);
+      }
       const want = `${gen.invocations - gen.rejected} invocations (${gen.cold} cold), ` +
         `${gen.rejected} rejected lines`;
       if (!summary.includes(want)) throw new Error(`bench_ingest: expected "${want}"`);

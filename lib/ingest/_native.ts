@@ -14,8 +14,8 @@ import { INGEST_NATIVE_LIB } from "../paths.ts";
 /** The layout version this loader reads (`ABI` in `rust/ingest/src/lib.rs`). */
 export const NATIVE_ABI = 1;
 
-/** Lines read per call. */
-const CAP = 1 << 15;
+/** Lines read per call: few enough that what the reader wrote is still in cache when read. */
+const CAP = 1 << 11;
 
 const SYMBOLS = {
   battle_ingest_abi: { parameters: [], result: "u32" },
