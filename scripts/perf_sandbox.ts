@@ -2,7 +2,8 @@
  * `deno task perf:sandbox`: what the local sandbox itself costs.
  *
  * - Warm: invoke → response of a no-op `provided` runtime (`noop-bootstrap` of rust/conformance:
- *   plain `std::net`, one keep-alive connection, no work of its own) beside a bare loopback HTTP
+ *   plain `std::net`, one keep-alive connection, no work of its own; a release build, static
+ *   where the host allows, into `build/rust/noop-bootstrap`) beside a bare loopback HTTP
  *   round trip from another process (the same program's `--ping` mode against Deno.serve) and
  *   within this process (fetch → Deno.serve). The sandbox's path is one long-poll answer to the
  *   runtime plus the runtime's POST of its response: one cross-process round trip is its floor;
@@ -28,7 +29,8 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { RUST_DIR, RUST_TARGET_DIR } from "../lib/paths.ts";
+import { BUILD_DIR } from "../lib/paths.ts";
+import { buildRustExtension } from "../lib/build/rust.ts";
 import { Sandbox } from "../lib/sandbox/sandbox.ts";
 import { Http1Server, Later, prebuilt, rawResponse } from "../lib/sandbox/http1.ts";
 import { fmt, type Stats, stats } from "./_bench.ts";
@@ -167,13 +169,27 @@ async function bareSpawns(n: number): Promise<number[]> {
   return times;
 }
 
+/**
+ * The no-op bootstrap, a release build linked statically where the host has a static C library
+ * (as the sandbox's launcher is): no dynamic loader at its start, so a cold start's floor is the
+ * sandbox's and the kernel's, not ld.so's. Else a dynamic release build, said on stdout.
+ */
 async function noopBootstrap(): Promise<string> {
-  const out = await new Deno.Command("cargo", {
-    args: ["build", "--quiet", "-p", "battle-conformance", "--bin", "noop-bootstrap"],
-    cwd: RUST_DIR,
-  }).output();
-  if (!out.success) throw new Error("cargo build -p battle-conformance failed");
-  return join(RUST_TARGET_DIR, "debug", "noop-bootstrap");
+  const options = {
+    package: "battle-conformance",
+    bin: "noop-bootstrap",
+    out: join(BUILD_DIR, "rust", "noop-bootstrap"),
+  };
+  try {
+    return (await buildRustExtension({ ...options, staticCrt: true })).path;
+  } catch (err) {
+    console.log(
+      `perf_sandbox: no static no-op bootstrap (${
+        (err as Error).message.split("\n")[0]
+      }); using a dynamic one`,
+    );
+    return (await buildRustExtension(options)).path;
+  }
 }
 
 /** Round trips from another process (the no-op bootstrap's own HTTP code) to Deno.serve. */
