@@ -15,9 +15,10 @@
  * of the tree, as `/usr/bin/time` reports it), and prints each run, the medians and the ratios
  * (ingest ÷ peer) of wall time and peak memory, with the load average.
  *
- * The peer needs Python polars: it is installed on demand, pinned to {@link POLARS_VERSION},
- * into the project's venv `.cache/venv` (pip from PyPI; the venv is made with `python3 -m venv`
- * when missing).
+ * The native line reader (`rust/ingest`) is built with cargo when missing or stale (unless
+ * `--reader js`). The peer needs Python polars: it is installed on demand, pinned to
+ * {@link POLARS_VERSION}, into the project's venv `.cache/venv` (pip from PyPI; the venv is made
+ * with `python3 -m venv` when missing).
  *
  * @module
  */
@@ -25,6 +26,13 @@ import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { seeded } from "./_bench.ts";
+import { nativeLines } from "../lib/ingest/_native.ts";
+import {
+  buildRustExtension,
+  INGEST_NATIVE_ARTIFACT,
+  INGEST_NATIVE_PACKAGE,
+} from "../lib/build/rust.ts";
+import { INGEST_NATIVE_LIB } from "../lib/paths.ts";
 
 /** Python polars of the peer script, installed into `.cache/venv` when missing. */
 export const POLARS_VERSION = "1.44.2";
@@ -246,6 +254,25 @@ async function ensurePolars(): Promise<void> {
   if (code !== 0) throw new Error(`pip install polars==${POLARS_VERSION} failed`);
 }
 
+/**
+ * The native line reader, built with cargo when it is missing or stale (as `deno task setup`
+ * builds it); when that fails, the ingest runs read with JavaScript alone and say so.
+ */
+async function ensureNativeReader(): Promise<void> {
+  const why = nativeLines();
+  if (typeof why !== "string") return;
+  console.log(`bench_ingest: ${why}; building it`);
+  try {
+    await buildRustExtension({
+      package: INGEST_NATIVE_PACKAGE,
+      artifact: INGEST_NATIVE_ARTIFACT,
+      out: INGEST_NATIVE_LIB,
+    });
+  } catch (err) {
+    console.log(`bench_ingest: ${(err as Error).message.split("\n")[0]}`);
+  }
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -281,6 +308,7 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   await ensurePolars();
+  if (values.reader !== "js") await ensureNativeReader();
   await Deno.mkdir(CACHE, { recursive: true });
   const input = join(CACHE, `tail-${lines}-v${GENERATOR_VERSION}.log`);
   const facts = join(`${input}.json`);

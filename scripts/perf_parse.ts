@@ -1,6 +1,6 @@
 /**
- * `deno task perf:parse [--lines N] [--repeat R] [--keep DIR] [--rows]`: how fast the pipeline
- * reads Lambda logs. Generates N realistic REPORT lines (default 1,000,000: 1 in 10 cold with
+ * `deno task perf:parse [--lines N] [--repeat R] [--keep DIR] [--rows | --native]`: how fast the
+ * pipeline reads Lambda logs. Generates N realistic REPORT lines (default 1,000,000: 1 in 10 cold with
  * Init Duration, trailing tabs, half with an `aws logs tail` prefix, a third with XRAY on the
  * same line and a third with XRAY on the next line) as ~1 MB chunks cut mid-line (as a streamed
  * file read delivers them), then times parse (an `ExportReader` fed the chunks, line splitting
@@ -10,7 +10,8 @@
  *
  * Default: the columnar path (`columnar: true` parser, `joinInvocationColumns`,
  * `writeInvocationColumns`): no object per REPORT or row. `--rows`: the record/row path
- * (`joinInvocations`, `writeInvocations`) for comparison. Target: ≥ 500,000 lines/s for
+ * (`joinInvocations`, `writeInvocations`) for comparison. `--native`: the columnar path read by
+ * the native line reader (`rust/ingest`, as `deno task ingest` reads plain files). Target: ≥ 500,000 lines/s for
  * parse + join + store.
  *
  * @module
@@ -21,6 +22,7 @@ import { join } from "node:path";
 import { ExportReader, joinInvocationColumns, joinInvocations } from "../lib/parse/mod.ts";
 import { writeInvocationColumns, writeInvocations } from "../lib/store/mod.ts";
 import { seeded } from "./_bench.ts";
+import { type NativeLines, nativeLines } from "../lib/ingest/_native.ts";
 
 /** Characters per generated chunk: what a streamed file read hands the parser at a time. */
 const CHUNK_CHARS = 1 << 20;
@@ -144,6 +146,45 @@ async function columnarPass(chunks: readonly string[], out: string, count: numbe
   return { parse, join, store, total };
 }
 
+/**
+ * The columnar path with the native line reader (`deno task ingest`'s default): the same text as
+ * UTF-8 bytes (encoded before the clock starts, as a file read gives them), read 4 MiB at a time
+ * as `readRange` reads a file, line splitting and the lines left to JavaScript included.
+ */
+async function nativePass(
+  bytes: Uint8Array<ArrayBuffer>,
+  native: NativeLines,
+  out: string,
+  count: number,
+): Promise<Pass> {
+  const m0 = mark();
+  const reader = new ExportReader({ columnar: true, lines: true });
+  for (let from = 0; from < bytes.length;) {
+    const to = Math.min(bytes.length, from + (4 << 20));
+    const view = bytes.subarray(from, to);
+    const lines = native.scan(view, to === bytes.length);
+    reader.readScanned(view, native.lines, lines);
+    from += native.consumed;
+  }
+  const parsed = reader.end();
+  const parse = since(m0);
+  const m1 = mark();
+  const { columns } = joinInvocationColumns({
+    reports: parsed.reports!,
+    records: parsed.records,
+    meta: META,
+  });
+  const join = since(m1);
+  const m2 = mark();
+  await writeInvocationColumns(out, columns, { unique: true });
+  const store = since(m2);
+  const total = since(m0);
+  if (columns.length !== count || parsed.stats.rejected !== 0) {
+    throw new Error(`perf_parse: ${columns.length} rows, ${parsed.stats.rejected} rejected`);
+  }
+  return { parse, join, store, total };
+}
+
 /** The record/row path: a record object per REPORT, a row object per invocation. */
 async function rowsPass(chunks: readonly string[], out: string, count: number): Promise<Pass> {
   const m0 = mark();
@@ -172,6 +213,7 @@ if (import.meta.main) {
       repeat: { type: "string", default: "3" },
       keep: { type: "string" },
       rows: { type: "boolean", default: false },
+      native: { type: "boolean", default: false },
     },
   });
   const count = Number(values.lines);
@@ -181,7 +223,29 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const { chunks, chars, cold, xrayNext } = generateReports(count);
-  const path = values.rows ? "rows (record and row objects)" : "columnar";
+  let native: NativeLines | null = null;
+  let bytes: Uint8Array<ArrayBuffer> | null = null;
+  if (values.native) {
+    const got = nativeLines();
+    if (typeof got === "string") {
+      console.error(`perf_parse: --native: ${got}`);
+      Deno.exit(1);
+    }
+    native = got;
+    const encoder = new TextEncoder();
+    const parts = chunks.map((c) => encoder.encode(c));
+    bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+  }
+  const path = values.rows
+    ? "rows (record and row objects)"
+    : native !== null
+    ? "columnar, native line reader"
+    : "columnar";
   console.log(
     `perf_parse: ${count.toLocaleString("en-US")} REPORT lines (${cold} cold, ${xrayNext} XRAY ` +
       `next lines, ${(chars / 1e6).toFixed(0)} MB in ${chunks.length} chunks), ${path} path, ` +
@@ -195,6 +259,8 @@ if (import.meta.main) {
     for (let r = 0; r < repeat; r++) {
       const pass = values.rows
         ? await rowsPass(chunks, out, count)
+        : native !== null
+        ? await nativePass(bytes!, native, out, count)
         : await columnarPass(chunks, out, count);
       if (best === null || pass.total.wall < best.total.wall) best = pass;
     }
