@@ -702,7 +702,7 @@ export class ReportTable {
    * @param len Its length.
    * @param hash Its hash (as {@link add} computes it).
    * @param nums The numbers.
-   * @param o Where this REPORT's start in them.
+   * @param o Where this REPORT's numbers start in them.
    */
   addScanned(
     bytes: Uint8Array,

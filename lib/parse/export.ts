@@ -142,10 +142,10 @@ export class ExportReader {
 
   /**
    * Takes `count` lines the native line reader read from `bytes` (`lib/ingest/_native.ts`), in
-   * lines mode ({@link linesMode}, or `lines` in the options), between pieces given to
-   * {@link push} never (the reader keeps its own partial line). Lines it settled go to the
-   * parser as read; the others (kind {@link SCAN_OTHER}) are decoded and read as {@link push}
-   * reads a line, so the result is the one the same bytes decoded and pushed give.
+   * lines mode ({@link linesMode}, or `lines` in the options) and never mixed with {@link push}
+   * (the native reader keeps its own partial line). Lines it settled go to the parser as read;
+   * the others (kind {@link SCAN_OTHER}) are decoded and read as {@link push} reads a line, so
+   * the result is the one the same bytes decoded and pushed give.
    *
    * @param bytes The bytes the lines were read from.
    * @param lines What was read.

@@ -156,13 +156,14 @@ export class LogParser {
       notes.other();
       this.stats.platform++;
       if (kind === SCAN_INIT_START) this.reports!.counted++;
-    } else {
+    } else if (kind === SCAN_START || kind === SCAN_END) {
       this.stats.lines++;
       if (kind === SCAN_START) notes.startId(bytes, from, len, hash, nums[n]!);
-      else if (kind === SCAN_END) notes.endId(bytes, from, len, hash);
-      else throw new RangeError(`Not a line the parser takes as read: kind ${kind}`);
+      else notes.endId(bytes, from, len, hash);
       this.stats.platform++;
       this.reports!.counted++;
+    } else {
+      throw new RangeError(`Not a line the parser takes as read: kind ${kind}`);
     }
     this.#lastReport = null;
     return true;
