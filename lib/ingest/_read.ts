@@ -71,10 +71,84 @@ export async function readRange(
 }
 
 /**
- * {@link readRange} through the native line reader: bytes go to it as read, and `reader` takes
- * its lines (`ExportReader.readScanned`); a line cut by a read waits for the next. At the file's
+ * Bytes on their way to the native line reader: whole lines go to `reader` as the buffer fills
+ * (`ExportReader.readScanned`), a line cut at the buffer's end waits for the rest. At the file's
  * start, byte order marks are dropped as the decoder and `ExportReader` drop them.
  */
+class ScanBuffer {
+  #buffer: Uint8Array<ArrayBuffer>;
+  #filled = 0;
+  #atFileStart: boolean;
+  readonly #reader: ExportReader;
+  readonly #native: NativeLines;
+
+  /**
+   * @param reader Where the lines go (in lines mode).
+   * @param native The native reader.
+   * @param atFileStart True when the first byte is the file's first.
+   * @param size Bytes the buffer starts with room for.
+   */
+  constructor(reader: ExportReader, native: NativeLines, atFileStart: boolean, size = READ_BYTES) {
+    this.#reader = reader;
+    this.#native = native;
+    this.#atFileStart = atFileStart;
+    this.#buffer = new Uint8Array(Math.max(1, size));
+  }
+
+  /** Free room at the end, at least 1 byte (the buffer grows when one line fills it). */
+  room(): Uint8Array<ArrayBuffer> {
+    if (this.#filled === this.#buffer.length) this.#grow(this.#buffer.length * 2);
+    return this.#buffer.subarray(this.#filled);
+  }
+
+  /** @param n Bytes just written at the start of {@link room}. */
+  wrote(n: number): void {
+    this.#filled += n;
+  }
+
+  /** Copies `chunk` in, reading whole lines out first when the buffer is full. */
+  add(chunk: Uint8Array): void {
+    if (this.#filled + chunk.length > this.#buffer.length) this.scan(false);
+    const need = this.#filled + chunk.length;
+    if (need > this.#buffer.length) this.#grow(Math.max(need, this.#buffer.length * 2));
+    this.#buffer.set(chunk, this.#filled);
+    this.#filled += chunk.length;
+  }
+
+  /**
+   * Reads the whole lines held (and, with `last`, the bytes after the last newline as a line).
+   *
+   * @param last True at the end of the range.
+   */
+  scan(last: boolean): void {
+    const buffer = this.#buffer;
+    const filled = this.#filled;
+    let from = 0;
+    if (this.#atFileStart) {
+      if (filled < 6 && !last) return;
+      this.#atFileStart = false;
+      for (let k = 0; k < 2 && isBom(buffer, from, filled); k++) from += 3;
+    }
+    const native = this.#native;
+    for (;;) {
+      const view = buffer.subarray(from, filled);
+      const count = native.scan(view, last);
+      this.#reader.readScanned(view, native.lines, count);
+      from += native.consumed;
+      if (count < native.cap) break;
+    }
+    buffer.copyWithin(0, from, filled);
+    this.#filled = filled - from;
+  }
+
+  #grow(size: number): void {
+    const more = new Uint8Array(size);
+    more.set(this.#buffer.subarray(0, this.#filled));
+    this.#buffer = more;
+  }
+}
+
+/** {@link readRange} through the native line reader. */
 async function readScanned(
   path: string,
   start: number,
@@ -86,47 +160,104 @@ async function readScanned(
   const file = await Deno.open(path);
   try {
     if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-    let buffer = new Uint8Array(Math.max(1, Math.min(READ_BYTES, end - start)));
-    let filled = 0;
+    const lines = new ScanBuffer(reader, native, start === 0, Math.min(READ_BYTES, end - start));
     let left = end - start;
-    let atFileStart = start === 0;
     for (;;) {
-      if (filled === buffer.length) {
-        // One line longer than the buffer: make room for the rest of it.
-        const more = new Uint8Array(buffer.length * 2);
-        more.set(buffer);
-        buffer = more;
-      }
-      const n = left > 0
-        ? await file.read(buffer.subarray(filled, Math.min(buffer.length, filled + left)))
-        : null;
+      const room = lines.room();
+      const n = left > 0 ? await file.read(room.subarray(0, Math.min(room.length, left))) : null;
       if (n !== null) {
         left -= n;
-        filled += n;
+        lines.wrote(n);
       }
       const last = n === null || left === 0;
-      let from = 0;
-      if (atFileStart && (filled >= 6 || last)) {
-        atFileStart = false;
-        for (let k = 0; k < 2 && isBom(buffer, from, filled); k++) from += 3;
-      }
-      if (!atFileStart) {
-        for (;;) {
-          const view = buffer.subarray(from, filled);
-          const count = native.scan(view, last);
-          reader.readScanned(view, native.lines, count);
-          from += native.consumed;
-          if (count < native.cap) break;
-        }
-        buffer.copyWithin(0, from, filled);
-        filled -= from;
-      }
+      lines.scan(last);
       if (n !== null) onBytes?.(n);
       if (last) break;
     }
   } finally {
     file.close();
   }
+}
+
+/**
+ * Feeds a whole file given as a stream of bytes (a decompressed `.gz`) to `reader`: through the
+ * native line reader when one is given and the file's first line says it is read line by line
+ * ({@link readsLineByLine}, as {@link lineCuts} decides for a plain file), else decoded and
+ * pushed as text.
+ *
+ * @param bytes The file's bytes.
+ * @param reader Where they go (undecided: not yet fed).
+ * @param native The native line reader, or null.
+ * @returns True when the native reader read the file.
+ */
+export async function readStream(
+  bytes: AsyncIterable<Uint8Array>,
+  reader: ExportReader,
+  native: NativeLines | null,
+): Promise<boolean> {
+  const decoder = new TextDecoder();
+  const asText = (chunk: Uint8Array) => {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text !== "") reader.push(text);
+  };
+  // Up to the first newline (within the first 64 KiB), to decide.
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let lines: ScanBuffer | null = null;
+  let decided = native === null;
+  for await (const chunk of bytes) {
+    if (lines !== null) {
+      lines.add(chunk);
+      continue;
+    }
+    if (decided) {
+      asText(chunk);
+      continue;
+    }
+    head.push(chunk);
+    headBytes += chunk.length;
+    const joined = concat(head, headBytes);
+    const newline = joined.subarray(0, PROBE_BYTES).indexOf(NEWLINE);
+    if (newline < 0 && headBytes < PROBE_BYTES) continue;
+    decided = true;
+    if (newline >= 0 && readsLineByLine(firstLine(joined.subarray(0, newline)))) {
+      reader.linesMode();
+      lines = new ScanBuffer(reader, native!, true);
+      lines.add(joined);
+    } else {
+      asText(joined);
+    }
+  }
+  if (lines === null && !decided) {
+    // The whole file ended before a newline or 64 KiB: JavaScript reads it.
+    asText(concat(head, headBytes));
+  }
+  if (lines !== null) {
+    lines.scan(true);
+    return true;
+  }
+  const rest = decoder.decode();
+  if (rest !== "") reader.push(rest);
+  return false;
+}
+
+function concat(parts: Uint8Array[], bytes: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  parts.length = 0;
+  parts.push(out);
+  return out;
+}
+
+/** A file's first line as `ExportReader` sees it: decoded, without a byte order mark. */
+function firstLine(bytes: Uint8Array): string {
+  const line = new TextDecoder().decode(bytes);
+  return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
 }
 
 /** True where `b[at, to)` starts with UTF-8's byte order mark. */
@@ -168,9 +299,7 @@ export async function lineCuts(
     const head = await read(0);
     const first = probe.subarray(0, head).indexOf(NEWLINE);
     if (first < 0) return null;
-    let line = new TextDecoder().decode(probe.subarray(0, first));
-    if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (!readsLineByLine(line)) return null;
+    if (!readsLineByLine(firstLine(probe.subarray(0, first)))) return null;
     const cuts = [0];
     for (let k = 1; k < parts; k++) {
       let at = Math.floor((size * k) / parts);

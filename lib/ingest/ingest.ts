@@ -24,7 +24,14 @@ import {
   ReportTable,
 } from "../parse/mod.ts";
 import type { ParseStats, PlatformRecord, RejectedLine } from "../parse/mod.ts";
-import { lineCuts, parsePart, type PartRequest, type PartResult, readRange } from "./_read.ts";
+import {
+  lineCuts,
+  parsePart,
+  type PartRequest,
+  type PartResult,
+  readRange,
+  readStream,
+} from "./_read.ts";
 import { mergeInvocations, newRunId, writeInvocationColumns } from "../store/mod.ts";
 import { type NativeLines, nativeLines } from "./_native.ts";
 
@@ -88,7 +95,7 @@ export interface FileSummary {
   rejectedSamples: RejectedLine[];
   unknownTypes: Record<string, number>;
   /** What read its lines: the native line reader (with the JavaScript parser for the lines it
-   * leaves) or the JavaScript reader alone (`.gz` files, JSON documents, merging). */
+   * leaves) or the JavaScript reader alone (JSON documents, merging, no native reader). */
   reader: "native" | "js";
 }
 
@@ -175,7 +182,8 @@ async function parseFile(
         const bytes = file.readable.pipeThrough(counted).pipeThrough(
           new DecompressionStream("gzip"),
         );
-        for await (const chunk of bytes.pipeThrough(new TextDecoderStream())) reader.push(chunk);
+        const read = await readStream(bytes, reader, reports === null ? null : native);
+        return { ...reader.end(), native: read };
       } finally {
         try {
           file.close();
@@ -183,7 +191,6 @@ async function parseFile(
           // The stream closed it already.
         }
       }
-      return { ...reader.end(), native: false };
     }
     const threads = reports === null ? 1 : parts ?? (size >= PARALLEL_BYTES ? defaultParts() : 1);
     if (reports === null) native = null;

@@ -221,6 +221,33 @@ Deno.test("native reader: edge lines and seeded mutations give what JavaScript g
   }
 });
 
+/** Writes `file` gzipped to `file.gz`. */
+async function gzip(file: string): Promise<string> {
+  const out = `${file}.gz`;
+  const src = await Deno.open(file);
+  const dst = await Deno.open(out, { write: true, create: true, truncate: true });
+  await src.readable.pipeThrough(new CompressionStream("gzip")).pipeTo(dst.writable);
+  return out;
+}
+
+Deno.test("native reader: gzipped exports, line by line or one JSON document", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "tail.log");
+    await generateIngestFile(file, 20_000);
+    const edges = join(dir, "edges.log");
+    await Deno.writeTextFile(edges, "\uFEFF" + edgeLines().join("\r\n"));
+    const json = join(dir, "events.json");
+    await Deno.copyFile(join(TESTDATA, "filter-log-events.json"), json);
+    const files = [await gzip(file), await gzip(edges), await gzip(json)];
+    const s = await sameBothWays(dir, files);
+    assert.deepEqual(s.files.map((f) => f.reader), ["native", "native", "js"]);
+    assert.deepEqual(s.files.map((f) => f.shape), ["text", "text", "filter-log-events"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("native reader: a line longer than a read, and lines cut by each read", async () => {
   const dir = await Deno.makeTempDir();
   try {
