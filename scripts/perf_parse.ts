@@ -122,11 +122,13 @@ interface Pass {
   total: Timing;
 }
 
-/** The bulk path `deno task ingest` and the collectors can take: columns end to end. */
-async function columnarPass(chunks: readonly string[], out: string, count: number): Promise<Pass> {
-  const m0 = mark();
-  const reader = new ExportReader({ columnar: true });
-  for (const chunk of chunks) reader.push(chunk);
+/** The rest of a columnar pass after its lines went to `reader`: join and store, timed. */
+async function joinAndStore(
+  m0: ReturnType<typeof mark>,
+  reader: ExportReader,
+  out: string,
+  count: number,
+): Promise<Pass> {
   const parsed = reader.end();
   const parse = since(m0);
   const m1 = mark();
@@ -144,6 +146,14 @@ async function columnarPass(chunks: readonly string[], out: string, count: numbe
     throw new Error(`perf_parse: ${columns.length} rows, ${parsed.stats.rejected} rejected`);
   }
   return { parse, join, store, total };
+}
+
+/** The bulk path `deno task ingest` and the collectors can take: columns end to end. */
+async function columnarPass(chunks: readonly string[], out: string, count: number): Promise<Pass> {
+  const m0 = mark();
+  const reader = new ExportReader({ columnar: true });
+  for (const chunk of chunks) reader.push(chunk);
+  return await joinAndStore(m0, reader, out, count);
 }
 
 /**
@@ -166,23 +176,7 @@ async function nativePass(
     reader.readScanned(view, native.lines, lines);
     from += native.consumed;
   }
-  const parsed = reader.end();
-  const parse = since(m0);
-  const m1 = mark();
-  const { columns } = joinInvocationColumns({
-    reports: parsed.reports!,
-    records: parsed.records,
-    meta: META,
-  });
-  const join = since(m1);
-  const m2 = mark();
-  await writeInvocationColumns(out, columns, { unique: true });
-  const store = since(m2);
-  const total = since(m0);
-  if (columns.length !== count || parsed.stats.rejected !== 0) {
-    throw new Error(`perf_parse: ${columns.length} rows, ${parsed.stats.rejected} rejected`);
-  }
-  return { parse, join, store, total };
+  return await joinAndStore(m0, reader, out, count);
 }
 
 /** The record/row path: a record object per REPORT, a row object per invocation. */

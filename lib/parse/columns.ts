@@ -616,6 +616,14 @@ export class ReportTable {
     this.#mask = mask;
   }
 
+  /** Grows the id pool to hold at least `end` bytes. */
+  #poolRoom(end: number): void {
+    if (end <= this.#pool.length) return;
+    const pool = new Uint8Array(Math.max(this.#pool.length * 2, end));
+    pool.set(this.#pool);
+    this.#pool = pool;
+  }
+
   #grow(): void {
     const c = this.time.length * 2;
     for (const k of REPORT_NUMBER_COLUMNS) this[k] = grow(this[k], c);
@@ -648,11 +656,7 @@ export class ReportTable {
     const id = r.requestId;
     const len = id.length;
     const start = this.#idOff[i]!;
-    if (start + len > this.#pool.length) {
-      const pool = new Uint8Array(Math.max(this.#pool.length * 2, start + len));
-      pool.set(this.#pool);
-      this.#pool = pool;
-    }
+    this.#poolRoom(start + len);
     // Hash and copy in one pass (the hash is hashId's).
     const pool = this.#pool;
     let h = 0x811c9dc5;
@@ -715,11 +719,7 @@ export class ReportTable {
     const i = this.length;
     if (i === this.time.length) this.#grow();
     const start = this.#idOff[i]!;
-    if (start + len > this.#pool.length) {
-      const pool = new Uint8Array(Math.max(this.#pool.length * 2, start + len));
-      pool.set(this.#pool);
-      this.#pool = pool;
-    }
+    this.#poolRoom(start + len);
     const pool = this.#pool;
     for (let k = 0; k < len; k++) pool[start + k] = bytes[from + k]!;
     this.#idOff[i + 1] = start + len;
@@ -800,11 +800,7 @@ export class ReportTable {
     while (this.time.length < base + n + 1) this.#grow();
     const start = this.#idOff[base]!;
     const bytes = d.idOff[n]! - d.idOff[0]!;
-    if (start + bytes > this.#pool.length) {
-      const pool = new Uint8Array(Math.max(this.#pool.length * 2, start + bytes));
-      pool.set(this.#pool);
-      this.#pool = pool;
-    }
+    this.#poolRoom(start + bytes);
     this.#pool.set(d.pool.subarray(d.idOff[0]!, d.idOff[n]!), start);
     for (let k = 1; k <= n; k++) this.#idOff[base + k] = start + d.idOff[k]! - d.idOff[0]!;
     for (const [i, id] of d.wide) this.#wide.set(base + i, id);
