@@ -13,9 +13,9 @@ import {
 } from "./create.ts";
 import {
   groupPids,
+  KernelFile,
   pidAlive,
   pollUntil,
-  readKeyed,
   readOrNull,
   signalPid,
   writeControl,
@@ -33,13 +33,30 @@ export interface ControlsParts {
   dirs: string[];
   accounting: MemoryAccounting | null;
   freezer: Placed | null;
-  cpuUsage: (() => Promise<number>) | null;
+  /** The group's CPU time so far, in ms (read through a descriptor kept open). */
+  cpuUsage: { ms(): number; close(): void } | null;
   /** The CPU group and its period, where a quota is in force. */
   cpuQuota: { placed: Placed; periodUs: number; cores: number } | null;
   sampleMs: number;
 }
 
 const encoder = new TextEncoder();
+/** What the freezer files take, encoded once: a write per invocation each way. */
+const FREEZER_VALUES: Record<"FROZEN" | "THAWED" | "1" | "0", Uint8Array> = {
+  FROZEN: encoder.encode("FROZEN"),
+  THAWED: encoder.encode("THAWED"),
+  1: encoder.encode("1"),
+  0: encoder.encode("0"),
+};
+
+/** v1's freezer.state may be unreadable for a moment: read as not frozen yet, as before. */
+function textOrNull(file: KernelFile): string | null {
+  try {
+    return file.text();
+  } catch {
+    return null;
+  }
+}
 
 export class Controls implements ResourceControls {
   readonly inForce: ControlsInForce;
@@ -54,6 +71,7 @@ export class Controls implements ResourceControls {
   #fileAtReset = 0;
   #frozen = false;
   #freezerFile: Deno.FsFile | null = null;
+  #freezerRead: KernelFile | null = null;
   #destroyed = false;
 
   constructor(parts: ControlsParts) {
@@ -106,11 +124,10 @@ export class Controls implements ResourceControls {
     const v1 = f.version === "cgroup-v1";
     this.#writeFreezer(v1 ? "FROZEN" : "1");
     // Freezing completes asynchronously (each task stops at its next safe point).
+    const status = this.#freezerStatus();
     await pollUntil(
-      async () =>
-        v1
-          ? (await readOrNull(join(f.dir, "freezer.state")))?.trim() === "FROZEN"
-          : await this.#v2Frozen(f.dir, 1),
+      // deno-lint-ignore require-await
+      async () => v1 ? textOrNull(status) === "FROZEN" : status.key("frozen") === 1,
       { what: `${f.dir} to freeze` },
     );
   }
@@ -139,17 +156,21 @@ export class Controls implements ResourceControls {
   }
 
   /** One `write(2)` to the freezer file through a descriptor kept open. */
-  #writeFreezer(value: string): void {
+  #writeFreezer(value: keyof typeof FREEZER_VALUES): void {
     const f = this.#parts.freezer!;
     this.#freezerFile ??= Deno.openSync(
       join(f.dir, f.version === "cgroup-v1" ? "freezer.state" : "cgroup.freeze"),
       { write: true },
     );
-    this.#freezerFile.writeSync(encoder.encode(value));
+    this.#freezerFile.writeSync(FREEZER_VALUES[value]);
   }
 
-  async #v2Frozen(dir: string, want: 0 | 1): Promise<boolean> {
-    return (await readKeyed(join(dir, "cgroup.events"))).get("frozen") === want;
+  /** v1 `freezer.state`, v2 `cgroup.events`, read while waiting for a freeze to complete. */
+  #freezerStatus(): KernelFile {
+    const f = this.#parts.freezer!;
+    return this.#freezerRead ??= new KernelFile(
+      join(f.dir, f.version === "cgroup-v1" ? "freezer.state" : "cgroup.events"),
+    );
   }
 
   async resetPeak(): Promise<void> {
@@ -204,7 +225,7 @@ export class Controls implements ResourceControls {
 
   async cpuUsageMs(): Promise<number> {
     this.#assertLive("cpuUsageMs");
-    return this.#parts.cpuUsage ? await this.#parts.cpuUsage() : await this.#tree.cpuMs();
+    return this.#parts.cpuUsage ? this.#parts.cpuUsage.ms() : await this.#tree.cpuMs();
   }
 
   async pids(): Promise<number[]> {
@@ -242,6 +263,9 @@ export class Controls implements ResourceControls {
     this.#destroyed = true;
     this.#freezerFile?.close();
     this.#freezerFile = null;
+    this.#freezerRead?.close();
+    this.#freezerRead = null;
+    this.#parts.cpuUsage?.close();
     await this.#rss.close();
     this.#parts.accounting?.close();
     for (const dir of this.dirs) {

@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { readKeyed, readKeys, readNumber, readOrNull, writeControl } from "./_fs.ts";
+import { KernelFile, readNumber, readOrNull, writeControl } from "./_fs.ts";
 
 /** Peak and OOM accounting of one group. */
 export interface MemoryAccounting {
@@ -43,27 +43,31 @@ export async function limitV2(dir: string, bytes: number): Promise<string> {
 
 /** v1: `memory.max_usage_in_bytes` (reset by writing 0), `oom_kill` in `memory.oom_control`. */
 export function accountingV1(dir: string): MemoryAccounting {
-  // Joined once: these are read several times per invocation.
+  // Kept open: these are read several times per invocation.
   const maxUsage = join(dir, "memory.max_usage_in_bytes");
-  const stat = join(dir, "memory.stat");
-  const current = join(dir, "memory.usage_in_bytes");
+  const peak = new KernelFile(maxUsage);
+  const stat = new KernelFile(join(dir, "memory.stat"));
+  const current = new KernelFile(join(dir, "memory.usage_in_bytes"));
+  const oomControl = new KernelFile(join(dir, "memory.oom_control"));
   return {
     resetPeak: () => writeControl(maxUsage, "0"),
-    peakBytes: () => readNumber(maxUsage),
+    // deno-lint-ignore require-await
+    peakBytes: async () => peak.number(),
     async oomKills() {
-      const control = await readKeyed(join(dir, "memory.oom_control"));
       // oom_kill exists since Linux 4.13; older kernels only count limit hits in failcnt.
-      return control.get("oom_kill") ?? await readNumber(join(dir, "memory.failcnt"));
+      return oomControl.key("oom_kill") ?? await readNumber(join(dir, "memory.failcnt"));
     },
+    // deno-lint-ignore require-await
     async usage() {
-      const [rss, cache] = await readKeys(stat, ["rss", "cache"]);
       return {
-        currentBytes: await readNumber(current),
-        anonBytes: rss ?? 0,
-        fileBytes: cache ?? 0,
+        currentBytes: current.number(),
+        anonBytes: stat.key("rss") ?? 0,
+        fileBytes: stat.key("cache") ?? 0,
       };
     },
-    close() {},
+    close() {
+      for (const file of [peak, stat, current, oomControl]) file.close();
+    },
   };
 }
 
@@ -78,14 +82,20 @@ export async function accountingV2(dir: string, sampleMs: number): Promise<Memor
   const eventsPath = join(dir, "memory.events");
   const statPath = join(dir, "memory.stat");
   const currentPath = join(dir, "memory.current");
-  const oomKills = async () => (await readKeyed(eventsPath)).get("oom_kill") ?? 0;
-  const usage = async () => {
-    const [anon, file] = await readKeys(statPath, ["anon", "file"]);
-    return {
-      currentBytes: await readNumber(currentPath),
-      anonBytes: anon ?? 0,
-      fileBytes: file ?? 0,
-    };
+  const events = new KernelFile(eventsPath);
+  const stat = new KernelFile(statPath);
+  const currentFile = new KernelFile(currentPath);
+  const files = [events, stat, currentFile];
+  // deno-lint-ignore require-await
+  const oomKills = async () => events.key("oom_kill") ?? 0;
+  // deno-lint-ignore require-await
+  const usage = async () => ({
+    currentBytes: currentFile.number(),
+    anonBytes: stat.key("anon") ?? 0,
+    fileBytes: stat.key("file") ?? 0,
+  });
+  const closeFiles = () => {
+    for (const f of files) f.close();
   };
   let fd: Deno.FsFile | null = null;
   try {
@@ -98,21 +108,29 @@ export async function accountingV2(dir: string, sampleMs: number): Promise<Memor
   if (fd !== null) {
     const file = fd;
     const buf = new Uint8Array(64);
+    const reset = new TextEncoder().encode("0\n");
     return {
+      // Synchronous, as KernelFile: no promise or string per invocation.
+      // deno-lint-ignore require-await
       async resetPeak() {
-        await file.write(new TextEncoder().encode("0\n"));
+        file.writeSync(reset);
       },
+      // deno-lint-ignore require-await
       async peakBytes() {
-        await file.seek(0, Deno.SeekMode.Start);
-        const n = (await file.read(buf)) ?? 0;
+        file.seekSync(0, Deno.SeekMode.Start);
+        const n = file.readSync(buf) ?? 0;
         return Number(new TextDecoder().decode(buf.subarray(0, n)).trim());
       },
       oomKills,
       usage,
-      close: () => file.close(),
+      close: () => {
+        file.close();
+        closeFiles();
+      },
     };
   }
-  const current = () => readNumber(currentPath);
+  // deno-lint-ignore require-await
+  const current = async () => currentFile.number();
   const lifetime = async () =>
     (await readOrNull(peakPath)) === null ? 0 : await readNumber(peakPath);
   let lifetimeAtReset = await lifetime();
@@ -133,6 +151,9 @@ export async function accountingV2(dir: string, sampleMs: number): Promise<Memor
     },
     oomKills,
     usage,
-    close: () => clearInterval(timer),
+    close: () => {
+      clearInterval(timer);
+      closeFiles();
+    },
   };
 }

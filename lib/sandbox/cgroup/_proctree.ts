@@ -196,9 +196,16 @@ export class ProcessTree {
     }
   }
 
-  /** SIGCONTs every process in the tree. */
+  /**
+   * SIGCONTs every process in the tree: those known since the last scan, with no new scan
+   * first. A stopped tree cannot fork, so after {@link stopAll} the known processes are all of
+   * it; and a resume is on the path of each warm invocation without cgroups, where a scan of
+   * /proc first (a few asynchronous reads per process) made warm invoke → response 4–5× the
+   * cross-process round trip. A process that is gone is skipped.
+   */
+  // deno-lint-ignore require-await
   async continueAll(): Promise<void> {
-    for (const p of await this.refresh()) signalPid(p.pid, "SIGCONT");
+    for (const pid of this.#known.keys()) signalPid(pid, "SIGCONT");
   }
 
   /** Sends `signal` to every process in the tree until none is left (SIGKILL) or once. */

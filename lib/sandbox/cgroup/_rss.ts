@@ -233,8 +233,7 @@ export class RssSampler {
         }
         file.seekSync(0, Deno.SeekMode.Start);
         const n = file.readSync(this.#buf) ?? 0;
-        const [, resident = 0, shared = 0] = new TextDecoder().decode(this.#buf.subarray(0, n))
-          .split(" ").map(Number);
+        const [resident, shared] = statmFields(this.#buf, n);
         pages += Math.max(0, resident - shared);
         sharedPages += shared;
       } catch {
@@ -245,4 +244,38 @@ export class RssSampler {
     this.#sharedBytes = sharedPages * page;
     return pages * page;
   }
+}
+
+const STATM_FIELDS: [number, number] = [0, 0];
+
+/**
+ * The second and third fields of `statm` (resident and shared pages) read from its bytes in
+ * place: a sample every few milliseconds makes no string or array. A field that is missing or
+ * not a number reads as 0. The returned pair is reused by the next call.
+ *
+ * @param buf the bytes read
+ * @param n how many of them
+ * @returns [resident, shared]
+ */
+export function statmFields(buf: Uint8Array, n: number): readonly [number, number] {
+  let field = 0;
+  let value = 0;
+  let digits = false;
+  let bad = false;
+  STATM_FIELDS[0] = 0;
+  STATM_FIELDS[1] = 0;
+  for (let i = 0; i <= n && field <= 2; i++) {
+    const c = i < n ? buf[i]! : 32;
+    if (c === 32 || c === 10) {
+      if (field >= 1 && digits && !bad) STATM_FIELDS[field - 1] = value;
+      if (digits || bad) field++;
+      value = 0;
+      digits = false;
+      bad = false;
+    } else if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits = true;
+    } else bad = true;
+  }
+  return STATM_FIELDS;
 }

@@ -50,18 +50,11 @@ the group is frozen.
  * @module
  */
 import { join } from "node:path";
-import {
-  canWrite,
-  findHierarchies,
-  readKeyed,
-  readNumber,
-  readOrNull,
-  writeControl,
-} from "./_fs.ts";
+import { canWrite, findHierarchies, KernelFile, readOrNull, writeControl } from "./_fs.ts";
 import { accountingV1, accountingV2, limitV1, limitV2, type MemoryAccounting } from "./_memory.ts";
 import { type Placed, Placer } from "./_place.ts";
 import { PARENT_NAME } from "./_dirs.ts";
-import { Controls } from "./_controls.ts";
+import { Controls, type ControlsParts } from "./_controls.ts";
 
 /** Which mechanism enforces or measures each control. */
 export interface ControlsInForce {
@@ -437,13 +430,16 @@ async function setUpFreezer(s: Setup): Promise<Placed | null> {
 async function cpuAccounting(
   s: Setup,
   cpu: Placed | null,
-): Promise<(() => Promise<number>) | null> {
+): Promise<ControlsParts["cpuUsage"]> {
   const v2 = s.placer.v2;
   const v2Dir = cpu?.version === "cgroup-v2" ? cpu.dir : v2 ? s.placer.dirs.get(v2) : undefined;
   if (v2Dir && (await readOrNull(join(v2Dir, "cpu.stat")))?.includes("usage_usec")) {
-    return async () => ((await readKeyed(join(v2Dir, "cpu.stat"))).get("usage_usec") ?? 0) / 1000;
+    const stat = new KernelFile(join(v2Dir, "cpu.stat"));
+    return { ms: () => (stat.key("usage_usec") ?? 0) / 1000, close: () => stat.close() };
   }
   const h = s.placer.v1With("cpuacct");
   const dir = h ? await s.placer.groupIn(h) : null;
-  return dir ? async () => (await readNumber(join(dir, "cpuacct.usage"))) / 1e6 : null;
+  if (!dir) return null;
+  const usage = new KernelFile(join(dir, "cpuacct.usage"));
+  return { ms: () => usage.number() / 1e6, close: () => usage.close() };
 }
