@@ -50,7 +50,9 @@ export async function readRange(
   try {
     if (start > 0) await file.seek(start, Deno.SeekMode.Start);
     const buffer = new Uint8Array(Math.max(1, Math.min(READ_BYTES, end - start)));
-    const decoder = new TextDecoder();
+    // Only the file's own byte order mark is dropped: a part that starts mid-file keeps a
+    // U+FEFF that begins its first line, as one reader of the whole file keeps it.
+    const decoder = new TextDecoder("utf-8", { ignoreBOM: start > 0 });
     let left = end - start;
     while (left > 0) {
       const n = await file.read(left < buffer.length ? buffer.subarray(0, left) : buffer);

@@ -91,6 +91,48 @@ Deno.test("native reader: a generated export, in one thread and in parts", async
   }
 });
 
+Deno.test("a line that starts with a byte order mark where a part begins reads as in one thread", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "tail.log");
+    const fields = "Duration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\t" +
+      "Max Memory Used: 60 MB\t";
+    const lines = Array.from({ length: 200 }, (_, i) => `REPORT RequestId: id-${i}-pad\t${fields}`);
+    const enc = new TextEncoder();
+    const plain = enc.encode(lines.join("\n") + "\n");
+    await Deno.writeFile(file, plain);
+    const { lineCuts } = await import("./_read.ts");
+    const cut = (await lineCuts(file, plain.length, 2))![1]!;
+    const k = lines.findIndex((_, n) =>
+      enc.encode(lines.slice(0, n).join("\n") + "\n").length === cut
+    );
+    assert.ok(k > 0, "a line starts at the cut");
+    // The line before the cut gives up three bytes, which the next one's U+FEFF takes: the file
+    // keeps its size, and the cut moves to the mark.
+    lines[k - 1] = lines[k - 1]!.replace("-pad", "-");
+    lines[k] = "\uFEFF" + lines[k];
+    const marked = enc.encode(lines.join("\n") + "\n");
+    assert.equal(marked.length, plain.length);
+    await Deno.writeFile(file, marked);
+    assert.deepEqual([...marked.subarray(cut - 3, cut)], [0xef, 0xbb, 0xbf], "the mark at the cut");
+    assert.equal((await lineCuts(file, marked.length, 2))![1], cut - 3);
+    const options = { files: [file], runId: "r", reader: "js" } as const;
+    const one = await ingest({ ...options, out: join(dir, "one.parquet"), parts: 1 });
+    assert.equal(one.invocations, 199, "the line with the mark is not read as a REPORT");
+    for (const reader of ["js", "native"] as const) {
+      const two = await ingest({
+        ...options,
+        out: join(dir, `${reader}.parquet`),
+        parts: 2,
+        reader,
+      });
+      assert.deepEqual(comparable(two), comparable(one), reader);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Lines on the edges the native reader leaves to JavaScript, or reads itself. */
 function edgeLines(): string[] {
   const p = "2024-05-01T10:00:00.250000+00:00 2024/05/01/[$LATEST]4f1c2a9b ";
