@@ -16,6 +16,7 @@ import {
 import type { Variant } from "../variants.ts";
 import { type Cell, cellLabel, expandMatrix, type SkippedCell } from "./matrix.ts";
 import { Progress } from "./progress.ts";
+import { busyNote, hostLoad, sampleHost } from "./host_load.ts";
 import { measureCell, type PlatformAdapter, type ProtocolOptions } from "./protocol.ts";
 import { canLoad, measureLoad } from "../load/measure.ts";
 import type { LoadCellRecord, LoadPlan } from "../load/summary.ts";
@@ -163,6 +164,7 @@ export async function runBench(
   const runOne = async (cell: Cell) => {
     const label = cellLabel(cell);
     const t0 = performance.now();
+    const hostBefore = sampleHost();
     try {
       const logDir = join(paths.logs, label);
       await Deno.mkdir(logDir, { recursive: true });
@@ -172,6 +174,8 @@ export async function runBench(
         : await measureCell(backend, cell, options.plan, context, options.protocol);
       if ("load" in result) loadCells.push(result.load as LoadCellRecord);
       rows.push(...result.rows);
+      const hostAfter = sampleHost();
+      const host = hostBefore && hostAfter ? hostLoad(hostBefore, hostAfter) : null;
       cellRecords.push({
         cell: label,
         variant: cell.variant.name,
@@ -193,6 +197,7 @@ export async function runBench(
         ...(result.items ? { items: result.items } : {}),
         notes: result.notes,
         seconds: (performance.now() - t0) / 1000,
+        host,
       });
       const problems = [
         result.missingReport.length ? `${result.missingReport.length} without REPORT` : "",
@@ -203,6 +208,8 @@ export async function runBench(
         result.items && result.items.received !== result.items.expected
           ? `DynamoDB ${result.items.received}/${result.items.expected} items`
           : "",
+        // Only a local cell runs on this host; an AWS cell's figures come from Lambda.
+        backend.name === "local" && host ? busyNote(host) ?? "" : "",
       ].filter((p) => p !== "");
       progress.report(
         `${label} done: ${result.rows.length} rows${

@@ -8,6 +8,7 @@
  */
 import type { RunInfo } from "../analysis/load.ts";
 import { fidelityMarkdown, type FidelityResult } from "../fidelity/report.ts";
+import { BUSY, isBusy } from "../bench/host_load.ts";
 
 function hostLine(runs: readonly RunInfo[]): string {
   const host = runs.map((r) => r.manifest?.host).find((h) => h !== undefined);
@@ -15,6 +16,45 @@ function hostLine(runs: readonly RunInfo[]): string {
   return ` (${
     host.cpuModel ?? "unknown CPU"
   }, ${host.cores} cores, ${host.cpuSpeed.sha256MBps} MB/s SHA-256 per core)`;
+}
+
+/**
+ * How quiet the host was while the local cells ran (`host` of each cell in run.json), or null
+ * when no cell recorded it.
+ *
+ * @param runs the local runs
+ * @returns one paragraph
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hostQuietLine } from "./fidelity.ts";
+ * assert.equal(hostQuietLine([]), null);
+ * ```
+ */
+export function hostQuietLine(runs: readonly RunInfo[]): string | null {
+  const cells = runs.flatMap((r) => r.manifest?.cells ?? []).filter((c) => c.host);
+  if (cells.length === 0) return null;
+  const percent = (x: number) => `${Math.round(x * 100)}%`;
+  const most = (f: (c: typeof cells[number]) => number) => Math.max(...cells.map(f));
+  const others = most((c) => c.host!.othersCpu);
+  const steal = most((c) => c.host!.steal);
+  const busy = cells.filter((c) => isBusy(c.host!));
+  if (busy.length === 0) {
+    return `While each cell ran, other processes used at most ${percent(others)} of the host's ` +
+      `CPU and the hypervisor took at most ${percent(steal)} of it: the host was quiet ` +
+      `(a cell is flagged above ${percent(BUSY.othersCpu)} or ${percent(BUSY.steal)}).`;
+  }
+  const shown = busy.slice(0, 8).map((c) =>
+    `${c.cell} (${percent(c.host!.othersCpu)}${
+      c.host!.steal > BUSY.steal ? `, steal ${percent(c.host!.steal)}` : ""
+    })`
+  );
+  const more = busy.length > shown.length ? ` and ${busy.length - shown.length} more` : "";
+  return `**${busy.length} of ${cells.length} cells ran on a busy host**: other processes used ` +
+    `more than ${percent(BUSY.othersCpu)} of its CPU, or the hypervisor took more than ` +
+    `${percent(BUSY.steal)} (up to ${percent(others)} and ${percent(steal)}): ` +
+    `${shown.join(", ")}${more}. Their Init and Duration can be longer than this host alone ` +
+    "gives, and a memory sweep's order can turn around: re-run them on an idle host.";
 }
 
 function pct(e: number): string {
@@ -74,6 +114,8 @@ export function fidelitySection(
       ` Numbers from this host also reflect its CPU, not Lambda's${hostLine(local)}.`,
     "",
   );
+  const quiet = hostQuietLine(local);
+  if (quiet !== null) lines.push(quiet, "");
   if (fidelity === null) {
     lines.push(
       "No fidelity check has been run on this machine, so how far these numbers are from " +

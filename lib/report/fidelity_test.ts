@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { runInfoFrom } from "../analysis/load.ts";
 import type { FidelityResult } from "../fidelity/report.ts";
 import { testManifest } from "../store/testdata/manifest.ts";
-import { fidelitySection, memoryDifference } from "./fidelity.ts";
+import { fidelitySection, hostQuietLine, memoryDifference } from "./fidelity.ts";
+import type { CellRecord } from "../store/run_manifest.ts";
 
 const fidelity: FidelityResult = {
   schemaVersion: 1,
@@ -75,4 +76,60 @@ Deno.test("fidelitySection() asks for a fidelity check when none was run, and tr
   assert.match(text, /were measured on AWS Lambda/);
   assert.doesNotMatch(text, /local sandbox/);
   assert.equal(memoryDifference({ ...fidelity, rows: [] }), null);
+});
+
+function cell(name: string, host: CellRecord["host"]): CellRecord {
+  return {
+    cell: name,
+    variant: "rust",
+    functionRuntime: "nodejs",
+    extension: "rust",
+    workload: "sqs",
+    memoryMb: 128,
+    arch: "x86_64",
+    settings: { workIterations: 2000, timeoutS: 10 },
+    invocations: 5,
+    cold: 2,
+    warm: 3,
+    rejectedLines: 0,
+    rejectedByReason: {},
+    missingReport: [],
+    coldMismatches: [],
+    coldRetries: 0,
+    messages: null,
+    notes: [],
+    seconds: 1,
+    ...(host === undefined ? {} : { host }),
+  };
+}
+
+Deno.test("the trust section says how quiet the host was, and names the cells it was not", () => {
+  const run = (cells: CellRecord[]) => runInfoFrom(testManifest({ runId: "l", cells }), "/x");
+  // Runs from before the record, and hosts without /proc: nothing is claimed.
+  assert.equal(hostQuietLine([run([cell("a", undefined), cell("b", null)])]), null);
+  assert.doesNotMatch(
+    fidelitySection([run([cell("a", undefined)])], fidelity).join("\n"),
+    /host was/,
+  );
+  const quiet = run([
+    cell("rust-128mb-x86_64", { othersCpu: 0.02, steal: 0.01, seconds: 3 }),
+    cell("rust-512mb-x86_64", { othersCpu: 0.06, steal: 0, seconds: 3 }),
+  ]);
+  assert.match(
+    fidelitySection([quiet], fidelity).join("\n"),
+    /other processes used at most 6% of the host's CPU and the hypervisor took at most 1% of it: the host was quiet/,
+  );
+  const busy = run([
+    cell("rust-128mb-x86_64", { othersCpu: 0.02, steal: 0, seconds: 3 }),
+    cell("node-512mb-x86_64", { othersCpu: 0.35, steal: 0, seconds: 3 }),
+    cell("node-1024mb-x86_64", { othersCpu: 0.04, steal: 0.12, seconds: 3 }),
+  ]);
+  const text = hostQuietLine([busy])!;
+  assert.match(text, /^\*\*2 of 3 cells ran on a busy host\*\*/);
+  assert.match(text, /node-512mb-x86_64 \(35%\), node-1024mb-x86_64 \(4%, steal 12%\)\./);
+  assert.doesNotMatch(text, /rust-128mb/);
+  const many = run(
+    Array.from({ length: 11 }, (_, i) => cell(`c${i}`, { othersCpu: 0.5, steal: 0, seconds: 1 })),
+  );
+  assert.match(hostQuietLine([many])!, /c7 \(50%\) and 3 more\./);
 });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { HostLoad } from "../bench/host_load.ts";
 import type { SandboxControls } from "../sandbox/mod.ts";
 import type { LlrtInfo } from "../llrt/mod.ts";
 import type { LoadCellRecord, LoadPlan } from "../load/summary.ts";
@@ -127,6 +128,11 @@ export interface CellRecord {
   items?: { expected: number; received: number } | null;
   notes: string[];
   seconds: number;
+  /**
+   * What the host spent beyond the benchmark while the cell ran (lib/bench/host_load.ts);
+   * absent in runs before it was recorded, null where the host's counters cannot be read.
+   */
+  host?: HostLoad | null;
 }
 
 /** Versions of what shapes the numbers. */

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import {
+  busyNote,
+  hostLoad,
+  isBusy,
+  parseProcStat,
+  processTicks,
+  sampleHost,
+  treeTicks,
+} from "./host_load.ts";
+
+Deno.test("parseProcStat() reads the aggregate cpu line as the kernel writes it", () => {
+  // Captured from a 2-core guest: user nice system idle iowait irq softirq steal guest guest_nice.
+  const text = "cpu  30925 12 10540 621399 1297 0 1185 744 0 0\n" +
+    "cpu0 15540 5 5215 310467 650 0 1039 371 0 0\ncpu1 15385 7 5325 310932 647 0 146 373 0 0\n" +
+    "intr 5160853 0 9 0\nctxt 10283310\nbtime 1764678078\n";
+  assert.deepEqual(parseProcStat(text), {
+    busy: 30925 + 12 + 10540 + 0 + 1185,
+    steal: 744,
+    total: 30925 + 12 + 10540 + 1185 + 621399 + 1297 + 744,
+  });
+  // An old kernel without steal and later columns.
+  assert.deepEqual(parseProcStat("cpu  10 0 5 80\n"), { busy: 15, steal: 0, total: 95 });
+  assert.equal(parseProcStat("cpu0 1 2 3 4\n"), null, "only per-CPU lines");
+  assert.equal(parseProcStat(""), null);
+});
+
+Deno.test("processTicks() sums utime, stime, cutime and cstime after a command with blanks", () => {
+  const line = "4242 (tokio (runtime) w) S 1 4242 4242 0 -1 4194560 2791 40 0 0 " +
+    "120 35 7 3 20 0 9 0 1234 567890 1000 18446744073709551615";
+  assert.equal(processTicks(line), 120 + 35 + 7 + 3);
+  assert.equal(processTicks("4242 (cut"), null);
+  assert.equal(processTicks("4242 (short) S 1 2 3"), null);
+});
+
+Deno.test("hostLoad() is the host's CPU beyond the tree, shares of every tick", () => {
+  const a = { at: 1000, busy: 500, steal: 10, total: 5000, own: 200 };
+  const b = { at: 3000, busy: 900, steal: 30, total: 5400, own: 500 };
+  const load = hostLoad(a, b);
+  assert.deepEqual(load, { othersCpu: 0.25, steal: 0.05, seconds: 2 });
+  assert.ok(isBusy(load));
+  assert.equal(busyNote(load), "host busy: other processes used 25% of its CPU");
+  // The tree counted more than the host (ticks are sampled): never below zero.
+  assert.equal(hostLoad(a, { ...b, own: 1000 }).othersCpu, 0);
+  assert.deepEqual(hostLoad(a, a), { othersCpu: 0, steal: 0, seconds: 0 });
+  const quiet = hostLoad(a, { ...b, busy: 820, steal: 12 });
+  assert.equal(isBusy(quiet), false);
+  assert.equal(busyNote(quiet), null);
+  assert.match(busyNote(hostLoad(a, { ...b, busy: 800, steal: 70 }))!, /hypervisor took 15%/);
+});
+
+const linux = Deno.build.os === "linux";
+
+/** Spins one CPU for `ms` in a process of its own. */
+function spin(ms: number): string {
+  return `const end = Date.now() + ${ms}; while (Date.now() < end) {}`;
+}
+
+async function measure(work: () => Promise<void>) {
+  const a = sampleHost()!;
+  await work();
+  const b = sampleHost()!;
+  return { load: hostLoad(a, b), ownTicks: b.own - a.own };
+}
+
+Deno.test({
+  name: "a busy child of this process counts as the benchmark's, a detached one as another's",
+  ignore: !linux,
+  async fn() {
+    const cores = navigator.hardwareConcurrency;
+    // A child this process waits for: its CPU is the tree's (reaped: cutime).
+    const own = await measure(async () => {
+      await new Deno.Command(Deno.execPath(), { args: ["eval", spin(800)] }).output();
+    });
+    assert.ok(own.ownTicks >= 50, `the child's ~80 ticks in the tree, got ${own.ownTicks}`);
+    // The same spin started through a shell that does not wait: the spinner is reparented to
+    // init, outside this tree, as another job on the host is.
+    const script = `"${Deno.execPath()}" eval '${spin(800)}' >/dev/null 2>&1 &`;
+    const detached = await measure(async () => {
+      await new Deno.Command("/bin/sh", { args: ["-c", script] }).output();
+      await new Promise((r) => setTimeout(r, 1000));
+    });
+    // One of `cores` CPUs busy for most of the window.
+    const share = detached.load.othersCpu * cores;
+    assert.ok(share >= 0.5, `others used ${share.toFixed(2)} CPUs while the spinner ran`);
+    assert.ok(detached.load.othersCpu > own.load.othersCpu, JSON.stringify({ own, detached }));
+    assert.ok(treeTicks() > 0);
+  },
+});
