@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { HostLoad } from "../bench/host_load.ts";
 import {
   type FidelityMetric,
   type FidelityRuntime,
@@ -42,6 +43,11 @@ export interface LocalCell {
   maxMemoryMb: number;
   /** Cold starts measured. */
   coldSamples: number;
+  /**
+   * How busy the host was with other work while the cell ran (lib/bench/host_load.ts); null
+   * where it cannot be read, absent in files written before 2026-12-02's evening.
+   */
+  host?: HostLoad | null;
 }
 
 /** What one comparison checks. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { busyNote, hostLoad, sampleHost } from "../bench/host_load.ts";
 import { Sandbox, type SandboxControls, type SandboxOptions } from "../sandbox/mod.ts";
 import { medianSorted } from "../analysis/stats.ts";
 
@@ -68,6 +69,7 @@ export async function measureHello(
         warmDurationMs: [],
         failures: [],
       };
+      const hostBefore = sampleHost();
       const sandbox = await Sandbox.create({
         ...o.sandbox,
         codeDir: fn.codeDir,
@@ -102,6 +104,9 @@ export async function measureHello(
         await sandbox.shutdown();
       }
       samples.push(s);
+      const hostAfter = sampleHost();
+      const host = hostBefore && hostAfter ? hostLoad(hostBefore, hostAfter) : null;
+      const busy = host ? busyNote(host) : null;
       if (s.initMs.length === 0) {
         log(`fidelity: ${fn.runtime} at ${memoryMb} MB failed: ${s.failures.join(", ")}`);
         continue;
@@ -118,6 +123,7 @@ export async function measureHello(
         warmDurationMs: s.warmDurationMs.length ? median(s.warmDurationMs) : NaN,
         maxMemoryMb: median(s.maxMemoryMb),
         coldSamples: s.initMs.length,
+        host,
       };
       cells.push(cell);
       log(
@@ -125,7 +131,7 @@ export async function measureHello(
           `${cell.firstDurationMs.toFixed(2)} ms (mean ${cell.firstDurationMeanMs!.toFixed(2)})` +
           (cell.firstCpuMs == null ? "" : ` (CPU ${cell.firstCpuMs.toFixed(2)} ms)`) +
           `, warm ${cell.warmDurationMs.toFixed(2)} ms, ` +
-          `${cell.maxMemoryMb} MB (${cell.coldSamples} cold)`,
+          `${cell.maxMemoryMb} MB (${cell.coldSamples} cold)${busy ? ` (${busy})` : ""}`,
       );
     }
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BUSY, isBusy } from "../bench/host_load.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../paths.ts";
@@ -88,6 +89,20 @@ export function fidelityMarkdown(r: FidelityResult, options: { brief?: boolean }
     "| check | local | Lambda (published) | error | target | within |",
     "| --- | --- | --- | --- | --- | --- |",
   );
+  const busy = r.cells.filter((c) => c.host && isBusy(c.host));
+  if (busy.length > 0) {
+    const most = Math.max(...busy.map((c) => c.host!.othersCpu));
+    lines.splice(
+      1,
+      0,
+      "",
+      `**${busy.length} of ${r.cells.length} cells of this check ran on a busy host** (other ` +
+        `processes used up to ${Math.round(most * 100)}% of its CPU, or the hypervisor took ` +
+        `more than ${Math.round(BUSY.steal * 100)}%): ${
+          busy.map((c) => `${c.runtime} at ${c.memoryMb} MB`).join(", ")
+        }. Re-run \`deno task fidelity\` on an idle host before trusting these figures.`,
+    );
+  }
   for (const x of rows) {
     lines.push(
       `| ${x.what} | ${fmt(x.local)} | ${fmt(x.published)} | ${pct(x.error)} | ${x.target} | ${

@@ -133,3 +133,31 @@ Deno.test("the trust section says how quiet the host was, and names the cells it
   );
   assert.match(hostQuietLine([many])!, /c7 \(50%\) and 3 more\./);
 });
+
+Deno.test("a fidelity check taken on a busy host says so where every report quotes it", () => {
+  const hello = {
+    runtime: "nodejs" as const,
+    memoryMb: 128,
+    initMs: 30,
+    firstDurationMs: 1,
+    warmDurationMs: 0.5,
+    maxMemoryMb: 42,
+    coldSamples: 10,
+  };
+  const quiet = {
+    ...fidelity,
+    cells: [{ ...hello, host: { othersCpu: 0.03, steal: 0, seconds: 2 } }],
+  };
+  assert.doesNotMatch(fidelitySection([local], quiet).join("\n"), /busy host/);
+  const busy = {
+    ...fidelity,
+    cells: [
+      { ...hello, host: { othersCpu: 0.03, steal: 0, seconds: 2 } },
+      { ...hello, memoryMb: 1024, host: { othersCpu: 0.4, steal: 0, seconds: 2 } },
+    ],
+  };
+  assert.match(
+    fidelitySection([local], busy).join("\n"),
+    /\*\*1 of 2 cells of this check ran on a busy host\*\* \(other processes used up to 40% of its CPU.*\): nodejs at 1024 MB\. Re-run `deno task fidelity`/,
+  );
+});
