@@ -38,6 +38,7 @@ import { buildRustExtension } from "../lib/build/rust.ts";
 import { Sandbox } from "../lib/sandbox/sandbox.ts";
 import { Http1Server, Later, prebuilt, rawResponse } from "../lib/sandbox/http1.ts";
 import { fmt, type Stats, stats } from "./_bench.ts";
+import { busyNote, type HostLoad, hostLoad, sampleHost } from "../lib/bench/host_load.ts";
 
 const ARN = "arn:aws:lambda:us-east-1:123456789012:function:noop";
 const TRACE = "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0";
@@ -316,6 +317,8 @@ async function bareFirstNexts(bin: string, n: number): Promise<number[]> {
 
 /** One run's series, each interleaved with its peers so a shared host's load hits all alike. */
 interface RunSeries {
+  /** Other work on the host while the run's series were measured (lib/bench/host_load.ts). */
+  host: HostLoad | null;
   bare: number[];
   cross: number[];
   poll: number[];
@@ -339,7 +342,9 @@ async function measureRun(
   coldN: number,
 ): Promise<RunSeries> {
   const payload = new TextEncoder().encode("{}");
+  const hostBefore = sampleHost();
   const r: RunSeries = {
+    host: null,
     bare: [],
     cross: [],
     poll: [],
@@ -385,6 +390,8 @@ async function measureRun(
     r.spawn.push(...await bareSpawns(1));
     r.firstNext.push(...await bareFirstNexts(bin, 1));
   }
+  const hostAfter = sampleHost();
+  r.host = hostBefore && hostAfter ? hostLoad(hostBefore, hostAfter) : null;
   return r;
 }
 
@@ -422,6 +429,12 @@ function printRun(r: RunSeries, noFreeze: boolean): void {
       (pw.p99 / pp.p99).toFixed(2)
     }× at the p99`,
   );
+  if (r.host) {
+    console.log(
+      `host during the run: other processes ${Math.round(r.host.othersCpu * 100)}% of its CPU, ` +
+        `steal ${Math.round(r.host.steal * 100)}%${busyNote(r.host) ? " (busy)" : ""}`,
+    );
+  }
   const c = r.cold.length;
   console.log(`bare process spawn /bin/true         (n=${c}): ${fmt(stats(r.spawn))}`);
   console.log(`bare spawn → first /next (no-op)     (n=${c}): ${fmt(stats(r.firstNext))}`);
@@ -443,6 +456,7 @@ function printSpread(runs: RunSeries[]): void {
       r.pairedPoll,
     ].map(stats);
     return {
+      host: r.host,
       pairedMedian: pw!.median / pp!.median,
       pairedP99: pw!.p99 / pp!.p99,
       warmMedian: w!.median / x!.median,
@@ -455,16 +469,18 @@ function printSpread(runs: RunSeries[]): void {
   });
   console.log("");
   console.log(
-    "| run | warm / paired round trip, median | warm / paired round trip, p99 | warm / loopback, median | warm / loopback, p99 | bare long poll on the sandbox's server / loopback, median / p99 | cold Init / spawn of /bin/true | cold Init / bare spawn → first /next |",
+    "| run | warm / paired round trip, median | warm / paired round trip, p99 | warm / loopback, median | warm / loopback, p99 | bare long poll on the sandbox's server / loopback, median / p99 | cold Init / spawn of /bin/true | cold Init / bare spawn → first /next | others' CPU, steal |",
   );
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   ratios.forEach((q, k) =>
     console.log(
       `| ${k + 1} | ${q.pairedMedian.toFixed(2)}× | ${q.pairedP99.toFixed(2)}× | ${
         q.warmMedian.toFixed(2)
       }× | ${q.warmP99.toFixed(2)}× | ${q.ownMedian.toFixed(2)}× / ${q.ownP99.toFixed(2)}× | ${
         q.coldVsSpawn.toFixed(2)
-      }× | ${q.coldVsFirstNext.toFixed(2)}× |`,
+      }× | ${q.coldVsFirstNext.toFixed(2)}× | ${
+        q.host ? `${Math.round(q.host.othersCpu * 100)}%, ${Math.round(q.host.steal * 100)}%` : "—"
+      } |`,
     )
   );
   const span = (f: (q: typeof ratios[number]) => number) => {
