@@ -498,7 +498,22 @@ function printSpread(runs: RunSeries[]): void {
       span((q) => q.coldVsFirstNext)
     }`,
   );
+  // Issue 17's goals: warm within 1.5× of its floor at the median and the p99, cold Init
+  // within 1.5× of a bare spawn, in every run.
+  const within = (f: (q: typeof ratios[number]) => number) =>
+    `${ratios.filter((q) => f(q) <= GOAL).length} of ${ratios.length}`;
+  console.log(
+    `runs within ${GOAL}×: warm / paired round trip ${within((q) => q.pairedMedian)} at the ` +
+      `median, ${within((q) => q.pairedP99)} at the p99; warm / loopback ${
+        within((q) => q.warmMedian)
+      } and ${within((q) => q.warmP99)}; cold Init / spawn of /bin/true ${
+        within((q) => q.coldVsSpawn)
+      }`,
+  );
 }
+
+/** The ratio each figure should stay within. */
+const GOAL = 1.5;
 
 if (import.meta.main) {
   const { values } = parseArgs({
