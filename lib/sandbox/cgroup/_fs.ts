@@ -53,41 +53,6 @@ export async function readNumber(path: string): Promise<number> {
   return n;
 }
 
-/** Reads `key value` lines (memory.events, cpu.stat, memory.oom_control) into a map. */
-// deno-lint-ignore require-await
-export async function readKeyed(path: string): Promise<Map<string, number>> {
-  return parseKeyed(Deno.readTextFileSync(path));
-}
-
-/**
- * The values of a few keys of a `key value` file, without parsing the rest (memory.stat has
- * dozens of lines and is read twice per invocation).
- *
- * @param path the file
- * @param keys the keys wanted
- * @returns each key's number, or undefined where the file lacks it
- */
-// deno-lint-ignore require-await
-export async function readKeys(
-  path: string,
-  keys: readonly string[],
-): Promise<(number | undefined)[]> {
-  const text = Deno.readTextFileSync(path);
-  return keys.map((key) => valueOf(text, key));
-}
-
-/** The number after `key ` at the start of a line of `text`, or undefined. */
-export function valueOf(text: string, key: string): number | undefined {
-  let at = 0;
-  if (!text.startsWith(`${key} `)) {
-    at = text.indexOf(`\n${key} `) + 1;
-    if (at === 0) return undefined;
-  }
-  let end = text.indexOf("\n", at);
-  if (end < 0) end = text.length;
-  return Number(text.slice(at + key.length + 1, end));
-}
-
 /**
  * A kernel interface file (cgroupfs, procfs) read many times per invocation: through one
  * descriptor kept open, into a reused buffer, parsed in place. A read makes no path, string or
@@ -132,7 +97,7 @@ export class KernelFile {
   }
 
   /**
-   * The number after `key ` at the start of a line, as {@link valueOf} finds it in the text.
+   * The number after `key ` at the start of a line, as the kernel writes `key value` lines (memory.stat, memory.events, cpu.stat, cgroup.events).
    *
    * @returns the number (NaN where the value is not one), or undefined where no line has the key
    * @throws {Deno.errors.NotFound} when the file (or its group) is gone
@@ -215,35 +180,6 @@ function digits(buf: Uint8Array, from: number, to: number): number {
     n = n * 10 + d;
   }
   return sign * n;
-}
-
-/**
- * `key value` lines into a map: one pass with `indexOf`, no array per line (memory.stat is read
- * twice per invocation, and its garbage made the sandbox's young generation fill).
- *
- * @param text the file's text
- * @returns each key's number (NaN where the value is not one)
- */
-export function parseKeyed(text: string): Map<string, number> {
-  const map = new Map<string, number>();
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    let end = text.indexOf("\n", i);
-    if (end < 0) end = n;
-    // Leading blanks, then the key up to the first blank, then the value (Number trims).
-    while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-    let sep = i;
-    while (sep < end && text.charCodeAt(sep) !== 32 && text.charCodeAt(sep) !== 9) sep++;
-    if (sep > i && sep < end) {
-      const value = text.slice(sep + 1, end).trim();
-      // A third field (`key value more`) reads as the second alone, as before.
-      const blank = value.search(/\s/);
-      map.set(text.slice(i, sep), Number(blank < 0 ? value : value.slice(0, blank)));
-    }
-    i = end + 1;
-  }
-  return map;
 }
 
 /** Waits `ms` milliseconds. */

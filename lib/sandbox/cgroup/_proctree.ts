@@ -201,7 +201,8 @@ export class ProcessTree {
    * first. A stopped tree cannot fork, so after {@link stopAll} the known processes are all of
    * it; and a resume is on the path of each warm invocation without cgroups, where a scan of
    * /proc first (a few asynchronous reads per process) made warm invoke → response 4–5× the
-   * cross-process round trip. A process that is gone is skipped.
+   * cross-process round trip. A process that is gone is skipped (a pid reused while the tree
+   * was stopped would get a SIGCONT, which a process that is not stopped ignores).
    */
   // deno-lint-ignore require-await
   async continueAll(): Promise<void> {
