@@ -84,8 +84,8 @@ function read(path: string): string | null {
   }
 }
 
-/** The pids of `pid`'s children (from every thread's `children` list). */
-function childrenOf(pid: number): number[] {
+/** The pids of `pid`'s children (from every thread's `children` list), or null without them. */
+function childrenOf(pid: number): number[] | null {
   const found: number[] = [];
   let tasks: string[];
   try {
@@ -93,12 +93,52 @@ function childrenOf(pid: number): number[] {
   } catch {
     return found;
   }
+  let listed = false;
   for (const tid of tasks) {
     const text = read(`/proc/${pid}/task/${tid}/children`);
     if (text === null) continue;
+    listed = true;
     for (const c of text.split(" ")) if (c.trim() !== "") found.push(Number(c));
   }
-  return found;
+  return listed ? found : null;
+}
+
+/** The parent of a `/proc/<pid>/stat` line (field 4), or null. */
+function parentOf(text: string): number | null {
+  const close = text.lastIndexOf(")");
+  const ppid = close < 0 ? NaN : Number(text.slice(close + 2).split(" ")[1]);
+  return Number.isInteger(ppid) ? ppid : null;
+}
+
+/**
+ * `root` and its live descendants from every process's parent in `/proc/<pid>/stat`: for
+ * kernels without the `children` lists (CONFIG_PROC_CHILDREN).
+ *
+ * @param root the tree's root
+ * @returns each process of the tree with its stat line
+ */
+export function treeByScan(root: number): Map<number, string> {
+  const stats = new Map<number, string>();
+  const kids = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const text = read(`/proc/${pid}/stat`);
+    const ppid = text === null ? null : parentOf(text);
+    if (text === null || ppid === null) continue;
+    stats.set(pid, text);
+    kids.set(ppid, [...kids.get(ppid) ?? [], pid]);
+  }
+  const tree = new Map<number, string>();
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.pop()!;
+    const text = stats.get(pid);
+    if (text === undefined || tree.has(pid)) continue;
+    tree.set(pid, text);
+    queue.push(...kids.get(pid) ?? []);
+  }
+  return tree;
 }
 
 /**
@@ -118,7 +158,14 @@ export function treeTicks(root = Deno.pid): number {
     const text = read(`/proc/${pid}/stat`);
     if (text === null) continue;
     sum += processTicks(text) ?? 0;
-    queue.push(...childrenOf(pid));
+    const children = childrenOf(pid);
+    if (children === null) {
+      // No children lists on this kernel: the whole tree from every process's parent.
+      let all = 0;
+      for (const line of treeByScan(root).values()) all += processTicks(line) ?? 0;
+      return all;
+    }
+    queue.push(...children);
   }
   return sum;
 }

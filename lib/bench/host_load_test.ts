@@ -6,6 +6,7 @@ import {
   parseProcStat,
   processTicks,
   sampleHost,
+  treeByScan,
   treeTicks,
 } from "./host_load.ts";
 
@@ -85,5 +86,31 @@ Deno.test({
     assert.ok(share >= 0.5, `others used ${share.toFixed(2)} CPUs while the spinner ran`);
     assert.ok(detached.load.othersCpu > own.load.othersCpu, JSON.stringify({ own, detached }));
     assert.ok(treeTicks() > 0);
+  },
+});
+
+Deno.test({
+  name: "treeByScan() finds the same tree from every process's parent as the children lists",
+  ignore: !linux,
+  async fn() {
+    // A shell that waits for a sleeping grandchild: both are this process's descendants.
+    const child = new Deno.Command("/bin/sh", { args: ["-c", "sleep 5 & wait"] }).spawn();
+    try {
+      let tree = new Map<number, string>();
+      for (let i = 0; i < 100 && tree.size < 3; i++) {
+        tree = treeByScan(Deno.pid);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(tree.has(Deno.pid) && tree.has(child.pid), [...tree.keys()].join(","));
+      assert.ok(tree.size >= 3, `this process, the shell and its sleep: ${[...tree.keys()]}`);
+      assert.ok(!tree.has(1), "not init");
+      let ticks = 0;
+      for (const line of tree.values()) ticks += processTicks(line) ?? 0;
+      const listed = treeTicks();
+      assert.ok(Math.abs(ticks - listed) <= 5, `${ticks} ticks by scan, ${listed} by the lists`);
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+    }
   },
 });
