@@ -209,6 +209,33 @@ export function hostLoad(a: HostSample, b: HostSample): HostLoad {
 }
 
 /**
+ * What the host did over several windows of one cell (its invocations, when cells take turns):
+ * the windows' ticks added up, then the shares of the sum.
+ */
+export class LoadMeter {
+  #sum: HostSample = { at: 0, busy: 0, steal: 0, total: 0, own: 0 };
+  #windows = 0;
+
+  /** Adds the window from `a` to `b` (nothing when either is null). */
+  add(a: HostSample | null, b: HostSample | null): void {
+    if (a === null || b === null) return;
+    this.#windows++;
+    const s = this.#sum;
+    s.at += b.at - a.at;
+    s.busy += b.busy - a.busy;
+    s.steal += b.steal - a.steal;
+    s.total += b.total - a.total;
+    s.own += b.own - a.own;
+  }
+
+  /** The shares over every window added, or null when none was. */
+  load(): HostLoad | null {
+    if (this.#windows === 0) return null;
+    return hostLoad({ at: 0, busy: 0, steal: 0, total: 0, own: 0 }, this.#sum);
+  }
+}
+
+/**
  * Whether a cell ran on a busy host.
  *
  * @param load the cell's load

@@ -3,6 +3,7 @@ import {
   busyNote,
   hostLoad,
   isBusy,
+  LoadMeter,
   parseProcStat,
   processTicks,
   sampleHost,
@@ -48,6 +49,30 @@ Deno.test("hostLoad() is the host's CPU beyond the tree, shares of every tick", 
   assert.equal(isBusy(quiet), false);
   assert.equal(busyNote(quiet), null);
   assert.match(busyNote(hostLoad(a, { ...b, busy: 800, steal: 70 }))!, /hypervisor took 15%/);
+});
+
+Deno.test("LoadMeter adds up a cell's windows, then takes the shares of the sum", () => {
+  const meter = new LoadMeter();
+  assert.equal(meter.load(), null, "no window yet");
+  meter.add(null, { at: 0, busy: 0, steal: 0, total: 0, own: 0 });
+  assert.equal(meter.load(), null, "a window without a sample does not count");
+  // Two windows: quiet (10 of 100 ticks busy, all the tree's), then busy (60 of 100, 10 the tree's).
+  meter.add({ at: 0, busy: 0, steal: 0, total: 0, own: 0 }, {
+    at: 500,
+    busy: 10,
+    steal: 0,
+    total: 100,
+    own: 10,
+  });
+  meter.add({ at: 9000, busy: 100, steal: 5, total: 1000, own: 50 }, {
+    at: 9500,
+    busy: 160,
+    steal: 15,
+    total: 1100,
+    own: 60,
+  });
+  // Others: 0 + 50 of 200 ticks; steal 10 of 200; one second of windows, not the 9.5 s between.
+  assert.deepEqual(meter.load(), { othersCpu: 0.25, steal: 0.05, seconds: 1 });
 });
 
 const linux = Deno.build.os === "linux";

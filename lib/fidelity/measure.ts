@@ -1,10 +1,10 @@
 /**
  * Measures the hello functions in the sandbox: per runtime and memory size, N cold starts (each
- * in a fresh environment) and M warm invocations, reduced to medians.
+ * in a fresh environment, the cells taking turns) and M warm invocations, reduced to medians.
  *
  * @module
  */
-import { busyNote, hostLoad, sampleHost } from "../bench/host_load.ts";
+import { busyNote, LoadMeter, sampleHost } from "../bench/host_load.ts";
 import { Sandbox, type SandboxControls, type SandboxOptions } from "../sandbox/mod.ts";
 import { medianSorted } from "../analysis/stats.ts";
 
@@ -39,12 +39,26 @@ export interface HelloSamples {
   failures: string[];
 }
 
+/** One cell while it is measured: its sandbox (not its environment) stays up between turns. */
+interface OpenCell {
+  fn: HelloFunction;
+  memoryMb: number;
+  sandbox: Sandbox;
+  samples: HelloSamples;
+  meter: LoadMeter;
+}
+
 /**
- * Runs every hello function at every memory size.
+ * Runs every hello function at every memory size. Every cell's sandbox stays up and the cold
+ * starts go round the cells: round k is the k-th cold start of every cell (each environment shut
+ * down right after its cold invocation), so a host that slows down for a while slows every runtime
+ * alike, and the ratios between runtimes and memory sizes are taken side by side. (One cell after
+ * another, the same host gave a Rust hello 2.1 ms of Init in one run and 3.3 ms ten minutes
+ * later, and every ratio to it moved.)
  *
  * @param functions What `prepareHelloFunctions()` made.
  * @param o Memory sizes, counts and where logs go.
- * @returns Medians per cell and the raw samples.
+ * @returns Medians per cell and the raw samples, in the order of `functions`, then memory.
  */
 export async function measureHello(
   functions: readonly HelloFunction[],
@@ -53,87 +67,106 @@ export async function measureHello(
   const cold = o.cold ?? 10;
   const warm = o.warm ?? 5;
   const log = o.log ?? (() => {});
-  const cells: LocalCell[] = [];
-  const samples: HelloSamples[] = [];
   const event = new TextEncoder().encode("{}");
   let controls: SandboxControls | null = null;
-  for (const fn of functions) {
-    for (const memoryMb of o.memoryMb) {
-      const s: HelloSamples = {
-        runtime: fn.runtime,
-        memoryMb,
-        initMs: [],
-        firstDurationMs: [],
-        firstCpuMs: [],
-        maxMemoryMb: [],
-        warmDurationMs: [],
-        failures: [],
-      };
-      const hostBefore = sampleHost();
-      const sandbox = await Sandbox.create({
-        ...o.sandbox,
-        codeDir: fn.codeDir,
-        runtime: fn.sandboxRuntime,
-        handler: fn.handler,
-        memoryMb,
-        timeoutS: 10,
-        functionName: `hello-${fn.runtime}-${memoryMb}`,
-        logDir: o.logDir,
-        env: fn.env,
-        ...(fn.llrtBin ? { llrtBin: fn.llrtBin } : {}),
-      });
-      try {
+  const open: OpenCell[] = [];
+  try {
+    for (const fn of functions) {
+      for (const memoryMb of o.memoryMb) {
+        const sandbox = await Sandbox.create({
+          ...o.sandbox,
+          codeDir: fn.codeDir,
+          runtime: fn.sandboxRuntime,
+          handler: fn.handler,
+          memoryMb,
+          timeoutS: 10,
+          functionName: `hello-${fn.runtime}-${memoryMb}`,
+          logDir: o.logDir,
+          env: fn.env,
+          ...(fn.llrtBin ? { llrtBin: fn.llrtBin } : {}),
+        });
         controls ??= sandbox.controls;
-        for (let i = 0; i < cold; i++) {
-          if (i > 0) await sandbox.reset();
-          const r = await sandbox.invoke(event);
-          if (r.status !== "success" || r.initMs === null) {
-            s.failures.push(`${r.status} ${r.errorType ?? ""}`.trim());
-            continue;
-          }
-          s.initMs.push(r.initMs);
-          s.firstDurationMs.push(r.durationMs);
-          if (r.cpuMs !== null) s.firstCpuMs.push(r.cpuMs);
-          s.maxMemoryMb.push(r.maxMemoryMb);
-        }
-        for (let i = 0; i < warm; i++) {
-          const r = await sandbox.invoke(event);
-          if (r.status === "success" && !r.cold) s.warmDurationMs.push(r.durationMs);
-        }
-      } finally {
-        await sandbox.shutdown();
+        open.push({
+          fn,
+          memoryMb,
+          sandbox,
+          meter: new LoadMeter(),
+          samples: {
+            runtime: fn.runtime,
+            memoryMb,
+            initMs: [],
+            firstDurationMs: [],
+            firstCpuMs: [],
+            maxMemoryMb: [],
+            warmDurationMs: [],
+            failures: [],
+          },
+        });
       }
-      samples.push(s);
-      const hostAfter = sampleHost();
-      const host = hostBefore && hostAfter ? hostLoad(hostBefore, hostAfter) : null;
-      const busy = host ? busyNote(host) : null;
-      if (s.initMs.length === 0) {
-        log(`fidelity: ${fn.runtime} at ${memoryMb} MB failed: ${s.failures.join(", ")}`);
-        continue;
-      }
-      const cell: LocalCell = {
-        runtime: fn.runtime,
-        ...(fn.version ? { version: fn.version } : {}),
-        memoryMb,
-        initMs: median(s.initMs),
-        firstDurationMs: median(s.firstDurationMs),
-        firstDurationMeanMs: s.firstDurationMs.reduce((a, b) => a + b, 0) /
-          s.firstDurationMs.length,
-        firstCpuMs: s.firstCpuMs.length ? median(s.firstCpuMs) : null,
-        warmDurationMs: s.warmDurationMs.length ? median(s.warmDurationMs) : NaN,
-        maxMemoryMb: median(s.maxMemoryMb),
-        coldSamples: s.initMs.length,
-        host,
-      };
-      cells.push(cell);
-      log(
-        `fidelity: ${fn.runtime} ${memoryMb} MB: Init ${cell.initMs.toFixed(1)} ms, first ` +
-          `${cell.firstDurationMs.toFixed(2)} ms (mean ${cell.firstDurationMeanMs!.toFixed(2)})` +
-          (cell.firstCpuMs == null ? "" : ` (CPU ${cell.firstCpuMs.toFixed(2)} ms)`) +
-          `, warm ${cell.warmDurationMs.toFixed(2)} ms, ` +
-          `${cell.maxMemoryMb} MB (${cell.coldSamples} cold)${busy ? ` (${busy})` : ""}`,
-      );
     }
+    for (let i = 0; i < cold; i++) {
+      for (const c of open) {
+        const before = sampleHost();
+        const r = await c.sandbox.invoke(event);
+        c.meter.add(before, sampleHost());
+        // Down at once, not frozen till its next turn: a live environment keeps the function's
+        // binary mapped, and the next cell of the same code (another memory size) would find
+        // it in memory instead of reading it as a fresh environment does.
+        await c.sandbox.reset();
+        const s = c.samples;
+        if (r.status !== "success" || r.initMs === null) {
+          s.failures.push(`${r.status} ${r.errorType ?? ""}`.trim());
+          continue;
+        }
+        s.initMs.push(r.initMs);
+        s.firstDurationMs.push(r.durationMs);
+        if (r.cpuMs !== null) s.firstCpuMs.push(r.cpuMs);
+        s.maxMemoryMb.push(r.maxMemoryMb);
+      }
+      log(`fidelity: cold start ${i + 1} of ${cold} of ${open.length} cells done`);
+    }
+    // Warm invocations after one more cold start of each cell (not counted), one cell at a time.
+    for (const c of open) {
+      const before = sampleHost();
+      for (let i = 0; i <= warm; i++) {
+        const r = await c.sandbox.invoke(event);
+        if (r.status === "success" && !r.cold) c.samples.warmDurationMs.push(r.durationMs);
+      }
+      c.meter.add(before, sampleHost());
+      await c.sandbox.reset();
+    }
+  } finally {
+    for (const c of open) await c.sandbox.shutdown();
   }
-  return { cells, samples, controls };
+  const cells: LocalCell[] = [];
+  for (const { fn, memoryMb, samples: s, meter } of open) {
+    if (s.initMs.length === 0) {
+      log(`fidelity: ${fn.runtime} at ${memoryMb} MB failed: ${s.failures.join(", ")}`);
+      continue;
+    }
+    const host = meter.load();
+    const busy = host ? busyNote(host) : null;
+    const cell: LocalCell = {
+      runtime: fn.runtime,
+      ...(fn.version ? { version: fn.version } : {}),
+      memoryMb,
+      initMs: median(s.initMs),
+      firstDurationMs: median(s.firstDurationMs),
+      firstDurationMeanMs: s.firstDurationMs.reduce((a, b) => a + b, 0) / s.firstDurationMs.length,
+      firstCpuMs: s.firstCpuMs.length ? median(s.firstCpuMs) : null,
+      warmDurationMs: s.warmDurationMs.length ? median(s.warmDurationMs) : NaN,
+      maxMemoryMb: median(s.maxMemoryMb),
+      coldSamples: s.initMs.length,
+      host,
+    };
+    cells.push(cell);
+    log(
+      `fidelity: ${fn.runtime} ${memoryMb} MB: Init ${cell.initMs.toFixed(1)} ms, first ` +
+        `${cell.firstDurationMs.toFixed(2)} ms (mean ${cell.firstDurationMeanMs!.toFixed(2)})` +
+        (cell.firstCpuMs == null ? "" : ` (CPU ${cell.firstCpuMs.toFixed(2)} ms)`) +
+        `, warm ${cell.warmDurationMs.toFixed(2)} ms, ` +
+        `${cell.maxMemoryMb} MB (${cell.coldSamples} cold)${busy ? ` (${busy})` : ""}`,
+    );
+  }
+  return { cells, samples: open.map((c) => c.samples), controls };
 }
