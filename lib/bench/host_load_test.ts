@@ -109,7 +109,8 @@ Deno.test({
     // One of `cores` CPUs busy for most of the window.
     const share = detached.load.othersCpu * cores;
     assert.ok(share >= 0.5, `others used ${share.toFixed(2)} CPUs while the spinner ran`);
-    assert.ok(detached.load.othersCpu > own.load.othersCpu, JSON.stringify({ own, detached }));
+    // The spinner left the tree: none of its ticks are the tree's.
+    assert.ok(detached.ownTicks < 40, `the tree gained ${detached.ownTicks} ticks meanwhile`);
     assert.ok(treeTicks() > 0);
   },
 });
