@@ -77,6 +77,13 @@ Deno.test("local bench writes a Parquet run whose cold rows have Init Duration a
       assert.deepEqual(c.settings, { workIterations: 200, timeoutS: 10 }, "what it ran with");
       assert.equal(c.coldRetries, 0);
       assert.deepEqual(c.coldMismatches, []);
+      // The host's other work while the cell ran, and the summary's busy cells drawn from it.
+      assert.ok(c.host, `${c.cell} has its host load`);
+      assert.ok(c.host.othersCpu >= 0 && c.host.othersCpu <= 1 && c.host.seconds > 0);
+      assert.equal(
+        summary.busyCells.some((b) => b.cell === c.cell),
+        c.host.othersCpu > 0.1 || c.host.steal > 0.05,
+      );
     }
     for (const c of run.cells.filter((c) => !c.cell.startsWith("none"))) {
       assert.deepEqual(

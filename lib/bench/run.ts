@@ -16,7 +16,7 @@ import {
 import type { Variant } from "../variants.ts";
 import { type Cell, cellLabel, expandMatrix, type SkippedCell } from "./matrix.ts";
 import { Progress } from "./progress.ts";
-import { busyNote, hostLoad, sampleHost } from "./host_load.ts";
+import { busyNote, type HostLoad, hostLoad, isBusy, sampleHost } from "./host_load.ts";
 import { measureCell, type PlatformAdapter, type ProtocolOptions } from "./protocol.ts";
 import { canLoad, measureLoad } from "../load/measure.ts";
 import type { LoadCellRecord, LoadPlan } from "../load/summary.ts";
@@ -67,6 +67,8 @@ export interface BenchSummary {
   failedCells: { cell: string; error: string }[];
   /** What each cell of a load run measured; empty for the cold/warm protocol. */
   loadCells: LoadCellRecord[];
+  /** Local cells that ran while the host was busy with other work (see host_load.ts). */
+  busyCells: { cell: string; host: HostLoad }[];
 }
 
 /**
@@ -241,7 +243,19 @@ export async function runBench(
   await writeInvocations(parquetPath, rows);
   const status: RunStatus = failedCells.length > 0 && rows.length === 0 ? "failed" : "complete";
   await writeRunManifest(runDir, manifest(status));
-  return { runId, runDir, parquetPath, rows: rows.length, skipped, failedCells, loadCells };
+  const busyCells = backend.name === "local"
+    ? cellRecords.flatMap((c) => c.host && isBusy(c.host) ? [{ cell: c.cell, host: c.host }] : [])
+    : [];
+  return {
+    runId,
+    runDir,
+    parquetPath,
+    rows: rows.length,
+    skipped,
+    failedCells,
+    loadCells,
+    busyCells,
+  };
 }
 
 /** Adds up per-reason counts. */

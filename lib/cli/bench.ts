@@ -232,6 +232,15 @@ async function bench(args: BenchArgs): Promise<number> {
         `throttles; ${c.errors} errors; ${c.sent} requests at concurrency ${c.plan.concurrency}`,
     );
   }
+  if (summary.busyCells.length > 0) {
+    const most = Math.max(...summary.busyCells.map((c) => c.host.othersCpu));
+    console.error(
+      `bench: ${summary.busyCells.length} cells ran while the host was busy with other work ` +
+        `(up to ${Math.round(most * 100)}% of its CPU): ${
+          summary.busyCells.map((c) => c.cell).join(", ")
+        }; their figures may be inflated: re-run them on an idle host`,
+    );
+  }
   console.log(summary.runDir);
   return summary.rows === 0 ? 1 : 0;
 }
