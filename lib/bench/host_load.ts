@@ -2,29 +2,36 @@
  * How busy the host was with work that is not the benchmark's, per cell. A local cell's figures
  * are only as good as the host's quiet: another job on the same cores, or a hypervisor lending
  * them to another machine (steal), lengthens Init and Duration and can turn a memory sweep's
- * order around. So each cell is bracketed by two samples of the host's CPU counters
- * (`/proc/stat`) and of this benchmark's own process tree (this process, its live descendants
- * and the children it has reaped), and what the host spent beyond the tree is recorded.
+ * order around. So each cell is bracketed by two samples: the host's CPU counters (`/proc/stat`,
+ * for the whole and for steal) and the CPU time of every user process outside this benchmark's
+ * own process tree (this process and its descendants); what those processes spent between the
+ * samples is the others' share.
  *
- * Processes that left the tree (a daemon that double-forked, reparented to init) count as
- * others: the benchmark starts none. Linux only; elsewhere nothing is recorded.
+ * The others are counted by their own CPU time, not as the host's total less the benchmark's:
+ * the kernel's work for the benchmark (its disk reads, its cgroups made and removed, in interrupts
+ * and kernel threads) would otherwise count as another's, and a short cell's processes, each
+ * rounded down to a 10 ms tick, would leave a remainder there too (a 50 ms fidelity cell read
+ * 9–13% busy on a quiet host that way). Kernel threads are not counted. A process that left the
+ * tree (a daemon that double-forked) counts as another's: the benchmark starts none. Linux only;
+ * elsewhere nothing is recorded.
  *
  * @module
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-/** The host's counters and the benchmark tree's CPU at one moment, in clock ticks. */
+/** The host's counters and the other processes' CPU at one moment, in clock ticks. */
 export interface HostSample {
   /** `performance.now()` when taken. */
   at: number;
-  /** Ticks the host's CPUs spent running anything (user, nice, system, irq, softirq). */
-  busy: number;
   /** Ticks the hypervisor ran something else on this machine's CPUs. */
   steal: number;
   /** Every tick counted (busy, idle, iowait, steal). */
   total: number;
-  /** CPU ticks of this process and its descendants (live, and reaped ones). */
-  own: number;
+  /**
+   * CPU ticks (own and reaped children's) of each user process outside the benchmark's tree,
+   * by `pid:starttime` (so a reused pid is another process).
+   */
+  others: Map<string, number>;
 }
 
 /** What the host did between two samples besides the benchmark. */
@@ -76,6 +83,26 @@ export function processTicks(text: string): number | null {
   return ticks.reduce((a, b) => a + b, 0);
 }
 
+/** What a `/proc/<pid>/stat` line says of the process: parent, kernel thread, start, CPU. */
+export function processFacts(
+  text: string,
+): { ppid: number; kernel: boolean; start: number; ticks: number } | null {
+  const close = text.lastIndexOf(")");
+  if (close < 0) return null;
+  const f = text.slice(close + 2).trim().split(/\s+/);
+  // fields[0] is the line's field 3 (state): ppid is field 4, flags 9, start time 22.
+  const ppid = Number(f[1]);
+  const flags = Number(f[6]);
+  const start = Number(f[19]);
+  const ticks = processTicks(text);
+  if (!Number.isInteger(ppid) || !Number.isFinite(flags) || !Number.isFinite(start)) return null;
+  if (ticks === null) return null;
+  // PF_KTHREAD; the kernel's threads also descend from kthreadd (pid 2).
+  const kernel = (flags & 0x00200000) !== 0 || ppid === 2 ||
+    ppid === 0 && /\(kthreadd\)/.test(text);
+  return { ppid, kernel, start, ticks };
+}
+
 function read(path: string): string | null {
   try {
     return readFileSync(path, "utf8");
@@ -84,102 +111,62 @@ function read(path: string): string | null {
   }
 }
 
-/** The pids of `pid`'s children (from every thread's `children` list), or null without them. */
-function childrenOf(pid: number): number[] | null {
-  const found: number[] = [];
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return found;
-  }
-  let listed = false;
-  for (const tid of tasks) {
-    const text = read(`/proc/${pid}/task/${tid}/children`);
-    if (text === null) continue;
-    listed = true;
-    for (const c of text.split(" ")) if (c.trim() !== "") found.push(Number(c));
-  }
-  return listed ? found : null;
-}
-
-/** The parent of a `/proc/<pid>/stat` line (field 4), or null. */
-function parentOf(text: string): number | null {
-  const close = text.lastIndexOf(")");
-  const ppid = close < 0 ? NaN : Number(text.slice(close + 2).split(" ")[1]);
-  return Number.isInteger(ppid) ? ppid : null;
-}
-
 /**
- * `root` and its live descendants from every process's parent in `/proc/<pid>/stat`: for
- * kernels without the `children` lists (CONFIG_PROC_CHILDREN).
+ * Every process now: its stat facts, and which of them are `root`'s tree (itself and its
+ * descendants, from every process's parent).
  *
  * @param root the tree's root
- * @returns each process of the tree with its stat line
+ * @returns facts by pid, and the tree's pids
  */
-export function treeByScan(root: number): Map<number, string> {
-  const stats = new Map<number, string>();
+export function processTable(root: number): {
+  facts: Map<number, NonNullable<ReturnType<typeof processFacts>>>;
+  tree: Set<number>;
+} {
+  const facts = new Map<number, NonNullable<ReturnType<typeof processFacts>>>();
   const kids = new Map<number, number[]>();
   for (const name of readdirSync("/proc")) {
     const pid = Number(name);
     if (!Number.isInteger(pid)) continue;
     const text = read(`/proc/${pid}/stat`);
-    const ppid = text === null ? null : parentOf(text);
-    if (text === null || ppid === null) continue;
-    stats.set(pid, text);
-    kids.set(ppid, [...kids.get(ppid) ?? [], pid]);
+    const f = text === null ? null : processFacts(text);
+    if (f === null) continue;
+    facts.set(pid, f);
+    kids.set(f.ppid, [...kids.get(f.ppid) ?? [], pid]);
   }
-  const tree = new Map<number, string>();
+  const tree = new Set<number>();
   const queue = [root];
   while (queue.length > 0) {
     const pid = queue.pop()!;
-    const text = stats.get(pid);
-    if (text === undefined || tree.has(pid)) continue;
-    tree.set(pid, text);
+    if (tree.has(pid) || !facts.has(pid)) continue;
+    tree.add(pid);
     queue.push(...kids.get(pid) ?? []);
   }
-  return tree;
-}
-
-/**
- * CPU ticks of `root` and every live descendant (each with its reaped children).
- *
- * @param root the tree's root, default this process
- * @returns the sum
- */
-export function treeTicks(root = Deno.pid): number {
-  let sum = 0;
-  const seen = new Set<number>();
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    const text = read(`/proc/${pid}/stat`);
-    if (text === null) continue;
-    sum += processTicks(text) ?? 0;
-    const children = childrenOf(pid);
-    if (children === null) {
-      // No children lists on this kernel: the whole tree from every process's parent.
-      let all = 0;
-      for (const line of treeByScan(root).values()) all += processTicks(line) ?? 0;
-      return all;
-    }
-    queue.push(...children);
-  }
-  return sum;
+  return { facts, tree };
 }
 
 /**
  * Samples the host now.
  *
+ * @param root the benchmark's tree, default this process
  * @returns the sample, or null where `/proc/stat` cannot be read (not Linux)
  */
-export function sampleHost(): HostSample | null {
+export function sampleHost(root = Deno.pid): HostSample | null {
   const stat = read("/proc/stat");
   const parsed = stat === null ? null : parseProcStat(stat);
   if (parsed === null) return null;
-  return { at: performance.now(), ...parsed, own: treeTicks() };
+  const { facts, tree } = processTable(root);
+  const others = new Map<string, number>();
+  for (const [pid, f] of facts) {
+    if (!tree.has(pid) && !f.kernel) others.set(`${pid}:${f.start}`, f.ticks);
+  }
+  return { at: performance.now(), steal: parsed.steal, total: parsed.total, others };
+}
+
+/** The other processes' ticks from `a` to `b`: each one's growth, a new one's whole time. */
+function othersTicks(a: HostSample, b: HostSample): number {
+  let sum = 0;
+  for (const [key, ticks] of b.others) sum += Math.max(0, ticks - (a.others.get(key) ?? 0));
+  return sum;
 }
 
 /**
@@ -192,19 +179,21 @@ export function sampleHost(): HostSample | null {
  * ```ts
  * import assert from "node:assert/strict";
  * import { hostLoad } from "./host_load.ts";
- * const a = { at: 0, busy: 100, steal: 0, total: 1000, own: 50 };
- * const b = { at: 1000, busy: 180, steal: 10, total: 1200, own: 90 };
+ * const a = { at: 0, steal: 0, total: 1000, others: new Map([["7:1", 30]]) };
+ * const b = { at: 1000, steal: 10, total: 1200, others: new Map([["7:1", 50], ["9:5", 20]]) };
  * assert.deepEqual(hostLoad(a, b), { othersCpu: 0.2, steal: 0.05, seconds: 1 });
  * ```
  */
 export function hostLoad(a: HostSample, b: HostSample): HostLoad {
-  const total = b.total - a.total;
+  return shares(othersTicks(a, b), b.steal - a.steal, b.total - a.total, b.at - a.at);
+}
+
+function shares(others: number, steal: number, total: number, ms: number): HostLoad {
   const round = (x: number) => Math.round(x * 1000) / 1000;
-  const others = Math.max(0, b.busy - a.busy - (b.own - a.own));
   return {
-    othersCpu: total > 0 ? round(others / total) : 0,
-    steal: total > 0 ? round(Math.max(0, b.steal - a.steal) / total) : 0,
-    seconds: round((b.at - a.at) / 1000),
+    othersCpu: total > 0 ? round(Math.min(1, others / total)) : 0,
+    steal: total > 0 ? round(Math.max(0, steal) / total) : 0,
+    seconds: round(ms / 1000),
   };
 }
 
@@ -213,25 +202,26 @@ export function hostLoad(a: HostSample, b: HostSample): HostLoad {
  * the windows' ticks added up, then the shares of the sum.
  */
 export class LoadMeter {
-  #sum: HostSample = { at: 0, busy: 0, steal: 0, total: 0, own: 0 };
+  #others = 0;
+  #steal = 0;
+  #total = 0;
+  #ms = 0;
   #windows = 0;
 
   /** Adds the window from `a` to `b` (nothing when either is null). */
   add(a: HostSample | null, b: HostSample | null): void {
     if (a === null || b === null) return;
     this.#windows++;
-    const s = this.#sum;
-    s.at += b.at - a.at;
-    s.busy += b.busy - a.busy;
-    s.steal += b.steal - a.steal;
-    s.total += b.total - a.total;
-    s.own += b.own - a.own;
+    this.#others += othersTicks(a, b);
+    this.#steal += b.steal - a.steal;
+    this.#total += b.total - a.total;
+    this.#ms += b.at - a.at;
   }
 
   /** The shares over every window added, or null when none was. */
   load(): HostLoad | null {
     if (this.#windows === 0) return null;
-    return hostLoad({ at: 0, busy: 0, steal: 0, total: 0, own: 0 }, this.#sum);
+    return shares(this.#others, this.#steal, this.#total, this.#ms);
   }
 }
 

@@ -5,10 +5,10 @@ import {
   isBusy,
   LoadMeter,
   parseProcStat,
+  processFacts,
+  processTable,
   processTicks,
   sampleHost,
-  treeByScan,
-  treeTicks,
 } from "./host_load.ts";
 
 Deno.test("parseProcStat() reads the aggregate cpu line as the kernel writes it", () => {
@@ -33,45 +33,49 @@ Deno.test("processTicks() sums utime, stime, cutime and cstime after a command w
   assert.equal(processTicks(line), 120 + 35 + 7 + 3);
   assert.equal(processTicks("4242 (cut"), null);
   assert.equal(processTicks("4242 (short) S 1 2 3"), null);
+  assert.deepEqual(processFacts(line), { ppid: 1, kernel: false, start: 1234, ticks: 165 });
+  // A kernel thread: PF_KTHREAD in the flags, a child of kthreadd.
+  const kworker = "57 (kworker/1:1H-kblockd) I 2 0 0 0 -1 69238880 0 0 0 0 0 3 0 0 0 -20 1 0 " +
+    "120 0 0 18446744073709551615";
+  assert.deepEqual(processFacts(kworker), { ppid: 2, kernel: true, start: 120, ticks: 3 });
+  assert.equal(processFacts("4242 (short) S 1 2 3"), null);
 });
 
-Deno.test("hostLoad() is the host's CPU beyond the tree, shares of every tick", () => {
-  const a = { at: 1000, busy: 500, steal: 10, total: 5000, own: 200 };
-  const b = { at: 3000, busy: 900, steal: 30, total: 5400, own: 500 };
+Deno.test("hostLoad() is the other processes' growth, a share of every tick", () => {
+  const a = { at: 1000, steal: 10, total: 5000, others: new Map([["7:1", 100], ["8:2", 40]]) };
+  // 7 grew by 60, 8 exited (its time is its parent's now), 9 is new: 40 from its start.
+  const b = { at: 3000, steal: 30, total: 5400, others: new Map([["7:1", 160], ["9:3", 40]]) };
   const load = hostLoad(a, b);
   assert.deepEqual(load, { othersCpu: 0.25, steal: 0.05, seconds: 2 });
   assert.ok(isBusy(load));
   assert.equal(busyNote(load), "host busy: other processes used 25% of its CPU");
-  // The tree counted more than the host (ticks are sampled): never below zero.
-  assert.equal(hostLoad(a, { ...b, own: 1000 }).othersCpu, 0);
+  // A pid reused by another process is that process's whole time, not a difference.
+  const reused = { ...b, others: new Map([["7:1", 100], ["8:9", 12]]) };
+  assert.equal(hostLoad(a, reused).othersCpu, 0.03);
   assert.deepEqual(hostLoad(a, a), { othersCpu: 0, steal: 0, seconds: 0 });
-  const quiet = hostLoad(a, { ...b, busy: 820, steal: 12 });
+  const quiet = hostLoad(a, { ...b, steal: 12, others: new Map([["7:1", 120]]) });
   assert.equal(isBusy(quiet), false);
   assert.equal(busyNote(quiet), null);
-  assert.match(busyNote(hostLoad(a, { ...b, busy: 800, steal: 70 }))!, /hypervisor took 15%/);
+  assert.match(
+    busyNote(hostLoad(a, { ...b, others: a.others, steal: 70 }))!,
+    /hypervisor took 15%/,
+  );
 });
 
 Deno.test("LoadMeter adds up a cell's windows, then takes the shares of the sum", () => {
   const meter = new LoadMeter();
   assert.equal(meter.load(), null, "no window yet");
-  meter.add(null, { at: 0, busy: 0, steal: 0, total: 0, own: 0 });
+  const at = (ms: number, total: number, steal: number, ticks: number) => ({
+    at: ms,
+    steal,
+    total,
+    others: new Map([["7:1", ticks]]),
+  });
+  meter.add(null, at(0, 0, 0, 0));
   assert.equal(meter.load(), null, "a window without a sample does not count");
-  // Two windows: quiet (10 of 100 ticks busy, all the tree's), then busy (60 of 100, 10 the tree's).
-  meter.add({ at: 0, busy: 0, steal: 0, total: 0, own: 0 }, {
-    at: 500,
-    busy: 10,
-    steal: 0,
-    total: 100,
-    own: 10,
-  });
-  meter.add({ at: 9000, busy: 100, steal: 5, total: 1000, own: 50 }, {
-    at: 9500,
-    busy: 160,
-    steal: 15,
-    total: 1100,
-    own: 60,
-  });
-  // Others: 0 + 50 of 200 ticks; steal 10 of 200; one second of windows, not the 9.5 s between.
+  // Two windows: quiet (nothing of 100 ticks), then busy (50 of 100); 9 s between them unseen.
+  meter.add(at(0, 0, 0, 10), at(500, 100, 0, 10));
+  meter.add(at(9000, 1000, 5, 20), at(9500, 1100, 15, 70));
   assert.deepEqual(meter.load(), { othersCpu: 0.25, steal: 0.05, seconds: 1 });
 });
 
@@ -85,8 +89,7 @@ function spin(ms: number): string {
 async function measure(work: () => Promise<void>) {
   const a = sampleHost()!;
   await work();
-  const b = sampleHost()!;
-  return { load: hostLoad(a, b), ownTicks: b.own - a.own };
+  return hostLoad(a, sampleHost()!);
 }
 
 Deno.test({
@@ -94,11 +97,10 @@ Deno.test({
   ignore: !linux,
   async fn() {
     const cores = navigator.hardwareConcurrency;
-    // A child this process waits for: its CPU is the tree's (reaped: cutime).
+    // A child this process waits for (in the tree while it runs, then reaped).
     const own = await measure(async () => {
       await new Deno.Command(Deno.execPath(), { args: ["eval", spin(800)] }).output();
     });
-    assert.ok(own.ownTicks >= 50, `the child's ~80 ticks in the tree, got ${own.ownTicks}`);
     // The same spin started through a shell that does not wait: the spinner is reparented to
     // init, outside this tree, as another job on the host is.
     const script = `"${Deno.execPath()}" eval '${spin(800)}' >/dev/null 2>&1 &`;
@@ -106,34 +108,35 @@ Deno.test({
       await new Deno.Command("/bin/sh", { args: ["-c", script] }).output();
       await new Promise((r) => setTimeout(r, 1000));
     });
-    // One of `cores` CPUs busy for most of the window.
-    const share = detached.load.othersCpu * cores;
-    assert.ok(share >= 0.5, `others used ${share.toFixed(2)} CPUs while the spinner ran`);
-    // The spinner left the tree: none of its ticks are the tree's.
-    assert.ok(detached.ownTicks < 40, `the tree gained ${detached.ownTicks} ticks meanwhile`);
-    assert.ok(treeTicks() > 0);
+    // In CPUs: the spinner kept about one busy for most of the window; the child is not counted.
+    const busy = detached.othersCpu * cores;
+    assert.ok(busy >= 0.5, `others used ${busy.toFixed(2)} CPUs while the spinner ran`);
+    const ownAsOthers = own.othersCpu * cores;
+    assert.ok(ownAsOthers < 0.3, `the waited-for child read as ${ownAsOthers.toFixed(2)} CPUs`);
   },
 });
 
 Deno.test({
-  name: "treeByScan() finds the same tree from every process's parent as the children lists",
+  name: "processTable() puts this process's descendants in its tree, init and kthreadd out",
   ignore: !linux,
   async fn() {
     // A shell that waits for a sleeping grandchild: both are this process's descendants.
     const child = new Deno.Command("/bin/sh", { args: ["-c", "sleep 5 & wait"] }).spawn();
     try {
-      let tree = new Map<number, string>();
-      for (let i = 0; i < 100 && tree.size < 3; i++) {
-        tree = treeByScan(Deno.pid);
+      let table = processTable(Deno.pid);
+      for (let i = 0; i < 100 && table.tree.size < 3; i++) {
         await new Promise((r) => setTimeout(r, 10));
+        table = processTable(Deno.pid);
       }
-      assert.ok(tree.has(Deno.pid) && tree.has(child.pid), [...tree.keys()].join(","));
-      assert.ok(tree.size >= 3, `this process, the shell and its sleep: ${[...tree.keys()]}`);
+      const { facts, tree } = table;
+      assert.ok(tree.has(Deno.pid) && tree.has(child.pid), [...tree].join(","));
+      assert.ok(tree.size >= 3, `this process, the shell and its sleep: ${[...tree]}`);
       assert.ok(!tree.has(1), "not init");
-      let ticks = 0;
-      for (const line of tree.values()) ticks += processTicks(line) ?? 0;
-      const listed = treeTicks();
-      assert.ok(Math.abs(ticks - listed) <= 5, `${ticks} ticks by scan, ${listed} by the lists`);
+      if (facts.has(2)) assert.ok(facts.get(2)!.kernel || facts.get(2)!.ppid === 0, "kthreadd");
+      const sample = sampleHost()!;
+      for (const key of sample.others.keys()) {
+        assert.ok(!tree.has(Number(key.split(":")[0])), `${key} is the tree's`);
+      }
     } finally {
       child.kill("SIGKILL");
       await child.status;
