@@ -10,8 +10,8 @@
  * The others are counted by their own CPU time, not as the host's total less the benchmark's:
  * the kernel's work for the benchmark (its disk reads, its cgroups made and removed, in interrupts
  * and kernel threads) would otherwise count as another's, and a short cell's processes, each
- * rounded down to a 10 ms tick, would leave a remainder there too (a 50 ms fidelity cell read
- * 9–13% busy on a quiet host that way). Kernel threads are not counted. A process that left the
+ * rounded down to a 10 ms tick, would leave a remainder there too (fidelity cells of 50–230 ms read
+ * 4–13% busy on a quiet host that way). Kernel threads are not counted. A process that left the
  * tree (a daemon that double-forked) counts as another's: the benchmark starts none. Linux only;
  * elsewhere nothing is recorded.
  *
