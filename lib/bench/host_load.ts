@@ -73,11 +73,18 @@ export function parseProcStat(text: string): { busy: number; steal: number; tota
  * @example processTicks("42 (a b) S 1 1 1 0 -1 0 0 0 0 0 7 3 2 1 20 0") // 13
  */
 export function processTicks(text: string): number | null {
-  // The command name may hold spaces and parentheses: the fields start after the last ')'.
+  const f = statFields(text);
+  return f === null ? null : ticksOf(f);
+}
+
+/** The fields after the command name (which may hold spaces and parentheses), from field 3. */
+function statFields(text: string): string[] | null {
   const close = text.lastIndexOf(")");
-  if (close < 0) return null;
-  const fields = text.slice(close + 2).trim().split(/\s+/);
-  // Field 3 of the line (state) is fields[0]; utime is field 14, so fields[11]..fields[14].
+  return close < 0 ? null : text.slice(close + 2).trim().split(/\s+/);
+}
+
+/** utime + stime + cutime + cstime (fields 14–17, so fields[11]..fields[14]), or null. */
+function ticksOf(fields: string[]): number | null {
   const ticks = fields.slice(11, 15).map(Number);
   if (ticks.length < 4 || ticks.some((t) => !Number.isFinite(t))) return null;
   return ticks.reduce((a, b) => a + b, 0);
@@ -87,14 +94,13 @@ export function processTicks(text: string): number | null {
 export function processFacts(
   text: string,
 ): { ppid: number; kernel: boolean; start: number; ticks: number } | null {
-  const close = text.lastIndexOf(")");
-  if (close < 0) return null;
-  const f = text.slice(close + 2).trim().split(/\s+/);
+  const f = statFields(text);
+  if (f === null) return null;
   // fields[0] is the line's field 3 (state): ppid is field 4, flags 9, start time 22.
   const ppid = Number(f[1]);
   const flags = Number(f[6]);
   const start = Number(f[19]);
-  const ticks = processTicks(text);
+  const ticks = ticksOf(f);
   if (!Number.isInteger(ppid) || !Number.isFinite(flags) || !Number.isFinite(start)) return null;
   if (ticks === null) return null;
   // PF_KTHREAD; the kernel's threads also descend from kthreadd (pid 2).
