@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { BUILD_DIR, ROOT, RUST_DIR, RUST_TARGET_DIR } from "../lib/paths.ts";
 import { unsignedSigV4Headers } from "../lib/serve/sigv4.ts";
 import { fmt, stats } from "./_bench.ts";
+import { HARNESS_V8_FLAGS } from "../lib/sandbox/young_gen.ts";
 
 /** The pinned emulator. */
 export const RIE_MODULE = "github.com/aws/aws-lambda-runtime-interface-emulator";
@@ -158,6 +159,7 @@ if (import.meta.main) {
     const serveArgs = [
       "run",
       "-A",
+      HARNESS_V8_FLAGS,
       join(ROOT, "lib", "cli", "serve.ts"),
       "--code",
       codeDir,

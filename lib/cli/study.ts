@@ -16,6 +16,10 @@ import { parseBenchArgs } from "./bench.ts";
 import { studyByName } from "../studies/registry.ts";
 import { benchArgsOf, loadArgsOf, splitStudyArgs } from "../studies/args.ts";
 import type { Study } from "../studies/study.ts";
+import { HARNESS_V8_FLAGS } from "../sandbox/young_gen.ts";
+
+/** `deno task bench`'s command: the sandbox runs in it (young_gen.ts). */
+const BENCH = ["run", "-A", HARNESS_V8_FLAGS, "lib/cli/bench.ts"];
 
 async function step(
   name: string,
@@ -63,12 +67,12 @@ async function study(p: StudyPlan): Promise<number> {
   const setup = await step("setup", ["run", "-A", "lib/cli/setup.ts"]);
   if (setup.code !== 0) return setup.code;
   const name = p.study ? ` ${p.study.name}` : "";
-  const bench = await step(`bench${name}`, ["run", "-A", "lib/cli/bench.ts", ...p.bench], true);
+  const bench = await step(`bench${name}`, [...BENCH, ...p.bench], true);
   if (bench.code !== 0) return bench.code;
   const runDir = lastLine(bench.out);
   const runs = ["--run", runDir];
   if (p.load !== null) {
-    const load = await step(`load${name}`, ["run", "-A", "lib/cli/bench.ts", ...p.load], true);
+    const load = await step(`load${name}`, [...BENCH, ...p.load], true);
     if (load.code !== 0) return load.code;
     const loadDir = lastLine(load.out);
     runs.push("--run", loadDir);

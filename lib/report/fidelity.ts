@@ -9,6 +9,7 @@
 import type { RunInfo } from "../analysis/load.ts";
 import { fidelityMarkdown, type FidelityResult } from "../fidelity/report.ts";
 import { BUSY, isBusy } from "../bench/host_load.ts";
+import { youngGenerationNote } from "../sandbox/young_gen.ts";
 
 function hostLine(runs: readonly RunInfo[]): string {
   const host = runs.map((r) => r.manifest?.host).find((h) => h !== undefined);
@@ -116,6 +117,8 @@ export function fidelitySection(
   );
   const quiet = hostQuietLine(local);
   if (quiet !== null) lines.push(quiet, "");
+  const young = new Set(local.map((r) => youngGenerationNote(r.controls?.youngGenerationMb)));
+  for (const note of young) if (note !== null) lines.push(note, "");
   if (fidelity === null) {
     lines.push(
       "No fidelity check has been run on this machine, so how far these numbers are from " +

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { runInfoFrom } from "../analysis/load.ts";
+import { type RunInfo, runInfoFrom } from "../analysis/load.ts";
 import type { FidelityResult } from "../fidelity/report.ts";
-import { testManifest } from "../store/testdata/manifest.ts";
+import { testManifest, testSandboxControls } from "../store/testdata/manifest.ts";
 import { fidelitySection, hostQuietLine, memoryDifference } from "./fidelity.ts";
 import type { CellRecord } from "../store/run_manifest.ts";
 
@@ -160,4 +160,33 @@ Deno.test("a fidelity check taken on a busy host says so where every report quot
     fidelitySection([local], busy).join("\n"),
     /\*\*1 of 2 cells of this check ran on a busy host\*\* \(other processes used up to 40% of its CPU.*\): nodejs at 1024 MB\. Re-run `deno task fidelity`/,
   );
+});
+
+Deno.test("fidelitySection() says when the sandbox ran with V8's small default young generation", () => {
+  const withYoung = (runId: string, youngGenerationMb?: number | null) =>
+    runInfoFrom(
+      testManifest({
+        runId,
+        backendFacts: {
+          backend: "local",
+          sqsEndpoint: "http://127.0.0.1:9324",
+          sqsServer: "ElasticMQ",
+          sandboxControls: testSandboxControls(
+            youngGenerationMb === undefined ? {} : { youngGenerationMb },
+          ),
+          llrt: { available: false, reason: "test" },
+          llrtLabel: "none",
+          runtimeNotes: [],
+        },
+      }),
+      "/x",
+    );
+  const say = (...runs: RunInfo[]) =>
+    fidelitySection(runs, fidelity).filter((l) => /young generation/.test(l));
+  assert.deepEqual(say(withYoung("a", 16.8)), []);
+  assert.deepEqual(say(withYoung("a")), [], "a run from before it was recorded: nothing to say");
+  assert.deepEqual(say(withYoung("a", null)), []);
+  const small = say(withYoung("a", 1), withYoung("b", 1), withYoung("c", 16.8));
+  assert.equal(small.length, 1, "said once for runs alike");
+  assert.match(small[0]!, /a 1 MB young generation .*--min-semi-space-size=16.*1\.5% of warm/);
 });

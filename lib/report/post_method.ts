@@ -208,7 +208,10 @@ export function reproduceLines(runs: readonly RunInfo[]): string[] {
             `freezer ${r.controls.freezer}, Init on ${
               r.controls.initCpus ?? "–"
             } vCPUs, code loading ` +
-            `${r.controls.codeLoading ?? "–"}.`
+            `${r.controls.codeLoading ?? "–"}` +
+            (r.controls.youngGenerationMb == null
+              ? "."
+              : `, the sandbox process's young generation ${r.controls.youngGenerationMb} MB.`)
           : ""),
       "",
     );

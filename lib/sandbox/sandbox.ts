@@ -48,6 +48,7 @@ import { ReportWriter } from "./report_writer.ts";
 import { runtimeCommand, runtimeEnv, runtimeVersion, sharedEnv } from "./runtimes.ts";
 import { EnvironmentFs, nextSandboxAddress } from "./environment_fs.ts";
 import { ShutdownWatch } from "./shutdown.ts";
+import { youngGenerationMb } from "./young_gen.ts";
 import {
   listExecutables,
   type PreparedProcess,
@@ -68,6 +69,12 @@ export interface SandboxControls extends ControlsInForce {
   fileSystem: "namespace" | "host";
   /** What the file system is and why (the fallback's reason). */
   fileSystemDetail: string;
+  /**
+   * The young generation of the process that ran the sandbox, in MB (young_gen.ts: a smaller one
+   * collects during more invocations, inside their Duration); absent in runs made before it was
+   * recorded, null where V8 did not report it.
+   */
+  youngGenerationMb?: number | null;
 }
 
 /** How long external extensions get after SHUTDOWN before SIGKILL. */
@@ -247,6 +254,7 @@ export class Sandbox {
       codeLoading: this.#codeLoading,
       fileSystem: this.#fs.kind,
       fileSystemDetail: this.#fs.detail,
+      youngGenerationMb: youngGenerationMb(),
     };
   }
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { ROOT } from "../../paths.ts";
 import type { Arch, InvocationRow, InvocationStatus } from "../../schema.ts";
 import { runPaths } from "../../store/runs.ts";
-import { testManifest } from "../../store/testdata/manifest.ts";
+import { testManifest, testSandboxControls } from "../../store/testdata/manifest.ts";
 import { invocationFrame } from "../frame.ts";
 import { normal, type Random, seededRandom } from "../random.ts";
 
@@ -156,16 +156,7 @@ export function writeFixtures(outDir: string = FIXTURE_DIR): string[] {
         backend: "local",
         sqsEndpoint: "http://127.0.0.1:9324",
         sqsServer: "ElasticMQ (fixture: synthetic rows, not a measurement)",
-        sandboxControls: {
-          memoryLimit: "cgroup-v1",
-          cpuQuota: "cgroup-v1",
-          freezer: "cgroup-v2",
-          peakMemory: "rss+cgroup-v1",
-          initCpus: 2,
-          codeLoading: "evict",
-          fileSystem: "namespace",
-          fileSystemDetail: "mount namespace (fixture)",
-        },
+        sandboxControls: testSandboxControls({ fileSystemDetail: "mount namespace (fixture)" }),
         llrt: { available: false, reason: "fixture" },
         llrtLabel: "LLRT v0.7.0-beta (fixture)",
         runtimeNotes: [],

@@ -5,6 +5,22 @@
  */
 import { INVOCATION_SCHEMA_VERSION } from "../../schema.ts";
 import { RUN_MANIFEST_SCHEMA_VERSION, type RunManifest } from "../run_manifest.ts";
+import type { SandboxControls } from "../../sandbox/sandbox.ts";
+
+/** The sandbox controls of a local run on a host with cgroups; `overrides` replace fields. */
+export function testSandboxControls(overrides: Partial<SandboxControls> = {}): SandboxControls {
+  return {
+    memoryLimit: "cgroup-v1",
+    cpuQuota: "cgroup-v1",
+    freezer: "cgroup-v2",
+    peakMemory: "rss+cgroup-v1",
+    initCpus: 2,
+    codeLoading: "evict",
+    fileSystem: "namespace",
+    fileSystemDetail: "mount namespace",
+    ...overrides,
+  };
+}
 
 /** A local run's manifest; `overrides` replace top-level fields. */
 export function testManifest(overrides: Partial<RunManifest> = {}): RunManifest {
