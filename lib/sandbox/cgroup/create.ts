@@ -55,6 +55,7 @@ import { accountingV1, accountingV2, limitV1, limitV2, type MemoryAccounting } f
 import { type Placed, Placer } from "./_place.ts";
 import { PARENT_NAME } from "./_dirs.ts";
 import { Controls, type ControlsParts } from "./_controls.ts";
+import { fitBandwidthSlice } from "./_slice.ts";
 
 /** Which mechanism enforces or measures each control. */
 export interface ControlsInForce {
@@ -376,6 +377,7 @@ async function setUpCpu(
         (quota > exact + 0.5
           ? ` (raised to the kernel's 1 ms minimum from ${exact.toFixed(0)})`
           : ""),
+      (await fitBandwidthSlice()).note,
     );
     return { placed, quota: placed.version };
   } catch (e) {

@@ -219,6 +219,17 @@ Deno.test("cpuPeriodUs sets the quota's period: 20 ms by default, stalls no long
       const period = periodUs ?? 20_000;
       const quota = Math.round((128 / 1769) * period);
       assert.match(controls.inForce.detail ?? "", new RegExp(`cpu quota ${quota}/${period} us`));
+      // The kernel's bandwidth slice is recorded beside the quota, and lowered where it may be.
+      const slice = /cpu slice (\d+|unknown) us( \(lowered from \d+\))?/.exec(
+        controls.inForce.detail ?? "",
+      );
+      assert.ok(slice, controls.inForce.detail);
+      if (slice[2] !== undefined) {
+        assert.equal(
+          (await Deno.readTextFile("/proc/sys/kernel/sched_cfs_bandwidth_slice_us")).trim(),
+          slice[1],
+        );
+      }
       const cpuDir = controls.dirs.find((d) => d.includes("/cpu/") || d.includes("/cpu,"));
       if (controls.inForce.cpuQuota === "cgroup-v1" && cpuDir !== undefined) {
         assert.equal(
