@@ -149,6 +149,7 @@ export async function measureCell(
       context.progress.advance();
     }
     for (let i = 0; i < plan.warm; i++) {
+      if (plan.gapMs) await sleep(plan.gapMs);
       await invoke(false);
       context.progress.advance();
     }

@@ -143,3 +143,30 @@ Deno.test("measureCell() disposes the cell when an invocation fails", async () =
   );
   assert.equal(calls.at(-1), "dispose");
 });
+
+Deno.test("measureCell() pauses gapMs before each warm invocation, not before cold ones", async () => {
+  const { adapter, calls } = scripted({});
+  const sleeps: number[] = [];
+  const sleep = (ms: number) => {
+    sleeps.push(ms);
+    calls.push(`sleep ${ms}`);
+    return Promise.resolve();
+  };
+  await measureCell(adapter, cell, { cold: 1, warm: 2, payloadBytes: 1, gapMs: 20 }, context(), {
+    sleep,
+  });
+  const invocations = calls.filter((c) => !["fetch", "settle", "dispose"].includes(c));
+  assert.deepEqual(invocations, [
+    "force",
+    "invoke req-1",
+    "sleep 20",
+    "invoke req-2",
+    "sleep 20",
+    "invoke req-3",
+  ]);
+  const before = sleeps.length;
+  await measureCell(scripted({}).adapter, cell, { cold: 1, warm: 2, payloadBytes: 1 }, context(), {
+    sleep,
+  });
+  assert.equal(sleeps.length, before, "no gap: back to back");
+});

@@ -122,6 +122,7 @@ export async function runBench(
       warm: options.plan.warm,
       payloadBytes: options.plan.payloadBytes,
       concurrency: options.concurrency ?? 1,
+      invokeGapMs: options.plan.gapMs ?? 0,
       functionSettings: options.functionSettings,
       ...(load ? { load } : {}),
     },

@@ -16,6 +16,12 @@ export interface CellPlan {
   warm: number;
   /** Payload bytes the function sends per invocation (named in the event). */
   payloadBytes: number;
+  /**
+   * Pause before each warm invocation, in ms (default 0): the time a client's round trip puts
+   * between two invocations of one environment on Lambda, with the environment frozen
+   * (`DEFAULT_LOCAL_GAP_MS`).
+   */
+  gapMs?: number;
 }
 
 /** What the invoker itself saw of one invocation. */

@@ -1,14 +1,16 @@
 /**
  * `deno task bench [--backend local|aws] [--variants rust,node,...] [--functions nodejs,python,...]
  * [--extensions none,rust,...] [--workloads sqs,cpu,none] [--memory 128,512,...]
- * [--arch x86_64,arm64] [--cold N] [--warm M] [--out DIR] [--payload-bytes B]
+ * [--arch x86_64,arm64] [--cold N] [--warm M] [--invoke-gap-ms G] [--out DIR] [--payload-bytes B]
  * [--work-iterations I] [--delay-ms D] [--concurrency C] [--timeout S] [--region R]
  * [--init-cpus C] [--code-loading evict|cached] [--load [--requests R]
  * [--reserved-concurrency N]]`
  *
  * Runs the matrix, writes `invocations.parquet` and `run.json` into the run folder and prints
  * that folder last. `--functions` × `--extensions` × `--workloads` is expanded by
- * `expandVariants()` (lib/variants.ts), beside the named `--variants`.
+ * `expandVariants()` (lib/variants.ts), beside the named `--variants`. `--invoke-gap-ms` pauses
+ * before each warm invocation (default {@link DEFAULT_LOCAL_GAP_MS} ms locally, where nothing
+ * else parts two invocations as a client's round trip to Lambda does; 0 on AWS).
  *
  * `--load` (`deno task load`) runs the load mode instead of the cold/warm protocol: per cell, R
  * requests (default {@link DEFAULT_LOAD_REQUESTS}) at concurrency C (`--concurrency`, then the
@@ -25,7 +27,7 @@ import { expandVariants, type Variant } from "../variants.ts";
 import { hostArch, parseArchList, parseMemoryList } from "../bench/matrix.ts";
 import type { CellPlan } from "../bench/types.ts";
 import type { PlatformAdapter } from "../bench/protocol.ts";
-import { DEFAULT_LOCAL_SETTINGS } from "../bench/local_settings.ts";
+import { DEFAULT_LOCAL_GAP_MS, DEFAULT_LOCAL_SETTINGS } from "../bench/local_settings.ts";
 import type { FunctionSettings } from "../store/run_manifest.ts";
 import { runBench } from "../bench/run.ts";
 import type { LoadPlan } from "../load/summary.ts";
@@ -77,6 +79,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       arch: { type: "string" },
       cold: { type: "string" },
       warm: { type: "string" },
+      "invoke-gap-ms": { type: "string" },
       out: { type: "string" },
       "payload-bytes": { type: "string", default: "1024" },
       "work-iterations": { type: "string" },
@@ -115,6 +118,9 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       cold: wholeNumber("cold", values.cold ?? "10", 0),
       warm: wholeNumber("warm", values.warm ?? "20", 0),
       payloadBytes: wholeNumber("payload-bytes", values["payload-bytes"], 0),
+      gapMs: values["invoke-gap-ms"] === undefined
+        ? (backend === "local" ? DEFAULT_LOCAL_GAP_MS : 0)
+        : wholeNumber("invoke-gap-ms", values["invoke-gap-ms"], 0),
     },
     functionSettings: null,
     models: parseModelFlags(values),
@@ -122,7 +128,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     load: null,
   };
   if (values.load) {
-    for (const flag of ["cold", "warm"] as const) {
+    for (const flag of ["cold", "warm", "invoke-gap-ms"] as const) {
       if (values[flag] !== undefined) {
         throw new RangeError(`--${flag} is a setting of the cold/warm protocol, not of --load`);
       }

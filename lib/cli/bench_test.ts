@@ -8,6 +8,7 @@ Deno.test("parseBenchArgs() applies defaults: local, every variant, host arch", 
   assert.equal(a.archs.length, 1);
   assert.equal(a.plan.cold, 10);
   assert.equal(a.plan.warm, 20);
+  assert.equal(a.plan.gapMs, 20, "warm invocations parted as by a client's round trip");
   assert.deepEqual(a.functionSettings, { workIterations: 2000, timeoutS: 10 });
   assert.ok(a.variants.length >= 5);
 });
@@ -154,5 +155,15 @@ Deno.test("parseBenchArgs() crosses --functions, --extensions and --workloads be
   });
   assert.throws(() => parseBenchArgs(["--functions", "go", "--extensions", "node"]), {
     message: /^Nothing to run: go-node-sqs \(extension node runs on/,
+  });
+});
+
+Deno.test("parseBenchArgs() pauses before warm invocations locally, not on AWS, as told", () => {
+  assert.equal(parseBenchArgs(["--backend", "aws"]).plan.gapMs, 0);
+  assert.equal(parseBenchArgs(["--invoke-gap-ms", "0"]).plan.gapMs, 0);
+  assert.equal(parseBenchArgs(["--backend", "aws", "--invoke-gap-ms", "50"]).plan.gapMs, 50);
+  assert.throws(() => parseBenchArgs(["--invoke-gap-ms", "-1"]), /invoke-gap-ms/);
+  assert.throws(() => parseBenchArgs(["--load", "--invoke-gap-ms", "5"]), {
+    message: "--invoke-gap-ms is a setting of the cold/warm protocol, not of --load",
   });
 });

@@ -8,7 +8,7 @@
 import { countsTable, markdownTable } from "../analysis/format.ts";
 import type { LoadedRuns, RunInfo } from "../analysis/load.ts";
 import type { GroupSummary } from "../analysis/summary.ts";
-import { DEFAULT_LOCAL_SETTINGS } from "../bench/local_settings.ts";
+import { DEFAULT_LOCAL_GAP_MS, DEFAULT_LOCAL_SETTINGS } from "../bench/local_settings.ts";
 import type { RunManifest } from "../store/run_manifest.ts";
 
 function list(xs: readonly (string | number)[]): string {
@@ -38,6 +38,10 @@ export function reproduceCommand(manifest: RunManifest): string {
     `--cold ${c.cold}`,
     `--warm ${c.warm}`,
     `--payload-bytes ${c.payloadBytes}`,
+    // Runs from before the gap was recorded invoked back to back.
+    ...((c.invokeGapMs ?? 0) !== (manifest.backend === "local" ? DEFAULT_LOCAL_GAP_MS : 0)
+      ? [`--invoke-gap-ms ${c.invokeGapMs ?? 0}`]
+      : []),
     ...(c.concurrency > 1 ? [`--concurrency ${c.concurrency}`] : []),
   ];
   if (manifest.backend === "aws") {
@@ -129,7 +133,9 @@ export function methodLines(loaded: LoadedRuns, summaries: readonly GroupSummary
       `Run ${r.runId} (${m.backend}, ${m.startedAt.slice(0, 16).replace("T", " ")} UTC): ` +
         `variants ${list(c.variants)}; memory ${list(c.memoryMb)} MB; ${list(c.archs)}; ` +
         `${c.cold} cold and ${c.warm} warm invocations per cell; a ${c.payloadBytes}-byte payload ` +
-        `per invocation; ${c.concurrency} cell${c.concurrency > 1 ? "s" : ""} at a time` +
+        `per invocation; ${
+          c.invokeGapMs ? `a ${c.invokeGapMs} ms pause before each warm one; ` : ""
+        }${c.concurrency} cell${c.concurrency > 1 ? "s" : ""} at a time` +
         (s
           ? `; each function does ${s.workIterations} hash rounds, timeout ${s.timeoutS} s.`
           : "."),

@@ -148,6 +148,28 @@ Deno.test("reproduceCommand() gives the study's flags, and the non-default funct
   assert.match(changed, / --work-iterations 5$/);
   const aws = reproduceCommand({ ...manifest, backend: "aws" });
   assert.match(aws, /task bench --backend aws --arch /);
+  // The pause before warm invocations: named where it is not the backend's default.
+  assert.doesNotMatch(command, /--invoke-gap-ms/, "local, 20 ms: the default");
+  const { invokeGapMs: _, ...before } = manifest.config;
+  for (const config of [{ ...manifest.config, invokeGapMs: 0 }, before]) {
+    assert.match(reproduceCommand({ ...manifest, config }), / --invoke-gap-ms 0( |$)/);
+  }
+  assert.match(
+    reproduceCommand({
+      ...manifest,
+      backend: "aws",
+      config: { ...manifest.config, invokeGapMs: 5 },
+    }),
+    / --invoke-gap-ms 5( |$)/,
+  );
+  assert.doesNotMatch(
+    reproduceCommand({
+      ...manifest,
+      backend: "aws",
+      config: { ...manifest.config, invokeGapMs: 0 },
+    }),
+    /--invoke-gap-ms/,
+  );
 });
 
 Deno.test("responsiveSvg() scales a plotly SVG with the column", () => {

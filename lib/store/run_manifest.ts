@@ -48,6 +48,11 @@ export interface RunConfig {
   /** Cells measured at the same time. */
   concurrency: number;
   /**
+   * Pause before each warm invocation, in ms (`CellPlan.gapMs`); absent in runs made before it
+   * was recorded, which had none.
+   */
+  invokeGapMs?: number;
+  /**
    * The settings the runner gave every function (local), or null where each cell's function
    * brings its own deployed settings (aws; see {@link CellRecord.settings}).
    */
@@ -285,6 +290,7 @@ export function parseRunManifest(value: unknown, source: string): RunManifest {
   r.number(config.payloadBytes, "config.payloadBytes");
   r.number(config.cold, "config.cold");
   r.number(config.warm, "config.warm");
+  if (config.invokeGapMs !== undefined) r.number(config.invokeGapMs, "config.invokeGapMs");
   r.array(config.archs, "config.archs", (x, p) => r.oneOf(x, p, ARCHS));
   if (config.functionSettings !== null) {
     settingsOf(r, config.functionSettings, "config.functionSettings");

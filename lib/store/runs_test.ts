@@ -85,6 +85,17 @@ Deno.test("readRunManifest() is null without run.json and names the file of a br
       name: "TypeError",
       message: `Cannot read ${path}: "config.payloadBytes" must be a number, got "1 KB"`,
     });
+    const good = testManifest({ runId: "r" });
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({ ...good, config: { ...good.config, invokeGapMs: "20 ms" } }),
+    );
+    assert.throws(() => readRunManifest(dir), {
+      message: `Cannot read ${path}: "config.invokeGapMs" must be a number, got "20 ms"`,
+    });
+    const { invokeGapMs: _, ...older } = good.config;
+    await Deno.writeTextFile(path, JSON.stringify({ ...good, config: older }));
+    assert.equal(readRunManifest(dir)?.config.invokeGapMs, undefined, "older runs still read");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

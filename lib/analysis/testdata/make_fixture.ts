@@ -150,6 +150,7 @@ export function writeFixtures(outDir: string = FIXTURE_DIR): string[] {
         warm: spec.warm,
         payloadBytes: 1024,
         concurrency: 1,
+        invokeGapMs: 20,
         functionSettings: { workIterations: 2000, timeoutS: 10 },
       },
       backendFacts: {

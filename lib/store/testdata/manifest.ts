@@ -40,6 +40,7 @@ export function testManifest(overrides: Partial<RunManifest> = {}): RunManifest 
       warm: 3,
       payloadBytes: 1024,
       concurrency: 1,
+      invokeGapMs: 20,
       functionSettings: { workIterations: 2000, timeoutS: 10 },
     },
     variants: [],
