@@ -14,9 +14,11 @@ export const DEFAULT_LOCAL_SETTINGS: FunctionSettings = { workIterations: 2000, 
  * CPU quota (`cpuPeriodUs`, 20 ms). On Lambda two invocations of one environment are at least a
  * client's round trip through the Invoke API apart, the environment frozen in between, so each
  * starts with its period's CPU budget. Invoked back to back here, a warm invocation at 128 MB
- * shared the period of the one before (1.45 ms of CPU per 20 ms) and waited for the next: a
- * Node.js hello's warm Duration had a p90 of 17.5 ms back to back and 1.9 ms with this pause, an
- * LLRT hello's 12.0 and 1.4 ms, a Go hello's 14.8 and 3.5 ms (120 warm invocations each, the two
- * alternated in blocks of 20, 2026-12-02). `--invoke-gap-ms 0` invokes back to back.
+ * shared the period of the one before (1.45 ms of CPU per 20 ms) and waited for the next. The
+ * hellos of workload `none` at 128 MB, 60 warm invocations per cell, two alternated pairs of
+ * `deno task bench` (2026-12-02), warm Duration p90 with this pause / back to back: Node.js 1.67
+ * and 1.45 / 17.24 and 4.30 ms, LLRT 1.59 and 1.00 / 10.73 and 5.06 ms, Go 1.35 and 1.45 / 10.55
+ * and 13.91 ms; Node.js's mean Billed Duration 2.23 and 2.03 / 6.13 and 2.47 ms.
+ * `--invoke-gap-ms 0` invokes back to back.
  */
 export const DEFAULT_LOCAL_GAP_MS = 20;
