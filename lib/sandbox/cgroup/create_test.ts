@@ -220,7 +220,7 @@ Deno.test("cpuPeriodUs sets the quota's period: 20 ms by default, stalls no long
       const quota = Math.round((128 / 1769) * period);
       assert.match(controls.inForce.detail ?? "", new RegExp(`cpu quota ${quota}/${period} us`));
       // The kernel's bandwidth slice is recorded beside the quota, and lowered where it may be.
-      const slice = /cpu slice (\d+|unknown) us( \(lowered from \d+\))?/.exec(
+      const slice = /cpu slice (?:(\d+) us( \(lowered from \d+\))?|unknown)/.exec(
         controls.inForce.detail ?? "",
       );
       assert.ok(slice, controls.inForce.detail);
