@@ -9,8 +9,9 @@
  * Runs the matrix, writes `invocations.parquet` and `run.json` into the run folder and prints
  * that folder last. `--functions` × `--extensions` × `--workloads` is expanded by
  * `expandVariants()` (lib/variants.ts), beside the named `--variants`. `--invoke-gap-ms` pauses
- * before each warm invocation (default {@link DEFAULT_LOCAL_GAP_MS} ms locally, where nothing
- * else parts two invocations as a client's round trip to Lambda does; 0 on AWS).
+ * before each warm invocation, and with `--load` before each of a caller's requests after its
+ * first (default {@link DEFAULT_LOCAL_GAP_MS} ms locally, where nothing else parts two
+ * invocations as a client's round trip to Lambda does; 0 on AWS).
  *
  * `--load` (`deno task load`) runs the load mode instead of the cold/warm protocol: per cell, R
  * requests (default {@link DEFAULT_LOAD_REQUESTS}) at concurrency C (`--concurrency`, then the
@@ -128,7 +129,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     load: null,
   };
   if (values.load) {
-    for (const flag of ["cold", "warm", "invoke-gap-ms"] as const) {
+    for (const flag of ["cold", "warm"] as const) {
       if (values[flag] !== undefined) {
         throw new RangeError(`--${flag} is a setting of the cold/warm protocol, not of --load`);
       }
@@ -145,6 +146,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
         ? null
         : wholeNumber("reserved-concurrency", values["reserved-concurrency"], 1),
       payloadBytes: parsed.plan.payloadBytes,
+      gapMs: parsed.plan.gapMs ?? 0,
     };
   } else {
     for (const flag of ["requests", "reserved-concurrency"] as const) {
@@ -235,7 +237,8 @@ async function bench(args: BenchArgs): Promise<number> {
       } p99 ${ms(c.durationMs.p99)}; post-runtime p50 ${ms(c.postRuntimeMs.p50)} p99 ${
         ms(c.postRuntimeMs.p99)
       }; ${c.coldStarts} cold starts in ${c.environments} environments; ${c.throttles} ` +
-        `throttles; ${c.errors} errors; ${c.sent} requests at concurrency ${c.plan.concurrency}`,
+        `throttles; ${c.errors} errors; ${c.sent} requests at concurrency ${c.plan.concurrency}` +
+        (c.plan.gapMs ? `, each caller pausing ${c.plan.gapMs} ms between requests` : ""),
     );
   }
   if (summary.busyCells.length > 0) {

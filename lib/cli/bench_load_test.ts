@@ -8,6 +8,7 @@ Deno.test("parseBenchArgs() --load: R requests at concurrency C, defaults sized 
     concurrency: DEFAULT_LOAD_CONCURRENCY,
     reservedConcurrency: null,
     payloadBytes: 1024,
+    gapMs: 20,
   });
   assert.equal(a.concurrency, 1, "cells run one after another under load");
   const b = parseBenchArgs([

@@ -158,12 +158,12 @@ Deno.test("parseBenchArgs() crosses --functions, --extensions and --workloads be
   });
 });
 
-Deno.test("parseBenchArgs() pauses before warm invocations locally, not on AWS, as told", () => {
+Deno.test("parseBenchArgs() pauses before warm invocations and load requests locally, not on AWS", () => {
   assert.equal(parseBenchArgs(["--backend", "aws"]).plan.gapMs, 0);
   assert.equal(parseBenchArgs(["--invoke-gap-ms", "0"]).plan.gapMs, 0);
   assert.equal(parseBenchArgs(["--backend", "aws", "--invoke-gap-ms", "50"]).plan.gapMs, 50);
   assert.throws(() => parseBenchArgs(["--invoke-gap-ms", "-1"]), /invoke-gap-ms/);
-  assert.throws(() => parseBenchArgs(["--load", "--invoke-gap-ms", "5"]), {
-    message: "--invoke-gap-ms is a setting of the cold/warm protocol, not of --load",
-  });
+  assert.equal(parseBenchArgs(["--load"]).load?.gapMs, 20, "a load's callers pause too");
+  assert.equal(parseBenchArgs(["--load", "--invoke-gap-ms", "5"]).load?.gapMs, 5);
+  assert.equal(parseBenchArgs(["--load", "--backend", "aws"]).load?.gapMs, 0);
 });

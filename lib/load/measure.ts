@@ -109,7 +109,14 @@ export async function measureLoad(
     const startedAt = new Date();
     const t0 = performance.now();
     const caller = async () => {
+      let first = true;
       while (sent < plan.requests) {
+        if (!first && plan.gapMs) {
+          await new Promise((resolve) => setTimeout(resolve, plan.gapMs));
+          // Another caller may have sent the last request meanwhile.
+          if (sent >= plan.requests) break;
+        }
+        first = false;
         sent++;
         try {
           const r = await prepared.invoke(event);

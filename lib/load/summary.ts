@@ -18,6 +18,12 @@ export interface LoadPlan {
   reservedConcurrency: number | null;
   /** Payload bytes per invocation (named in the event). */
   payloadBytes: number;
+  /**
+   * Pause before each of a caller's requests after its first, in ms (default 0): the client's
+   * round trip a caller of a deployed function has between an answer and its next request
+   * (`DEFAULT_LOCAL_GAP_MS`).
+   */
+  gapMs?: number;
 }
 
 /** Percentiles of one quantity, in ms; null without values. */

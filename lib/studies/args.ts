@@ -73,7 +73,7 @@ export function loadArgsOf(study: Study): string[] | null {
 /** Flags only the load run takes (`--concurrency` is the load's requests in flight here). */
 const LOAD_ONLY = new Set(["requests", "concurrency", "reserved-concurrency"]);
 /** Flags only the cold/warm run takes (the load run gets its own folder). */
-const BENCH_ONLY = new Set(["cold", "warm", "invoke-gap-ms", "out"]);
+const BENCH_ONLY = new Set(["cold", "warm", "out"]);
 
 /** What {@link splitStudyArgs} found on a `deno task study` command line. */
 export interface StudyCommandLine {
@@ -89,7 +89,7 @@ export interface StudyCommandLine {
 
 /**
  * Splits a `deno task study` command line: `--study` and `--no-load` are the study's own; the
- * rest are bench flags, routed to the cold/warm run (`--cold`, `--warm`, `--invoke-gap-ms`, `--out`), the load run
+ * rest are bench flags, routed to the cold/warm run (`--cold`, `--warm`, `--out`), the load run
  * (`--requests`, `--concurrency`, `--reserved-concurrency`) or both (the matrix, memory,
  * settings).
  *
