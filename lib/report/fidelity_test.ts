@@ -188,5 +188,8 @@ Deno.test("fidelitySection() says when the sandbox ran with V8's small default y
   assert.deepEqual(say(withYoung("a", null)), []);
   const small = say(withYoung("a", 1), withYoung("b", 1), withYoung("c", 16.8));
   assert.equal(small.length, 1, "said once for runs alike");
-  assert.match(small[0]!, /a 1 MB young generation .*--min-semi-space-size=16.*1\.5% of warm/);
+  assert.match(
+    small[0]!,
+    /a 1 MB young generation .*--min-semi-space-size=16.*1\.5% of a no-op.s warm/,
+  );
 });

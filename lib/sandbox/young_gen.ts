@@ -10,9 +10,11 @@
  * `--min-semi-space-size=16` it fell in 0.38–0.43% of them, and the p99 of the no-op's warm
  * Duration went from 0.345–0.407 to 0.274–0.324 ms (four alternated pairs of 10,000 warm
  * invocations, 2026-12-02). In functions whose warm Duration is a few ms (the SQS workload) the
- * difference was below the run-to-run spread (two alternated pairs of `deno task bench`). The project's tasks that run the sandbox pass {@link HARNESS_V8_FLAGS}
- * (deno.json; `deno task study` and `perf:serve` pass it on to the processes they start). Each run
- * records the size in its controls, and the report of a run made without it says so.
+ * difference was below the run-to-run spread (two alternated pairs of `deno task bench`).
+ *
+ * The project's tasks that run the sandbox pass {@link HARNESS_V8_FLAGS} (deno.json; `deno task
+ * study` and `perf:serve` pass it on to the processes they start). Each run records the size in
+ * its controls, and the report of a run made with less says so.
  *
  * @module
  */
@@ -46,7 +48,8 @@ export function youngGenerationMb(): number | null {
 export function youngGenerationNote(mb: number | null | undefined): string | null {
   // V8 keeps a little of the semi-space for itself: allow 10% below the flag's size.
   if (mb === null || mb === undefined || mb >= YOUNG_GENERATION_MB * 0.9) return null;
-  return `The sandbox ran with a ${mb} MB young generation (V8's default; the project's tasks ` +
-    `pass \`${HARNESS_V8_FLAGS}\`): its own garbage collections fall in about 1.5% of warm ` +
-    "invocations and add 0.1–0.3 ms to their Duration, which shows in a fast function's p99.";
+  return `The sandbox ran with a ${mb} MB young generation (the project's tasks give ` +
+    `${YOUNG_GENERATION_MB} MB with \`${HARNESS_V8_FLAGS}\`): with V8's default of about 1 MB its ` +
+    "own garbage collections fell in about 1.5% of a no-op's warm invocations and added " +
+    "0.1–0.3 ms to their Duration, which shows in a fast function's p99.";
 }
