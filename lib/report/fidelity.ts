@@ -58,6 +58,62 @@ export function hostQuietLine(runs: readonly RunInfo[]): string | null {
     "gives, and a memory sweep's order can turn around: re-run them on an idle host.";
 }
 
+/** `run a` or `runs a, b`. */
+function runsNamed(ids: readonly string[]): string {
+  return `${ids.length === 1 ? "run" : "runs"} ${ids.join(", ")}`;
+}
+
+/** A 128 MB function's CPU quota per 20 ms period, in µs. */
+const SMALLEST_QUOTA_US = Math.round((128 / 1769) * 20_000);
+
+/**
+ * What the trust section says of the CPU model's two conditions that a run may lack: warm
+ * invocations parted as a client's round trip parts them on Lambda (`config.invokeGapMs`), and
+ * the kernel's CFS bandwidth slice below a 128 MB quota (`cpu slice S us` in `controls.detail`,
+ * cgroup/_slice.ts). Null when every local run had both, or did not record them.
+ *
+ * @param runs the local runs
+ * @returns one paragraph, or null
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cpuModelLine } from "./fidelity.ts";
+ * assert.equal(cpuModelLine([]), null);
+ * ```
+ */
+export function cpuModelLine(runs: readonly RunInfo[]): string | null {
+  const parts: string[] = [];
+  const backToBack = runs.filter((r) =>
+    r.manifest !== null && !r.manifest.config.load && !r.manifest.config.invokeGapMs
+  ).map((r) => r.runId);
+  if (backToBack.length > 0) {
+    parts.push(
+      `In ${runsNamed(backToBack)}, warm invocations ran back to back: at small memory sizes one ` +
+        "then shares the CPU period of the one before and can wait up to 20 ms for the next, " +
+        "which a client's round trip between invocations on Lambda avoids (`--invoke-gap-ms`, " +
+        "20 ms by default since 2026-12-02).",
+    );
+  }
+  const slices = new Map<number, string[]>();
+  for (const r of runs) {
+    const slice = /cpu slice (\d+) us/.exec(r.controls?.detail ?? "");
+    if (slice === null || r.controls?.cpuQuota === "none") continue;
+    const us = Number(slice[1]);
+    if (us < SMALLEST_QUOTA_US) continue;
+    slices.set(us, [...(slices.get(us) ?? []), r.runId]);
+  }
+  for (const [us, ids] of slices) {
+    parts.push(
+      `In ${runsNamed(ids)}, the kernel's CFS bandwidth slice was ${us} µs, more than a 128 MB ` +
+        `function's ${SMALLEST_QUOTA_US} µs of CPU per period, and the sandbox could not lower it ` +
+        "(it needs root): one CPU takes the period's whole budget, so a thread woken on another " +
+        "waits up to 20 ms though the function is under its share, and first invocations of " +
+        "multi-threaded runtimes (LLRT, Go, Node.js) at small memory sizes come out long.",
+    );
+  }
+  return parts.length === 0 ? null : parts.join(" ");
+}
+
 function pct(e: number): string {
   return `${e >= 0 ? "+" : ""}${(e * 100).toFixed(0)}%`;
 }
@@ -117,6 +173,8 @@ export function fidelitySection(
   );
   const quiet = hostQuietLine(local);
   if (quiet !== null) lines.push(quiet, "");
+  const cpu = cpuModelLine(local);
+  if (cpu !== null) lines.push(cpu, "");
   const young = new Set(local.map((r) => youngGenerationNote(r.controls?.youngGenerationMb)));
   for (const note of young) if (note !== null) lines.push(note, "");
   if (fidelity === null) {

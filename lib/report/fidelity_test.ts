@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type RunInfo, runInfoFrom } from "../analysis/load.ts";
 import type { FidelityResult } from "../fidelity/report.ts";
 import { testManifest, testSandboxControls } from "../store/testdata/manifest.ts";
-import { fidelitySection, hostQuietLine, memoryDifference } from "./fidelity.ts";
+import { cpuModelLine, fidelitySection, hostQuietLine, memoryDifference } from "./fidelity.ts";
 import type { CellRecord } from "../store/run_manifest.ts";
 
 const fidelity: FidelityResult = {
@@ -192,4 +192,60 @@ Deno.test("fidelitySection() says when the sandbox ran with V8's small default y
     small[0]!,
     /a 1 MB young generation .*--min-semi-space-size=16.*1\.5% of a no-op.s warm/,
   );
+});
+
+Deno.test("cpuModelLine() names runs invoked back to back and runs whose slice was not lowered", () => {
+  const run = (
+    runId: string,
+    o: { gap?: number; load?: boolean; detail?: string; quota?: "cgroup-v1" | "none" } = {},
+  ) => {
+    const m = testManifest({ runId });
+    const { invokeGapMs: _, ...config } = m.config;
+    return runInfoFrom(
+      {
+        ...m,
+        config: {
+          ...config,
+          ...(o.gap === undefined ? {} : { invokeGapMs: o.gap }),
+          ...(o.load
+            ? { load: { requests: 10, concurrency: 2, reservedConcurrency: null, payloadBytes: 1 } }
+            : {}),
+        },
+        backendFacts: {
+          backend: "local",
+          sqsEndpoint: "http://127.0.0.1:9324",
+          sqsServer: "ElasticMQ",
+          sandboxControls: testSandboxControls({
+            cpuQuota: o.quota ?? "cgroup-v1",
+            detail: o.detail ?? "cpu quota 1447/20000 us; cpu slice 100 us (lowered from 5000)",
+          }),
+          llrt: { available: false, reason: "test" },
+          llrtLabel: "none",
+          runtimeNotes: [],
+        },
+      },
+      "/x",
+    );
+  };
+  assert.equal(cpuModelLine([run("a", { gap: 20 })]), null);
+  assert.equal(cpuModelLine([run("l", { load: true })]), null, "a load paces itself");
+  assert.match(
+    cpuModelLine([run("old"), run("zero", { gap: 0 }), run("a", { gap: 20 })]) ?? "",
+    /^In runs old, zero, warm invocations ran back to back: .*--invoke-gap-ms/,
+  );
+  const stuck = "cpu quota 1447/20000 us; cpu slice 5000 us (not lowered to 100: EACCES)";
+  const line = cpuModelLine([
+    run("b", { gap: 20, detail: stuck }),
+    run("c", { gap: 20, detail: stuck }),
+  ]);
+  assert.match(
+    line ?? "",
+    /^In runs b, c, the kernel's CFS bandwidth slice was 5000 µs, more than .* 1447 µs/,
+  );
+  assert.equal(
+    cpuModelLine([run("d", { gap: 20, detail: stuck, quota: "none" })]),
+    null,
+    "without a quota the slice does not matter",
+  );
+  assert.equal(cpuModelLine([run("e", { gap: 20, detail: "cpu slice 1000 us" })]), null);
 });
