@@ -5,8 +5,8 @@
  * of its garbage collector that falls while a runtime answers delays reading the answer, and the
  * invocation's Duration grows by the pause. Each warm invocation leaves about 52 KB of garbage here
  * (V8's sampling heap profiler, a no-op runtime). V8's default young generation starts at 1 MB and
- * grows only a little, so a scavenge fell in 1.51–1.58% of warm invocations (a pause of
- * 0.18–0.21 ms at their median): more than the 1% a p99 looks at. With
+ * grows only a little, so a scavenge fell in 1.51–1.60% of warm invocations (a pause of
+ * 0.17–0.27 ms at their median): more than the 1% a p99 looks at. With
  * `--min-semi-space-size=16` it fell in 0.38–0.43% of them, and the p99 of the no-op's warm
  * Duration went from 0.345–0.407 to 0.274–0.324 ms (four alternated pairs of 10,000 warm
  * invocations, 2026-12-02). In functions whose warm Duration is a few ms (the SQS workload) the
