@@ -137,7 +137,9 @@ export function processTable(root: number): {
     const f = text === null ? null : processFacts(text);
     if (f === null) continue;
     facts.set(pid, f);
-    kids.set(f.ppid, [...kids.get(f.ppid) ?? [], pid]);
+    const siblings = kids.get(f.ppid);
+    if (siblings) siblings.push(pid);
+    else kids.set(f.ppid, [pid]);
   }
   const tree = new Set<number>();
   const queue = [root];
@@ -191,16 +193,9 @@ function othersTicks(a: HostSample, b: HostSample): number {
  * ```
  */
 export function hostLoad(a: HostSample, b: HostSample): HostLoad {
-  return shares(othersTicks(a, b), b.steal - a.steal, b.total - a.total, b.at - a.at);
-}
-
-function shares(others: number, steal: number, total: number, ms: number): HostLoad {
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return {
-    othersCpu: total > 0 ? round(Math.min(1, others / total)) : 0,
-    steal: total > 0 ? round(Math.max(0, steal) / total) : 0,
-    seconds: round(ms / 1000),
-  };
+  const meter = new LoadMeter();
+  meter.add(a, b);
+  return meter.load()!;
 }
 
 /**
@@ -224,10 +219,16 @@ export class LoadMeter {
     this.#ms += b.at - a.at;
   }
 
-  /** The shares over every window added, or null when none was. */
+  /** The shares over every window added (0 when no tick passed), or null when none was. */
   load(): HostLoad | null {
     if (this.#windows === 0) return null;
-    return shares(this.#others, this.#steal, this.#total, this.#ms);
+    const round = (x: number) => Math.round(x * 1000) / 1000;
+    const total = this.#total;
+    return {
+      othersCpu: total > 0 ? round(Math.min(1, this.#others / total)) : 0,
+      steal: total > 0 ? round(Math.max(0, this.#steal) / total) : 0,
+      seconds: round(this.#ms / 1000),
+    };
   }
 }
 

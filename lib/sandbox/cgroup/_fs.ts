@@ -97,7 +97,8 @@ export class KernelFile {
   }
 
   /**
-   * The number after `key ` at the start of a line, as the kernel writes `key value` lines (memory.stat, memory.events, cpu.stat, cgroup.events).
+   * The number after `key ` at the start of a line, as the kernel writes `key value` lines
+   * (memory.stat, memory.events, cpu.stat, cgroup.events).
    *
    * @returns the number (NaN where the value is not one), or undefined where no line has the key
    * @throws {Deno.errors.NotFound} when the file (or its group) is gone
