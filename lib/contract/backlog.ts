@@ -10,6 +10,7 @@
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { CONTRACT } from "../../extensions/src/contract.ts";
 import type { ElasticMQ } from "../elasticmq/mod.ts";
+import { BUSY, parseProcStat } from "../bench/host_load.ts";
 import { type ExtensionCommand, type Harness, startHarness } from "./harness.ts";
 
 /** Options of {@linkcode shutdownWithBacklog}. */
@@ -54,8 +55,45 @@ export interface BacklogResult {
    * `schedstat`): how much a busy host, not the extension, held it back.
    */
   waitedMs: number | null;
+  /**
+   * The share of the host's CPU time the hypervisor gave other machines in that window
+   * (`/proc/stat` steal), or null where it cannot be read.
+   */
+  steal: number | null;
   /** The extension's SHUTDOWN summary line, read into its counts; null when there was none. */
   summary: Record<string, string> | null;
+}
+
+/**
+ * Why the host, not the extension, may have cost a run its messages: the hypervisor took at
+ * least {@linkcode BUSY}'s steal share of the CPUs in the window, or the extension waited for a
+ * CPU for a quarter of the deadline or more (here the queue server shares the machine's CPUs
+ * with it, as SQS on Lambda does not).
+ *
+ * @param r the run's CPU figures
+ * @param deadlineMs SHUTDOWN's deadline
+ * @returns the reason in words, or null when the host did not hold the run back
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { heldBack } from "./backlog.ts";
+ * assert.equal(heldBack({ waitedMs: 852, steal: 0.01 }, 2000), "it waited for a CPU 852 ms");
+ * assert.equal(heldBack({ waitedMs: 40, steal: 0.12 }, 2000), "steal 12% of the host's CPU");
+ * assert.equal(heldBack({ waitedMs: 40, steal: 0.01 }, 2000), null);
+ * assert.equal(heldBack({ waitedMs: null, steal: null }, 2000), null);
+ * ```
+ */
+export function heldBack(
+  r: Pick<BacklogResult, "waitedMs" | "steal">,
+  deadlineMs: number,
+): string | null {
+  if (r.steal !== null && r.steal >= BUSY.steal) {
+    return `steal ${Math.round(r.steal * 100)}% of the host's CPU`;
+  }
+  if (r.waitedMs !== null && r.waitedMs >= deadlineMs / 4) {
+    return `it waited for a CPU ${Math.round(r.waitedMs)} ms`;
+  }
+  return null;
 }
 
 /** A regular expression for a `summaryLines` template, with one named group per placeholder. */
@@ -179,12 +217,14 @@ export async function shutdownWithBacklog(
       cpuLast = (await cpuMsOf(h.pid)) ?? cpuLast;
       waitLast = (await runQueueMsOf(h.pid)) ?? waitLast;
     }, 20);
+    const statAtRelease = procStat();
     const releasedAt = performance.now();
     if (byProxy) h.proxy.release();
     else sqs.resume();
     h.api.shutdown({ deadlineMs: Date.now() + deadlineMs });
     const exit = await h.waitForExit(deadlineMs + 1_000);
     clearInterval(sampler);
+    const statAtExit = procStat();
     const received = await sqs.receiveAll(h.queueUrl, { expect: count, timeoutMs: 10_000 });
     const seen = new Map<string, number>();
     for (const m of received) seen.set(m.Body ?? "", (seen.get(m.Body ?? "") ?? 0) + 1);
@@ -202,10 +242,23 @@ export async function shutdownWithBacklog(
       waitedMs: waitAtRelease === null || waitLast === null || waitLast < waitAtRelease
         ? null
         : waitLast - waitAtRelease,
+      steal: statAtRelease === null || statAtExit === null ||
+          statAtExit.total <= statAtRelease.total
+        ? null
+        : (statAtExit.steal - statAtRelease.steal) / (statAtExit.total - statAtRelease.total),
       summary: await waitForSummary(h, "shutdown"),
     };
   } finally {
     await h.close();
+  }
+}
+
+/** The host's CPU counters (`/proc/stat`), or null where they cannot be read. */
+function procStat(): { steal: number; total: number } | null {
+  try {
+    return parseProcStat(Deno.readTextFileSync("/proc/stat"));
+  } catch {
+    return null;
   }
 }
 
