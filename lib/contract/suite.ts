@@ -498,7 +498,9 @@ export function runContractSuite(options: ContractSuiteOptions): void {
             `${r.exitMs === null ? "none" : Math.round(r.exitMs)} ms, ` +
             `CPU ${Math.round(r.cpuMs ?? NaN)} ms, waited for a CPU ${
               Math.round(r.waitedMs ?? NaN)
-            } ms, steal ${r.steal === null ? "unknown" : `${Math.round(r.steal * 100)}%`}`;
+            } ms, steal ${
+              r.steal === null ? "unknown" : `${Math.round(r.steal * 100)}%`
+            }, nice ${r.nice}`;
           lines.push(line);
           const failure = backlogFailure(r, line);
           if (failure === null) break;
