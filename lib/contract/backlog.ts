@@ -70,6 +70,9 @@ export interface BacklogResult {
   nice: number;
 }
 
+/** Lambda's SHUTDOWN deadline for a function with external extensions, ms. */
+export const SHUTDOWN_DEADLINE_MS = 2_000;
+
 /**
  * The extension's priority over the local queue server during a run. On Lambda SQS does not
  * share the function's CPUs; here ElasticMQ's JVM does, and on two CPUs it kept the extension
@@ -195,7 +198,7 @@ export async function shutdownWithBacklog(
   options: BacklogOptions = {},
 ): Promise<BacklogResult> {
   const count = options.count ?? CONTRACT.outbox.maxMessages.default;
-  const deadlineMs = options.deadlineMs ?? 2_000;
+  const deadlineMs = options.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
   const byProxy = options.hold === "proxy";
   const h = await startHarness(extension, sqs, {
     ...(options.env ? { env: options.env } : {}),
@@ -203,8 +206,7 @@ export async function shutdownWithBacklog(
   });
   let nice = 0;
   try {
-    // Per thread on Linux: every thread the extension has started so far, the pid's first.
-    setPriority(h.pid, EXTENSION_NICE);
+    // Per thread on Linux: every thread the extension has started so far (the pid's own too).
     for (const task of Deno.readDirSync(`/proc/${h.pid}/task`)) {
       setPriority(Number(task.name), EXTENSION_NICE);
     }

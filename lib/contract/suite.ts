@@ -21,6 +21,7 @@ import { type ElasticMQ, startElasticMQ } from "../elasticmq/mod.ts";
 import {
   type BacklogResult,
   heldBack,
+  SHUTDOWN_DEADLINE_MS,
   shutdownWithBacklog,
   waitForSummary,
   warmUp,
@@ -138,7 +139,7 @@ function backlogFailure(
   const s = r.summary;
   const undelivered = Number(s?.undelivered);
   const inFlight = Number(s?.inFlight);
-  if (r.exitMs === null || r.exitMs > 2_000 || r.exitCode !== 0) {
+  if (r.exitMs === null || r.exitMs > SHUTDOWN_DEADLINE_MS || r.exitCode !== 0) {
     return failure(
       `${line}: exit code ${r.exitCode} by the deadline expected`,
       r.exitMs !== null && r.exitCode === 0,
@@ -504,7 +505,7 @@ export function runContractSuite(options: ContractSuiteOptions): void {
           lines.push(line);
           const failure = backlogFailure(r, line);
           if (failure === null) break;
-          const host = failure.slowHostMayExplain ? heldBack(r, 2_000) : null;
+          const host = failure.slowHostMayExplain ? heldBack(r, SHUTDOWN_DEADLINE_MS) : null;
           if (host !== null && tries < BACKLOG_ATTEMPTS) {
             lines.push(`  run again: the host held it back (${host})`);
             continue;
